@@ -1,0 +1,227 @@
+//! Opening either database, migrating it, and the `on_db!` macro that runs
+//! one piece of query code against whichever engine is open.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::{Result, StoreError};
+
+/// Which engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// SQLite allows one writer at a time; giving writes their own one-connection
+/// pool queues them in the application instead of failing with SQLITE_BUSY,
+/// while reads run in parallel on the WAL snapshot.
+#[derive(Debug, Clone)]
+pub(crate) struct SqlitePools {
+    pub(crate) write: SqlitePool,
+    pub(crate) read: SqlitePool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Db {
+    Sqlite(SqlitePools),
+    Postgres(PgPool),
+}
+
+/// A handle on the database. Cheap to clone; all clones share the pools.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) db: Db,
+}
+
+/// Runs `$body` with `$pool` bound to the pool of the open engine. The body
+/// is compiled once per engine, so the same query text and bindings serve
+/// both. `read` picks SQLite's reader pool, `write` its single writer.
+macro_rules! on_db {
+    ($store:expr, read, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::db::Db::Sqlite(pools) => {
+                let $pool = &pools.read;
+                $body
+            }
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+    ($store:expr, write, |$pool:ident| $body:expr) => {
+        match &$store.db {
+            $crate::db::Db::Sqlite(pools) => {
+                let $pool = &pools.write;
+                $body
+            }
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_db;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Removes the password from a database URL so it can be shown and logged.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            // set_password only fails for URLs that cannot have one.
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Store {
+    /// Opens `sqlite://PATH` (created if missing) or `postgres://…`.
+    /// Does not migrate; call [`Store::migrate`].
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("sqlite:") {
+            Self::connect_sqlite(url).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::Unavailable {
+                url: redact_url(url),
+                source: e,
+            })?;
+            Self::connect_postgres_with(url, opts).await
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    /// Opens PostgreSQL with `search_path` set to `schema`, creating the
+    /// schema if needed. Tests use this to give each test its own schema.
+    pub async fn connect_postgres_schema(url: &str, schema: &str) -> Result<Store> {
+        let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::Unavailable {
+            url: redact_url(url),
+            source: e,
+        })?;
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(opts.clone())
+            .await
+            .map_err(|e| StoreError::Unavailable {
+                url: redact_url(url),
+                source: e,
+            })?;
+        if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(StoreError::Corrupt(format!("bad schema name {schema:?}")));
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}")))
+            .execute(&admin)
+            .await?;
+        admin.close().await;
+        Self::connect_postgres_with(url, opts.options([("search_path", schema)])).await
+    }
+
+    async fn connect_postgres_with(url: &str, opts: PgConnectOptions) -> Result<Store> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Unavailable {
+                url: redact_url(url),
+                source: e,
+            })?;
+        Ok(Store {
+            db: Db::Postgres(pool),
+        })
+    }
+
+    async fn connect_sqlite(url: &str) -> Result<Store> {
+        let unavailable = |e| StoreError::Unavailable {
+            url: url.to_owned(),
+            source: e,
+        };
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(unavailable)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            // 64 MiB of page cache per connection keeps a street's indexes hot.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory");
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts.clone())
+            .await
+            .map_err(unavailable)?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await
+            .map_err(unavailable)?;
+        Ok(Store {
+            db: Db::Sqlite(SqlitePools { write, read }),
+        })
+    }
+
+    /// Applies pending migrations of the open engine.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(&p.write).await?,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Opens and migrates in one step.
+    pub async fn open(url: &str) -> Result<Store> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The engine this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Answers when the database does; used by `/healthz`.
+    pub async fn ping(&self) -> Result<()> {
+        on_db!(self, read, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes all connections, flushing SQLite's WAL.
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite(p) => {
+                p.read.close().await;
+                p.write.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// Maps a unique-constraint violation to a `Conflict` naming the field.
+pub(crate) fn conflict_on<'a>(
+    field: &'static str,
+    value: &'a str,
+) -> impl FnOnce(sqlx::Error) -> StoreError + 'a {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
+            field,
+            value: value.to_owned(),
+        },
+        _ => StoreError::Database(e),
+    }
+}
