@@ -1,0 +1,3 @@
+//! Authentication: passwords, sessions, bearer and API tokens.
+
+pub mod password;

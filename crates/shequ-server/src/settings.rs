@@ -1,0 +1,127 @@
+//! Runtime settings: one struct, loaded once by the binary (defaults →
+//! `shequ.toml` → `SHEQU__…` environment → flags) and passed in state.
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the server needs to know at start.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`.
+    pub database_url: String,
+    /// Address the web server listens on.
+    pub listen: SocketAddr,
+    /// Time zone in which times are shown and SLA clocks count.
+    pub timezone: String,
+    /// Language of pages when the visitor has not chosen one (`zh-CN` or `en`).
+    pub default_language: String,
+    /// How long a browser session lasts without use, in hours.
+    pub session_hours: u32,
+    /// How long a bearer token from `/api/v1/auth/login` lasts, in hours.
+    pub bearer_token_hours: u32,
+    /// Mark cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// Failed logins (per username, and per client address) tolerated
+    /// within `login_window_minutes` before further attempts are refused.
+    pub login_max_failures: u32,
+    pub login_window_minutes: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://shequ-data/shequ.db".to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            timezone: "Asia/Shanghai".to_owned(),
+            default_language: "zh-CN".to_owned(),
+            session_hours: 12,
+            bearer_token_hours: 24,
+            secure_cookies: false,
+            login_max_failures: 5,
+            login_window_minutes: 15,
+        }
+    }
+}
+
+impl Settings {
+    /// A commented `shequ.toml` with every setting at its default.
+    pub fn example_toml() -> String {
+        let d = Settings::default();
+        format!(
+            r#"# shequ configuration. Every setting may also be given in the environment
+# as SHEQU__<NAME> (for example SHEQU__DATABASE_URL), which wins over this file;
+# command-line flags win over both.
+
+# sqlite://PATH (embedded, created if missing) or postgres://USER:PASSWORD@HOST/DB
+database_url = "{db}"
+
+# Address the web server listens on.
+listen = "{listen}"
+
+# Time zone in which times are shown and SLA clocks count.
+timezone = "{tz}"
+
+# Page language when the visitor has not chosen one: "zh-CN" or "en".
+default_language = "{lang}"
+
+# Browser sessions end after this many hours; bearer tokens after this many.
+session_hours = {sh}
+bearer_token_hours = {bh}
+
+# Set to true when shequ is served over HTTPS, so cookies are marked Secure.
+secure_cookies = {sc}
+
+# After this many failed logins for one username or one client address within
+# the window, further attempts are refused for a while (doubling each time).
+login_max_failures = {mf}
+login_window_minutes = {lw}
+"#,
+            db = d.database_url,
+            listen = d.listen,
+            tz = d.timezone,
+            lang = d.default_language,
+            sh = d.session_hours,
+            bh = d.bearer_token_hours,
+            sc = d.secure_cookies,
+            mf = d.login_max_failures,
+            lw = d.login_window_minutes,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_config_parses_back_to_the_defaults() {
+        let parsed: Settings = toml_like_parse(&Settings::example_toml());
+        assert_eq!(
+            serde_json::to_value(parsed).expect("json"),
+            serde_json::to_value(Settings::default()).expect("json")
+        );
+    }
+
+    // The binary parses TOML with figment; here a tiny reader of the
+    // `key = value` lines is enough to prove the example is complete.
+    fn toml_like_parse(text: &str) -> Settings {
+        let mut map = serde_json::Map::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with('#') || line.is_empty() {
+                continue;
+            }
+            let (k, v) = line.split_once('=').expect("key = value");
+            let v = v.trim();
+            let value = if let Some(s) = v.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                serde_json::Value::String(s.to_owned())
+            } else {
+                serde_json::from_str(v).expect("number or bool")
+            };
+            map.insert(k.trim().to_owned(), value);
+        }
+        serde_json::from_value(serde_json::Value::Object(map)).expect("settings")
+    }
+}
