@@ -153,7 +153,10 @@ impl IdentityNumber {
         if b.len() != 18 {
             return Err(InvalidValue::new(
                 "identity_number_length",
-                format!("identity number must have 18 characters, found {}", s.chars().count()),
+                format!(
+                    "identity number must have 18 characters, found {}",
+                    s.chars().count()
+                ),
             ));
         }
         if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
@@ -165,7 +168,10 @@ impl IdentityNumber {
         if Self::birth_date_of(&s).is_none() {
             return Err(InvalidValue::new(
                 "identity_number_birth_date",
-                format!("identity number carries an impossible birth date {}", &s[6..14]),
+                format!(
+                    "identity number carries an impossible birth date {}",
+                    &s[6..14]
+                ),
             ));
         }
         if b[17] != Self::check_char(&b[..17]) {
@@ -350,17 +356,25 @@ mod tests {
     fn identity_number_checksum_and_fields() {
         // A textbook example number with a valid checksum.
         let id = IdentityNumber::parse("11010519491231002X").expect("valid");
-        assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(1949, 12, 31).expect("date"));
+        assert_eq!(
+            id.birth_date(),
+            NaiveDate::from_ymd_opt(1949, 12, 31).expect("date")
+        );
         assert_eq!(id.gender(), Gender::Female);
         assert_eq!(id.masked(), "110***********002X");
         assert_eq!(format!("{id:?}"), "IdentityNumber(110***********002X)");
         let err = IdentityNumber::parse("110105194912310021").expect_err("bad checksum");
         assert_eq!(err.code, "identity_number_checksum");
         assert_eq!(
-            IdentityNumber::parse("110105194902300021").expect_err("Feb 30").code,
+            IdentityNumber::parse("110105194902300021")
+                .expect_err("Feb 30")
+                .code,
             "identity_number_birth_date"
         );
-        assert_eq!(IdentityNumber::parse("123").expect_err("short").code, "identity_number_length");
+        assert_eq!(
+            IdentityNumber::parse("123").expect_err("short").code,
+            "identity_number_length"
+        );
     }
 
     #[test]

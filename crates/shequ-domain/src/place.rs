@@ -88,6 +88,10 @@ mod tests {
         }
         assert_eq!(PlaceKind::parse("菜场"), Ok(PlaceKind::Market));
         let err = PlaceKind::parse("castle").expect_err("unknown");
-        assert!(err.message.contains("residential_building"), "{}", err.message);
+        assert!(
+            err.message.contains("residential_building"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -102,7 +102,10 @@ impl RegionCode {
         if s.len() > Self::MAX_LEN {
             return Err(InvalidValue::new(
                 "region_code_too_long",
-                format!("region code {s:?} is longer than {} characters", Self::MAX_LEN),
+                format!(
+                    "region code {s:?} is longer than {} characters",
+                    Self::MAX_LEN
+                ),
             ));
         }
         if !s

@@ -1,14 +1,57 @@
 //! The shequ HTTP server: JSON API under `/api/v1`, OpenAPI docs, the web
-//! pages, and (in later issues) the background workers.
+//! pages, and the background workers.
 
+pub mod api;
 pub mod auth;
+pub mod error;
+pub mod i18n;
 pub mod settings;
-
-pub use settings::Settings;
+pub mod state;
+pub mod web;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
 use shequ_store::Store;
+use tower_http::trace::TraceLayer;
+
+pub use settings::Settings;
+pub use state::AppState;
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api::router())
+        .route("/api/docs", get(api::docs::page))
+        .route("/api/docs/openapi.json", get(api::docs::openapi_json))
+        .merge(web::router())
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let route = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map_or("", |p| p.as_str());
+                tracing::info_span!("request", method = %req.method(), route)
+            }),
+        )
+        .with_state(state)
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database not answering");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+    }
+}
 
 /// Serves until Ctrl-C or SIGTERM. `on_listening` is told the bound
 /// address (useful with port 0).
@@ -17,6 +60,55 @@ pub async fn run(
     store: Store,
     on_listening: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
-    let _ = (settings, store, on_listening);
-    anyhow::bail!("the server is not built yet")
+    let listen = settings.listen;
+    let state = AppState::new(settings, store.clone())?;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        anyhow::anyhow!("cannot listen on {listen}: {e}; is another program using the port?")
+    })?;
+    let addr = listener.local_addr()?;
+    on_listening(addr);
+    tokio::spawn(purge_sessions(store.clone()));
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    store.close().await;
+    Ok(())
+}
+
+/// Deletes expired sessions once an hour so the table does not grow.
+async fn purge_sessions(store: Store) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match store.purge_expired_sessions(shequ_store::now_ms()).await {
+            Ok(n) if n > 0 => tracing::info!(sessions = n, "purged expired sessions"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "purging sessions failed"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
 }

@@ -43,7 +43,7 @@ pub struct NewAccess {
 }
 
 /// A stored entry.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Access {
     pub id: i64,
     pub at: i64,

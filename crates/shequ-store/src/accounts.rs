@@ -8,7 +8,7 @@ use crate::db::{conflict_on, on_db};
 use crate::{Page, Paging, Result, Scope, Store, StoreError};
 
 /// A user with the region they are bound to (their data scope).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub username: String,
@@ -60,7 +60,7 @@ impl SessionKind {
 }
 
 /// An API token for a device or an integration.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: i64,
     pub name: String,
@@ -191,13 +191,14 @@ impl Store {
         let now = crate::now_ms();
         on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
-            let n = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-                .bind(password_hash)
-                .bind(now)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let n =
+                sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                    .bind(password_hash)
+                    .bind(now)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             if n == 0 {
                 return Err(StoreError::NotFound("user"));
             }
@@ -235,22 +236,33 @@ impl Store {
         Ok(())
     }
 
-    /// The user behind a live, unexpired session of the given kind whose
-    /// account is not disabled.
-    pub async fn session_user(&self, token_hash: &str, kind: SessionKind, now: i64) -> Result<Option<User>> {
+    /// The user behind a session or bearer token of the given kind, with
+    /// the session's expiry time; the caller decides what expiry means.
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+        kind: SessionKind,
+    ) -> Result<Option<(User, i64)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: User,
+            expires_at: i64,
+        }
         let row = on_db!(self, read, |pool| {
-            sqlx::query_as::<_, User>(concat!(
-                user_select!(),
-                "JOIN sessions s ON s.user_id = u.id
-                 WHERE s.token_hash = $1 AND s.kind = $2 AND s.expires_at > $3 AND NOT u.disabled"
-            ))
+            sqlx::query_as::<_, Row>(
+                "SELECT u.id, u.username, u.display_name, u.role, u.region_id, r.code AS region_code,
+                        r.name AS region_name, r.path AS region_path, u.phone, u.disabled, s.expires_at
+                 FROM users u JOIN regions r ON r.id = u.region_id
+                 JOIN sessions s ON s.user_id = u.id
+                 WHERE s.token_hash = $1 AND s.kind = $2",
+            )
             .bind(token_hash)
             .bind(kind.as_str())
-            .bind(now)
             .fetch_optional(pool)
             .await?
         });
-        Ok(row)
+        Ok(row.map(|r| (r.user, r.expires_at)))
     }
 
     /// Ends one session (logout).

@@ -9,6 +9,9 @@ use std::collections::HashMap;
 use crate::db::on_db;
 use crate::{Result, Store, UpsertCounts};
 
+/// A natural key and the row id it maps to.
+type KeyId = (String, i64);
+
 /// A pair of statements, one per engine, that do the same thing.
 pub(crate) struct Sql {
     pub(crate) sqlite: &'static str,
@@ -33,28 +36,28 @@ impl Store {
         now: i64,
         follow_up: impl Fn(&[(String, i64)]) -> Vec<(&'static Sql, String)>,
     ) -> Result<(UpsertCounts, HashMap<String, i64>)> {
-        let keys_json = serde_json::to_string(keys).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-        let (existing, changed): (Vec<(String, i64)>, Vec<(String, i64)>) =
-            on_db!(self, write, |pool| {
-                let mut tx = pool.begin().await?;
-                let existing = sqlx::query_as(pick(&self.db, &lookup.0))
-                    .bind(&keys_json)
-                    .fetch_all(&mut *tx)
+        let keys_json =
+            serde_json::to_string(keys).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        let (existing, changed): (Vec<KeyId>, Vec<KeyId>) = on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            let existing = sqlx::query_as(pick(&self.db, &lookup.0))
+                .bind(&keys_json)
+                .fetch_all(&mut *tx)
+                .await?;
+            let changed: Vec<(String, i64)> = sqlx::query_as(pick(&self.db, upsert))
+                .bind(rows_json)
+                .bind(now)
+                .fetch_all(&mut *tx)
+                .await?;
+            for (sql, json) in follow_up(&changed) {
+                sqlx::query(pick(&self.db, sql))
+                    .bind(json)
+                    .execute(&mut *tx)
                     .await?;
-                let changed: Vec<(String, i64)> = sqlx::query_as(pick(&self.db, upsert))
-                    .bind(rows_json)
-                    .bind(now)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                for (sql, json) in follow_up(&changed) {
-                    sqlx::query(pick(&self.db, sql))
-                        .bind(json)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                tx.commit().await?;
-                (existing, changed)
-            });
+            }
+            tx.commit().await?;
+            (existing, changed)
+        });
         let existing: HashMap<String, i64> = existing.into_iter().collect();
         let mut counts = UpsertCounts::default();
         for (key, _) in &changed {

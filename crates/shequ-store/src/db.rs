@@ -5,7 +5,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use crate::{Result, StoreError};
 
@@ -110,14 +112,39 @@ impl Store {
                 url: redact_url(url),
                 source: e,
             })?;
-        if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if !schema
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
             return Err(StoreError::Corrupt(format!("bad schema name {schema:?}")));
         }
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}")))
-            .execute(&admin)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS {schema}"
+        )))
+        .execute(&admin)
+        .await?;
         admin.close().await;
         Self::connect_postgres_with(url, opts.options([("search_path", schema)])).await
+    }
+
+    /// Drops a schema made by [`Store::connect_postgres_schema`] (tests).
+    pub async fn drop_postgres_schema(url: &str, schema: &str) -> Result<()> {
+        if !schema
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(StoreError::Corrupt(format!("bad schema name {schema:?}")));
+        }
+        let store = Self::connect(url).await?;
+        if let Db::Postgres(pool) = &store.db {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE"
+            )))
+            .execute(pool)
+            .await?;
+        }
+        store.close().await;
+        Ok(())
     }
 
     async fn connect_postgres_with(url: &str, opts: PgConnectOptions) -> Result<Store> {

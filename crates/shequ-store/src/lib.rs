@@ -7,10 +7,10 @@
 //! people or places takes a [`Scope`] and turns it into a range predicate on
 //! the materialised region path.
 
-mod bulk;
-mod db;
 pub mod access_log;
 pub mod accounts;
+mod bulk;
+mod db;
 pub mod people;
 pub mod places;
 pub mod regions;
@@ -45,6 +45,20 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+}
+
+impl StoreError {
+    /// Whether the database is unreachable (as opposed to a bad query or
+    /// bad data): callers answer 503 and try again later.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unavailable { .. }
+                | StoreError::Database(
+                    sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
+                )
+        )
+    }
 }
 
 /// Result alias for store calls.
@@ -87,7 +101,9 @@ impl Scope {
     pub fn narrow_to(&self, path: &RegionPath) -> Option<Scope> {
         if self.contains(path.as_str()) {
             Some(Scope::under(path))
-        } else if path.as_str() <= self.lo.as_str() && self.hi.as_str() <= path.subtree_end().as_str() {
+        } else if path.as_str() <= self.lo.as_str()
+            && self.hi.as_str() <= path.subtree_end().as_str()
+        {
             // The requested region contains our whole scope: keep ours.
             Some(self.clone())
         } else {
@@ -101,7 +117,7 @@ impl Scope {
 }
 
 /// One page of a listing and the total number of matches.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,
@@ -150,7 +166,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// Counts from an upsert: how many rows were new, changed or identical.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct UpsertCounts {
     pub inserted: u64,
     pub updated: u64,

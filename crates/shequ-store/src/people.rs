@@ -40,15 +40,17 @@ pub struct NewPerson {
 }
 
 /// A resident as listed: personal numbers masked unless revealed.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Person {
     pub id: i64,
     #[sqlx(try_from = "String")]
+    #[schema(value_type = String, example = "310***********1234")]
     pub identity_number: Sensitive,
     pub name: String,
     pub gender: String,
     pub birth_date: String,
     #[sqlx(try_from = "String")]
+    #[schema(value_type = String, example = "138****1234")]
     pub phone: Sensitive,
     pub residency: String,
     pub care_tags: String,
@@ -69,7 +71,7 @@ impl Person {
 }
 
 /// A household with its building and members.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Household {
     pub id: i64,
     pub code: String,
@@ -233,9 +235,14 @@ impl Store {
         }
         let json = to_json(rows)?;
         let keys: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
-        self.upsert_batch(&HOUSEHOLD_LOOKUP, &HOUSEHOLD_UPSERT, &json, &keys, crate::now_ms(), |_| {
-            Vec::new()
-        })
+        self.upsert_batch(
+            &HOUSEHOLD_LOOKUP,
+            &HOUSEHOLD_UPSERT,
+            &json,
+            &keys,
+            crate::now_ms(),
+            |_| Vec::new(),
+        )
         .await
     }
 
@@ -276,12 +283,22 @@ impl Store {
                 .collect();
             let mut out = vec![(&TAGS_CLEAR, serde_json::to_string(&ids).unwrap_or_default())];
             if !tags.is_empty() {
-                out.push((&TAGS_INSERT, serde_json::to_string(&tags).unwrap_or_default()));
+                out.push((
+                    &TAGS_INSERT,
+                    serde_json::to_string(&tags).unwrap_or_default(),
+                ));
             }
             out
         };
         let (counts, _) = self
-            .upsert_batch(&PERSON_LOOKUP, &PERSON_UPSERT, &json, &keys, crate::now_ms(), follow_up)
+            .upsert_batch(
+                &PERSON_LOOKUP,
+                &PERSON_UPSERT,
+                &json,
+                &keys,
+                crate::now_ms(),
+                follow_up,
+            )
             .await?;
         Ok(counts)
     }
@@ -294,7 +311,11 @@ impl Store {
         paging: Paging,
     ) -> Result<Page<Person>> {
         let (lo, hi) = scope.bounds();
-        let name_lo = query.name_prefix.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let name_lo = query
+            .name_prefix
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
         let name_hi = name_lo.map(prefix_end);
         let tag = query.tag.as_deref().filter(|s| !s.is_empty());
         let (items, total) = on_db!(self, read, |pool| {
@@ -313,15 +334,16 @@ impl Store {
             .bind(paging.offset())
             .fetch_all(pool)
             .await?;
-            let total: i64 = sqlx::query_scalar(concat!("SELECT COUNT(*) FROM people p ", people_filter!()))
-                .bind(lo)
-                .bind(hi)
-                .bind(name_lo)
-                .bind(&name_hi)
-                .bind(tag)
-                .bind(query.household_id)
-                .fetch_one(pool)
-                .await?;
+            let total: i64 =
+                sqlx::query_scalar(concat!("SELECT COUNT(*) FROM people p ", people_filter!()))
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(name_lo)
+                    .bind(&name_hi)
+                    .bind(tag)
+                    .bind(query.household_id)
+                    .fetch_one(pool)
+                    .await?;
             (items, total)
         });
         Ok(Page {
@@ -508,7 +530,7 @@ impl Store {
 }
 
 /// Headline counts for a scope.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PopulationSummary {
     pub residents: i64,
     pub migrants: i64,

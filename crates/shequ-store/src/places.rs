@@ -10,7 +10,7 @@ use crate::db::on_db;
 use crate::{Page, Paging, Result, Scope, Store, StoreError, UpsertCounts, prefix_end};
 
 /// A place as stored, with the name of its grid.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Place {
     pub id: i64,
     pub code: String,
@@ -139,7 +139,14 @@ impl Store {
         let json = serde_json::to_string(rows).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let keys: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
         let (counts, _) = self
-            .upsert_batch(&PLACE_LOOKUP, &PLACE_UPSERT, &json, &keys, crate::now_ms(), |_| Vec::new())
+            .upsert_batch(
+                &PLACE_LOOKUP,
+                &PLACE_UPSERT,
+                &json,
+                &keys,
+                crate::now_ms(),
+                |_| Vec::new(),
+            )
             .await?;
         Ok(counts)
     }

@@ -8,7 +8,7 @@ use crate::db::on_db;
 use crate::{Result, Scope, Store, StoreError, now_ms};
 
 /// A region as stored, without its polygon.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Region {
     pub id: i64,
     pub code: String,
@@ -21,7 +21,7 @@ pub struct Region {
 }
 
 /// A region with its GeoJSON polygon.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct RegionWithShape {
     #[sqlx(flatten)]
     #[serde(flatten)]
@@ -63,7 +63,9 @@ pub enum RegionRejected {
     },
     #[error("only a city may have no parent")]
     MissingParent,
-    #[error("region {code} already exists as a {kind} at {path}; moving or re-levelling regions is not supported by import")]
+    #[error(
+        "region {code} already exists as a {kind} at {path}; moving or re-levelling regions is not supported by import"
+    )]
     Moved {
         code: String,
         kind: String,
@@ -125,15 +127,15 @@ impl Store {
                         .bind(row.code.as_str())
                         .fetch_optional(&mut *tx)
                         .await?;
-                if let Some((kind, old_path)) = &existing {
-                    if kind != row.kind.as_str() || old_path != path.as_str() {
-                        outcomes.push(Err(RegionRejected::Moved {
-                            code: row.code.to_string(),
-                            kind: kind.clone(),
-                            path: old_path.clone(),
-                        }));
-                        continue;
-                    }
+                if let Some((kind, old_path)) = &existing
+                    && (kind != row.kind.as_str() || old_path != path.as_str())
+                {
+                    outcomes.push(Err(RegionRejected::Moved {
+                        code: row.code.to_string(),
+                        kind: kind.clone(),
+                        path: old_path.clone(),
+                    }));
+                    continue;
                 }
                 let changed: Option<(i64,)> = sqlx::query_as(
                     "INSERT INTO regions (code, name, kind, parent_id, path, polygon, center_lon, center_lat, created_at, updated_at)

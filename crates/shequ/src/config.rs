@@ -28,7 +28,11 @@ pub fn load(
     let mut fig = Figment::from(Serialized::defaults(Settings::default()));
     match config_file {
         Some(path) => {
-            anyhow::ensure!(path.exists(), "configuration file {} does not exist", path.display());
+            anyhow::ensure!(
+                path.exists(),
+                "configuration file {} does not exist",
+                path.display()
+            );
             fig = fig.merge(Toml::file(path));
         }
         None => fig = fig.merge(Toml::file("shequ.toml")),
@@ -46,9 +50,15 @@ pub fn load(
 /// Opens and migrates the store, explaining a failure in terms of the URL
 /// (without its password).
 pub async fn open_store(url: &str) -> anyhow::Result<Store> {
-    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         let path = path.split('?').next().unwrap_or(path);
-        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("while creating the data directory {}", dir.display()))?;
         }
@@ -59,9 +69,11 @@ pub async fn open_store(url: &str) -> anyhow::Result<Store> {
             shequ_store::redact_url(url)
         )
     })?;
-    store
-        .migrate()
-        .await
-        .with_context(|| format!("while migrating the database at {}", shequ_store::redact_url(url)))?;
+    store.migrate().await.with_context(|| {
+        format!(
+            "while migrating the database at {}",
+            shequ_store::redact_url(url)
+        )
+    })?;
     Ok(store)
 }

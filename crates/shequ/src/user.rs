@@ -56,11 +56,14 @@ async fn add(config_file: Option<&Path>, args: AddArgs) -> anyhow::Result<ExitCo
         .map_err(|e| anyhow::anyhow!("--phone: {e}"))?;
     let settings = crate::config::load(config_file, args.db.database_url.as_deref(), None)?;
     let store = crate::config::open_store(&settings.database_url).await?;
-    let region = store
-        .region_by_code(&args.region)
-        .await?
-        .with_context(|| format!("--region: no region has the code {:?}; import regions first", args.region))?;
-    let password_hash = hash_password(&args.password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    let region = store.region_by_code(&args.region).await?.with_context(|| {
+        format!(
+            "--region: no region has the code {:?}; import regions first",
+            args.region
+        )
+    })?;
+    let password_hash =
+        hash_password(&args.password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
     let id = store
         .create_user(&NewUser {
             username: args.username.clone(),

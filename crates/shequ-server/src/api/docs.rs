@@ -1,0 +1,128 @@
+//! The OpenAPI description and a small self-contained page that lists it
+//! (no CDN: the street's network may be closed).
+
+use axum::Json;
+use axum::response::Html;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "shequ API", description = "People, places and events of a street: the registry, accounts and data scopes."),
+    paths(
+        super::auth::login, super::auth::logout, super::auth::me,
+        super::regions::tree, super::regions::detail,
+        super::places::list, super::places::detail,
+        super::people::search, super::people::detail, super::people::reveal,
+        super::people::households, super::people::household,
+        super::users::list, super::users::create,
+        super::tokens::list, super::tokens::create, super::tokens::revoke,
+        super::access_log::list,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Logging in"),
+        (name = "registry", description = "Regions, places, households and residents (人、地)"),
+        (name = "accounts", description = "Users, API tokens and the access log"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// `GET /api/docs/openapi.json`
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// `GET /api/docs`: every operation with its parameters and responses,
+/// rendered from the same description.
+pub async fn page() -> Html<String> {
+    Html(render_page(&ApiDoc::openapi()))
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn render_page(doc: &utoipa::openapi::OpenApi) -> String {
+    use std::fmt::Write;
+    let mut body = String::new();
+    for (path, item) in &doc.paths.paths {
+        let ops = [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op else { continue };
+            let _ = write!(
+                body,
+                "<section class=\"op\"><h2><span class=\"m m-{m}\">{m}</span> <code>{p}</code></h2><p>{s}</p>",
+                m = method,
+                p = esc(path),
+                s = esc(op
+                    .summary
+                    .as_deref()
+                    .or(op.description.as_deref())
+                    .unwrap_or(""))
+            );
+            if let Some(params) = &op.parameters {
+                body.push_str("<table><tr><th>parameter</th><th>in</th><th>description</th></tr>");
+                for prm in params {
+                    let utoipa::openapi::RefOr::T(prm) = prm else {
+                        continue;
+                    };
+                    let location = serde_json::to_value(&prm.parameter_in)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default();
+                    let _ = write!(
+                        body,
+                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                        esc(&prm.name),
+                        esc(&location),
+                        esc(prm.description.as_deref().unwrap_or(""))
+                    );
+                }
+                body.push_str("</table>");
+            }
+            body.push_str("<ul>");
+            for (status, resp) in &op.responses.responses {
+                let desc = match resp {
+                    utoipa::openapi::RefOr::T(r) => r.description.clone(),
+                    utoipa::openapi::RefOr::Ref(r) => r.ref_location.clone(),
+                };
+                let _ = write!(body, "<li><b>{}</b> {}</li>", esc(status), esc(&desc));
+            }
+            body.push_str("</ul></section>");
+        }
+    }
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>shequ API</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2733}}\
+         h1{{margin-bottom:.2rem}}.op{{border-top:1px solid #d7dde4;padding:.6rem 0}}h2{{font-size:1.05rem;margin:.2rem 0}}\
+         .m{{display:inline-block;min-width:4.2rem;text-align:center;border-radius:4px;color:#fff;font-size:.8rem;padding:.1rem .3rem}}\
+         .m-GET{{background:#2f6fb0}}.m-POST{{background:#2e8b57}}.m-DELETE{{background:#b03a2e}}.m-PUT,.m-PATCH{{background:#8a6d1f}}\
+         table{{border-collapse:collapse;font-size:.9rem}}td,th{{border:1px solid #d7dde4;padding:.15rem .5rem;text-align:left}}</style>\
+         </head><body><h1>shequ API</h1><p>{desc} Machine-readable: <a href=\"/api/docs/openapi.json\">openapi.json</a>. \
+         Authenticate with <code>POST /api/v1/auth/login</code> and send <code>Authorization: Bearer &lt;token&gt;</code>.</p>{body}</body></html>",
+        desc = esc(doc.info.description.as_deref().unwrap_or(""))
+    )
+}

@@ -1,0 +1,177 @@
+//! One error type for every handler. Each error has a stable snake_case
+//! code that the web pages translate; a 5xx is logged once here with its
+//! cause and the client sees only the code.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use shequ_store::StoreError;
+
+/// A problem with one input field.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub fn from_invalid(field: &str, e: &shequ_domain::InvalidValue) -> Self {
+        Self::new(field, e.code, e.message.clone())
+    }
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not logged in, bad credentials or an expired session (401).
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// Logged in but not allowed (403).
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Input failed validation (422), with each field's problem.
+    #[error("invalid input")]
+    Unprocessable(Vec<FieldError>),
+    /// A unique value is taken (409).
+    #[error("{field} already exists")]
+    Conflict { field: &'static str },
+    /// Too many attempts; try again after this many seconds (429).
+    #[error("too many attempts")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// The database is not answering (503).
+    #[error("service unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The JSON body of every error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code, e.g. `invalid_credentials`, `out_of_scope`.
+    pub code: String,
+    /// An English explanation; pages show a translation of the code.
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+impl AppError {
+    pub fn unprocessable(field: &str, code: &str, message: impl Into<String>) -> Self {
+        AppError::Unprocessable(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable code clients and the UI key on.
+    pub fn code(&self) -> String {
+        match self {
+            AppError::Unauthorized(c) | AppError::Forbidden(c) => (*c).to_owned(),
+            AppError::NotFound(what) => format!("{}_not_found", what.replace(' ', "_")),
+            AppError::Unprocessable(_) => "invalid_input".to_owned(),
+            AppError::Conflict { field } => format!("{field}_taken"),
+            AppError::TooManyRequests { .. } => "too_many_attempts".to_owned(),
+            AppError::Unavailable => "database_unavailable".to_owned(),
+            AppError::Internal(_) => "internal_error".to_owned(),
+        }
+    }
+
+    /// An English explanation for API clients and logs.
+    pub fn message(&self) -> String {
+        match self {
+            AppError::Unauthorized("invalid_credentials") => {
+                "the username or password is wrong".to_owned()
+            }
+            AppError::Unauthorized("session_expired") => {
+                "your session has expired; log in again".to_owned()
+            }
+            AppError::Unauthorized(_) => "log in first".to_owned(),
+            AppError::Forbidden("out_of_scope") => {
+                "this lies outside the area you are responsible for".to_owned()
+            }
+            AppError::Forbidden("csrf_origin") => {
+                "the request came from another site; reload the page and try again".to_owned()
+            }
+            AppError::Forbidden(_) => "your role does not allow this".to_owned(),
+            AppError::NotFound(what) => format!("no such {what}"),
+            AppError::Unprocessable(_) => "some fields are invalid; see fields".to_owned(),
+            AppError::Conflict { field } => format!("that {field} is already taken"),
+            AppError::TooManyRequests { retry_after_secs } => {
+                format!("too many failed attempts; try again in {retry_after_secs} s")
+            }
+            AppError::Unavailable => "the database is not answering; try again shortly".to_owned(),
+            AppError::Internal(_) => {
+                "something went wrong on our side; it has been logged".to_owned()
+            }
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => AppError::NotFound(what),
+            StoreError::Conflict { field, .. } => AppError::Conflict { field },
+            e if e.is_unavailable() => AppError::Unavailable,
+            other => AppError::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        }
+        let fields = match &self {
+            AppError::Unprocessable(f) => f.clone(),
+            _ => Vec::new(),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.message(),
+                fields,
+            },
+        };
+        let mut resp = (status, Json(body)).into_response();
+        if let AppError::TooManyRequests { retry_after_secs } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
+    }
+}
+
+/// Result alias for handlers.
+pub type AppResult<T> = Result<T, AppError>;
