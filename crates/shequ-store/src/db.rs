@@ -148,6 +148,18 @@ impl Store {
     }
 
     async fn connect_postgres_with(url: &str, opts: PgConnectOptions) -> Result<Store> {
+        // One direct connection first: a pool retries until its timeout and
+        // then reports only "timed out", hiding "connection refused" or
+        // "password authentication failed" from the operator.
+        use sqlx::Connection;
+        let probe =
+            sqlx::PgConnection::connect_with(&opts)
+                .await
+                .map_err(|e| StoreError::Unavailable {
+                    url: redact_url(url),
+                    source: e,
+                })?;
+        let _ = probe.close().await;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))

@@ -24,7 +24,7 @@ use shequ_domain::RegionPath;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database could not be opened at all.
-    #[error("cannot open the database at {url}: {source}")]
+    #[error("cannot open the database at {url}")]
     Unavailable {
         /// The URL with any password removed.
         url: String,

@@ -63,12 +63,9 @@ pub async fn open_store(url: &str) -> anyhow::Result<Store> {
                 .with_context(|| format!("while creating the data directory {}", dir.display()))?;
         }
     }
-    let store = Store::connect(url).await.with_context(|| {
-        format!(
-            "the database at {} is not reachable; check that it is running and that the URL is right",
-            shequ_store::redact_url(url)
-        )
-    })?;
+    let store = Store::connect(url).await.context(
+        "the database is not reachable; check that it is running and that the URL is right",
+    )?;
     store.migrate().await.with_context(|| {
         format!(
             "while migrating the database at {}",
