@@ -232,10 +232,6 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<E
                 summary,
             };
             write_meta(&meta_path, &meta)?;
-            println!(
-                "生成用时 Generated in {:.1} s",
-                meta.summary.elapsed_ms as f64 / 1000.0
-            );
             (meta, Some(password))
         }
     };
@@ -274,6 +270,10 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
     );
     println!("  80岁以上独居 80+ alone:  {}", s.elderly_living_alone);
     println!("  账号 users:              {}", s.users);
+    println!(
+        "  生成用时 generation took: {:.1} s",
+        s.elapsed_ms as f64 / 1000.0
+    );
     println!(
         "登录 Logins (所有演示账号与管理员密码相同 / every demo account shares the admin's password):"
     );

@@ -187,15 +187,18 @@ pub fn given_name(birth_year: i32, gender: Gender, rng: &mut ChaCha8Rng) -> Stri
 /// twelve follow the 田林一村 … 田林十二村 estates of 1985.
 #[rustfmt::skip]
 pub const NEIGHBOURHOODS: &[&str] = &[
-    "田林一村", "田林二村", "田林三村", "田林三村东", "田林四村", "田林五村", "田林六村", "田林七村", "田林八村", "田林九村", "田林十村",
-    "田林十一村", "田林十二村", "长春", "宜山", "钦州", "柳州", "千鹤", "田林新苑", "华鼎", "桂林苑", "漕宝",
+    "田林一村", "田林二村", "田林三村", "田林三村东", "田林四村", "田林五村", "田林六村",
+    "田林七村", "田林八村", "田林九村", "田林十村", "田林十一村", "田林十二村", "长春", "宜山",
+    "钦州", "柳州", "千鹤", "田林新苑", "华鼎", "桂林苑", "漕宝", "田林东", "田林西", "桂林西",
+    "宜山东", "钦州北", "柳州南", "虹漕", "田州", "冠生园", "苍梧", "龙漕", "华富", "桂平",
+    "漕溪", "田林新村", "钦江", "宜林", "林苑",
 ];
 
 /// A neighbourhood's short name; past the list, numbered further.
 pub fn neighbourhood_name(k: usize) -> String {
     NEIGHBOURHOODS
         .get(k)
-        .map_or_else(|| format!("田林第{}居民区", k + 1), |s| (*s).to_owned())
+        .map_or_else(|| format!("田林{}号", k + 1), |s| (*s).to_owned())
 }
 
 /// Roads in and around Tianlin Street, for addresses.

@@ -51,17 +51,21 @@ pub fn grid_target(residents: usize) -> usize {
 }
 
 impl Street {
-    /// Lays out about `grid_target` grids in neighbourhoods of 4–12.
+    /// Lays out about `grid_target` grids in rectangular neighbourhoods.
     pub fn generate(grid_target: usize, rng: &mut ChaCha8Rng) -> Self {
         let rows = ((grid_target as f64 / 1.5).sqrt().round() as usize).max(2);
         let cols = ((grid_target as f64 / rows as f64).round() as usize).max(2);
         let lattice = Lattice::generate(cols, rows, rng);
         let mut neighbourhoods = Vec::new();
         let mut grids = Vec::new();
+        // Neighbourhoods of 4–12 grids; a small test street gets smaller
+        // ones so that it still has several.
+        let (w_min, w_max) = if cols < 8 { (1, 2) } else { (2, 4) };
+        let (h_min, h_max) = if rows < 6 { (1, 2) } else { (2, 3) };
         let mut i0 = 0;
-        for width in geometry::split(cols, 2, 4, rng) {
+        for width in geometry::split(cols, w_min, w_max, rng) {
             let mut j1 = rows;
-            for height in geometry::split(rows, 2, 3, rng) {
+            for height in geometry::split(rows, h_min, h_max, rng) {
                 let (i1, j0) = (i0 + width, j1 - height);
                 let k = neighbourhoods.len();
                 let code = format!("{STREET_CODE}{:03}", k + 1);
