@@ -1,9 +1,26 @@
 //! `shequ demo`: generate a demo street modelled on Tianlin Street into an
-//! SQLite file and serve it.
+//! SQLite file and serve it. A data directory that already holds a demo is
+//! reused as it is, and its logins are printed again.
+
+mod generate;
+mod geometry;
+mod names;
+mod people;
+mod places;
+mod street;
+mod write;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+use shequ_domain::Residency;
+use shequ_server::auth::password::{MIN_PASSWORD_LEN, hash_password, verify_password};
+
+pub use street::STREET_CODE;
 
 /// Flags of `shequ demo`.
 #[derive(Debug, clap::Args)]
@@ -29,6 +46,295 @@ pub struct DemoArgs {
     pub no_serve: bool,
 }
 
-pub async fn run(_config_file: Option<&Path>, _args: DemoArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("the demo generator is not built yet")
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub residents: u32,
+    pub seed: u64,
+    /// The password of every demo account.
+    pub admin_password: String,
+}
+
+/// A login to show on the print-out.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExampleLogin {
+    pub username: String,
+    pub region: String,
+}
+
+/// What a generation made, and how long it took.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoSummary {
+    pub elapsed_ms: u64,
+    pub regions: usize,
+    pub neighbourhoods: usize,
+    pub grids: usize,
+    pub buildings: usize,
+    pub other_places: usize,
+    pub households: usize,
+    pub residents: usize,
+    pub migrants: usize,
+    pub elderly_living_alone: usize,
+    pub users: usize,
+    pub secretary: ExampleLogin,
+    pub grid_worker: ExampleLogin,
+}
+
+/// Generates the demo street into `store` (which should be empty).
+pub async fn generate(
+    store: &shequ_store::Store,
+    opts: &DemoOptions,
+) -> anyhow::Result<DemoSummary> {
+    let started = Instant::now();
+    let (residents, seed) = (opts.residents as usize, opts.seed);
+    let plan = tokio::task::spawn_blocking(move || generate::plan(residents, seed))
+        .await
+        .context("the generator panicked")??;
+    // One hash for every account: they share the password, and argon2 is
+    // deliberately slow (hashing ~180 accounts one by one takes seconds).
+    // The accounts therefore share one salt too, which is acceptable for
+    // throw-away demo logins and for nothing else.
+    let password = opts.admin_password.clone();
+    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .context("password hashing panicked")?
+        .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
+    write::write(store, &plan, &password_hash).await?;
+    let example = |role: shequ_domain::Role| {
+        plan.staff
+            .iter()
+            .find(|s| s.role == role)
+            .map(|s| ExampleLogin {
+                username: s.username.clone(),
+                region: s.region_name.clone(),
+            })
+            .context("the demo has no account of a role it always creates")
+    };
+    Ok(DemoSummary {
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        regions: 3 + plan.street.neighbourhoods.len() + plan.street.grids.len(),
+        neighbourhoods: plan.street.neighbourhoods.len(),
+        grids: plan.street.grids.len(),
+        buildings: plan.buildings,
+        other_places: plan.places.len() - plan.buildings,
+        households: plan.households.len(),
+        residents: plan.people.len(),
+        migrants: plan
+            .people
+            .iter()
+            .filter(|p| p.residency == Residency::Migrant)
+            .count(),
+        elderly_living_alone: plan
+            .people
+            .iter()
+            .filter(|p| {
+                p.care_tags
+                    .contains(shequ_domain::CareTag::ELDERLY_LIVING_ALONE)
+            })
+            .count(),
+        users: plan.staff.len(),
+        secretary: example(shequ_domain::Role::NeighbourhoodSecretary)?,
+        grid_worker: example(shequ_domain::Role::GridWorker)?,
+    })
+}
+
+/// `DIR/demo.json`: how the demo in DIR was made. Holds the admin password
+/// only when shequ generated it, so the file is private to its owner.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct DemoMeta {
+    seed: u64,
+    residents: u32,
+    admin_username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    admin_password: Option<String>,
+    summary: DemoSummary,
+}
+
+pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(args.residents >= 100, "--residents must be at least 100");
+    if let Some(pw) = &args.admin_password {
+        anyhow::ensure!(
+            pw.chars().count() >= MIN_PASSWORD_LEN,
+            "--admin-password must have at least {MIN_PASSWORD_LEN} characters"
+        );
+    }
+    std::fs::create_dir_all(&args.data_dir).with_context(|| {
+        format!(
+            "while creating the data directory {}",
+            args.data_dir.display()
+        )
+    })?;
+    let url = format!("sqlite://{}", args.data_dir.join("shequ.db").display());
+    let meta_path = args.data_dir.join("demo.json");
+    let meta = read_meta(&meta_path)?;
+    let store = crate::config::open_store(&url).await?;
+    let exists = store.region_by_code(STREET_CODE).await?.is_some();
+
+    let (meta, password) = match (exists, meta) {
+        (true, Some(meta)) => {
+            println!(
+                "复用已有演示数据 Reusing the demo in {}",
+                args.data_dir.display()
+            );
+            if meta.seed != args.seed || meta.residents != args.residents {
+                println!(
+                    "  它由 --seed {} --residents {} 生成；要重新生成请删除该目录 / it was made with \
+                     --seed {} --residents {}; delete the directory to generate anew",
+                    meta.seed, meta.residents, meta.seed, meta.residents
+                );
+            }
+            let password = match (&meta.admin_password, &args.admin_password) {
+                (Some(saved), _) => Some(saved.clone()),
+                (None, Some(given)) => {
+                    let ok = store
+                        .user_credentials(&meta.admin_username)
+                        .await?
+                        .is_some_and(|(_, phc)| verify_password(given, &phc));
+                    if !ok {
+                        println!(
+                            "  注意 Note: --admin-password does not match the stored admin password"
+                        );
+                    }
+                    ok.then(|| given.clone())
+                }
+                (None, None) => None,
+            };
+            (meta, password)
+        }
+        (true, None) => anyhow::bail!(
+            "{} holds a shequ database that `shequ demo` did not finish making (no demo.json); \
+             delete the directory or choose another --data-dir",
+            args.data_dir.display()
+        ),
+        (false, saved) => {
+            // A lost database with its demo.json kept: reuse the saved password.
+            let generated = args.admin_password.is_none();
+            let password = match (&args.admin_password, saved.and_then(|m| m.admin_password)) {
+                (Some(given), _) => given.clone(),
+                (None, Some(saved)) => saved,
+                (None, None) => random_password(),
+            };
+            println!(
+                "正在生成演示街道 Generating the demo street ({} residents, seed {}) …",
+                args.residents, args.seed
+            );
+            let opts = DemoOptions {
+                residents: args.residents,
+                seed: args.seed,
+                admin_password: password.clone(),
+            };
+            let summary = generate(&store, &opts).await?;
+            let meta = DemoMeta {
+                seed: args.seed,
+                residents: args.residents,
+                admin_username: "admin".into(),
+                admin_password: generated.then(|| password.clone()),
+                summary,
+            };
+            write_meta(&meta_path, &meta)?;
+            (meta, Some(password))
+        }
+    };
+    print_summary(&meta, password.as_deref());
+
+    if args.no_serve {
+        println!(
+            "未启动服务 Not serving (--no-serve). 启动 To serve: shequ demo --data-dir {}",
+            args.data_dir.display()
+        );
+        store.close().await;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let settings = crate::config::load(config_file, Some(&url), Some(args.listen))?;
+    shequ_server::run(settings, store, |addr| {
+        println!();
+        println!("打开 Open:  http://{addr}/");
+    })
+    .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_summary(meta: &DemoMeta, password: Option<&str>) {
+    let s = &meta.summary;
+    println!("田林街道 (演示) Tianlin Street (demo):");
+    println!(
+        "  区域 regions:            {} ({} 居民区 neighbourhoods, {} 网格 grids)",
+        s.regions, s.neighbourhoods, s.grids
+    );
+    println!("  居民楼 buildings:        {}", s.buildings);
+    println!("  其他场所 other places:   {}", s.other_places);
+    println!("  户 households:           {}", s.households);
+    println!(
+        "  居民 residents:          {} (来沪 migrants {})",
+        s.residents, s.migrants
+    );
+    println!("  80岁以上独居 80+ alone:  {}", s.elderly_living_alone);
+    println!("  账号 users:              {}", s.users);
+    println!(
+        "  生成用时 generation took: {:.1} s",
+        s.elapsed_ms as f64 / 1000.0
+    );
+    println!(
+        "登录 Logins (所有演示账号与管理员密码相同 / every demo account shares the admin's password):"
+    );
+    match password {
+        Some(pw) => println!(
+            "  管理员 admin:            {}  password: {pw}",
+            meta.admin_username
+        ),
+        None => println!(
+            "  管理员 admin:            {}  password: (the --admin-password given when the demo was generated)",
+            meta.admin_username
+        ),
+    }
+    println!(
+        "  居民区书记 secretary:    {}  ({})",
+        s.secretary.username, s.secretary.region
+    );
+    println!(
+        "  网格员 grid worker:      {}  ({})",
+        s.grid_worker.username, s.grid_worker.region
+    );
+}
+
+/// Twelve characters from an alphabet without look-alikes (0/O, 1/l/I),
+/// drawn from the operating system's generator, never from the seed.
+fn random_password() -> String {
+    use rand::RngExt;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..12)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+fn read_meta(path: &Path) -> anyhow::Result<Option<DemoMeta>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .with_context(|| format!("{} is not a demo description; delete it", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("while reading {}", path.display())),
+    }
+}
+
+/// Writes demo.json readable by its owner only (it may hold a password),
+/// through a temporary file so a crash never leaves half a file.
+fn write_meta(path: &Path, meta: &DemoMeta) -> anyhow::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("json.tmp");
+    // The mode applies only to a new file, so never reuse an old one.
+    let _ = std::fs::remove_file(&tmp);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut file = opts
+        .open(&tmp)
+        .with_context(|| format!("while creating {}", tmp.display()))?;
+    file.write_all(serde_json::to_string_pretty(meta)?.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("while writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("while writing {}", path.display()))?;
+    Ok(())
 }
