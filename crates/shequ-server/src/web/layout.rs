@@ -189,8 +189,10 @@ pub fn figures(items: &[(String, String, Option<String>)]) -> Markup {
                             span.fig-label { (label) }
                         }
                     } @else {
-                        span.fig-value { (value) }
-                        span.fig-label { (label) }
+                        div {
+                            span.fig-value { (value) }
+                            span.fig-label { (label) }
+                        }
                     }
                 }
             }

@@ -83,10 +83,11 @@ fn login_page(ctx: &Ctx, username: &str, next: &str, error: Option<&str>) -> Mar
                     form.stack method="post" action="/login" {
                         input type="hidden" name="next" value=(next);
                         label for="username" { (ctx.t("login-username")) }
+                        // After a failure the username is kept: focus the password.
                         input #username type="text" name="username" value=(username)
-                            autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus;
+                            autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus[error.is_none()];
                         label for="password" { (ctx.t("login-password")) }
-                        input #password type="password" name="password" autocomplete="current-password" required;
+                        input #password type="password" name="password" autocomplete="current-password" required autofocus[error.is_some()];
                         button.primary type="submit" { (ctx.t("login-submit")) }
                     }
                 }

@@ -238,7 +238,7 @@ fn person_page(
         }
         dl.facts {
             dt { (ctx.t("person-gender")) } dd { (ctx.label("gender", &p.gender)) }
-            dt { (ctx.t("person-birth-date")) } dd { (p.birth_date) " (" (ctx.t_args("person-age-years", &[("age", FluentValue::from(age(ctx, &p.birth_date)))])) ")" }
+            dt { (ctx.t("person-birth-date")) } dd { (p.birth_date) " " (ctx.t_args("person-age-years", &[("age", FluentValue::from(age(ctx, &p.birth_date)))])) }
             dt { (ctx.t("person-residency")) } dd { (ctx.label("residency", &p.residency)) }
             dt { (ctx.t("person-identity-number")) } dd.num.revealed[shown.is_some_and(|r| r.identity_number.is_some())] { (id_number) }
             dt { (ctx.t("person-phone")) } dd.num.revealed[shown.is_some_and(|r| r.phone.is_some())] { (phone) }

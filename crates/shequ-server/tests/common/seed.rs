@@ -168,7 +168,10 @@ pub async fn seed(store: &Store) -> Seeded {
         region_path: path.to_owned(),
         lon: 121.43,
         lat: 31.17,
-        address: format!("田林路{}号", code.len() * 10),
+        address: format!(
+            "田林路{}弄",
+            100 + code.bytes().map(u32::from).sum::<u32>() % 300
+        ),
         built_year: Some(1986),
         floors: Some(6),
     };
