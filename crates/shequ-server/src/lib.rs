@@ -29,7 +29,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .route("/api/docs", get(api::docs::page))
         .route("/api/docs/openapi.json", get(api::docs::openapi_json))
-        .merge(web::router())
+        .merge(web::router(state.clone()))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 let route = req

@@ -123,7 +123,8 @@ pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 
 /// Cookies are sent by the browser on cross-site requests too; a state-
 /// changing request carried by a cookie must come from our own origin.
-fn check_same_origin(parts: &Parts) -> Result<(), AppError> {
+/// The web pages apply it to every form post (login CSRF too).
+pub fn check_same_origin(parts: &Parts) -> Result<(), AppError> {
     if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }

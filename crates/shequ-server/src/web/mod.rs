@@ -1,12 +1,177 @@
-//! Server-rendered web pages (Chinese first, English second).
+//! Server-rendered web pages (Chinese first, English second), built with
+//! maud and served with our own embedded stylesheet; no CDN.
+//!
+//! Every page route runs through [`pages_layer`], which picks the language,
+//! refuses cross-site form posts, turns a handler's [`ctx::PageError`] into
+//! a translated error page (or a redirect to the login form), and marks
+//! pages as not cacheable, since they carry personal data.
+
+mod admin;
+mod assets;
+pub mod ctx;
+mod home;
+mod layout;
+mod login;
+mod outline;
+mod people;
+mod places;
+mod regions;
 
 use axum::Router;
-use axum::response::Redirect;
-use axum::routing::get;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 
+use self::ctx::{Ctx, PageError, PageFailure, enc};
+use crate::auth::{AuthUser, check_same_origin};
+use crate::error::AppError;
 use crate::state::AppState;
 
-/// The page routes.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(|| async { Redirect::to("/api/docs") }))
+/// The page routes, with the page middleware.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/lang/{tag}", get(login::switch_language))
+        .route("/regions", get(regions::tree))
+        .route("/regions/{code}", get(regions::detail))
+        .route("/people", get(people::list))
+        .route("/people/{id}", get(people::detail))
+        .route("/people/{id}/reveal", post(people::reveal))
+        .route("/households/{id}", get(people::household))
+        .route("/places", get(places::list))
+        .route("/places/{id}", get(places::detail))
+        .route("/admin/users", get(admin::users))
+        .route("/admin/access-log", get(admin::access_log))
+        .route("/static/{*path}", get(assets::serve))
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(state, pages_layer))
+}
+
+/// Unknown paths: a JSON error under `/api/`, a page elsewhere.
+async fn not_found(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        AppError::NotFound("route").into_response()
+    } else {
+        PageError(AppError::NotFound("page")).into_response()
+    }
+}
+
+async fn pages_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let lang = ctx::resolve_lang(&parts, &state);
+    parts.extensions.insert(lang);
+    let saved = (
+        parts.method.clone(),
+        parts.uri.clone(),
+        parts.headers.clone(),
+    );
+    let mut resp = if let Err(e) = check_same_origin(&parts) {
+        // Checked here for every form post, logged in or not (login CSRF).
+        PageError(e).into_response()
+    } else {
+        next.run(Request::from_parts(parts, body)).await
+    };
+    if let Some(failure) = resp.extensions_mut().remove::<PageFailure>() {
+        resp = render_failure(&state, resp.status(), failure, saved).await;
+    }
+    let h = resp.headers_mut();
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ));
+    h.entry(header::X_CONTENT_TYPE_OPTIONS)
+        .or_insert(HeaderValue::from_static("nosniff"));
+    h.entry(header::REFERRER_POLICY)
+        .or_insert(HeaderValue::from_static("same-origin"));
+    resp
+}
+
+/// A login is needed: back to the form, then here again. Otherwise the
+/// error page, with the navigation when the visitor is logged in.
+async fn render_failure(
+    state: &AppState,
+    status: StatusCode,
+    failure: PageFailure,
+    (method, uri, headers): (Method, Uri, axum::http::HeaderMap),
+) -> Response {
+    if status == StatusCode::UNAUTHORIZED {
+        let location = if method == Method::GET {
+            let here = uri.path_and_query().map_or("/", |p| p.as_str());
+            format!("/login?next={}", enc(here))
+        } else {
+            "/login".to_owned()
+        };
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
+    }
+    // Look the visitor up again (only on this error path) for the shell.
+    let mut req = Request::new(());
+    *req.uri_mut() = uri;
+    *req.headers_mut() = headers;
+    let (mut parts, ()) = req.into_parts();
+    let user = AuthUser::from_request_parts(&mut parts, state).await.ok();
+    let ctx = Ctx::from_parts(&parts, state);
+    let page = layout::error_page(&ctx, user.as_ref(), status, &failure.code);
+    let mut resp = (status, page).into_response();
+    if let Some(secs) = failure.retry_after_secs
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::i18n::{EN_FTL, ZH_FTL, message_ids};
+
+    /// The page sources, scanned for the message keys they use.
+    const SOURCES: &[&str] = &[
+        include_str!("admin.rs"),
+        include_str!("home.rs"),
+        include_str!("layout.rs"),
+        include_str!("login.rs"),
+        include_str!("people.rs"),
+        include_str!("places.rs"),
+        include_str!("regions.rs"),
+    ];
+
+    fn keys_used() -> Vec<String> {
+        let mut keys = Vec::new();
+        for src in SOURCES {
+            for pat in [".t(\"", ".t_args(\"", "empty(ctx, \""] {
+                for (i, _) in src.match_indices(pat) {
+                    let rest = &src[i + pat.len()..];
+                    if let Some(end) = rest.find('"') {
+                        keys.push(rest[..end].to_owned());
+                    }
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    #[test]
+    fn every_literal_key_exists_in_both_languages() {
+        let keys = keys_used();
+        assert!(keys.len() > 40, "scanner found too few keys: {keys:?}");
+        let zh = message_ids(ZH_FTL);
+        let en = message_ids(EN_FTL);
+        let missing: Vec<_> = keys
+            .iter()
+            .filter(|k| !zh.contains(k) || !en.contains(k))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "keys used by pages but not defined: {missing:?}"
+        );
+    }
 }

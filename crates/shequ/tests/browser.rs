@@ -1,0 +1,126 @@
+//! End to end in a real browser: the `shequ` binary serves a seeded SQLite
+//! street on a random port, and `tests/browser/smoke.mjs` drives Debian's
+//! Chromium through it (login, masked list, a refused URL, the language
+//! switch, a phone-sized screen), leaving screenshots in
+//! `tests/browser/screenshots/`.
+//!
+//! Needs `/usr/bin/chromium` and `npm ci --prefix tests/browser`; `.ci/run`
+//! installs both. Without them this test fails and says so.
+
+#[path = "../../shequ-server/tests/common/seed.rs"]
+mod seed;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn require_browser_tooling(root: &Path) {
+    let mut missing = Vec::new();
+    if !Path::new(CHROMIUM).exists() {
+        missing.push(format!("{CHROMIUM} (apt-get install -y chromium)"));
+    }
+    if !root
+        .join("tests/browser/node_modules/playwright-core")
+        .exists()
+    {
+        missing.push("tests/browser/node_modules (npm ci --prefix tests/browser)".to_owned());
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        missing.push("node (apt-get install -y nodejs)".to_owned());
+    }
+    assert!(
+        missing.is_empty(),
+        "the browser test needs {}; run .ci/run, which installs them, or install them by hand",
+        missing.join(", ")
+    );
+}
+
+/// Starts `shequ serve` on port 0 and waits for the address it prints.
+fn start_server(db_url: &str, workdir: &Path) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shequ"))
+        .args(["serve", "--database-url", db_url, "--listen", "127.0.0.1:0"])
+        // An empty directory, so no stray shequ.toml is picked up.
+        .current_dir(workdir)
+        .env("SHEQU_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the shequ binary");
+    let stdout = child.stdout.take().expect("server stdout");
+    let server = Server(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("shequ is listening on ") {
+                let _ = tx.send(rest.trim().trim_end_matches('/').to_owned());
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("shequ serve did not print its address within 60 s");
+    (server, base)
+}
+
+#[test]
+fn smoke_in_chromium() {
+    let root = workspace_root();
+    require_browser_tooling(&root);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_url = format!("sqlite://{}", dir.path().join("browser.db").display());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let seeded = runtime.block_on(async {
+        let store = shequ_store::Store::open(&db_url).await.expect("open store");
+        let seeded = seed::seed(&store).await;
+        store.close().await;
+        seeded
+    });
+
+    let (_server, base) = start_server(&db_url, dir.path());
+    let mut node = Command::new("node")
+        .arg("tests/browser/smoke.mjs")
+        .current_dir(&root)
+        .env("BASE_URL", &base)
+        .env("SHEQU_USER", "sec_a")
+        .env("SHEQU_PASSWORD", seed::PASSWORD)
+        .env("OTHER_PERSON_ID", seeded.person_b.to_string())
+        .env("REGION_CODE", "310104011001")
+        .env("ADMIN_USER", "admin")
+        .env("STREET_CODE", "310104011")
+        .spawn()
+        .expect("run node");
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let status = loop {
+        if let Some(status) = node.try_wait().expect("wait for node") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = node.kill();
+            panic!("smoke.mjs did not finish within 240 s");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        status.success(),
+        "smoke.mjs failed ({status}); its output above says which check"
+    );
+}

@@ -1,0 +1,180 @@
+// Browser smoke test of the shequ pages, run by `cargo test -p shequ --test
+// browser` against the real binary. Drives Debian's Chromium through
+// playwright-core (no browser download). Exits non-zero on the first failed
+// check; screenshots go to tests/browser/screenshots/ (git-ignored).
+//
+// Env: BASE_URL, SHEQU_USER, SHEQU_PASSWORD, OTHER_PERSON_ID (a resident
+// outside SHEQU_USER's area), REGION_CODE (a region inside it, with a map);
+// optionally ADMIN_USER (same password) and STREET_CODE for the admin pages.
+
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`environment variable ${name} is not set`);
+  return v;
+};
+const BASE = env('BASE_URL').replace(/\/$/, '');
+const USER = env('SHEQU_USER');
+const PASSWORD = env('SHEQU_PASSWORD');
+const OTHER = env('OTHER_PERSON_ID');
+const REGION = env('REGION_CODE');
+const SHOTS = process.env.SCREENSHOT_DIR || join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+function check(cond, message) {
+  if (!cond) throw new Error(`check failed: ${message}`);
+  console.log(`ok - ${message}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+
+const problems = [];
+async function newPage(viewport) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  // CSP violations, script errors and failed loads show up here.
+  // The 401 and 403 answers this script provokes on purpose are logged too.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 40[13] /.test(m.text())) problems.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function login(page) {
+  await page.goto(`${BASE}/people`);
+  check(new URL(page.url()).pathname === '/login', 'an anonymous visit lands on the login form');
+  check(new URL(page.url()).searchParams.get('next') === '/people', 'and remembers where it was going');
+  await page.getByLabel('用户名').fill(USER);
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(`${BASE}/people`);
+}
+
+try {
+  // --- Desktop, Chinese ---
+  const page = await newPage({ width: 1280, height: 800 });
+  await page.goto(`${BASE}/login`);
+  await page.keyboard.press('Tab');
+  await shot(page, '01-login');
+
+  // A wrong password: the form again, with a message that names neither part.
+  await page.getByLabel('用户名').fill(USER);
+  await page.getByLabel('密码').fill('not-the-password');
+  const failed = page.waitForResponse((r) => r.url().endsWith('/login') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: '登录' }).click();
+  check((await failed).status() === 401, 'a wrong password answers 401');
+  check(await page.getByRole('alert').innerText() === '用户名或密码错误。', 'with the translated message');
+  await shot(page, '02-login-failed');
+
+  await login(page);
+  check(await page.locator('h1').innerText() === '人口', 'the people list after login');
+  const rows = page.locator('table tbody tr');
+  check(await rows.count() > 0, 'residents are listed');
+  const text = await page.locator('main').innerText();
+  check(!/\b1\d{10}\b/.test(text), 'no full mobile number on the list');
+  check(!/\b\d{17}[\dX]\b/.test(text), 'no full identity number on the list');
+  check(/\d{3}\*{11}[\dX]{4}/.test(text) && /1\d{2}\*{4}\d{4}/.test(text), 'masked numbers are shown');
+  await shot(page, '03-people');
+
+  // Keyboard: the skip link comes first and takes focus to the content.
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement?.className) === 'skip', 'the skip link is the first stop');
+  await shot(page, '04-people-focus');
+
+  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '首页' }).click();
+  check(await page.locator('h1').innerText() === '首页', 'navigation to the home page');
+  await shot(page, '05-home');
+
+  await page.goto(`${BASE}/regions/${REGION}`);
+  check(await page.locator('svg.outline path.child').count() > 0, 'the region outline shows its children');
+  await shot(page, '06-region');
+  await page.goto(`${BASE}/regions`);
+  await shot(page, '07-region-tree');
+
+  // A person page and the logged reveal.
+  await page.goto(`${BASE}/people`);
+  await rows.first().locator('a').first().click();
+  check(await page.getByRole('button', { name: '显示完整号码' }).isVisible(), 'the reveal form is offered');
+  await shot(page, '08-person');
+  await page.getByLabel('查看原因（必填）').fill('上门走访前电话联系');
+  await page.getByRole('button', { name: '显示完整号码' }).click();
+  check(/已记入查阅日志/.test(await page.getByRole('status').innerText()), 'the reveal says it was logged');
+  check(/\b1\d{10}\b/.test(await page.locator('dl.facts').innerText()), 'the full phone is shown once');
+  await shot(page, '09-person-revealed');
+
+  // Another neighbourhood's resident, by editing the URL.
+  const refused = await page.goto(`${BASE}/people/${OTHER}`);
+  check(refused.status() === 403, 'a resident of another neighbourhood answers 403');
+  check(await page.locator('h1').innerText() === '无权访问', 'with the refusal page');
+  check(/访问已记录/.test(await page.getByRole('alert').innerText()), 'which says the attempt was logged');
+  await shot(page, '10-forbidden');
+
+  // Switch language: labels turn English and stay so.
+  await page.getByRole('link', { name: 'English' }).click();
+  check(await page.locator('h1').innerText() === 'Access refused', 'the refusal page in English');
+  check(await page.locator('html').getAttribute('lang') === 'en', 'html lang follows');
+  await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'People' }).click();
+  check(await page.locator('h1').innerText() === 'People', 'the people list in English');
+  check(await page.locator('th').first().innerText() === 'Name', 'column labels in English');
+  await shot(page, '11-people-en');
+  await page.getByRole('link', { name: '中文' }).click();
+  check(await page.locator('h1').innerText() === '人口', 'and back to Chinese');
+
+  // --- Phone-sized ---
+  const phone = await newPage({ width: 360, height: 740 });
+  await phone.goto(`${BASE}/login`);
+  await shot(phone, '12-phone-login');
+  await login(phone);
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, `the people list fits 360 px (overflow ${overflow} px)`);
+  await shot(phone, '13-phone-people');
+  await phone.goto(`${BASE}/`);
+  await shot(phone, '14-phone-home');
+  await phone.goto(`${BASE}/regions/${REGION}`);
+  const overflow2 = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow2 <= 0, `the region page fits 360 px (overflow ${overflow2} px)`);
+  await shot(phone, '15-phone-region');
+
+  // --- An administrator: accounts, the access log with the entries above, the street ---
+  if (process.env.ADMIN_USER) {
+    const admin = await newPage({ width: 1280, height: 800 });
+    await admin.goto(`${BASE}/login`);
+    await admin.getByLabel('用户名').fill(process.env.ADMIN_USER);
+    await admin.getByLabel('密码').fill(PASSWORD);
+    await admin.getByRole('button', { name: '登录' }).click();
+    await admin.getByRole('link', { name: '查阅日志' }).click();
+    const log = await admin.locator('main').innerText();
+    check(/查看完整号码/.test(log) && /越权访问被拒绝/.test(log), 'the access log lists the reveal and the refusal');
+    await shot(admin, '16-admin-access-log');
+    await admin.getByRole('link', { name: '账号' }).click();
+    await shot(admin, '17-admin-users');
+    await admin.goto(`${BASE}/regions/${process.env.STREET_CODE || REGION}`);
+    await shot(admin, '18-admin-street');
+    await admin.goto(`${BASE}/places`);
+    await shot(admin, '19-admin-places');
+  }
+
+  check(problems.length === 0, `no console errors${problems.length ? ':\n  ' + problems.join('\n  ') : ''}`);
+  console.log(`screenshots in ${SHOTS}`);
+} catch (e) {
+  console.error(e);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
