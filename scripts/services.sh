@@ -65,6 +65,11 @@ ensure_browser() {
         echo "installing Chromium from Debian's packages…"
         apt_install chromium
     fi
+    # Without a CJK font the Chinese pages render as boxes in screenshots.
+    if [ ! -d /usr/share/fonts/opentype/noto ] || ! ls /usr/share/fonts/opentype/noto | grep -q CJK; then
+        echo "installing Noto CJK fonts from Debian's packages…"
+        apt_install fonts-noto-cjk
+    fi
     if ! command -v node >/dev/null 2>&1; then
         echo "installing Node.js from Debian's packages…"
         apt_install nodejs npm
