@@ -2,6 +2,7 @@
 //! the network or the clock: values are validated once at the edge and can
 //! then be trusted everywhere else.
 
+pub mod order;
 pub mod person;
 pub mod place;
 pub mod region;

@@ -1,0 +1,15 @@
+//! Work orders (工单): the lifecycle state machine, the hash-chained trail,
+//! SLA deadlines, routing and near-duplicate detection. All pure: the store
+//! persists what these functions decide.
+
+pub mod duplicate;
+pub mod routing;
+pub mod sla;
+pub mod state;
+pub mod trail;
+
+pub use state::{
+    Action, ActorKind, CancelReason, OrderFacts, OrderState, Rating, Transition, TransitionError,
+    transition,
+};
+pub use trail::{GENESIS_HASH, TrailEntry, chain_hash};
