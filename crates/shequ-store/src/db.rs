@@ -239,6 +239,21 @@ impl Store {
         Ok(())
     }
 
+    /// Runs a statement with one id parameter behind the store's back, so
+    /// tests can play the insider who edits the database by hand.
+    #[cfg(feature = "test-support")]
+    #[doc(hidden)]
+    pub async fn tamper_for_tests(&self, sql: &'static str, id: i64) -> Result<u64> {
+        let n = on_db!(self, write, |pool| {
+            sqlx::query(sql)
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(n)
+    }
+
     /// Closes all connections, flushing SQLite's WAL.
     pub async fn close(&self) {
         match &self.db {

@@ -11,6 +11,7 @@ pub mod access_log;
 pub mod accounts;
 mod bulk;
 mod db;
+pub mod orders;
 pub mod people;
 pub mod places;
 pub mod regions;

@@ -10,6 +10,6 @@ pub mod trail;
 
 pub use state::{
     Action, ActorKind, CancelReason, OrderFacts, OrderState, Rating, Transition, TransitionError,
-    transition,
+    actor_kinds, transition, transition_as_any,
 };
 pub use trail::{GENESIS_HASH, TrailEntry, chain_hash};

@@ -168,6 +168,7 @@ pub enum Action {
     Escalate {
         to_user: i64,
         reason: String,
+        overdue: Option<super::sla::Overdue>,
     },
     /// Stop the SLA clock while waiting for the reporter.
     PauseClock {
@@ -214,6 +215,58 @@ impl Action {
             Action::AutoClose => "auto_close",
         }
     }
+}
+
+/// Every way a person stands to an order, strongest first, from what is
+/// known about both. Empty means the order lies outside what they may see.
+pub fn actor_kinds(
+    user_id: i64,
+    role: crate::Role,
+    order_in_scope: bool,
+    owner: Option<i64>,
+    supervisor: Option<i64>,
+    co_owner: bool,
+) -> Vec<ActorKind> {
+    let mut kinds = Vec::new();
+    if owner == Some(user_id) {
+        kinds.push(ActorKind::Owner);
+    }
+    if order_in_scope && matches!(role, crate::Role::StreetOperator | crate::Role::Admin) {
+        kinds.push(ActorKind::Dispatcher);
+    }
+    if supervisor == Some(user_id) {
+        kinds.push(ActorKind::Supervisor);
+    }
+    if co_owner {
+        kinds.push(ActorKind::CoOwner);
+    }
+    if kinds.is_empty() && order_in_scope {
+        kinds.push(ActorKind::Viewer);
+    }
+    kinds
+}
+
+/// [`transition`] for someone who stands to the order in several ways: the
+/// first way that allows the action wins; if none does, the error for the
+/// strongest is returned.
+pub fn transition_as_any(
+    facts: OrderFacts,
+    action: &Action,
+    kinds: &[ActorKind],
+) -> Result<(Transition, ActorKind), TransitionError> {
+    let mut first_error = None;
+    for kind in kinds {
+        match transition(facts, action, *kind) {
+            Ok(t) => return Ok((t, *kind)),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error.unwrap_or(TransitionError::NotAllowed {
+        action: action.name(),
+        allowed: "people responsible for the order",
+    }))
 }
 
 /// What the state machine needs to know about the order.
@@ -538,6 +591,37 @@ mod tests {
     }
 
     #[test]
+    fn a_supervising_operator_may_still_dispatch() {
+        let kinds = actor_kinds(
+            5,
+            crate::Role::StreetOperator,
+            true,
+            Some(1),
+            Some(5),
+            false,
+        );
+        assert_eq!(kinds, [ActorKind::Dispatcher, ActorKind::Supervisor]);
+        let (t, as_kind) = transition_as_any(
+            facts(OrderState::Pending),
+            &Action::Reassign { to_user: 2 },
+            &kinds,
+        )
+        .expect("dispatcher may reassign");
+        assert_eq!(
+            (t.to, as_kind),
+            (OrderState::Pending, ActorKind::Dispatcher)
+        );
+        let (_, as_kind) = transition_as_any(facts(OrderState::Pending), &Action::Accept, &kinds)
+            .expect("supervisor accepts");
+        assert_eq!(as_kind, ActorKind::Supervisor);
+        assert!(actor_kinds(9, crate::Role::GridWorker, false, Some(1), None, false).is_empty());
+        assert_eq!(
+            actor_kinds(9, crate::Role::GridWorker, true, Some(1), None, false),
+            [ActorKind::Viewer]
+        );
+    }
+
+    #[test]
     fn unsatisfied_reporter_reopens_once() {
         let rate = Action::Rate {
             rating: Rating::Unsatisfied,
@@ -618,8 +702,11 @@ mod tests {
             Just(Action::Cancel {
                 reason: CancelReason::Duplicate { of: 1 }
             }),
-            text.clone()
-                .prop_map(|reason| Action::Escalate { to_user: 9, reason }),
+            text.clone().prop_map(|reason| Action::Escalate {
+                to_user: 9,
+                reason,
+                overdue: None
+            }),
             text.prop_map(|reason| Action::PauseClock { reason }),
             Just(Action::ResumeClock),
             Just(Action::Summon {

@@ -1,0 +1,386 @@
+//! Acting on a work order: the state machine decides, and one transaction
+//! updates the order, appends the chained trail event, writes the
+//! notifications and moves the counters.
+
+use shequ_domain::Role;
+use shequ_domain::order::sla::{Overdue, shift_after_pause};
+use shequ_domain::order::trail::{TrailEntry, chain_hash};
+use shequ_domain::order::{
+    Action, ActorKind, CancelReason, OrderFacts, Transition, TransitionError, actor_kinds,
+    transition_as_any,
+};
+
+use super::create::{COUNT_BUMP, EVENT_INSERT, OUTBOX_INSERT, Queued};
+use super::{Notice, Order, OrderEvent, order_columns};
+use crate::bulk::pick;
+use crate::db::on_db;
+use crate::{Scope, Store, StoreError};
+
+/// Who acts on an order.
+#[derive(Debug, Clone)]
+pub enum Actor {
+    /// A logged-in user with their role and scope.
+    User { id: i64, role: Role, scope: Scope },
+    /// The reporter, already authenticated by their private link.
+    Reporter,
+    /// The platform (SLA worker, auto-close).
+    System,
+}
+
+impl Actor {
+    fn label(&self) -> String {
+        match self {
+            Actor::User { id, .. } => format!("user:{id}"),
+            Actor::Reporter => "reporter".to_owned(),
+            Actor::System => "system".to_owned(),
+        }
+    }
+
+    fn user_id(&self) -> Option<i64> {
+        match self {
+            Actor::User { id, .. } => Some(*id),
+            _ => None,
+        }
+    }
+}
+
+/// Why an action did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ActError {
+    #[error("no such order")]
+    NotFound,
+    /// The order lies outside the actor's scope; `path` is where it is, for
+    /// the access log.
+    #[error("the order lies outside your area")]
+    OutOfScope { path: String },
+    #[error(transparent)]
+    Refused(#[from] TransitionError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ActError {
+    fn from(e: sqlx::Error) -> Self {
+        ActError::Store(StoreError::Database(e))
+    }
+}
+
+/// What an action did.
+#[derive(Debug, Clone)]
+pub struct Acted {
+    pub before: Order,
+    pub after: Order,
+    pub transition: Transition,
+    pub actor_kind: ActorKind,
+    pub event: OrderEvent,
+    pub queued: Vec<Queued>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Head {
+    seq: i64,
+    hash: String,
+    accept_within_minutes: i64,
+    resolve_within_minutes: i64,
+    co_owner: bool,
+}
+
+/// Statements to lock and read the order: PostgreSQL takes a row lock;
+/// SQLite has one writer already.
+const LOCK_ORDER: crate::bulk::Sql = crate::bulk::Sql {
+    sqlite: concat!(
+        "SELECT ",
+        order_columns!(),
+        "FROM work_orders WHERE id = $1"
+    ),
+    postgres: concat!(
+        "SELECT ",
+        order_columns!(),
+        "FROM work_orders WHERE id = $1 FOR UPDATE"
+    ),
+};
+
+impl Store {
+    /// Applies `action` by `actor` to order `id` at `now`. `notify` sees
+    /// the order before and after and the transition, and returns the
+    /// notifications to write in the same transaction.
+    pub async fn act_on_order(
+        &self,
+        id: i64,
+        actor: &Actor,
+        action: &Action,
+        now: i64,
+        notify: impl FnOnce(&Order, &Order, &Transition) -> Vec<Notice>,
+    ) -> Result<Acted, ActError> {
+        let label = actor.label();
+        let data = serde_json::to_string(action).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let note = match action {
+            Action::Note { text } => text.as_str(),
+            Action::Resolve { note } => note.as_str(),
+            Action::Return { reason }
+            | Action::Escalate { reason, .. }
+            | Action::PauseClock { reason } => reason.as_str(),
+            Action::ReportIn { note, .. } => note.as_str(),
+            Action::Cancel {
+                reason: CancelReason::Invalid { note },
+            } => note.as_str(),
+            _ => "",
+        };
+        let outbox_sql = pick(&self.db, &OUTBOX_INSERT);
+        let lock_sql = pick(&self.db, &LOCK_ORDER);
+        let acted = on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            let before: Order = sqlx::query_as(lock_sql)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(ActError::NotFound)?;
+            let head: Head = sqlx::query_as(
+                "SELECT e.seq, e.hash, c.accept_within_minutes, c.resolve_within_minutes,
+                        EXISTS (SELECT 1 FROM order_participants p
+                                LEFT JOIN team_members m ON m.team_id = p.team_id
+                                WHERE p.order_id = $1 AND (p.user_id = $2 OR m.user_id = $2)) AS co_owner
+                 FROM order_events e JOIN categories c ON c.id = $3
+                 WHERE e.order_id = $1 ORDER BY e.seq DESC LIMIT 1",
+            )
+            .bind(id)
+            .bind(actor.user_id().unwrap_or(-1))
+            .bind(before.category_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let kinds = match actor {
+                Actor::System => vec![ActorKind::System],
+                Actor::Reporter => vec![ActorKind::Reporter],
+                Actor::User {
+                    id: uid,
+                    role,
+                    scope,
+                } => actor_kinds(
+                    *uid,
+                    *role,
+                    scope.contains(&before.region_path),
+                    before.owner_user_id,
+                    before.supervisor_user_id,
+                    head.co_owner,
+                ),
+            };
+            if kinds.is_empty() {
+                return Err(ActError::OutOfScope {
+                    path: before.region_path.clone(),
+                });
+            }
+            let facts = OrderFacts {
+                state: before.state(),
+                clock_paused: before.clock_paused_at.is_some(),
+                reopened: u32::try_from(before.reopened).unwrap_or(u32::MAX),
+            };
+            let (t, kind) = transition_as_any(facts, action, &kinds)?;
+
+            let mut after = before.clone();
+            after.state = t.to.as_str().to_owned();
+            after.updated_at = now;
+            after.supervised |= t.supervised;
+            let minutes = |m: i64| now + m * 60_000;
+            match action {
+                Action::Accept => after.accepted_at = Some(now),
+                Action::Resolve { .. } => after.resolved_at = Some(now),
+                Action::Reassign { to_user } => {
+                    after.owner_user_id = Some(*to_user);
+                    after.accept_due_at = minutes(head.accept_within_minutes);
+                    after.escalated_accept = false;
+                    after.accepted_at = None;
+                }
+                Action::Escalate {
+                    to_user, overdue, ..
+                } => {
+                    after.supervisor_user_id = Some(*to_user);
+                    match overdue {
+                        Some(Overdue::Accept) => after.escalated_accept = true,
+                        Some(Overdue::Resolve) => after.escalated_resolve = true,
+                        None => {}
+                    }
+                }
+                Action::Cancel { reason } => {
+                    after.closed_at = Some(now);
+                    if let CancelReason::Duplicate { of } = reason {
+                        after.duplicate_of = Some(*of);
+                    }
+                }
+                Action::Rate { rating, .. } => {
+                    after.rating = Some(rating.as_str().to_owned());
+                    if t.reopened {
+                        after.reopened += 1;
+                        after.resolved_at = None;
+                        after.accepted_at = None;
+                        after.accept_due_at = minutes(head.accept_within_minutes);
+                        after.resolve_due_at = minutes(head.resolve_within_minutes);
+                        after.escalated_accept = false;
+                        after.escalated_resolve = false;
+                    } else {
+                        after.closed_at = Some(now);
+                    }
+                }
+                Action::AutoClose => after.closed_at = Some(now),
+                _ => {}
+            }
+            match (before.clock_paused_at, t.clock_paused) {
+                (None, true) => after.clock_paused_at = Some(now),
+                (Some(paused_at), false) => {
+                    after.clock_paused_at = None;
+                    after.accept_due_at = shift_after_pause(after.accept_due_at, paused_at, now);
+                    after.resolve_due_at = shift_after_pause(after.resolve_due_at, paused_at, now);
+                }
+                _ => {}
+            }
+
+            sqlx::query(
+                "UPDATE work_orders SET state = $2, updated_at = $3, supervised = $4, accepted_at = $5,
+                    resolved_at = $6, closed_at = $7, owner_user_id = $8, supervisor_user_id = $9,
+                    accept_due_at = $10, resolve_due_at = $11, escalated_accept = $12, escalated_resolve = $13,
+                    clock_paused_at = $14, duplicate_of = $15, rating = $16, reopened = $17
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&after.state)
+            .bind(now)
+            .bind(after.supervised)
+            .bind(after.accepted_at)
+            .bind(after.resolved_at)
+            .bind(after.closed_at)
+            .bind(after.owner_user_id)
+            .bind(after.supervisor_user_id)
+            .bind(after.accept_due_at)
+            .bind(after.resolve_due_at)
+            .bind(after.escalated_accept)
+            .bind(after.escalated_resolve)
+            .bind(after.clock_paused_at)
+            .bind(after.duplicate_of)
+            .bind(&after.rating)
+            .bind(after.reopened)
+            .execute(&mut *tx)
+            .await?;
+
+            let entry = TrailEntry {
+                order_id: id,
+                seq: head.seq + 1,
+                at: now,
+                actor: &label,
+                action: action.name(),
+                from_state: &before.state,
+                to_state: &after.state,
+                note,
+                data: &data,
+            };
+            let hash = chain_hash(&head.hash, &entry);
+            sqlx::query(EVENT_INSERT)
+                .bind(id)
+                .bind(entry.seq)
+                .bind(now)
+                .bind(&label)
+                .bind(actor.user_id())
+                .bind(entry.action)
+                .bind(entry.from_state)
+                .bind(entry.to_state)
+                .bind(note)
+                .bind(&data)
+                .bind(&head.hash)
+                .bind(&hash)
+                .execute(&mut *tx)
+                .await?;
+
+            match action {
+                Action::Summon {
+                    teams,
+                    within_minutes,
+                } => {
+                    for team in teams {
+                        sqlx::query(
+                            "INSERT INTO order_participants (order_id, kind, team_id, due_at, created_at)
+                             VALUES ($1, 'summoned', $2, $3, $4)",
+                        )
+                        .bind(id)
+                        .bind(team)
+                        .bind(now + i64::from(*within_minutes) * 60_000)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                Action::ReportIn { team, .. } => {
+                    sqlx::query(
+                        "UPDATE order_participants SET reported_at = $3
+                         WHERE order_id = $1 AND team_id = $2 AND kind = 'summoned' AND reported_at IS NULL",
+                    )
+                    .bind(id)
+                    .bind(team)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Action::Cancel {
+                    reason: CancelReason::Duplicate { of },
+                } => {
+                    sqlx::query(
+                        "INSERT INTO order_followers (order_id, follower_order_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(of)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                _ => {}
+            }
+
+            if before.state != after.state || before.region_id != after.region_id {
+                for (region, state, delta) in [
+                    (before.region_id, &before.state, -1i64),
+                    (after.region_id, &after.state, 1),
+                ] {
+                    sqlx::query(COUNT_BUMP)
+                        .bind(region)
+                        .bind(state)
+                        .bind(delta)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+
+            let notices = notify(&before, &after, &t);
+            let queued: Vec<Queued> = if notices.is_empty() {
+                Vec::new()
+            } else {
+                let json = serde_json::to_string(&notices)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                sqlx::query_as(outbox_sql)
+                    .bind(&json)
+                    .bind(id)
+                    .bind(now)
+                    .fetch_all(&mut *tx)
+                    .await?
+            };
+            tx.commit().await?;
+            Acted {
+                event: OrderEvent {
+                    order_id: id,
+                    seq: entry.seq,
+                    at: now,
+                    actor: label.clone(),
+                    actor_user_id: actor.user_id(),
+                    action: entry.action.to_owned(),
+                    from_state: before.state.clone(),
+                    to_state: after.state.clone(),
+                    note: note.to_owned(),
+                    data: data.clone(),
+                    prev_hash: head.hash.clone(),
+                    hash,
+                },
+                before,
+                after,
+                transition: t,
+                actor_kind: kind,
+                queued,
+            }
+        });
+        Ok(acted)
+    }
+}

@@ -1,0 +1,226 @@
+//! Creating a work order: the order, its first two trail events (created,
+//! dispatched), its notifications and the counters, in one transaction.
+
+use serde::Serialize;
+use shequ_domain::order::trail::{GENESIS_HASH, TrailEntry, chain_hash};
+
+use super::Notice;
+use crate::bulk::{Sql, pick};
+use crate::db::on_db;
+use crate::{Result, Store, StoreError};
+
+/// A new order with its routing already decided.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub category_id: i64,
+    pub category_code: String,
+    /// `public`, `hotline`, `open311`, `api`, `sensor`, `meeting`, `inspection`.
+    pub source: String,
+    pub priority: String,
+    pub title: String,
+    pub description: String,
+    pub address: String,
+    pub point: Option<(f64, f64)>,
+    pub region_id: i64,
+    pub region_path: String,
+    pub place_id: Option<i64>,
+    pub subject_person_id: Option<i64>,
+    pub reporter_name: String,
+    pub reporter_phone: Option<String>,
+    pub reporter_email: Option<String>,
+    /// Hash of the reporter's private link token.
+    pub reporter_token_hash: Option<String>,
+    /// A caller's own id for the report; a second create with the same id
+    /// returns the first order instead of making another.
+    pub external_id: Option<String>,
+    /// Answers to the category's attributes, a JSON object.
+    pub attributes: String,
+    /// The one person responsible.
+    pub owner_user_id: Option<i64>,
+    pub accept_due_at: i64,
+    pub resolve_due_at: i64,
+    /// Who created it, for the trail: `user:12`, `reporter`, `system`, `token:…`.
+    pub actor: String,
+    pub actor_user_id: Option<i64>,
+    /// Why the owner was chosen (rule, duplicate suspicion…), JSON object.
+    pub dispatch_data: String,
+    pub dispatch_note: String,
+    pub notices: Vec<Notice>,
+    pub now: i64,
+}
+
+/// The result of a create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Created {
+    pub id: i64,
+    /// False when an order with the same external id already existed.
+    pub new: bool,
+}
+
+pub(crate) const OUTBOX_INSERT: Sql = Sql {
+    sqlite: "INSERT INTO outbox (order_id, user_id, channel, recipient, payload, state, attempts, next_attempt_at, created_at)
+             SELECT $2, j.value ->> 'user_id', j.value ->> 'channel',
+                    CASE WHEN j.value ->> 'channel' = 'sms' AND j.value ->> 'recipient' = ''
+                         THEN COALESCE((SELECT u.phone FROM users u WHERE u.id = j.value ->> 'user_id'), '')
+                         ELSE j.value ->> 'recipient' END,
+                    j.value ->> 'payload', 'pending', 0, $3, $3
+             FROM json_each($1) AS j
+             RETURNING id, user_id, channel",
+    postgres: "INSERT INTO outbox (order_id, user_id, channel, recipient, payload, state, attempts, next_attempt_at, created_at)
+             SELECT $2, x.user_id, x.channel,
+                    CASE WHEN x.channel = 'sms' AND x.recipient = ''
+                         THEN COALESCE((SELECT u.phone FROM users u WHERE u.id = x.user_id), '')
+                         ELSE x.recipient END,
+                    x.payload, 'pending', 0, $3, $3
+             FROM jsonb_to_recordset($1::jsonb) AS x(user_id bigint, channel text, recipient text, payload text)
+             RETURNING id, user_id, channel",
+};
+
+/// An outbox row just written: the pop-up hub delivers these at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Queued {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub channel: String,
+}
+
+/// Adds `delta` to the open-order counter of (region, state).
+pub(crate) const COUNT_BUMP: &str =
+    "INSERT INTO order_counts (region_id, state, n) VALUES ($1, $2, $3)
+     ON CONFLICT (region_id, state) DO UPDATE SET n = order_counts.n + excluded.n";
+
+pub(crate) const EVENT_INSERT: &str = "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action, from_state, to_state, note, data, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+impl Store {
+    /// Stores a new, already routed order with its trail, notifications and
+    /// counters in one transaction. Returns the order id and the outbox rows
+    /// written (for immediate pop-up delivery after commit).
+    pub async fn create_order(&self, o: &NewOrder) -> Result<(Created, Vec<Queued>)> {
+        let notices =
+            serde_json::to_string(&o.notices).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let outbox_sql = pick(&self.db, &OUTBOX_INSERT);
+        let state = "pending";
+        let result = on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            if let Some(ext) = &o.external_id {
+                let existing: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM work_orders WHERE external_id = $1")
+                        .bind(ext)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some(id) = existing {
+                    tx.rollback().await?;
+                    return Ok((Created { id, new: false }, Vec::new()));
+                }
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO work_orders (category_id, category_code, source, state, priority, title, description,
+                    address, lon, lat, region_id, region_path, place_id, subject_person_id, reporter_name,
+                    reporter_phone, reporter_email, reporter_token_hash, external_id, attributes, owner_user_id,
+                    accept_due_at, resolve_due_at, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+                    $21, $22, $23, $24, $24)
+                 RETURNING id",
+            )
+            .bind(o.category_id)
+            .bind(&o.category_code)
+            .bind(&o.source)
+            .bind(state)
+            .bind(&o.priority)
+            .bind(&o.title)
+            .bind(&o.description)
+            .bind(&o.address)
+            .bind(o.point.map(|p| p.0))
+            .bind(o.point.map(|p| p.1))
+            .bind(o.region_id)
+            .bind(&o.region_path)
+            .bind(o.place_id)
+            .bind(o.subject_person_id)
+            .bind(&o.reporter_name)
+            .bind(&o.reporter_phone)
+            .bind(&o.reporter_email)
+            .bind(&o.reporter_token_hash)
+            .bind(&o.external_id)
+            .bind(&o.attributes)
+            .bind(o.owner_user_id)
+            .bind(o.accept_due_at)
+            .bind(o.resolve_due_at)
+            .bind(o.now)
+            .fetch_one(&mut *tx)
+            .await?;
+
+            let created = TrailEntry {
+                order_id: id,
+                seq: 1,
+                at: o.now,
+                actor: &o.actor,
+                action: "create",
+                from_state: "",
+                to_state: state,
+                note: &o.title,
+                data: "{}",
+            };
+            let created_hash = chain_hash(GENESIS_HASH, &created);
+            let dispatched = TrailEntry {
+                seq: 2,
+                actor: "system",
+                action: "dispatch",
+                from_state: state,
+                note: &o.dispatch_note,
+                data: &o.dispatch_data,
+                ..created
+            };
+            let dispatched_hash = chain_hash(&created_hash, &dispatched);
+            for (e, prev, hash, user) in [
+                (
+                    &created,
+                    GENESIS_HASH,
+                    created_hash.as_str(),
+                    o.actor_user_id,
+                ),
+                (
+                    &dispatched,
+                    created_hash.as_str(),
+                    dispatched_hash.as_str(),
+                    None,
+                ),
+            ] {
+                sqlx::query(EVENT_INSERT)
+                    .bind(e.order_id)
+                    .bind(e.seq)
+                    .bind(e.at)
+                    .bind(e.actor)
+                    .bind(user)
+                    .bind(e.action)
+                    .bind(e.from_state)
+                    .bind(e.to_state)
+                    .bind(e.note)
+                    .bind(e.data)
+                    .bind(prev)
+                    .bind(hash)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let queued: Vec<Queued> = if o.notices.is_empty() {
+                Vec::new()
+            } else {
+                sqlx::query_as(outbox_sql)
+                    .bind(&notices)
+                    .bind(id)
+                    .bind(o.now)
+                    .fetch_all(&mut *tx)
+                    .await?
+            };
+            sqlx::query(COUNT_BUMP)
+                .bind(o.region_id)
+                .bind(state)
+                .bind(1i64)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            (Created { id, new: true }, queued)
+        });
+        Ok(result)
+    }
+}

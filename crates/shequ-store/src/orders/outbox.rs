@@ -1,0 +1,178 @@
+//! The notification outbox: rows written with each change, delivered by
+//! the workers (pop-ups over SSE, SMS through the gateway), retried with
+//! backoff and dead-lettered after too many failures.
+
+use serde::Serialize;
+
+use super::Notice;
+use super::create::{OUTBOX_INSERT, Queued};
+use crate::bulk::pick;
+use crate::db::on_db;
+use crate::{Result, Store, StoreError};
+
+/// A stored notification.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub order_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub channel: String,
+    pub recipient: String,
+    pub payload: String,
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+macro_rules! outbox_select {
+    () => {
+        "SELECT id, order_id, user_id, channel, recipient, payload, state, attempts, next_attempt_at,
+                last_error, created_at, sent_at FROM outbox "
+    };
+}
+
+impl Store {
+    /// Writes notifications not tied to an order change (reminders).
+    pub async fn enqueue_notices(
+        &self,
+        order_id: Option<i64>,
+        notices: &[Notice],
+        now: i64,
+    ) -> Result<Vec<Queued>> {
+        if notices.is_empty() {
+            return Ok(Vec::new());
+        }
+        let json =
+            serde_json::to_string(notices).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let rows = on_db!(self, write, |pool| {
+            sqlx::query_as::<_, Queued>(pick(&self.db, &OUTBOX_INSERT))
+                .bind(&json)
+                .bind(order_id)
+                .bind(now)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows)
+    }
+
+    /// Pending rows of a channel whose next attempt is due.
+    pub async fn due_outbox(&self, channel: &str, now: i64, limit: i64) -> Result<Vec<OutboxRow>> {
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, OutboxRow>(concat!(
+                outbox_select!(),
+                "WHERE state = 'pending' AND channel = $1 AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3"
+            ))
+            .bind(channel)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Marks a row delivered.
+    pub async fn mark_outbox_sent(&self, id: i64, now: i64) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query("UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1")
+                .bind(id)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Records a failed attempt: retried at `next_attempt_at`, or
+    /// dead-lettered when `dead`.
+    pub async fn mark_outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: i64,
+        dead: bool,
+    ) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3,
+                    state = CASE WHEN $4 THEN 'dead' ELSE state END
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(error)
+            .bind(next_attempt_at)
+            .bind(dead)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Pop-ups for a user after `after_id` (replay for a page that
+    /// reconnects with Last-Event-ID), oldest first.
+    pub async fn popups_for(
+        &self,
+        user_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, OutboxRow>(concat!(
+                outbox_select!(),
+                "WHERE channel = 'popup' AND user_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+            ))
+            .bind(user_id)
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// One outbox row.
+    pub async fn outbox_row(&self, id: i64) -> Result<Option<OutboxRow>> {
+        let row = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, OutboxRow>(concat!(outbox_select!(), "WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row)
+    }
+
+    /// Dead-lettered rows, newest first, for operators.
+    pub async fn dead_letters(&self, limit: i64) -> Result<Vec<OutboxRow>> {
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, OutboxRow>(concat!(
+                outbox_select!(),
+                "WHERE state = 'dead' ORDER BY id DESC LIMIT $1"
+            ))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Puts a dead-lettered row back in the queue for another round.
+    pub async fn requeue_outbox(&self, id: i64, now: i64) -> Result<()> {
+        let n = on_db!(self, write, |pool| {
+            sqlx::query(
+                "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = $2 WHERE id = $1 AND state = 'dead'",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound("dead letter"));
+        }
+        Ok(())
+    }
+}

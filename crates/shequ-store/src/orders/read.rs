@@ -1,0 +1,363 @@
+//! Reading work orders: one order with its trail, scoped lists with
+//! filters, the command centre's counters, and the queries the workers use.
+
+use serde::Serialize;
+
+use super::{Order, OrderEvent, order_columns};
+use crate::db::on_db;
+use crate::{Page, Paging, Result, Scope, Store};
+
+/// A co-owner, summoned department or follower of an order.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Participant {
+    pub kind: String,
+    pub user_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub team_name: Option<String>,
+    pub due_at: Option<i64>,
+    pub reported_at: Option<i64>,
+}
+
+/// Filters for listing orders; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// Any of these states.
+    pub states: Vec<String>,
+    pub category: Option<String>,
+    pub owner: Option<i64>,
+    pub source: Option<String>,
+    /// Only orders whose deadline has passed at this time and that are open.
+    pub overdue_at: Option<i64>,
+    /// Only orders marked 督办.
+    pub supervised: Option<bool>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    /// Only these ids.
+    pub ids: Vec<i64>,
+}
+
+/// A photo's metadata.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PhotoMeta {
+    pub id: i64,
+    pub order_id: i64,
+    pub stage: String,
+    pub content_type: String,
+    pub size: i64,
+    pub created_at: i64,
+}
+
+fn joined(list: &[impl ToString]) -> Option<String> {
+    (!list.is_empty()).then(|| {
+        format!(
+            ",{},",
+            list.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    })
+}
+
+macro_rules! order_filter {
+    () => {
+        "WHERE region_path >= $1 AND region_path < $2
+           AND ($3 IS NULL OR $3 LIKE '%,' || state || ',%')
+           AND ($4 IS NULL OR category_code = $4)
+           AND ($5 IS NULL OR owner_user_id = $5)
+           AND ($6 IS NULL OR source = $6)
+           AND ($7 IS NULL OR (state IN ('pending', 'accepted', 'in_progress', 'returned')
+                AND (resolve_due_at <= $7 OR (state = 'pending' AND accept_due_at <= $7))))
+           AND ($8 IS NULL OR supervised = $8)
+           AND ($9 IS NULL OR created_at >= $9)
+           AND ($10 IS NULL OR created_at < $10)
+           AND ($11 IS NULL OR $11 LIKE '%,' || CAST(id AS TEXT) || ',%') "
+    };
+}
+
+impl Store {
+    /// One order by id, wherever it is (callers check the scope on its
+    /// path so they can log a refusal).
+    pub async fn order_by_id(&self, id: i64) -> Result<Option<Order>> {
+        let row = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, Order>(concat!(
+                "SELECT ",
+                order_columns!(),
+                "FROM work_orders WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row)
+    }
+
+    /// The order a reporter's private link token (hash) belongs to.
+    pub async fn order_by_reporter_token(&self, token_hash: &str) -> Result<Option<Order>> {
+        let row = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, Order>(concat!(
+                "SELECT ",
+                order_columns!(),
+                "FROM work_orders WHERE reporter_token_hash = $1"
+            ))
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row)
+    }
+
+    /// The whole trail of an order, oldest first.
+    pub async fn order_events(&self, id: i64) -> Result<Vec<OrderEvent>> {
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, OrderEvent>(
+                "SELECT order_id, seq, at, actor, actor_user_id, action, from_state, to_state, note, data, prev_hash, hash
+                 FROM order_events WHERE order_id = $1 ORDER BY seq",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Co-owners and summoned departments of an order.
+    pub async fn order_participants(&self, id: i64) -> Result<Vec<Participant>> {
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, Participant>(
+                "SELECT p.kind, p.user_id, p.team_id, t.name AS team_name, p.due_at, p.reported_at
+                 FROM order_participants p LEFT JOIN teams t ON t.id = p.team_id
+                 WHERE p.order_id = $1 ORDER BY p.created_at",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Orders whose reporters follow `id` (linked duplicates).
+    pub async fn order_followers(&self, id: i64) -> Result<Vec<Order>> {
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, Order>(concat!(
+                "SELECT ",
+                order_columns!(),
+                "FROM work_orders WHERE id IN (SELECT follower_order_id FROM order_followers WHERE order_id = $1)"
+            ))
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Orders under the scope matching the filter, newest first.
+    pub async fn orders_in(
+        &self,
+        scope: &Scope,
+        f: &OrderFilter,
+        paging: Paging,
+    ) -> Result<Page<Order>> {
+        let (lo, hi) = scope.bounds();
+        let states = joined(&f.states);
+        let ids = joined(&f.ids);
+        let (items, total) = on_db!(self, read, |pool| {
+            let items = sqlx::query_as::<_, Order>(concat!(
+                "SELECT ",
+                order_columns!(),
+                "FROM work_orders ",
+                order_filter!(),
+                "ORDER BY created_at DESC, id DESC LIMIT $12 OFFSET $13"
+            ))
+            .bind(lo)
+            .bind(hi)
+            .bind(&states)
+            .bind(&f.category)
+            .bind(f.owner)
+            .bind(&f.source)
+            .bind(f.overdue_at)
+            .bind(f.supervised)
+            .bind(f.created_from)
+            .bind(f.created_to)
+            .bind(&ids)
+            .bind(paging.limit())
+            .bind(paging.offset())
+            .fetch_all(pool)
+            .await?;
+            let total: i64 = sqlx::query_scalar(concat!(
+                "SELECT COUNT(*) FROM work_orders ",
+                order_filter!()
+            ))
+            .bind(lo)
+            .bind(hi)
+            .bind(&states)
+            .bind(&f.category)
+            .bind(f.owner)
+            .bind(&f.source)
+            .bind(f.overdue_at)
+            .bind(f.supervised)
+            .bind(f.created_from)
+            .bind(f.created_to)
+            .bind(&ids)
+            .fetch_one(pool)
+            .await?;
+            (items, total)
+        });
+        Ok(Page {
+            items,
+            total,
+            page: paging.page,
+            page_size: paging.page_size,
+        })
+    }
+
+    /// Orders per state under the scope, from the counters table.
+    pub async fn order_counts_in(&self, scope: &Scope) -> Result<Vec<(String, i64)>> {
+        let (lo, hi) = scope.bounds();
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, (String, i64)>(
+                "SELECT c.state, CAST(SUM(c.n) AS BIGINT) FROM order_counts c JOIN regions r ON r.id = c.region_id
+                 WHERE r.path >= $1 AND r.path < $2 GROUP BY c.state HAVING SUM(c.n) > 0 ORDER BY c.state",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Open orders of a category created since `since` inside a bounding
+    /// box: `(id, lon, lat, created_at)`, for the near-duplicate check.
+    pub async fn open_orders_near(
+        &self,
+        category: &str,
+        bbox: (f64, f64, f64, f64),
+        since: i64,
+    ) -> Result<Vec<(i64, f64, f64, i64)>> {
+        let (w, s, e, n) = bbox;
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, (i64, f64, f64, i64)>(
+                "SELECT id, lon, lat, created_at FROM work_orders
+                 WHERE category_code = $1 AND created_at >= $2
+                   AND state IN ('pending', 'accepted', 'in_progress', 'returned')
+                   AND lon BETWEEN $3 AND $4 AND lat BETWEEN $5 AND $6
+                 ORDER BY created_at",
+            )
+            .bind(category)
+            .bind(since)
+            .bind(w)
+            .bind(e)
+            .bind(s)
+            .bind(n)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Open orders whose accept or resolve deadline has passed at `now`,
+    /// not yet escalated for it, with the clock running.
+    pub async fn orders_due_for_escalation(&self, now: i64, limit: i64) -> Result<Vec<Order>> {
+        let rows = on_db!(self, read, |pool| {
+            let mut late = sqlx::query_as::<_, Order>(concat!(
+                "SELECT ",
+                order_columns!(),
+                "FROM work_orders WHERE state = 'pending' AND accept_due_at <= $1
+                   AND NOT escalated_accept AND clock_paused_at IS NULL ORDER BY accept_due_at LIMIT $2"
+            ))
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            let resolve = sqlx::query_as::<_, Order>(concat!(
+                "SELECT ",
+                order_columns!(),
+                "FROM work_orders WHERE state IN ('pending', 'accepted', 'in_progress', 'returned')
+                   AND resolve_due_at <= $1 AND NOT escalated_resolve AND clock_paused_at IS NULL
+                 ORDER BY resolve_due_at LIMIT $2"
+            ))
+            .bind(now)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+            for o in resolve {
+                if !late.iter().any(|l| l.id == o.id) {
+                    late.push(o);
+                }
+            }
+            late
+        });
+        Ok(rows)
+    }
+
+    /// Resolved orders not rated since before `cutoff` (to close).
+    pub async fn resolved_before(&self, cutoff: i64, limit: i64) -> Result<Vec<i64>> {
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM work_orders WHERE state = 'resolved' AND resolved_at <= $1 ORDER BY resolved_at LIMIT $2",
+            )
+            .bind(cutoff)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Stores a photo of an order; returns its id.
+    pub async fn add_order_photo(
+        &self,
+        order_id: i64,
+        stage: &str,
+        content_type: &str,
+        data: &[u8],
+        sha256: &str,
+        uploaded_by: &str,
+    ) -> Result<i64> {
+        let id = on_db!(self, write, |pool| {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO order_photos (order_id, stage, content_type, size, sha256, data, uploaded_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(order_id)
+            .bind(stage)
+            .bind(content_type)
+            .bind(data.len() as i64)
+            .bind(sha256)
+            .bind(data)
+            .bind(uploaded_by)
+            .bind(crate::now_ms())
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(id)
+    }
+
+    /// The photos of an order (metadata only).
+    pub async fn order_photos(&self, order_id: i64) -> Result<Vec<PhotoMeta>> {
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, PhotoMeta>(
+                "SELECT id, order_id, stage, content_type, size, created_at FROM order_photos
+                 WHERE order_id = $1 ORDER BY id",
+            )
+            .bind(order_id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// A photo's bytes with its order id and content type.
+    pub async fn order_photo(&self, id: i64) -> Result<Option<(i64, String, Vec<u8>)>> {
+        let row = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, (i64, String, Vec<u8>)>(
+                "SELECT order_id, content_type, data FROM order_photos WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row)
+    }
+}

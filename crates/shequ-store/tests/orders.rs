@@ -1,0 +1,441 @@
+//! Work orders in the store, on SQLite and (when configured) PostgreSQL:
+//! create with trail and outbox, act through the state machine, counters,
+//! scope, and the audit that catches a rewritten trail.
+
+mod common;
+
+use common::*;
+use shequ_domain::order::sla::Overdue;
+use shequ_domain::order::{Action, CancelReason, Rating, TransitionError};
+use shequ_domain::{RegionPath, Role};
+use shequ_store::accounts::NewUser;
+use shequ_store::orders::Notice;
+use shequ_store::orders::act::{ActError, Actor};
+use shequ_store::orders::catalogue::NewCategory;
+use shequ_store::orders::create::NewOrder;
+use shequ_store::orders::read::OrderFilter;
+use shequ_store::{Paging, Scope, Store};
+
+const T0: i64 = 1_800_000_000_000;
+
+fn scope(path: &str) -> Scope {
+    Scope::under(&RegionPath::parse(path).expect("path"))
+}
+
+async fn user(s: &Store, name: &str, role: Role, code: &str) -> i64 {
+    let region_id = s
+        .region_by_code(code)
+        .await
+        .expect("q")
+        .expect("region")
+        .region
+        .id;
+    s.create_user(&NewUser {
+        username: name.into(),
+        display_name: name.into(),
+        password_hash: "x".into(),
+        role,
+        region_id,
+        phone: Some("13800000000".into()),
+    })
+    .await
+    .expect("user")
+}
+
+async fn setup(s: &Store) -> (i64, i64, i64) {
+    seed_street(s).await;
+    s.upsert_categories(&[NewCategory {
+        code: "sanitation".into(),
+        name_zh: "环境卫生".into(),
+        name_en: "Sanitation".into(),
+        group_zh: "市容环境".into(),
+        group_en: "City appearance".into(),
+        description_zh: String::new(),
+        description_en: String::new(),
+        keywords: "垃圾".into(),
+        accept_within_minutes: 30,
+        resolve_within_minutes: 24 * 60,
+        default_priority: "normal".into(),
+        attributes: "[]".into(),
+        active: true,
+    }])
+    .await
+    .expect("category");
+    let worker = user(s, "grid_a1", Role::GridWorker, "31010401100101").await;
+    let operator = user(s, "operator", Role::StreetOperator, "310104011").await;
+    let secretary = user(s, "sec_b", Role::NeighbourhoodSecretary, "310104011002").await;
+    (worker, operator, secretary)
+}
+
+async fn new_order(s: &Store, owner: i64, external: Option<&str>) -> i64 {
+    let cat = s
+        .category_by_code("sanitation")
+        .await
+        .expect("q")
+        .expect("cat");
+    let region = s
+        .region_by_code("31010401100101")
+        .await
+        .expect("q")
+        .expect("grid")
+        .region;
+    let (created, queued) = s
+        .create_order(&NewOrder {
+            category_id: cat.id,
+            category_code: cat.code.clone(),
+            source: "public".into(),
+            priority: "normal".into(),
+            title: "楼道堆物".into(),
+            description: "3号楼楼道堆满杂物".into(),
+            address: "田林路1号".into(),
+            point: Some((121.43, 31.17)),
+            region_id: region.id,
+            region_path: region.path,
+            place_id: None,
+            subject_person_id: None,
+            reporter_name: "张先生".into(),
+            reporter_phone: Some("13900000000".into()),
+            reporter_email: None,
+            reporter_token_hash: None,
+            external_id: external.map(str::to_owned),
+            attributes: "{}".into(),
+            owner_user_id: Some(owner),
+            accept_due_at: T0 + 30 * 60_000,
+            resolve_due_at: T0 + 24 * 3_600_000,
+            actor: "reporter".into(),
+            actor_user_id: None,
+            dispatch_data: r#"{"rule":1}"#.into(),
+            dispatch_note: "派给网格员".into(),
+            notices: vec![
+                Notice {
+                    user_id: Some(owner),
+                    channel: "popup",
+                    recipient: String::new(),
+                    payload: r#"{"title":"新工单"}"#.into(),
+                },
+                Notice {
+                    user_id: Some(owner),
+                    channel: "sms",
+                    recipient: String::new(),
+                    payload: r#"{"text":"新工单"}"#.into(),
+                },
+            ],
+            now: T0,
+        })
+        .await
+        .expect("create");
+    if created.new {
+        assert_eq!(queued.len(), 2);
+    }
+    created.id
+}
+
+fn as_user(id: i64, role: Role, path: &str) -> Actor {
+    Actor::User {
+        id,
+        role,
+        scope: scope(path),
+    }
+}
+
+#[tokio::test]
+async fn an_order_is_created_acted_on_and_counted() {
+    for db in backends().await {
+        let s = &db.store;
+        let (worker, operator, _) = setup(s).await;
+        let id = new_order(s, worker, Some("ext-1")).await;
+        assert_eq!(
+            new_order(s, worker, Some("ext-1")).await,
+            id,
+            "{}: same external id, same order",
+            db.label
+        );
+        let events = s.order_events(id).await.expect("events");
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["create", "dispatch"], "{}", db.label);
+        let sms = s.due_outbox("sms", T0, 10).await.expect("outbox");
+        assert_eq!(sms.len(), 1);
+        assert_eq!(
+            sms[0].recipient, "13800000000",
+            "{}: phone filled from the user",
+            db.label
+        );
+
+        let w = as_user(worker, Role::GridWorker, PATH_A1);
+        let none = |_: &_, _: &_, _: &_| Vec::new();
+        let acted = s
+            .act_on_order(id, &w, &Action::Accept, T0 + 60_000, none)
+            .await
+            .expect("accept");
+        assert_eq!(
+            (acted.after.state.as_str(), acted.after.accepted_at),
+            ("accepted", Some(T0 + 60_000))
+        );
+        let err = s
+            .act_on_order(id, &w, &Action::Accept, T0 + 61_000, none)
+            .await
+            .expect_err("twice");
+        assert!(
+            matches!(err, ActError::Refused(TransitionError::WrongState { .. })),
+            "{err:?}"
+        );
+        s.act_on_order(id, &w, &Action::Start, T0 + 62_000, none)
+            .await
+            .expect("start");
+        s.act_on_order(
+            id,
+            &w,
+            &Action::PauseClock {
+                reason: "等居民回电".into(),
+            },
+            T0 + 70_000,
+            none,
+        )
+        .await
+        .expect("pause");
+        let resumed = s
+            .act_on_order(id, &w, &Action::ResumeClock, T0 + 70_000 + 3_600_000, none)
+            .await
+            .expect("resume");
+        assert_eq!(
+            resumed.after.resolve_due_at,
+            T0 + 25 * 3_600_000,
+            "{}: an hour paused moves the deadline",
+            db.label
+        );
+        let resolved = s
+            .act_on_order(
+                id,
+                &w,
+                &Action::Resolve {
+                    note: "已清理".into(),
+                },
+                T0 + 2 * 3_600_000,
+                |_, after, _| {
+                    vec![Notice {
+                        user_id: None,
+                        channel: "sms",
+                        recipient: after.reporter_phone.clone().unwrap_or_default(),
+                        payload: "{}".into(),
+                    }]
+                },
+            )
+            .await
+            .expect("resolve");
+        assert_eq!(resolved.queued.len(), 1);
+        s.act_on_order(
+            id,
+            &Actor::Reporter,
+            &Action::Rate {
+                rating: Rating::Unsatisfied,
+                reopen: true,
+            },
+            T0 + 3 * 3_600_000,
+            none,
+        )
+        .await
+        .expect("reopen");
+        let o = s.order_by_id(id).await.expect("q").expect("order");
+        assert_eq!(
+            (o.state.as_str(), o.reopened),
+            ("pending", 1),
+            "{}",
+            db.label
+        );
+
+        // The operator is a dispatcher in the street; the counters follow.
+        s.act_on_order(
+            id,
+            &as_user(operator, Role::StreetOperator, "/310000/310104/310104011/"),
+            &Action::Cancel {
+                reason: CancelReason::Invalid {
+                    note: "误报".into(),
+                },
+            },
+            T0 + 4 * 3_600_000,
+            none,
+        )
+        .await
+        .expect("cancel");
+        let second = new_order(s, worker, None).await;
+        let counts = s.order_counts_in(&scope(PATH_A)).await.expect("counts");
+        assert_eq!(
+            counts,
+            [("cancelled".to_owned(), 1), ("pending".to_owned(), 1)],
+            "{}",
+            db.label
+        );
+        assert!(
+            s.order_counts_in(&scope(PATH_B))
+                .await
+                .expect("counts")
+                .is_empty()
+        );
+
+        let open = s
+            .orders_in(
+                &scope(PATH_A),
+                &OrderFilter {
+                    states: vec!["pending".into()],
+                    ..OrderFilter::default()
+                },
+                Paging::new(None, None),
+            )
+            .await
+            .expect("list");
+        assert_eq!(
+            open.items.iter().map(|o| o.id).collect::<Vec<_>>(),
+            [second]
+        );
+        let overdue = s
+            .orders_in(
+                &Scope::everything(),
+                &OrderFilter {
+                    overdue_at: Some(T0 + 31 * 60_000),
+                    ..OrderFilter::default()
+                },
+                Paging::new(None, None),
+            )
+            .await
+            .expect("list");
+        assert_eq!(
+            overdue.total, 1,
+            "{}: the second order missed its accept deadline",
+            db.label
+        );
+        let due = s
+            .orders_due_for_escalation(T0 + 31 * 60_000, 10)
+            .await
+            .expect("due");
+        assert_eq!(due.iter().map(|o| o.id).collect::<Vec<_>>(), [second]);
+
+        let report = s.verify_trails(None).await.expect("verify");
+        assert_eq!(
+            (report.orders, report.events, report.broken),
+            (2, 11, None),
+            "{}",
+            db.label
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn outsiders_are_refused_and_escalation_marks_the_order() {
+    for db in backends().await {
+        let s = &db.store;
+        let (worker, operator, secretary_b) = setup(s).await;
+        let id = new_order(s, worker, None).await;
+        let none = |_: &_, _: &_, _: &_| Vec::new();
+        let outsider = as_user(secretary_b, Role::NeighbourhoodSecretary, PATH_B);
+        match s
+            .act_on_order(id, &outsider, &Action::Accept, T0, none)
+            .await
+        {
+            Err(ActError::OutOfScope { path }) => assert_eq!(path, PATH_A1),
+            other => panic!("{}: expected out of scope, got {other:?}", db.label),
+        }
+        let op = as_user(operator, Role::StreetOperator, "/310000/310104/310104011/");
+        let esc = s
+            .act_on_order(
+                id,
+                &Actor::System,
+                &Action::Escalate {
+                    to_user: operator,
+                    reason: "超时未受理".into(),
+                    overdue: Some(Overdue::Accept),
+                },
+                T0 + 31 * 60_000,
+                none,
+            )
+            .await
+            .expect("escalate");
+        assert!(esc.after.supervised && esc.after.escalated_accept);
+        assert_eq!(esc.after.supervisor_user_id, Some(operator));
+        assert!(
+            s.orders_due_for_escalation(T0 + 31 * 60_000, 10)
+                .await
+                .expect("due")
+                .is_empty(),
+            "escalated once"
+        );
+        let moved = s
+            .act_on_order(
+                id,
+                &op,
+                &Action::Reassign {
+                    to_user: secretary_b,
+                },
+                T0 + 32 * 60_000,
+                none,
+            )
+            .await
+            .expect("reassign");
+        assert_eq!(moved.after.owner_user_id, Some(secretary_b));
+        assert_eq!(
+            moved.after.accept_due_at,
+            T0 + 62 * 60_000,
+            "a fresh accept deadline"
+        );
+        // Now the owner, she may accept although it lies outside her scope.
+        s.act_on_order(id, &outsider, &Action::Accept, T0 + 33 * 60_000, none)
+            .await
+            .expect("owner accepts");
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_rewritten_trail_is_caught_by_the_audit() {
+    for db in backends().await {
+        let s = &db.store;
+        let (worker, _, _) = setup(s).await;
+        let first = new_order(s, worker, None).await;
+        let second = new_order(s, worker, None).await;
+        let w = as_user(worker, Role::GridWorker, PATH_A1);
+        s.act_on_order(
+            second,
+            &w,
+            &Action::Note {
+                text: "已联系物业".into(),
+            },
+            T0 + 1,
+            |_, _, _| Vec::new(),
+        )
+        .await
+        .expect("note");
+        assert_eq!(s.verify_trails(None).await.expect("verify").broken, None);
+        s.tamper_for_tests(
+            "UPDATE order_events SET note = '从未联系' WHERE order_id = $1 AND seq = 3",
+            second,
+        )
+        .await
+        .expect("tamper");
+        let report = s.verify_trails(None).await.expect("verify");
+        let broken = report.broken.expect("tampering must be detected");
+        assert_eq!((broken.order_id, broken.seq), (second, 3), "{}", db.label);
+        assert!(broken.problem.contains("changed"), "{}", broken.problem);
+        assert!(
+            s.verify_trails(Some(first))
+                .await
+                .expect("verify")
+                .broken
+                .is_none(),
+            "the other order is intact"
+        );
+        s.tamper_for_tests(
+            "DELETE FROM order_events WHERE order_id = $1 AND seq = 1",
+            first,
+        )
+        .await
+        .expect("tamper");
+        let broken = s
+            .verify_trails(Some(first))
+            .await
+            .expect("verify")
+            .broken
+            .expect("deletion caught");
+        assert_eq!((broken.order_id, broken.seq), (first, 2));
+        db.cleanup().await;
+    }
+}
