@@ -47,6 +47,10 @@ pub enum AppError {
     /// A unique value is taken (409).
     #[error("{field} already exists")]
     Conflict { field: &'static str },
+    /// A business rule refused the request (409), e.g. an illegal order
+    /// transition; the code and message say which rule.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     /// Too many attempts; try again after this many seconds (429).
     #[error("too many attempts")]
     TooManyRequests { retry_after_secs: u64 },
@@ -84,7 +88,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::Refused { .. } => StatusCode::CONFLICT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -98,6 +102,7 @@ impl AppError {
             AppError::NotFound(what) => format!("{}_not_found", what.replace(' ', "_")),
             AppError::Unprocessable(_) => "invalid_input".to_owned(),
             AppError::Conflict { field } => format!("{field}_taken"),
+            AppError::Refused { code, .. } => (*code).to_owned(),
             AppError::TooManyRequests { .. } => "too_many_attempts".to_owned(),
             AppError::Unavailable => "database_unavailable".to_owned(),
             AppError::Internal(_) => "internal_error".to_owned(),
@@ -124,6 +129,7 @@ impl AppError {
             AppError::NotFound(what) => format!("no such {what}"),
             AppError::Unprocessable(_) => "some fields are invalid; see fields".to_owned(),
             AppError::Conflict { field } => format!("that {field} is already taken"),
+            AppError::Refused { message, .. } => message.clone(),
             AppError::TooManyRequests { retry_after_secs } => {
                 format!("too many failed attempts; try again in {retry_after_secs} s")
             }

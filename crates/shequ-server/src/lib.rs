@@ -3,8 +3,11 @@
 
 pub mod api;
 pub mod auth;
+pub mod clock;
 pub mod error;
 pub mod i18n;
+pub mod live;
+pub mod orders;
 pub mod settings;
 pub mod state;
 pub mod web;

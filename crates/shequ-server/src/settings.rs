@@ -27,6 +27,36 @@ pub struct Settings {
     /// within `login_window_minutes` before further attempts are refused.
     pub login_max_failures: u32,
     pub login_window_minutes: u32,
+    /// The address residents and workers reach the server at; used in the
+    /// links of SMS messages.
+    pub public_url: String,
+    /// Public reports accepted per client address per hour.
+    pub public_reports_per_hour: u32,
+    /// HTTP endpoint of the SMS gateway; messages wait in the outbox and
+    /// are dead-lettered with a clear reason when it is not set.
+    pub sms_webhook_url: Option<String>,
+    /// Sent to the gateway as `Authorization: Bearer <key>`.
+    pub sms_webhook_key: Option<Secret>,
+    /// Attempts before an SMS is dead-lettered.
+    pub sms_max_attempts: u32,
+    /// SMS to the owner of a new order. Placeholders: {id} {category}
+    /// {address} {title} {accept_due} {url}.
+    pub sms_template_new_order: String,
+    /// SMS to a supervisor when an order is escalated (督办).
+    pub sms_template_escalated: String,
+    /// SMS to the reporter when their order is resolved, with the rating link.
+    pub sms_template_resolved: String,
+}
+
+/// A secret setting: printed as `***` in debug output and logs.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 impl Default for Settings {
@@ -41,6 +71,19 @@ impl Default for Settings {
             secure_cookies: false,
             login_max_failures: 5,
             login_window_minutes: 15,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            public_reports_per_hour: 10,
+            sms_webhook_url: None,
+            sms_webhook_key: None,
+            sms_max_attempts: 6,
+            sms_template_new_order:
+                "【社区工单】新工单{id}：{category}，{address}。请于{accept_due}前受理：{url}"
+                    .to_owned(),
+            sms_template_escalated:
+                "【社区工单】督办：工单{id}（{category}，{address}）已超时，请跟进：{url}"
+                    .to_owned(),
+            sms_template_resolved: "【社区工单】您反映的问题（工单{id}）已办结，请评价：{url}"
+                .to_owned(),
         }
     }
 }
@@ -77,6 +120,23 @@ secure_cookies = {sc}
 # the window, further attempts are refused for a while (doubling each time).
 login_max_failures = {mf}
 login_window_minutes = {lw}
+
+# Where residents and workers reach this server; used in SMS links.
+public_url = "{pu}"
+
+# Public reports accepted per client address per hour (then 429).
+public_reports_per_hour = {prh}
+
+# SMS gateway: an HTTP endpoint that receives JSON {{"to": "...", "text": "..."}}.
+# Without it, messages are kept and shown to operators as undeliverable.
+# sms_webhook_url = "https://sms.example.gov.cn/send"
+# sms_webhook_key = "..."
+sms_max_attempts = {sma}
+
+# SMS texts. Placeholders: {{id}} {{category}} {{address}} {{title}} {{accept_due}} {{url}}
+sms_template_new_order = "{t1}"
+sms_template_escalated = "{t2}"
+sms_template_resolved = "{t3}"
 "#,
             db = d.database_url,
             listen = d.listen,
@@ -87,6 +147,12 @@ login_window_minutes = {lw}
             sc = d.secure_cookies,
             mf = d.login_max_failures,
             lw = d.login_window_minutes,
+            pu = d.public_url,
+            prh = d.public_reports_per_hour,
+            sma = d.sms_max_attempts,
+            t1 = d.sms_template_new_order,
+            t2 = d.sms_template_escalated,
+            t3 = d.sms_template_resolved,
         )
     }
 }

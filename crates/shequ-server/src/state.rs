@@ -5,10 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shequ_store::Store;
+use tokio::sync::RwLock;
 
 use crate::Settings;
 use crate::auth::limiter::LoginLimiter;
+use crate::clock::{Clock, SystemClock};
 use crate::i18n::I18n;
+use crate::live::Hub;
+use crate::orders::geo::GridIndex;
 
 /// Shared application state (cheap to clone).
 #[derive(Debug, Clone)]
@@ -19,6 +23,12 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// The street's time zone, in which times are shown.
     pub tz: chrono_tz::Tz,
+    /// The time as the platform sees it (a manual clock in tests).
+    pub clock: Arc<dyn Clock>,
+    /// Live events for open pages.
+    pub hub: Hub,
+    /// Grid polygons for locating reports, loaded on first use.
+    grids: Arc<RwLock<Option<Arc<GridIndex>>>>,
 }
 
 impl AppState {
@@ -40,11 +50,38 @@ impl AppState {
             limiter: Arc::new(limiter),
             settings: Arc::new(settings),
             tz,
+            clock: Arc::new(SystemClock),
+            hub: Hub::default(),
+            grids: Arc::new(RwLock::new(None)),
         })
+    }
+
+    /// The same state reading time from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The grid index, loading it on first use.
+    pub async fn grids(&self) -> shequ_store::Result<Arc<GridIndex>> {
+        if let Some(g) = self.grids.read().await.as_ref() {
+            return Ok(g.clone());
+        }
+        let loaded = Arc::new(GridIndex::load(&self.store).await?);
+        *self.grids.write().await = Some(loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Forgets the grid index (after regions change).
+    pub async fn invalidate_grids(&self) {
+        *self.grids.write().await = None;
     }
 
     /// Today's date in the street's time zone.
     pub fn today(&self) -> chrono::NaiveDate {
-        chrono::Utc::now().with_timezone(&self.tz).date_naive()
+        chrono::DateTime::from_timestamp_millis(self.clock.now_ms())
+            .unwrap_or_default()
+            .with_timezone(&self.tz)
+            .date_naive()
     }
 }

@@ -9,11 +9,11 @@ use shequ_domain::order::sla::Overdue;
 use shequ_domain::order::{Action, CancelReason, Rating, TransitionError};
 use shequ_domain::{RegionPath, Role};
 use shequ_store::accounts::NewUser;
-use shequ_store::orders::Notice;
 use shequ_store::orders::act::{ActError, Actor};
 use shequ_store::orders::catalogue::NewCategory;
 use shequ_store::orders::create::NewOrder;
 use shequ_store::orders::read::OrderFilter;
+use shequ_store::orders::{Effects, Notice};
 use shequ_store::{Paging, Scope, Store};
 
 const T0: i64 = 1_800_000_000_000;
@@ -162,7 +162,7 @@ async fn an_order_is_created_acted_on_and_counted() {
         );
 
         let w = as_user(worker, Role::GridWorker, PATH_A1);
-        let none = |_: &_, _: &_, _: &_| Vec::new();
+        let none = |_: &_, _: &_, _: &_| Effects::default();
         let acted = s
             .act_on_order(id, &w, &Action::Accept, T0 + 60_000, none)
             .await
@@ -211,18 +211,25 @@ async fn an_order_is_created_acted_on_and_counted() {
                     note: "已清理".into(),
                 },
                 T0 + 2 * 3_600_000,
-                |_, after, _| {
-                    vec![Notice {
+                |_, after, _| Effects {
+                    notices: vec![Notice {
                         user_id: None,
                         channel: "sms",
                         recipient: after.reporter_phone.clone().unwrap_or_default(),
                         payload: "{}".into(),
-                    }]
+                    }],
+                    reporter_link_hash: Some("link-hash-1".into()),
                 },
             )
             .await
             .expect("resolve");
         assert_eq!(resolved.queued.len(), 1);
+        let by_link = s
+            .order_by_reporter_token("link-hash-1")
+            .await
+            .expect("q")
+            .expect("linked");
+        assert_eq!(by_link.id, id);
         s.act_on_order(
             id,
             &Actor::Reporter,
@@ -326,7 +333,7 @@ async fn outsiders_are_refused_and_escalation_marks_the_order() {
         let s = &db.store;
         let (worker, operator, secretary_b) = setup(s).await;
         let id = new_order(s, worker, None).await;
-        let none = |_: &_, _: &_, _: &_| Vec::new();
+        let none = |_: &_, _: &_, _: &_| Effects::default();
         let outsider = as_user(secretary_b, Role::NeighbourhoodSecretary, PATH_B);
         match s
             .act_on_order(id, &outsider, &Action::Accept, T0, none)
@@ -400,7 +407,7 @@ async fn a_rewritten_trail_is_caught_by_the_audit() {
                 text: "已联系物业".into(),
             },
             T0 + 1,
-            |_, _, _| Vec::new(),
+            |_, _, _| Effects::default(),
         )
         .await
         .expect("note");

@@ -76,7 +76,6 @@ CREATE TABLE work_orders (
     reporter_name        TEXT    NOT NULL DEFAULT '',
     reporter_phone       TEXT,
     reporter_email       TEXT,
-    reporter_token_hash  TEXT    UNIQUE,
     external_id          TEXT    UNIQUE,
     attributes           TEXT    NOT NULL DEFAULT '{}',
     owner_user_id        INTEGER REFERENCES users (id),
@@ -126,6 +125,15 @@ CREATE TABLE order_events (
     hash           TEXT    NOT NULL,
     PRIMARY KEY (order_id, seq)
 );
+
+-- Private links for reporters (follow and rate an order without an
+-- account); only the token's hash is kept.
+CREATE TABLE order_links (
+    token_hash  TEXT    PRIMARY KEY,
+    order_id    INTEGER NOT NULL REFERENCES work_orders (id),
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX order_links_order ON order_links (order_id);
 
 -- Co-owners, summoned departments and followers of an order.
 CREATE TABLE order_participants (

@@ -11,7 +11,7 @@ use shequ_domain::order::{
 };
 
 use super::create::{COUNT_BUMP, EVENT_INSERT, OUTBOX_INSERT, Queued};
-use super::{Notice, Order, OrderEvent, order_columns};
+use super::{Effects, Order, OrderEvent, order_columns};
 use crate::bulk::pick;
 use crate::db::on_db;
 use crate::{Scope, Store, StoreError};
@@ -101,16 +101,17 @@ const LOCK_ORDER: crate::bulk::Sql = crate::bulk::Sql {
 };
 
 impl Store {
-    /// Applies `action` by `actor` to order `id` at `now`. `notify` sees
+    /// Applies `action` by `actor` to order `id` at `now`. `effects` sees
     /// the order before and after and the transition, and returns the
-    /// notifications to write in the same transaction.
+    /// notifications (and any new reporter link) to write in the same
+    /// transaction.
     pub async fn act_on_order(
         &self,
         id: i64,
         actor: &Actor,
         action: &Action,
         now: i64,
-        notify: impl FnOnce(&Order, &Order, &Transition) -> Vec<Notice>,
+        effects: impl FnOnce(&Order, &Order, &Transition) -> Effects,
     ) -> Result<Acted, ActError> {
         let label = actor.label();
         let data = serde_json::to_string(action).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -345,7 +346,18 @@ impl Store {
                 }
             }
 
-            let notices = notify(&before, &after, &t);
+            let Effects {
+                notices,
+                reporter_link_hash,
+            } = effects(&before, &after, &t);
+            if let Some(hash) = &reporter_link_hash {
+                sqlx::query("INSERT INTO order_links (token_hash, order_id, created_at) VALUES ($1, $2, $3)")
+                    .bind(hash)
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let queued: Vec<Queued> = if notices.is_empty() {
                 Vec::new()
             } else {

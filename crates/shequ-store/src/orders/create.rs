@@ -57,13 +57,17 @@ pub struct Created {
     pub new: bool,
 }
 
+/// Stands for the order's id in a notice's payload written before the id
+/// exists; the store replaces it when it writes the outbox row.
+pub const ORDER_ID_PLACEHOLDER: &str = "{order_id}";
+
 pub(crate) const OUTBOX_INSERT: Sql = Sql {
     sqlite: "INSERT INTO outbox (order_id, user_id, channel, recipient, payload, state, attempts, next_attempt_at, created_at)
              SELECT $2, j.value ->> 'user_id', j.value ->> 'channel',
                     CASE WHEN j.value ->> 'channel' = 'sms' AND j.value ->> 'recipient' = ''
                          THEN COALESCE((SELECT u.phone FROM users u WHERE u.id = j.value ->> 'user_id'), '')
                          ELSE j.value ->> 'recipient' END,
-                    j.value ->> 'payload', 'pending', 0, $3, $3
+                    replace(j.value ->> 'payload', '{order_id}', COALESCE(CAST($2 AS TEXT), '')), 'pending', 0, $3, $3
              FROM json_each($1) AS j
              RETURNING id, user_id, channel",
     postgres: "INSERT INTO outbox (order_id, user_id, channel, recipient, payload, state, attempts, next_attempt_at, created_at)
@@ -71,7 +75,7 @@ pub(crate) const OUTBOX_INSERT: Sql = Sql {
                     CASE WHEN x.channel = 'sms' AND x.recipient = ''
                          THEN COALESCE((SELECT u.phone FROM users u WHERE u.id = x.user_id), '')
                          ELSE x.recipient END,
-                    x.payload, 'pending', 0, $3, $3
+                    replace(x.payload, '{order_id}', COALESCE(CAST($2 AS TEXT), '')), 'pending', 0, $3, $3
              FROM jsonb_to_recordset($1::jsonb) AS x(user_id bigint, channel text, recipient text, payload text)
              RETURNING id, user_id, channel",
 };
@@ -117,10 +121,10 @@ impl Store {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO work_orders (category_id, category_code, source, state, priority, title, description,
                     address, lon, lat, region_id, region_path, place_id, subject_person_id, reporter_name,
-                    reporter_phone, reporter_email, reporter_token_hash, external_id, attributes, owner_user_id,
+                    reporter_phone, reporter_email, external_id, attributes, owner_user_id,
                     accept_due_at, resolve_due_at, created_at, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-                    $21, $22, $23, $24, $24)
+                    $21, $22, $23, $23)
                  RETURNING id",
             )
             .bind(o.category_id)
@@ -140,7 +144,6 @@ impl Store {
             .bind(&o.reporter_name)
             .bind(&o.reporter_phone)
             .bind(&o.reporter_email)
-            .bind(&o.reporter_token_hash)
             .bind(&o.external_id)
             .bind(&o.attributes)
             .bind(o.owner_user_id)
@@ -150,6 +153,14 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
 
+            if let Some(hash) = &o.reporter_token_hash {
+                sqlx::query("INSERT INTO order_links (token_hash, order_id, created_at) VALUES ($1, $2, $3)")
+                    .bind(hash)
+                    .bind(id)
+                    .bind(o.now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let created = TrailEntry {
                 order_id: id,
                 seq: 1,

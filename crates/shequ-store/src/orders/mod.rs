@@ -93,6 +93,15 @@ pub struct OrderEvent {
     pub hash: String,
 }
 
+/// What a change writes besides the order and its trail event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Effects {
+    pub notices: Vec<Notice>,
+    /// A new private link for the reporter (its token's hash), e.g. sent
+    /// with the resolution so they can rate it.
+    pub reporter_link_hash: Option<String>,
+}
+
 /// A notification to write with a change: delivered later by the workers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notice {

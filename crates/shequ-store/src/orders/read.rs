@@ -98,7 +98,7 @@ impl Store {
             sqlx::query_as::<_, Order>(concat!(
                 "SELECT ",
                 order_columns!(),
-                "FROM work_orders WHERE reporter_token_hash = $1"
+                "FROM work_orders WHERE id = (SELECT order_id FROM order_links WHERE token_hash = $1)"
             ))
             .bind(token_hash)
             .fetch_optional(pool)

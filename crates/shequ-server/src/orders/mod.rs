@@ -1,0 +1,8 @@
+//! Work orders in the server: intake from every channel, acting on orders,
+//! notifications, the default catalogue and locating reports.
+
+pub mod catalogue;
+pub mod geo;
+pub mod intake;
+pub mod notices;
+pub mod service;

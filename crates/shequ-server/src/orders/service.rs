@@ -1,0 +1,231 @@
+//! Acting on an order on someone's behalf: the store applies the state
+//! machine in one transaction; this decides who is told what, and pushes
+//! the pop-ups once the change is committed.
+
+use shequ_domain::Role;
+use shequ_domain::order::{Action, ActorKind};
+use shequ_store::orders::act::{ActError, Acted, Actor};
+use shequ_store::orders::{Effects, Order};
+
+use super::intake::REPORTER_TOKEN_PREFIX;
+use super::notices::{self, Brief};
+use crate::api::{ClientAddr, deny};
+use crate::auth::{AuthUser, Principal, new_token, token_hash};
+use crate::error::{AppError, AppResult};
+use crate::live::LiveEvent;
+use crate::state::AppState;
+
+/// Who acts, as the service sees them.
+#[derive(Debug, Clone)]
+pub enum Who {
+    User(Box<AuthUser>),
+    /// The reporter, through their private link.
+    Reporter,
+    System,
+}
+
+impl Who {
+    fn store_actor(&self) -> Actor {
+        match self {
+            Who::User(u) => Actor::User {
+                id: u.user.id,
+                role: u.role,
+                scope: u.scope.clone(),
+            },
+            Who::Reporter => Actor::Reporter,
+            Who::System => Actor::System,
+        }
+    }
+}
+
+/// People to tell beyond the order's own fields, looked up before the
+/// change so the transaction does only writes.
+struct Audience {
+    category_zh: String,
+    summoned_members: Vec<i64>,
+    dispatchers: Vec<i64>,
+    follower_phones: Vec<String>,
+}
+
+async fn audience(state: &AppState, order: &Order, action: &Action) -> AppResult<Audience> {
+    let category_zh = state
+        .store
+        .category_by_code(&order.category_code)
+        .await?
+        .map(|c| c.name_zh)
+        .unwrap_or_else(|| order.category_code.clone());
+    let mut summoned_members = Vec::new();
+    if let Action::Summon { teams, .. } = action {
+        for team in teams {
+            for c in state
+                .store
+                .team_candidates(*team, state.clock.now_ms())
+                .await?
+            {
+                summoned_members.push(c.user_id);
+            }
+        }
+    }
+    let dispatchers = if matches!(action, Action::Return { .. }) {
+        state
+            .store
+            .role_candidates(Role::StreetOperator, &order.region_path)
+            .await?
+            .into_iter()
+            .map(|c| c.user_id)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let follower_phones = if matches!(action, Action::Resolve { .. }) {
+        state
+            .store
+            .order_followers(order.id)
+            .await?
+            .into_iter()
+            .filter_map(|f| f.reporter_phone)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Audience {
+        category_zh,
+        summoned_members,
+        dispatchers,
+        follower_phones,
+    })
+}
+
+fn effects(state: &AppState, action: &Action, after: &Order, who: &Audience) -> Effects {
+    let brief = Brief::of(after);
+    let worker =
+        |user: i64, kind: &str| notices::to_worker(state, &brief, &who.category_zh, user, kind);
+    let mut e = Effects::default();
+    match action {
+        Action::Reassign { to_user } => e.notices = worker(*to_user, "reassigned"),
+        Action::Escalate { to_user, .. } => e.notices = worker(*to_user, "escalated"),
+        Action::Rate { .. } if after.state == "pending" => {
+            if let Some(owner) = after.owner_user_id {
+                e.notices = worker(owner, "reopened");
+            }
+        }
+        Action::Summon { .. } => {
+            e.notices = who
+                .summoned_members
+                .iter()
+                .flat_map(|u| worker(*u, "summoned"))
+                .collect();
+        }
+        Action::Return { .. } => {
+            e.notices = who
+                .dispatchers
+                .iter()
+                .flat_map(|u| worker(*u, "returned"))
+                .filter(|n| n.channel == "popup")
+                .collect();
+        }
+        Action::Resolve { .. } => {
+            let token = after
+                .reporter_phone
+                .is_some()
+                .then(|| new_token(REPORTER_TOKEN_PREFIX));
+            if let Some(n) = notices::to_reporter_resolved(state, after, token.as_deref()) {
+                e.notices.push(n);
+                e.reporter_link_hash = token.as_deref().map(token_hash);
+            }
+            for phone in &who.follower_phones {
+                let mut copy = after.clone();
+                copy.reporter_phone = Some(phone.clone());
+                e.notices
+                    .extend(notices::to_reporter_resolved(state, &copy, None));
+            }
+        }
+        _ => {}
+    }
+    e
+}
+
+/// Applies `action` to order `id` as `who`, at the platform's clock.
+pub async fn act(
+    state: &AppState,
+    id: i64,
+    who: &Who,
+    action: &Action,
+    addr: &ClientAddr,
+) -> AppResult<Acted> {
+    let order = state
+        .store
+        .order_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound("order"))?;
+    let aud = audience(state, &order, action).await?;
+    let now = state.clock.now_ms();
+    let result = state
+        .store
+        .act_on_order(id, &who.store_actor(), action, now, |_, after, _| {
+            effects(state, action, after, &aud)
+        })
+        .await;
+    let acted = match result {
+        Ok(a) => a,
+        Err(ActError::NotFound) => return Err(AppError::NotFound("order")),
+        Err(ActError::OutOfScope { path }) => {
+            let principal = match who {
+                Who::User(u) => Principal::User(u.clone()),
+                _ => return Err(AppError::Forbidden("out_of_scope")),
+            };
+            return Err(deny(state, &principal, "order", id.to_string(), Some(path), addr).await);
+        }
+        Err(ActError::Refused(e)) => {
+            return Err(AppError::Refused {
+                code: e.code(),
+                message: e.to_string(),
+            });
+        }
+        Err(ActError::Store(e)) => return Err(e.into()),
+    };
+    publish(state, &acted);
+    Ok(acted)
+}
+
+/// Pushes the pop-ups written by a change and a feed event for the
+/// command centre.
+pub fn publish(state: &AppState, acted: &Acted) {
+    let o = &acted.after;
+    let payload = serde_json::json!({
+        "order_id": o.id,
+        "title": o.title,
+        "address": o.address,
+        "action": acted.event.action,
+        "from": acted.before.state,
+        "state": o.state,
+        "supervised": o.supervised,
+        "owner_user_id": o.owner_user_id,
+        "url": format!("/orders/{}", o.id),
+    })
+    .to_string();
+    for q in acted.queued.iter().filter(|q| q.channel == "popup") {
+        state.hub.publish(LiveEvent {
+            id: q.id,
+            user_id: q.user_id,
+            kind: "popup",
+            order_id: Some(o.id),
+            region_path: o.region_path.clone(),
+            payload: payload.clone(),
+        });
+    }
+    state.hub.publish(LiveEvent {
+        id: 0,
+        user_id: None,
+        kind: "order_changed",
+        order_id: Some(o.id),
+        region_path: o.region_path.clone(),
+        payload,
+    });
+}
+
+/// Whether the actor kind may see everything about the order (the reporter
+/// sees only the public part).
+pub fn sees_internal(kind: ActorKind) -> bool {
+    !matches!(kind, ActorKind::Reporter)
+}
