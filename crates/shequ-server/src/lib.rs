@@ -64,6 +64,9 @@ pub async fn run(
     on_listening: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let listen = settings.listen;
+    if orders::catalogue::ensure_default_catalogue(&store).await? {
+        tracing::info!("installed the default catalogue of categories");
+    }
     let state = AppState::new(settings, store.clone())?;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         anyhow::anyhow!("cannot listen on {listen}: {e}; is another program using the port?")
