@@ -1,6 +1,7 @@
 //! The `shequ` binary: one program with subcommands for running a street's
 //! platform, loading its data and operating it.
 
+mod audit;
 mod config;
 mod demo;
 mod import;
@@ -34,6 +35,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: user::UserCommand,
+    },
+    /// Check that the work-order trail was not rewritten.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
     },
     /// Print a commented example configuration file.
     DefaultConfig,
@@ -70,6 +76,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(config_file, args).await,
         Command::Import(args) => import::run(config_file, args).await,
         Command::User { command } => user::run(config_file, command).await,
+        Command::Audit { command } => audit::run(config_file, command).await,
         Command::DefaultConfig => {
             print!("{}", shequ_server::Settings::example_toml());
             Ok(ExitCode::SUCCESS)
