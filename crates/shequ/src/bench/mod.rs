@@ -1,0 +1,20 @@
+//! `shequ bench`: benchmarks that print figures beside a baseline measured
+//! in the same run. Speed targets live here, never in tests.
+
+pub mod load;
+pub mod orders;
+pub mod stats;
+
+/// Which benchmark to run.
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Filing work orders through the HTTP stack (issue: work orders).
+    Orders(orders::OrdersBenchArgs),
+}
+
+pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode> {
+    match command {
+        BenchCommand::Orders(args) => orders::run(args).await?,
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
