@@ -3,6 +3,8 @@
 
 pub mod load;
 pub mod orders;
+pub mod raw;
+pub mod registry;
 pub mod stats;
 
 /// Which benchmark to run.
@@ -10,11 +12,14 @@ pub mod stats;
 pub enum BenchCommand {
     /// Filing work orders through the HTTP stack (issue: work orders).
     Orders(orders::OrdersBenchArgs),
+    /// Demo generation and people search (issue: the foundation).
+    Registry(registry::RegistryBenchArgs),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode> {
     match command {
         BenchCommand::Orders(args) => orders::run(args).await?,
+        BenchCommand::Registry(args) => registry::run(args).await?,
     }
     Ok(std::process::ExitCode::SUCCESS)
 }
