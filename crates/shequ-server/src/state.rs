@@ -27,6 +27,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Live events for open pages.
     pub hub: Hub,
+    /// Group commit for new orders.
+    pub orders: crate::orders::writer::OrderWriter,
     /// Categories and routing rules, read on every intake.
     pub config: crate::cache::ConfigCache,
     /// Grid polygons for locating reports, loaded on first use.
@@ -47,6 +49,7 @@ impl AppState {
             Duration::from_secs(u64::from(settings.login_window_minutes) * 60),
         );
         Ok(Self {
+            orders: crate::orders::writer::OrderWriter::new(store.clone()),
             store,
             i18n: Arc::new(I18n::load()?),
             limiter: Arc::new(limiter),

@@ -343,7 +343,7 @@ pub async fn submit(state: &AppState, r: Report) -> Result<Submitted, IntakeErro
             "new_order",
         );
     }
-    let (created, queued) = state.store.create_order(&order).await?;
+    let (created, queued) = state.orders.create(order.clone()).await?;
     if created.new {
         publish_created(state, created.id, &order, &category, &queued);
     }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::Notice;
-use super::create::{OUTBOX_INSERT, Queued};
+use super::create::{OUTBOX_INSERT, OutboxIn, Queued};
 use crate::bulk::pick;
 use crate::db::on_db;
 use crate::{Result, Store, StoreError};
@@ -45,12 +45,14 @@ impl Store {
         if notices.is_empty() {
             return Ok(Vec::new());
         }
-        let json =
-            serde_json::to_string(notices).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let rows: Vec<OutboxIn<'_>> = notices
+            .iter()
+            .map(|notice| OutboxIn { order_id, notice })
+            .collect();
+        let json = serde_json::to_string(&rows).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let rows = on_db!(self, write, |pool| {
             sqlx::query_as::<_, Queued>(pick(&self.db, &OUTBOX_INSERT))
                 .bind(&json)
-                .bind(order_id)
                 .bind(now)
                 .fetch_all(pool)
                 .await?
