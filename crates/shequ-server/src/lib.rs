@@ -11,6 +11,7 @@ pub mod orders;
 pub mod settings;
 pub mod state;
 pub mod web;
+pub mod workers;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -71,6 +72,7 @@ pub async fn run(
     let addr = listener.local_addr()?;
     on_listening(addr);
     tokio::spawn(purge_sessions(store.clone()));
+    workers::spawn(&state);
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shequ_store::Store;
-use tokio::sync::RwLock;
+use tokio::sync::{Notify, RwLock};
 
 use crate::Settings;
 use crate::auth::limiter::LoginLimiter;
@@ -27,6 +27,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Live events for open pages.
     pub hub: Hub,
+    /// Wakes the SMS worker after a commit that queued an SMS.
+    pub sms_wake: Arc<Notify>,
     /// Grid polygons for locating reports, loaded on first use.
     grids: Arc<RwLock<Option<Arc<GridIndex>>>>,
 }
@@ -52,6 +54,7 @@ impl AppState {
             tz,
             clock: Arc::new(SystemClock),
             hub: Hub::default(),
+            sms_wake: Arc::new(Notify::new()),
             grids: Arc::new(RwLock::new(None)),
         })
     }

@@ -18,12 +18,16 @@ use utoipa::{Modify, OpenApi};
         super::users::list, super::users::create,
         super::tokens::list, super::tokens::create, super::tokens::revoke,
         super::access_log::list,
+        super::events::stream,
+        super::notifications::dead, super::notifications::retry,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Logging in"),
         (name = "registry", description = "Regions, places, households and residents (人、地)"),
         (name = "accounts", description = "Users, API tokens and the access log"),
+        (name = "orders", description = "Work orders (工单) and the live stream of pop-ups and the feed"),
+        (name = "notifications", description = "Pop-ups and SMS: undeliverable messages for operators"),
     )
 )]
 pub struct ApiDoc;

@@ -4,6 +4,8 @@
 pub mod access_log;
 pub mod auth;
 pub mod docs;
+pub mod events;
+pub mod notifications;
 pub mod people;
 pub mod places;
 pub mod regions;
@@ -42,6 +44,9 @@ pub fn router() -> Router<AppState> {
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/access-log", get(access_log::list))
+        .route("/events", get(events::stream))
+        .route("/notifications/dead", get(notifications::dead))
+        .route("/notifications/{id}/retry", post(notifications::retry))
 }
 
 /// `?page=&page_size=` on listings.

@@ -396,4 +396,5 @@ fn publish_created(
         region_path: o.region_path.clone(),
         payload: payload.to_string(),
     });
+    crate::workers::sms::wake_if_queued(state, queued);
 }
