@@ -73,11 +73,17 @@ pub async fn run(
     on_listening(addr);
     tokio::spawn(purge_sessions(store.clone()));
     workers::spawn(&state);
+    let hub = state.hub.clone();
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Open event streams never end by themselves; a graceful shutdown
+        // would wait for them for ever.
+        api::events::end_streams(&hub);
+    })
     .await?;
     store.close().await;
     Ok(())

@@ -29,7 +29,7 @@ use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::auth::AuthUser;
 use crate::error::AppResult;
-use crate::live::LiveEvent;
+use crate::live::{Hub, LiveEvent};
 use crate::state::AppState;
 
 /// Interval of the keep-alive comments.
@@ -38,6 +38,22 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const REPLAY_PAGE: i64 = 200;
 /// Beyond this many missed pop-ups the page is told to reload instead.
 const REPLAY_MAX: usize = 1_000;
+
+/// The kind of the hub event that ends every open stream.
+const END_STREAMS: &str = "end_streams";
+
+/// Ends every open event stream (at shutdown); pages reconnect by
+/// themselves and replay what they missed.
+pub fn end_streams(hub: &Hub) {
+    hub.publish(LiveEvent {
+        id: 0,
+        user_id: None,
+        kind: END_STREAMS,
+        order_id: None,
+        region_path: String::new(),
+        payload: String::new(),
+    });
+}
 
 /// `?last_event_id=` for clients that cannot set the header.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -149,8 +165,9 @@ impl Feed {
         }
         loop {
             match self.rx.recv().await {
+                Ok(live) if live.kind == END_STREAMS => return None,
                 Ok(live) => {
-                    if let Some(e) = self.accept(&live) {
+                    if let Some(e) = self.accept(&live).await {
                         return Some(e);
                     }
                 }
@@ -168,7 +185,7 @@ impl Feed {
     }
 
     /// The event for this page, if it is one.
-    fn accept(&mut self, live: &LiveEvent) -> Option<Event> {
+    async fn accept(&mut self, live: &LiveEvent) -> Option<Event> {
         if live.kind == "popup" {
             if live.user_id != Some(self.user_id)
                 || live.id <= self.seen_up_to
@@ -176,8 +193,19 @@ impl Feed {
             {
                 return None;
             }
+            // The pop-up's own content is its outbox row, so a live pop-up
+            // reads exactly like a replayed one; the hub's summary of the
+            // order stands in if the row cannot be read.
+            let payload = match self.state.store.outbox_row(live.id).await {
+                Ok(Some(row)) => row.payload,
+                Ok(None) => live.payload.clone(),
+                Err(e) => {
+                    tracing::warn!(outbox.id = live.id, error = %e, "reading a pop-up failed");
+                    live.payload.clone()
+                }
+            };
             self.mark_sent(vec![live.id]);
-            return Some(popup(live.id, &live.payload));
+            return Some(popup(live.id, &payload));
         }
         if live.user_id.is_none() && self.scope.contains(&live.region_path) {
             return Some(Event::default().event(live.kind).data(&live.payload));
@@ -200,11 +228,23 @@ impl Feed {
     }
 }
 
+/// A pop-up event. The outbox stores the order id as text (it is filled
+/// in after the notice is written); pages get it as a number, like every
+/// other event's `order_id`.
 fn popup(id: i64, payload: &str) -> Event {
+    let data = match serde_json::from_str::<serde_json::Value>(payload) {
+        Ok(mut v) => {
+            if let Some(n) = v["order_id"].as_str().and_then(|s| s.parse::<i64>().ok()) {
+                v["order_id"] = n.into();
+            }
+            v.to_string()
+        }
+        Err(_) => payload.to_owned(),
+    };
     Event::default()
         .event("popup")
         .id(id.to_string())
-        .data(payload)
+        .data(data)
 }
 
 fn reload(reason: &str) -> Event {
