@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shequ_store::Store;
-use tokio::sync::RwLock;
+use tokio::sync::{Notify, RwLock};
 
 use crate::Settings;
 use crate::auth::limiter::LoginLimiter;
@@ -31,6 +31,8 @@ pub struct AppState {
     pub orders: crate::orders::writer::OrderWriter,
     /// Categories and routing rules, read on every intake.
     pub config: crate::cache::ConfigCache,
+    /// Wakes the SMS worker after a commit that queued an SMS.
+    pub sms_wake: Arc<Notify>,
     /// Grid polygons for locating reports, loaded on first use.
     grids: Arc<RwLock<Option<Arc<GridIndex>>>>,
 }
@@ -58,6 +60,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             hub: Hub::default(),
             config: crate::cache::ConfigCache::default(),
+            sms_wake: Arc::new(Notify::new()),
             grids: Arc::new(RwLock::new(None)),
         })
     }

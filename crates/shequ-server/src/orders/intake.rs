@@ -394,4 +394,5 @@ fn publish_created(
         region_path: o.region_path.clone(),
         payload: payload.to_string(),
     });
+    crate::workers::sms::wake_if_queued(state, queued);
 }
