@@ -59,7 +59,14 @@ async fn run(store: Store, mut rx: mpsc::Receiver<(NewOrder, Reply)>) {
             }
         }
         let (orders, replies): (Vec<NewOrder>, Vec<Reply>) = batch.into_iter().unzip();
-        match store.create_orders(&orders).await {
+        let started = std::time::Instant::now();
+        let outcome = store.create_orders(&orders).await;
+        tracing::debug!(
+            orders = orders.len(),
+            duration_us = started.elapsed().as_micros() as u64,
+            "order batch written"
+        );
+        match outcome {
             Ok(results) => {
                 for (reply, result) in replies.into_iter().zip(results) {
                     let _ = reply.send(Ok(result));

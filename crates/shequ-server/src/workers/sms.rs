@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use shequ_store::orders::create::Queued;
-use shequ_store::orders::outbox::OutboxRow;
+use shequ_store::orders::outbox::{Delivery, OutboxRow};
 
 use crate::state::AppState;
 
@@ -62,8 +62,6 @@ pub struct Pass {
     /// Failed and scheduled for another attempt.
     pub retrying: usize,
     pub dead: usize,
-    /// Claimed by another worker first.
-    pub skipped: usize,
     /// Rows whose outcome could not be stored (database trouble).
     pub errors: usize,
 }
@@ -72,7 +70,6 @@ enum Outcome {
     Sent,
     Retrying,
     Dead,
-    Skipped,
 }
 
 /// Wakes the worker when `queued` (rows just committed) holds an SMS.
@@ -105,7 +102,7 @@ pub async fn run(state: AppState, gateway: Gateway) {
     );
     loop {
         let more = match run_once(&state, &gateway).await {
-            Ok(p) => p.errors == 0 && p.sent + p.retrying + p.dead + p.skipped >= BATCH as usize,
+            Ok(p) => p.errors == 0 && p.sent + p.retrying + p.dead >= BATCH as usize,
             Err(e) => {
                 tracing::warn!(error = %e, "SMS worker: reading the outbox failed");
                 false
@@ -122,50 +119,55 @@ pub async fn run(state: AppState, gateway: Gateway) {
 }
 
 /// One pass: every SMS due at the platform's clock, sent or rescheduled.
+/// The due rows are claimed in one statement and the outcomes recorded in
+/// one transaction, so a pass costs the database two writes however many
+/// messages it carries.
 pub async fn run_once(state: &AppState, gateway: &Gateway) -> shequ_store::Result<Pass> {
     let now = state.clock.now_ms();
-    let rows = state.store.due_outbox("sms", now, BATCH).await?;
-    let outcomes: Vec<_> = futures_util::stream::iter(rows)
+    let rows = state
+        .store
+        .claim_due_outbox("sms", now, now + LEASE_MS, BATCH)
+        .await?;
+    let results: Vec<(i64, Delivery, Outcome)> = futures_util::stream::iter(rows)
         .map(|row| deliver(state, gateway, row))
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
     let mut pass = Pass::default();
-    for o in outcomes {
+    for (_, _, o) in &results {
         match o {
-            Ok(Outcome::Sent) => pass.sent += 1,
-            Ok(Outcome::Retrying) => pass.retrying += 1,
-            Ok(Outcome::Dead) => pass.dead += 1,
-            Ok(Outcome::Skipped) => pass.skipped += 1,
-            Err(e) => {
-                tracing::warn!(error = %e, "SMS worker: storing a delivery outcome failed");
-                pass.errors += 1;
-            }
+            Outcome::Sent => pass.sent += 1,
+            Outcome::Retrying => pass.retrying += 1,
+            Outcome::Dead => pass.dead += 1,
         }
+    }
+    let records: Vec<(i64, Delivery)> = results.into_iter().map(|(id, d, _)| (id, d)).collect();
+    if let Err(e) = state.store.record_deliveries(&records).await {
+        // The rows keep their lease and come back after it: sent ones may
+        // be sent again (at least once), none is lost.
+        tracing::warn!(error = %e, rows = records.len(), "SMS worker: storing delivery outcomes failed");
+        pass.errors += records.len();
     }
     Ok(pass)
 }
 
-async fn deliver(
-    state: &AppState,
-    gateway: &Gateway,
-    row: OutboxRow,
-) -> shequ_store::Result<Outcome> {
-    let store = &state.store;
+/// Tries one claimed row; says what to record.
+async fn deliver(state: &AppState, gateway: &Gateway, row: OutboxRow) -> (i64, Delivery, Outcome) {
     let now = state.clock.now_ms();
-    if !store
-        .claim_outbox(row.id, row.next_attempt_at, now + LEASE_MS)
-        .await?
-    {
-        return Ok(Outcome::Skipped);
-    }
-    let give_up = |reason: &'static str| async move {
+    let give_up = |reason: &str| {
         tracing::warn!(outbox.id = row.id, reason, "SMS dead-lettered");
-        store.mark_outbox_failed(row.id, reason, now, true).await?;
-        Ok::<_, shequ_store::StoreError>(Outcome::Dead)
+        (
+            row.id,
+            Delivery::Failed {
+                error: reason.to_owned(),
+                next_attempt_at: now,
+                dead: true,
+            },
+            Outcome::Dead,
+        )
     };
     if row.recipient.trim().is_empty() {
-        return give_up(NO_PHONE).await;
+        return give_up(NO_PHONE);
     }
     let Some(url) = state
         .settings
@@ -174,34 +176,48 @@ async fn deliver(
         .map(str::trim)
         .filter(|u| !u.is_empty())
     else {
-        return give_up(NO_GATEWAY).await;
+        return give_up(NO_GATEWAY);
     };
     let Some(text) = serde_json::from_str::<serde_json::Value>(&row.payload)
         .ok()
         .and_then(|p| p["text"].as_str().map(str::to_owned))
     else {
-        return give_up("message has no text").await;
+        return give_up("message has no text");
     };
     match send(state, gateway, url, &row, &text).await {
         Ok(()) => {
-            store.mark_outbox_sent(row.id, state.clock.now_ms()).await?;
             tracing::debug!(outbox.id = row.id, "SMS sent");
-            Ok(Outcome::Sent)
+            (
+                row.id,
+                Delivery::Sent {
+                    at: state.clock.now_ms(),
+                },
+                Outcome::Sent,
+            )
         }
         Err(reason) => {
             let max = i64::from(state.settings.sms_max_attempts.max(1));
             let dead = row.attempts + 1 >= max;
             let next = state.clock.now_ms() + backoff_ms(row.attempts, rand::random::<f64>());
-            store
-                .mark_outbox_failed(row.id, &reason, next, dead)
-                .await?;
             if dead {
                 tracing::warn!(outbox.id = row.id, attempts = row.attempts + 1, error = %reason, "SMS dead-lettered after its last attempt");
-                Ok(Outcome::Dead)
             } else {
                 tracing::info!(outbox.id = row.id, attempts = row.attempts + 1, error = %reason, "SMS failed; will retry");
-                Ok(Outcome::Retrying)
             }
+            let outcome = if dead {
+                Outcome::Dead
+            } else {
+                Outcome::Retrying
+            };
+            (
+                row.id,
+                Delivery::Failed {
+                    error: reason,
+                    next_attempt_at: next,
+                    dead,
+                },
+                outcome,
+            )
         }
     }
 }

@@ -34,7 +34,101 @@ macro_rules! outbox_select {
     };
 }
 
+/// What became of one delivery attempt, to record with the others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Sent {
+        at: i64,
+    },
+    /// Failed; retried at `next_attempt_at`, or given up on when `dead`.
+    Failed {
+        error: String,
+        next_attempt_at: i64,
+        dead: bool,
+    },
+}
+
+const CLAIM_DUE: crate::bulk::Sql = crate::bulk::Sql {
+    sqlite: concat!(
+        "UPDATE outbox SET next_attempt_at = $3 WHERE id IN (
+            SELECT id FROM outbox WHERE state = 'pending' AND channel = $1 AND next_attempt_at <= $2
+            ORDER BY next_attempt_at, id LIMIT $4)
+         RETURNING id, order_id, user_id, channel, recipient, payload, state, attempts, next_attempt_at,
+                   last_error, created_at, sent_at"
+    ),
+    postgres: concat!(
+        "UPDATE outbox SET next_attempt_at = $3 WHERE id IN (
+            SELECT id FROM outbox WHERE state = 'pending' AND channel = $1 AND next_attempt_at <= $2
+            ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+         RETURNING id, order_id, user_id, channel, recipient, payload, state, attempts, next_attempt_at,
+                   last_error, created_at, sent_at"
+    ),
+};
+
 impl Store {
+    /// Claims up to `limit` due rows of a channel in one statement: their
+    /// next attempt moves to `lease_until`, so another worker (or process)
+    /// does not take them meanwhile, and a crash retries them then.
+    pub async fn claim_due_outbox(
+        &self,
+        channel: &str,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
+        let mut rows = on_db!(self, write, |pool| {
+            sqlx::query_as::<_, OutboxRow>(pick(&self.db, &CLAIM_DUE))
+                .bind(channel)
+                .bind(now)
+                .bind(lease_until)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
+    }
+
+    /// Records the outcomes of a pass in one transaction.
+    pub async fn record_deliveries(&self, results: &[(i64, Delivery)]) -> Result<()> {
+        if results.is_empty() {
+            return Ok(());
+        }
+        on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            for (id, d) in results {
+                match d {
+                    Delivery::Sent { at } => {
+                        sqlx::query("UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1")
+                            .bind(id)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    Delivery::Failed {
+                        error,
+                        next_attempt_at,
+                        dead,
+                    } => {
+                        sqlx::query(
+                            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3,
+                                state = CASE WHEN $4 THEN 'dead' ELSE state END
+                             WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(error)
+                        .bind(next_attempt_at)
+                        .bind(dead)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// Writes notifications not tied to an order change (reminders).
     pub async fn enqueue_notices(
         &self,
