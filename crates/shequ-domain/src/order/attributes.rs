@@ -148,7 +148,10 @@ impl fmt::Display for AttributeError {
                 write!(f, "attribute {c} must be one line (use no line breaks)")
             }
             AttributeProblem::TooLong => {
-                write!(f, "attribute {c} is longer than {MAX_ANSWER_CHARS} characters")
+                write!(
+                    f,
+                    "attribute {c} is longer than {MAX_ANSWER_CHARS} characters"
+                )
             }
             AttributeProblem::NotAKey(k) => write!(f, "{k:?} is not a choice of attribute {c}"),
         }
@@ -339,7 +342,9 @@ mod tests {
             .collect()
     }
 
-    fn problems(r: Result<serde_json::Map<String, serde_json::Value>, Vec<AttributeError>>) -> Vec<(String, AttributeProblem)> {
+    fn problems(
+        r: Result<serde_json::Map<String, serde_json::Value>, Vec<AttributeError>>,
+    ) -> Vec<(String, AttributeProblem)> {
         r.expect_err("should fail")
             .into_iter()
             .map(|e| (e.code, e.problem))
@@ -466,7 +471,10 @@ mod tests {
             parse_instant("2026-11-23T18:00:00.250+08:00"),
             Some(Instant::DateTime(_))
         ));
-        assert!(matches!(parse_instant("2026-11-23"), Some(Instant::Date(_))));
+        assert!(matches!(
+            parse_instant("2026-11-23"),
+            Some(Instant::Date(_))
+        ));
         for bad in [
             "2026-11-23T18:00:00",
             "2026-11-23 18:00",

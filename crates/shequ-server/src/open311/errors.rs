@@ -46,7 +46,10 @@ impl Problem {
 
     /// A required argument that was not sent.
     pub fn missing(field: &str) -> Self {
-        Self::bad(format!("缺少参数 {field}"), format!("{field} was not provided"))
+        Self::bad(
+            format!("缺少参数 {field}"),
+            format!("{field} was not provided"),
+        )
     }
 
     pub fn unknown_format() -> Self {
@@ -159,9 +162,9 @@ impl From<AttributeError> for Problem {
             AttributeProblem::Unknown => format!("此服务没有属性 {c}"),
             AttributeProblem::OneValueOnly => format!("属性 {c} 只能有一个值"),
             AttributeProblem::NotANumber => format!("属性 {c} 必须是数字"),
-            AttributeProblem::NotADatetime => format!(
-                "属性 {c} 必须是带时区的 ISO 8601 日期或时间，如 2026-11-23T18:00:00+08:00"
-            ),
+            AttributeProblem::NotADatetime => {
+                format!("属性 {c} 必须是带时区的 ISO 8601 日期或时间，如 2026-11-23T18:00:00+08:00")
+            }
             AttributeProblem::LineBreak => format!("属性 {c} 只能是一行文字"),
             AttributeProblem::TooLong => format!(
                 "属性 {c} 超过 {} 个字",

@@ -100,7 +100,9 @@ impl Pairs {
             let Some(code) = code else {
                 return Err(Problem::bad(
                     format!("无法识别的属性参数 {k}：应为 attribute[代码] 或 attribute[代码][]"),
-                    format!("cannot read {k}: use attribute[code]=value or attribute[code][]=value"),
+                    format!(
+                        "cannot read {k}: use attribute[code]=value or attribute[code][]=value"
+                    ),
                 ));
             };
             out.entry(code.to_owned()).or_default().push(v.clone());
@@ -136,7 +138,8 @@ mod tests {
 
     #[test]
     fn forms_decode_plus_and_percent_escapes() {
-        let p = Pairs::parse_strict(b"description=A+large%20hole&lat=31.17&x=%zz&flag").expect("ok");
+        let p =
+            Pairs::parse_strict(b"description=A+large%20hole&lat=31.17&x=%zz&flag").expect("ok");
         assert_eq!(p.first("description"), Some("A large hole"));
         assert_eq!(p.first("x"), Some("%zz"));
         assert_eq!(p.first("flag"), None);

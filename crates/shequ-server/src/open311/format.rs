@@ -220,7 +220,9 @@ mod tests {
     #[test]
     fn xml_names_each_item_and_escapes_text() {
         let xml = sample().to_xml("service_requests");
-        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service_requests>\n  <request>\n"));
+        assert!(xml.starts_with(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<service_requests>\n  <request>\n"
+        ));
         assert!(xml.contains("<service_request_id>7</service_request_id>"));
         assert!(xml.contains("<account_id/>"));
         assert!(xml.contains("<lat>31.17</lat>"));
@@ -229,7 +231,10 @@ mod tests {
 
     #[test]
     fn extensions_pick_the_format() {
-        assert_eq!(Format::split("services.json"), ("services", Some(Format::Json)));
+        assert_eq!(
+            Format::split("services.json"),
+            ("services", Some(Format::Json))
+        );
         assert_eq!(Format::split("a.b.xml"), ("a.b", Some(Format::Xml)));
         assert_eq!(Format::split("services.csv"), ("services", None));
         assert_eq!(Format::split("discovery"), ("discovery", None));

@@ -24,8 +24,8 @@ pub mod form;
 pub mod format;
 mod requests;
 mod services;
-mod view;
 mod submit;
+mod view;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -132,7 +132,10 @@ pub async fn api_key(state: &AppState, key: Option<&str>) -> Result<Option<ApiTo
             Err(Problem::api_key_invalid())
         }
         Some(t) if !t.has_scope(SCOPE) => {
-            tracing::warn!(token.id = t.id, "open311: api_key without the open311 scope");
+            tracing::warn!(
+                token.id = t.id,
+                "open311: api_key without the open311 scope"
+            );
             Err(Problem::api_key_scope())
         }
         Some(t) => Ok(Some(t)),

@@ -61,7 +61,12 @@ fn whole_number(query: &Pairs, name: &str, max: u32) -> Result<Option<u32>, Prob
 
 /// A date argument as epoch ms; a bare date is its first (or, for the end
 /// of a range, last) millisecond in the street's zone.
-fn instant_ms(state: &AppState, query: &Pairs, name: &str, end: bool) -> Result<Option<i64>, Problem> {
+fn instant_ms(
+    state: &AppState,
+    query: &Pairs,
+    name: &str,
+    end: bool,
+) -> Result<Option<i64>, Problem> {
     let Some(raw) = query.single(name)? else {
         return Ok(None);
     };
@@ -74,7 +79,11 @@ fn instant_ms(state: &AppState, query: &Pairs, name: &str, end: bool) -> Result<
     match parse_instant(raw).ok_or_else(bad)? {
         Instant::DateTime(t) => Ok(Some(t.timestamp_millis())),
         Instant::Date(d) => {
-            let day = if end { d.checked_add_days(Days::new(1)) } else { Some(d) };
+            let day = if end {
+                d.checked_add_days(Days::new(1))
+            } else {
+                Some(d)
+            };
             let start = day
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .and_then(|t| state.tz.from_local_datetime(&t).earliest())
@@ -159,7 +168,7 @@ async fn fetch(
         };
         all.extend(state.store.orders_in(scope, &f, paging).await?.items);
     }
-    all.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    all.sort_by_key(|o| std::cmp::Reverse((o.created_at, o.id)));
     Ok(all
         .into_iter()
         .skip(usize::try_from(skip).unwrap_or(usize::MAX))
@@ -208,23 +217,26 @@ pub async fn list(state: &AppState, ctx: Ctx, query: &Pairs) -> Response {
     ctx.answer("service_requests", result)
 }
 
-/// The id and format of `{id}.{format}`, or the response refusing them.
+/// The answer's format and the id of `{id}.{format}` (`None` when it is
+/// not a number), or the refusal of an unknown format.
 fn split_file(
     state: &AppState,
     headers: &HeaderMap,
     path: Result<Path<String>, PathRejection>,
     query: &Pairs,
-) -> Result<(Ctx, Option<i64>), Response> {
+) -> (Ctx, Result<Option<i64>, Problem>) {
     let lang = language(state, headers, query.first("locale"));
     let file = path.map(|Path(f)| f).unwrap_or_default();
     let (id, format) = Format::split(&file);
     match format {
-        Some(format) => Ok((Ctx { format, lang }, id.parse().ok())),
-        None => Err(Ctx {
-            format: Format::Json,
-            lang,
-        }
-        .fail(Problem::unknown_format())),
+        Some(format) => (Ctx { format, lang }, Ok(id.parse().ok())),
+        None => (
+            Ctx {
+                format: Format::Json,
+                lang,
+            },
+            Err(Problem::unknown_format()),
+        ),
     }
 }
 
@@ -244,9 +256,10 @@ pub async fn one(
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = Pairs::parse_lossy(query.as_deref().unwrap_or(""));
-    let (ctx, id) = match split_file(&state, &headers, path, &query) {
-        Ok(x) => x,
-        Err(resp) => return resp,
+    let (ctx, id) = split_file(&state, &headers, path, &query);
+    let id = match id {
+        Ok(id) => id,
+        Err(p) => return ctx.fail(p),
     };
     let result = async {
         let (scope, public) = audience(&state, &query).await?;
@@ -276,14 +289,13 @@ pub async fn token(
     RawQuery(query): RawQuery,
 ) -> Response {
     let query = Pairs::parse_lossy(query.as_deref().unwrap_or(""));
-    let (ctx, id) = match split_file(&state, &headers, path, &query) {
-        Ok(x) => x,
-        Err(resp) => return resp,
+    let (ctx, id) = split_file(&state, &headers, path, &query);
+    let id = match id {
+        Ok(id) => id,
+        Err(p) => return ctx.fail(p),
     };
     let result = async {
-        let not_found = || {
-            Problem::not_found("没有这个 token", "token was not found")
-        };
+        let not_found = || Problem::not_found("没有这个 token", "token was not found");
         let id = id.ok_or_else(not_found)?;
         let order = state
             .store

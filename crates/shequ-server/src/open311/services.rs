@@ -78,7 +78,10 @@ fn service(c: &Category, lang: Lang) -> Node {
     Node::Map(vec![
         ("service_code", Node::Text(c.code.clone())),
         ("service_name", Node::Text(name(c, lang))),
-        ("description", pick(&c.description_zh, &c.description_en, lang)),
+        (
+            "description",
+            pick(&c.description_zh, &c.description_en, lang),
+        ),
         ("metadata", Node::Bool(has_attributes)),
         ("type", Node::Text("realtime".to_owned())),
         ("keywords", Node::text_or_null(&keywords)),

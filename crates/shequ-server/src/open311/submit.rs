@@ -2,6 +2,8 @@
 //! checked (api_key, service, location, attributes, lengths) and made into
 //! a work order by the same intake as every other channel.
 
+use std::collections::BTreeMap;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -42,7 +44,11 @@ fn form(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Pair
     let body = body.map_err(|e| {
         let too_big = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
         Problem::new(
-            if too_big { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST },
+            if too_big {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::BAD_REQUEST
+            },
             "无法读取请求体（过大或不完整）",
             format!("cannot read the form: {}", e.body_text()),
         )
@@ -68,12 +74,16 @@ fn text<'a>(p: &'a Pairs, name: &str, max: usize) -> Result<Option<&'a str>, Pro
 fn coordinate(p: &Pairs, name: &str) -> Result<Option<f64>, Problem> {
     p.single(name)?
         .map(|v| {
-            v.trim().parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| {
-                Problem::bad(
-                    format!("{name} 必须是 WGS-84 坐标数值"),
-                    format!("{name} must be a WGS-84 coordinate (a number)"),
-                )
-            })
+            v.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| {
+                    Problem::bad(
+                        format!("{name} 必须是 WGS-84 坐标数值"),
+                        format!("{name} must be a WGS-84 coordinate (a number)"),
+                    )
+                })
         })
         .transpose()
 }
@@ -115,7 +125,11 @@ fn details(p: &Pairs, problems: &mut Vec<Problem>) -> Details {
     let email = take("email", MAX_FIELD);
     let mut meta = serde_json::Map::new();
     for field in ["media_url", "device_id", "account_id"] {
-        let max = if field == "media_url" { MAX_URL } else { MAX_FIELD };
+        let max = if field == "media_url" {
+            MAX_URL
+        } else {
+            MAX_FIELD
+        };
         if let Some(v) = take(field, max) {
             meta.insert(field.to_owned(), v.into());
         }
@@ -131,7 +145,10 @@ fn details(p: &Pairs, problems: &mut Vec<Problem>) -> Details {
     if let Some(e) = &email
         && !e.contains('@')
     {
-        problems.push(Problem::bad("email 不是电子邮件地址", "email is not an e-mail address"));
+        problems.push(Problem::bad(
+            "email 不是电子邮件地址",
+            "email is not an e-mail address",
+        ));
     }
     Details {
         description,
@@ -147,9 +164,12 @@ fn details(p: &Pairs, problems: &mut Vec<Problem>) -> Details {
 async fn report(
     state: &AppState,
     p: &Pairs,
+    answers: &BTreeMap<String, Vec<String>>,
     token: &ApiToken,
 ) -> Result<(Report, Category), Problems> {
-    let code = p.single("service_code")?.ok_or_else(|| Problem::missing("service_code"))?;
+    let code = p
+        .single("service_code")?
+        .ok_or_else(|| Problem::missing("service_code"))?;
     let category = state
         .store
         .category_by_code(code)
@@ -198,16 +218,10 @@ async fn report(
             "a location was not provided: send lat and long, address_string or address_id",
         ));
     }
-    let mut attributes = match p.attributes() {
-        Ok(answers) => match validate(&services::definitions(&category)?, &answers) {
-            Ok(a) => a,
-            Err(errors) => {
-                problems.extend(errors.into_iter().map(Problem::from));
-                serde_json::Map::new()
-            }
-        },
-        Err(e) => {
-            problems.push(e);
+    let mut attributes = match validate(&services::definitions(&category)?, answers) {
+        Ok(a) => a,
+        Err(errors) => {
+            problems.extend(errors.into_iter().map(Problem::from));
             serde_json::Map::new()
         }
     };
@@ -276,8 +290,13 @@ pub async fn create(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let p = match form(headers, body) {
-        Ok(p) => p,
+    // A body that cannot be read as an Open311 form is refused before
+    // anything else, the api_key included.
+    let (p, answers) = match form(headers, body).and_then(|p| {
+        let answers = p.attributes()?;
+        Ok((p, answers))
+    }) {
+        Ok(x) => x,
         Err(e) => return ctx.fail(e),
     };
     let lang = p.first("locale").and_then(Lang::parse).unwrap_or(ctx.lang);
@@ -286,7 +305,7 @@ pub async fn create(
         let token = api_key(state, p.single("api_key")?)
             .await?
             .ok_or_else(Problem::api_key_missing)?;
-        let (report, category) = report(state, &p, &token).await?;
+        let (report, category) = report(state, &p, &answers, &token).await?;
         let submitted = intake::submit(state, report).await.map_err(Problem::from)?;
         tracing::info!(
             order.id = submitted.id,

@@ -88,7 +88,9 @@ pub fn mask(text: &str, secrets: &[&str]) -> String {
                 digits += 1;
                 end = j + 1;
                 j += 1;
-            } else if matches!(chars[j], ' ' | '-') && chars.get(j + 1).is_some_and(|c| is_digit(*c)) {
+            } else if matches!(chars[j], ' ' | '-')
+                && chars.get(j + 1).is_some_and(|c| is_digit(*c))
+            {
                 j += 1;
             } else {
                 break;
@@ -199,9 +201,7 @@ impl<'a> Viewer<'a> {
             ("status_notes", Node::Text(status_notes(o, self.lang))),
             (
                 "service_name",
-                category.map_or(Node::Null, |c| {
-                    Node::Text(services::name(c, self.lang))
-                }),
+                category.map_or(Node::Null, |c| Node::Text(services::name(c, self.lang))),
             ),
             ("service_code", Node::Text(o.category_code.clone())),
             ("description", description),
@@ -256,11 +256,17 @@ mod tests {
     #[test]
     fn masking_hides_reporters_and_long_numbers() {
         assert_eq!(
-            mask("张三反映：电话 138 1234 5678，身份证 31010419400101001X", &["张三", ""]),
+            mask(
+                "张三反映：电话 138 1234 5678，身份证 31010419400101001X",
+                &["张三", ""]
+            ),
             "***反映：电话 ***，身份证 ***X"
         );
         assert_eq!(mask("田林路100弄3号 502室", &[]), "田林路100弄3号 502室");
-        assert_eq!(mask("call 13812345678 or a@b.cn", &["a@b.cn"]), "call *** or ***");
+        assert_eq!(
+            mask("call 13812345678 or a@b.cn", &["a@b.cn"]),
+            "call *** or ***"
+        );
         assert_eq!(mask("１３８１２３４５６７８", &[]), "***");
         assert_eq!(mask("2026-11-23 起", &[]), "2026-11-23 起");
         assert_eq!(mask("021-6412-3456", &[]), "***");
