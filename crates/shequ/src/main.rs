@@ -1,6 +1,7 @@
 //! The `shequ` binary: one program with subcommands for running a street's
 //! platform, loading its data and operating it.
 
+mod apikey;
 mod config;
 mod demo;
 mod import;
@@ -34,6 +35,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: user::UserCommand,
+    },
+    /// Manage API keys for Open311 clients.
+    Apikey {
+        #[command(subcommand)]
+        command: apikey::ApikeyCommand,
     },
     /// Print a commented example configuration file.
     DefaultConfig,
@@ -70,6 +76,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(config_file, args).await,
         Command::Import(args) => import::run(config_file, args).await,
         Command::User { command } => user::run(config_file, command).await,
+        Command::Apikey { command } => apikey::run(config_file, command).await,
         Command::DefaultConfig => {
             print!("{}", shequ_server::Settings::example_toml());
             Ok(ExitCode::SUCCESS)
