@@ -16,7 +16,18 @@
 //! - `status=closed` covers resolved (办结), closed and cancelled orders:
 //!   the spec's "closed" is "it has been resolved".
 //! - `GET requests` pages with `page` (from 1) and `page_size` (1–1000,
-//!   default 1000, the spec's limit).
+//!   default 1000, the spec's limit), newest first. Without dates it
+//!   covers the last 90 days; `start_date` alone the 90 days from it,
+//!   `end_date` alone the 90 days up to it; a range may not span more
+//!   than 90 days. A bare date (`2026-11-23`) is a whole day in the
+//!   street's zone.
+//! - An api_key (scope `open311`) is required to post and confines what
+//!   is read to the key's region; without one, `GET requests` lists the
+//!   whole deployment in public form (see `view.rs`).
+//! - One jurisdiction per deployment: `jurisdiction_id` is ignored, as the
+//!   spec allows.
+//! - Answers to a category's attributes are stored with the order;
+//!   `media_url`, `device_id` and `account_id` under `_open311` beside them.
 
 mod discovery;
 pub mod errors;

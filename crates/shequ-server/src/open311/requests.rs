@@ -3,7 +3,7 @@
 //! `tokens/{id}.{format}`.
 //!
 //! With an api_key the answer covers the key's region; without one, the
-//! whole deployment in its public form (see [`super::view`]).
+//! whole deployment in its public form (see `view.rs`).
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};

@@ -19,7 +19,7 @@ use super::format::Node;
 use super::view::META_KEY;
 use super::{Ctx, api_key, services};
 use crate::i18n::Lang;
-use crate::orders::intake::{self, MAX_DESCRIPTION, Report, Submitted};
+use crate::orders::intake::{self, IntakeError, MAX_DESCRIPTION, Report, Submitted};
 use crate::state::AppState;
 
 /// The longest media_url, address_string and name fields accepted.
@@ -306,7 +306,15 @@ pub async fn create(
             .await?
             .ok_or_else(Problem::api_key_missing)?;
         let (report, category) = report(state, &p, &answers, &token).await?;
-        let submitted = intake::submit(state, report).await.map_err(Problem::from)?;
+        let submitted = intake::submit(state, report).await.map_err(|e| {
+            if matches!(e, IntakeError::OutsideScope) {
+                tracing::warn!(
+                    token.id = token.id,
+                    "open311: report outside the key's area refused"
+                );
+            }
+            Problem::from(e)
+        })?;
         tracing::info!(
             order.id = submitted.id,
             token.id = token.id,
