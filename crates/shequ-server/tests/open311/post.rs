@@ -560,3 +560,35 @@ async fn malformed_bodies_formats_and_paths_get_the_error_array() {
         .await;
     assert_errors(status, &body, 403);
 }
+
+#[tokio::test]
+async fn a_likely_duplicate_goes_to_the_command_centre_and_says_so() {
+    let f = fx().await;
+    let first = f.report("sanitation", IN_A, "垃圾桶满了").await;
+    f.clock.advance_ms(60_000);
+    let (status, body) = f
+        .post(&[
+            ("api_key", &f.street_key),
+            ("service_code", "sanitation"),
+            ("lat", "31.1701"),
+            ("long", IN_A.1),
+            ("description", "同一个垃圾桶"),
+            ("locale", "en"),
+        ])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let notice = body[0]["service_notice"].as_str().expect("notice");
+    assert!(
+        notice.contains(&format!("duplicate of request {first}")),
+        "{notice}"
+    );
+    let id: i64 = body[0]["service_request_id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("n");
+    assert_eq!(
+        f.order(id).await.owner_user_id,
+        Some(f.user_id("operator").await)
+    );
+}
