@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod clock;
 pub mod error;
 pub mod i18n;
@@ -12,6 +13,7 @@ pub mod orders;
 pub mod settings;
 pub mod state;
 pub mod web;
+pub mod workers;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -66,6 +68,9 @@ pub async fn run(
     on_listening: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let listen = settings.listen;
+    if orders::catalogue::ensure_default_catalogue(&store).await? {
+        tracing::info!("installed the default catalogue of categories");
+    }
     let state = AppState::new(settings, store.clone())?;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         anyhow::anyhow!("cannot listen on {listen}: {e}; is another program using the port?")
@@ -73,11 +78,18 @@ pub async fn run(
     let addr = listener.local_addr()?;
     on_listening(addr);
     tokio::spawn(purge_sessions(store.clone()));
+    workers::spawn(&state);
+    let hub = state.hub.clone();
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Open event streams never end by themselves; a graceful shutdown
+        // would wait for them for ever.
+        api::events::end_streams(&hub);
+    })
     .await?;
     store.close().await;
     Ok(())

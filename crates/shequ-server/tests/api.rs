@@ -421,7 +421,7 @@ async fn admins_manage_users_and_scoped_api_tokens() {
         .collect();
     assert_eq!(fields, ["username", "password", "role", "region"]);
     let (status, users) = app.json(get("/api/v1/users", Some(&admin))).await;
-    assert_eq!((status, users["total"].as_i64()), (200, Some(7)));
+    assert_eq!((status, users["total"].as_i64()), (200, Some(8)));
 
     // A device token for neighbourhood B reads places there, not people, not A.
     let (status, tok) = app

@@ -2,6 +2,8 @@
 //! platform, loading its data and operating it.
 
 mod apikey;
+mod audit;
+mod bench;
 mod config;
 mod demo;
 mod import;
@@ -41,6 +43,16 @@ enum Command {
         #[command(subcommand)]
         command: apikey::ApikeyCommand,
     },
+    /// Check that the work-order trail was not rewritten.
+    Audit {
+        #[command(subcommand)]
+        command: audit::AuditCommand,
+    },
+    /// Run a benchmark and print its figures beside their baselines.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
     /// Print a commented example configuration file.
     DefaultConfig,
     /// Apply database migrations and exit.
@@ -77,6 +89,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(config_file, args).await,
         Command::User { command } => user::run(config_file, command).await,
         Command::Apikey { command } => apikey::run(config_file, command).await,
+        Command::Audit { command } => audit::run(config_file, command).await,
+        Command::Bench { command } => bench::run(command).await,
         Command::DefaultConfig => {
             print!("{}", shequ_server::Settings::example_toml());
             Ok(ExitCode::SUCCESS)

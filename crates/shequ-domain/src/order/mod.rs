@@ -10,7 +10,7 @@ pub mod state;
 pub mod trail;
 
 pub use state::{
-    Action, ActorKind, CancelReason, OrderFacts, OrderState, Rating, Transition, TransitionError,
-    actor_kinds, transition, transition_as_any,
+    Action, ActorKind, CancelReason, MAX_REOPENS, OrderFacts, OrderState, Rating, Transition,
+    TransitionError, actor_kinds, transition, transition_as_any,
 };
 pub use trail::{GENESIS_HASH, TrailEntry, chain_hash};

@@ -3,10 +3,15 @@
 
 pub mod access_log;
 pub mod auth;
+pub mod catalogue;
 pub mod docs;
+pub mod events;
+pub mod notifications;
+pub mod orders;
 pub mod people;
 pub mod places;
 pub mod regions;
+pub mod reports;
 pub mod tokens;
 pub mod users;
 
@@ -42,6 +47,28 @@ pub fn router() -> Router<AppState> {
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", delete(tokens::revoke))
         .route("/access-log", get(access_log::list))
+        .route("/orders", get(orders::list).post(orders::file))
+        .route("/orders/counts", get(orders::counts))
+        .route("/orders/{id}", get(orders::detail))
+        .route("/orders/{id}/actions", post(orders::act))
+        .route("/reports/{token}", get(reports::status))
+        .route("/reports/{token}/rating", post(reports::rate))
+        .route("/categories", get(catalogue::categories))
+        .route(
+            "/categories/{code}",
+            axum::routing::put(catalogue::put_category),
+        )
+        .route("/teams", get(catalogue::teams).post(catalogue::create_team))
+        .route("/teams/{id}/shifts", post(catalogue::add_shift))
+        .route(
+            "/routing-rules",
+            get(catalogue::rules).post(catalogue::add_rule),
+        )
+        .route("/routing-rules/{id}", delete(catalogue::delete_rule))
+        .route("/figures", get(catalogue::figures))
+        .route("/events", get(events::stream))
+        .route("/notifications/dead", get(notifications::dead))
+        .route("/notifications/{id}/retry", post(notifications::retry))
 }
 
 /// `?page=&page_size=` on listings.

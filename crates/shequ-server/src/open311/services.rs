@@ -92,13 +92,12 @@ fn service(c: &Category, lang: Lang) -> Node {
 /// `GET services.{format}`.
 pub async fn list(state: &AppState, ctx: Ctx) -> Response {
     let result = async {
-        let cats = state.store.categories().await?;
+        let config = state.config.get(&state.store).await?;
+        let mut cats: Vec<&Category> = config.categories.values().filter(|c| c.active).collect();
+        cats.sort_by(|a, b| a.code.cmp(&b.code));
         Ok::<_, Problems>(Node::List(
             "service",
-            cats.iter()
-                .filter(|c| c.active)
-                .map(|c| service(c, ctx.lang))
-                .collect(),
+            cats.into_iter().map(|c| service(c, ctx.lang)).collect(),
         ))
     }
     .await;
@@ -161,13 +160,13 @@ pub async fn definition(
     };
     let ctx = Ctx { format, lang };
     let result = async {
-        let c = state
-            .store
-            .category_by_code(code)
-            .await?
+        let config = state.config.get(&state.store).await?;
+        let c = config
+            .categories
+            .get(code)
             .filter(|c| c.active)
             .ok_or_else(|| Problem::unknown_service(code))?;
-        let attributes = definitions(&c)?.iter().map(attribute).collect();
+        let attributes = definitions(c)?.iter().map(attribute).collect();
         Ok::<_, Problems>(Node::Map(vec![
             ("service_code", Node::Text(c.code.clone())),
             ("attributes", Node::List("attribute", attributes)),

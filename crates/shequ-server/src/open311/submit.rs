@@ -171,10 +171,13 @@ async fn report(
         .single("service_code")?
         .ok_or_else(|| Problem::missing("service_code"))?;
     let category = state
-        .store
-        .category_by_code(code)
+        .config
+        .get(&state.store)
         .await?
+        .categories
+        .get(code)
         .filter(|c| c.active)
+        .cloned()
         .ok_or_else(|| Problem::unknown_service(code))?;
     let mut problems = Vec::new();
     let (lat, long) = (coordinate(p, "lat"), coordinate(p, "long"));

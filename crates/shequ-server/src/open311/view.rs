@@ -6,14 +6,15 @@
 //! text at all: they would point at a vulnerable resident's door.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use shequ_domain::order::OrderState;
 use shequ_store::orders::Order;
-use shequ_store::orders::catalogue::Category;
 
 use super::errors::Problems;
 use super::format::{Node, datetime};
 use super::services;
+use crate::cache::Config;
 use crate::i18n::Lang;
 use crate::orders::catalogue::ELDERLY_CARE;
 use crate::state::AppState;
@@ -126,24 +127,18 @@ pub struct Viewer<'a> {
     state: &'a AppState,
     lang: Lang,
     public: bool,
-    categories: HashMap<String, Category>,
+    config: Arc<Config>,
     agencies: HashMap<i64, Option<String>>,
 }
 
 impl<'a> Viewer<'a> {
     pub async fn new(state: &'a AppState, lang: Lang, public: bool) -> Result<Self, Problems> {
-        let categories = state
-            .store
-            .categories()
-            .await?
-            .into_iter()
-            .map(|c| (c.code.clone(), c))
-            .collect();
+        let config = state.config.get(&state.store).await?;
         Ok(Self {
             state,
             lang,
             public,
-            categories,
+            config,
             agencies: HashMap::new(),
         })
     }
@@ -176,7 +171,7 @@ impl<'a> Viewer<'a> {
     async fn request(&mut self, o: &Order) -> Result<Node, Problems> {
         let tz = self.state.tz;
         let agency = self.agency(o.region_id).await?;
-        let category = self.categories.get(&o.category_code);
+        let category = self.config.categories.get(&o.category_code);
         let about_person = o.subject_person_id.is_some() || o.category_code == ELDERLY_CARE;
         let hide = self.public && about_person;
         let secrets = [

@@ -6,3 +6,4 @@ pub mod geo;
 pub mod intake;
 pub mod notices;
 pub mod service;
+pub mod writer;

@@ -26,17 +26,41 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// A rectangle from west to east longitude, 31.16–31.18 north.
+fn rect(w: f64, e: f64) -> String {
+    format!(
+        r#"{{"type":"Polygon","coordinates":[[[{w},31.16],[{e},31.16],[{e},31.18],[{w},31.18],[{w},31.16]]]}}"#
+    )
+}
+
 fn region(code: &str, name: &str, kind: RegionKind, parent: Option<&str>) -> NewRegion {
+    // Neighbourhood and grid A cover the western half, B the eastern.
+    let (w, e) = match code {
+        "310104011001" | "31010401100101" => (121.42, 121.43),
+        "310104011002" | "31010401100201" => (121.43, 121.44),
+        _ => (121.42, 121.44),
+    };
     NewRegion {
         code: RegionCode::parse(code).expect("code"),
         name: name.into(),
         kind,
         parent_code: parent.map(|p| RegionCode::parse(p).expect("code")),
-        polygon: Some(
-            r#"{"type":"Polygon","coordinates":[[[121.42,31.16],[121.44,31.16],[121.44,31.18],[121.42,31.18],[121.42,31.16]]]}"#
-                .into(),
-        ),
-        center: Some((121.43, 31.17)),
+        polygon: Some(rect(w, e)),
+        center: Some(((w + e) / 2.0, 31.17)),
+    }
+}
+
+/// A point inside grid A and one inside grid B.
+pub const IN_A: (f64, f64) = (121.425, 31.17);
+pub const IN_B: (f64, f64) = (121.435, 31.17);
+
+/// Phones of the users who get SMS in the work-order tests; the others
+/// have none.
+pub fn phone_of(username: &str) -> Option<&'static str> {
+    match username {
+        "grid_a" => Some("13800000001"),
+        "sec_a" => Some("13800000002"),
+        _ => None,
     }
 }
 
@@ -156,6 +180,7 @@ pub async fn app_with(settings: Settings) -> TestApp {
         ("sec_a", Role::NeighbourhoodSecretary, "310104011001"),
         ("sec_b", Role::NeighbourhoodSecretary, "310104011002"),
         ("grid_a", Role::GridWorker, "31010401100101"),
+        ("gw_b", Role::GridWorker, "31010401100201"),
         ("organiser", Role::DistrictOrganiser, "310104"),
     ] {
         let region_id = store
@@ -172,11 +197,14 @@ pub async fn app_with(settings: Settings) -> TestApp {
                 password_hash: hash.clone(),
                 role,
                 region_id,
-                phone: None,
+                phone: phone_of(username).map(str::to_owned),
             })
             .await
             .expect("user");
     }
+    shequ_server::orders::catalogue::ensure_default_catalogue(&store)
+        .await
+        .expect("catalogue");
     let state = AppState::new(settings, store.clone()).expect("state");
     TestApp {
         router: shequ_server::router(state.clone()),
@@ -187,6 +215,17 @@ pub async fn app_with(settings: Settings) -> TestApp {
 }
 
 impl TestApp {
+    /// A user's id by username.
+    pub async fn user_id(&self, username: &str) -> i64 {
+        self.store
+            .user_credentials(username)
+            .await
+            .expect("q")
+            .expect("user")
+            .0
+            .id
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Response<Body> {
         self.router.clone().oneshot(req).await.expect("infallible")
     }

@@ -8,7 +8,6 @@ pub use shequ_domain::order::{Action, CancelReason};
 pub use shequ_domain::{RegionCode, RegionKind, RegionPath, Role};
 pub use shequ_server::auth::{API_TOKEN_PREFIX, new_token, token_hash};
 pub use shequ_server::clock::{Clock, ManualClock};
-pub use shequ_server::orders::catalogue::ensure_default_catalogue;
 pub use shequ_store::accounts::NewApiToken;
 pub use shequ_store::orders::act::Actor;
 pub use shequ_store::orders::catalogue::NewCategory;
@@ -102,29 +101,15 @@ pub async fn key(
     token
 }
 
-/// The small street with grids A and B side by side, a second street, the
-/// default catalogue plus a category with every datatype, keys, and a
-/// clock standing at [`T0`].
+/// The small street of `common` (grids A and B side by side, the default
+/// catalogue), a second street, a category with every datatype, keys, and
+/// a clock standing at [`T0`].
 pub async fn fx() -> Fx {
     let mut app = common::app().await;
     use RegionKind::*;
     for o in app
         .store
         .upsert_regions(&[
-            region(
-                "31010401100101",
-                "一村第1网格",
-                Grid,
-                "310104011001",
-                rect(121.42, 31.16, 121.43, 31.18),
-            ),
-            region(
-                "31010401100201",
-                "二村第1网格",
-                Grid,
-                "310104011002",
-                rect(121.43, 31.16, 121.44, 31.18),
-            ),
             region(
                 "310104012",
                 "枫林路街道",
@@ -152,9 +137,6 @@ pub async fn fx() -> Fx {
     {
         o.expect("region accepted");
     }
-    ensure_default_catalogue(&app.store)
-        .await
-        .expect("catalogue");
     app.store
         .upsert_categories(&[NewCategory {
             code: "survey".into(),

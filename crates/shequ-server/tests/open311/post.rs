@@ -152,8 +152,7 @@ async fn a_post_with_address_id_lands_on_the_places_grid() {
     assert_eq!(o.place_id, Some(f.place_b));
     assert_eq!(o.region_path, common::GRID_B);
     assert_eq!(o.address, "田林路B1号");
-    // No grid worker in B: the street command centre takes it.
-    assert_eq!(o.owner_user_id, Some(f.user_id("operator").await));
+    assert_eq!(o.owner_user_id, Some(f.user_id("gw_b").await));
 
     let (status, err) = f
         .post(&[

@@ -7,6 +7,7 @@ pub mod act;
 pub mod audit;
 pub mod catalogue;
 pub mod create;
+pub mod figures;
 pub mod outbox;
 pub mod read;
 pub mod teams;
