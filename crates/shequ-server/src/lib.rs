@@ -8,6 +8,7 @@ pub mod clock;
 pub mod error;
 pub mod i18n;
 pub mod live;
+pub mod open311;
 pub mod orders;
 pub mod settings;
 pub mod state;
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
+        .nest("/open311/v2", open311::router())
         .route("/api/docs", get(api::docs::page))
         .route("/api/docs/openapi.json", get(api::docs::openapi_json))
         .merge(web::router(state.clone()))

@@ -1,6 +1,7 @@
 //! The `shequ` binary: one program with subcommands for running a street's
 //! platform, loading its data and operating it.
 
+mod apikey;
 mod audit;
 mod bench;
 mod config;
@@ -36,6 +37,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: user::UserCommand,
+    },
+    /// Manage API keys for Open311 clients.
+    Apikey {
+        #[command(subcommand)]
+        command: apikey::ApikeyCommand,
     },
     /// Check that the work-order trail was not rewritten.
     Audit {
@@ -82,6 +88,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(config_file, args).await,
         Command::Import(args) => import::run(config_file, args).await,
         Command::User { command } => user::run(config_file, command).await,
+        Command::Apikey { command } => apikey::run(config_file, command).await,
         Command::Audit { command } => audit::run(config_file, command).await,
         Command::Bench { command } => bench::run(command).await,
         Command::DefaultConfig => {

@@ -2,6 +2,7 @@
 //! SLA deadlines, routing and near-duplicate detection. All pure: the store
 //! persists what these functions decide.
 
+pub mod attributes;
 pub mod duplicate;
 pub mod routing;
 pub mod sla;

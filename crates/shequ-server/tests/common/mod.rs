@@ -269,3 +269,30 @@ pub fn post_json(uri: &str, token: Option<&str>, body: &serde_json::Value) -> Re
     }
     b.body(Body::from(body.to_string())).expect("request")
 }
+
+pub fn post_form(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+impl TestApp {
+    /// Sends and returns status, content type and the body as text.
+    pub async fn text(&self, req: Request<Body>) -> (u16, String, String) {
+        let resp = self.send(req).await;
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        (
+            status,
+            content_type,
+            String::from_utf8(bytes.to_vec()).expect("utf-8 body"),
+        )
+    }
+}
