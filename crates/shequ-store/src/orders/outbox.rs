@@ -49,20 +49,16 @@ pub enum Delivery {
 }
 
 const CLAIM_DUE: crate::bulk::Sql = crate::bulk::Sql {
-    sqlite: concat!(
-        "UPDATE outbox SET next_attempt_at = $3 WHERE id IN (
+    sqlite: "UPDATE outbox SET next_attempt_at = $3 WHERE id IN (
             SELECT id FROM outbox WHERE state = 'pending' AND channel = $1 AND next_attempt_at <= $2
             ORDER BY next_attempt_at, id LIMIT $4)
          RETURNING id, order_id, user_id, channel, recipient, payload, state, attempts, next_attempt_at,
-                   last_error, created_at, sent_at"
-    ),
-    postgres: concat!(
-        "UPDATE outbox SET next_attempt_at = $3 WHERE id IN (
+                   last_error, created_at, sent_at",
+    postgres: "UPDATE outbox SET next_attempt_at = $3 WHERE id IN (
             SELECT id FROM outbox WHERE state = 'pending' AND channel = $1 AND next_attempt_at <= $2
             ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
          RETURNING id, order_id, user_id, channel, recipient, payload, state, attempts, next_attempt_at,
-                   last_error, created_at, sent_at"
-    ),
+                   last_error, created_at, sent_at",
 };
 
 impl Store {
