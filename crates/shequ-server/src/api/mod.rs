@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod docs;
 pub mod orders;
 pub mod people;
+pub mod photos;
 pub mod places;
 pub mod regions;
 pub mod reports;
@@ -14,7 +15,7 @@ pub mod tokens;
 pub mod users;
 
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
@@ -49,6 +50,11 @@ pub fn router() -> Router<AppState> {
         .route("/orders/counts", get(orders::counts))
         .route("/orders/{id}", get(orders::detail))
         .route("/orders/{id}/actions", post(orders::act))
+        // The upload reads its own limits (max_photo_bytes) while streaming.
+        .route(
+            "/orders/{id}/photos",
+            post(photos::upload).layer(DefaultBodyLimit::disable()),
+        )
         .route("/reports/{token}", get(reports::status))
         .route("/reports/{token}/rating", post(reports::rate))
         .route("/categories", get(catalogue::categories))

@@ -4,5 +4,7 @@
 pub mod catalogue;
 pub mod geo;
 pub mod intake;
+pub mod limit;
 pub mod notices;
+pub mod photos;
 pub mod service;
