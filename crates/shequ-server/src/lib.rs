@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod clock;
 pub mod error;
 pub mod i18n;

@@ -30,6 +30,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Live events for open pages.
     pub hub: Hub,
+    /// Categories and routing rules, read on every intake.
+    pub config: crate::cache::ConfigCache,
     /// Grid polygons for locating reports, loaded on first use.
     grids: Arc<RwLock<Option<Arc<GridIndex>>>>,
 }
@@ -56,6 +58,7 @@ impl AppState {
             tz,
             clock: Arc::new(SystemClock),
             hub: Hub::default(),
+            config: crate::cache::ConfigCache::default(),
             grids: Arc::new(RwLock::new(None)),
         })
     }

@@ -2,6 +2,7 @@
 //! platform, loading its data and operating it.
 
 mod audit;
+mod bench;
 mod config;
 mod demo;
 mod import;
@@ -41,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// Run a benchmark and print its figures beside their baselines.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
     /// Print a commented example configuration file.
     DefaultConfig,
     /// Apply database migrations and exit.
@@ -77,6 +83,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(config_file, args).await,
         Command::User { command } => user::run(config_file, command).await,
         Command::Audit { command } => audit::run(config_file, command).await,
+        Command::Bench { command } => bench::run(command).await,
         Command::DefaultConfig => {
             print!("{}", shequ_server::Settings::example_toml());
             Ok(ExitCode::SUCCESS)

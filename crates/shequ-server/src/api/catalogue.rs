@@ -122,6 +122,7 @@ pub async fn put_category(
             active: c.active,
         }])
         .await?;
+    state.config.invalidate().await;
     state
         .store
         .category_by_code(&code)
@@ -364,6 +365,7 @@ pub async fn delete_rule(
 ) -> AppResult<StatusCode> {
     require_command_centre(&user)?;
     state.store.delete_routing_rule(&user.scope, id).await?;
+    state.config.invalidate().await;
     Ok(StatusCode::NO_CONTENT)
 }
 

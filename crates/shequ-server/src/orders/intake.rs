@@ -198,13 +198,8 @@ async fn route(
 ) -> Result<(Option<i64>, serde_json::Value), IntakeError> {
     let store = &state.store;
     if !force_command_centre {
-        let rules: Vec<_> = store
-            .routing_rules()
-            .await?
-            .iter()
-            .filter_map(shequ_store::orders::teams::RoutingRuleRow::to_rule)
-            .collect();
-        let rule = match_rule(&rules, category, path).cloned();
+        let config = state.config.get(store).await?;
+        let rule = match_rule(&config.rules, category, path).cloned();
         let default_rule = shequ_domain::order::routing::Rule {
             id: 0,
             category: None,
@@ -251,10 +246,13 @@ pub async fn submit(state: &AppState, r: Report) -> Result<Submitted, IntakeErro
     check(&r)?;
     let now = state.clock.now_ms();
     let category: Category = state
-        .store
-        .category_by_code(&r.category)
+        .config
+        .get(&state.store)
         .await?
+        .categories
+        .get(&r.category)
         .filter(|c| c.active)
+        .cloned()
         .ok_or_else(|| IntakeError::UnknownCategory(r.category.clone()))?;
     let at = locate(state, &r).await?;
     if !Scope::under(&r.scope_root).contains(&at.region_path) {

@@ -49,11 +49,12 @@ struct Audience {
 
 async fn audience(state: &AppState, order: &Order, action: &Action) -> AppResult<Audience> {
     let category_zh = state
-        .store
-        .category_by_code(&order.category_code)
+        .config
+        .get(&state.store)
         .await?
-        .map(|c| c.name_zh)
-        .unwrap_or_else(|| order.category_code.clone());
+        .categories
+        .get(&order.category_code)
+        .map_or_else(|| order.category_code.clone(), |c| c.name_zh.clone());
     let mut summoned_members = Vec::new();
     if let Action::Summon { teams, .. } = action {
         for team in teams {

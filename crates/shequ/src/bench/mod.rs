@@ -1,0 +1,25 @@
+//! `shequ bench`: benchmarks that print figures beside a baseline measured
+//! in the same run. Speed targets live here, never in tests.
+
+pub mod load;
+pub mod orders;
+pub mod raw;
+pub mod registry;
+pub mod stats;
+
+/// Which benchmark to run.
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Filing work orders through the HTTP stack (issue: work orders).
+    Orders(orders::OrdersBenchArgs),
+    /// Demo generation and people search (issue: the foundation).
+    Registry(registry::RegistryBenchArgs),
+}
+
+pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode> {
+    match command {
+        BenchCommand::Orders(args) => orders::run(args).await?,
+        BenchCommand::Registry(args) => registry::run(args).await?,
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
