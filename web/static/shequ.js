@@ -177,7 +177,13 @@
   function setupLive(box) {
     if (!window.EventSource) return;
     var es = new EventSource('/api/v1/events');
+    var seen = {};
     es.addEventListener('popup', function (ev) {
+      // A reconnect replays from Last-Event-ID; show each pop-up once.
+      if (ev.lastEventId) {
+        if (seen[ev.lastEventId]) return;
+        seen[ev.lastEventId] = true;
+      }
       var data;
       try { data = JSON.parse(ev.data); } catch (e) { return; }
       showPopup(box, data);

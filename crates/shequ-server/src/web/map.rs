@@ -56,7 +56,7 @@ pub fn draw(label: &str, areas: &[Area<'_>], markers: &[Marker], mode: Mode) -> 
         .filter(|(_, r)| !r.is_empty())
         .collect();
     let proj = Projection::fit(shapes.iter().flat_map(|(_, r)| r.iter()))?;
-    let font = (proj.width.max(proj.height) / 40.0).max(7.0);
+    let font = (proj.width.max(proj.height) / 28.0).max(9.0);
     let dot = (proj.width.max(proj.height) / 70.0).max(4.0);
     let class = match mode {
         Mode::Show => "streetmap",

@@ -94,8 +94,84 @@ fn verify(events: &[OrderEvent]) -> Result<usize, (i64, String)> {
     .map_err(|b| (b.seq, b.problem))
 }
 
-fn timeline(ctx: &Ctx, events: &[OrderEvent], names: &Names) -> Markup {
+/// The ids of people named in events' data (reassigned or escalated to).
+fn named_in(events: &[OrderEvent]) -> Vec<i64> {
+    events
+        .iter()
+        .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.data).ok())
+        .filter_map(|d| d.get("to_user")?.as_i64())
+        .collect()
+}
+
+/// What an event did beyond its action and states: who it went to, what
+/// it was linked to, how it was rated.
+fn event_detail(
+    ctx: &Ctx,
+    e: &OrderEvent,
+    names: &Names,
+    dispatched_to: Option<i64>,
+) -> Option<String> {
+    let d: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
+    let name = |id: Option<i64>| {
+        id.and_then(|id| names.get(&id))
+            .map(|(n, _)| ctx.t_args("trail-to", &[("name", FluentValue::from(n.as_str()))]))
+    };
+    match e.action.as_str() {
+        "dispatch" => {
+            let mut parts = Vec::new();
+            if d.get("fallback").and_then(|f| f.as_str()) == Some("command_centre") {
+                parts.push(ctx.t("trail-to-command-centre"));
+            }
+            parts.extend(name(dispatched_to));
+            if let Some(of) = d
+                .get("likely_duplicate_of")
+                .and_then(serde_json::Value::as_i64)
+            {
+                parts.push(ctx.t_args("trail-likely-duplicate", &[("id", FluentValue::from(of))]));
+            }
+            (!parts.is_empty()).then(|| parts.join(" · "))
+        }
+        "reassign" | "escalate" => name(d.get("to_user").and_then(serde_json::Value::as_i64)),
+        "cancel" => d
+            .pointer("/reason/of")
+            .and_then(serde_json::Value::as_i64)
+            .map(|of| ctx.t_args("trail-duplicate-of", &[("id", FluentValue::from(of))])),
+        "summon" => {
+            let teams = d
+                .get("teams")
+                .and_then(|t| t.as_array())
+                .map_or(0, Vec::len);
+            let minutes = d
+                .get("within_minutes")
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(0);
+            Some(ctx.t_args(
+                "trail-summoned",
+                &[
+                    ("count", FluentValue::from(teams)),
+                    ("minutes", FluentValue::from(minutes)),
+                ],
+            ))
+        }
+        "rate" => {
+            let rating = d.get("rating").and_then(|r| r.as_str()).unwrap_or("");
+            let mut s = ctx.label("rating", rating);
+            if d.get("reopen").and_then(serde_json::Value::as_bool) == Some(true)
+                && e.to_state == "pending"
+            {
+                s = format!("{s} · {}", ctx.t("trail-reopened"));
+            }
+            Some(s)
+        }
+        _ => None,
+    }
+}
+
+fn timeline(ctx: &Ctx, events: &[OrderEvent], names: &Names, owner: Option<i64>) -> Markup {
     let checked = verify(events);
+    // Owners change only by reassignment: without one, today's owner is
+    // whom the dispatch chose.
+    let dispatched_to = owner.filter(|_| !events.iter().any(|e| e.action == "reassign"));
     html! {
         @match &checked {
             Ok(n) => p.verified { "✓ " (ctx.t_args("trail-verified", &[("count", FluentValue::from(*n))])) },
@@ -111,9 +187,15 @@ fn timeline(ctx: &Ctx, events: &[OrderEvent], names: &Names) -> Markup {
                     span.what { (ctx.label("order-step", &e.action)) }
                     span.who { (actor_name(ctx, &e.actor, names)) }
                     @if e.from_state != e.to_state {
-                        span.moves { (state_tag(ctx, &e.from_state)) " → " (state_tag(ctx, &e.to_state)) }
+                        span.moves {
+                            @if !e.from_state.is_empty() { (state_tag(ctx, &e.from_state)) " " }
+                            "→ " (state_tag(ctx, &e.to_state))
+                        }
                     }
-                    @if !e.note.is_empty() { p.note { (e.note) } }
+                    @if let Some(detail) = event_detail(ctx, e, names, dispatched_to) {
+                        span.detail { (detail) }
+                    }
+                    @if !e.note.is_empty() && e.action != "create" { p.note { (e.note) } }
                     span.hash title=(e.hash) { "#" (e.seq) " " (e.hash.get(..10).unwrap_or("")) }
                 }
             }
@@ -252,6 +334,7 @@ pub async fn order_page(
     ids.extend(o.owner_user_id);
     ids.extend(o.supervisor_user_id);
     ids.extend(parts.iter().filter_map(|p| p.user_id));
+    ids.extend(named_in(&events));
     let names = user_names(state, ids.into_iter()).await?;
     let marker = o.lon.zip(o.lat).map(|(lon, lat)| Marker {
         lon,
@@ -260,16 +343,16 @@ pub async fn order_page(
         class: "dot",
         href: None,
     });
+    // The order's grid among its neighbours, the spot on it.
     let map = match &region {
         Some(r) => {
-            area_map(
-                state,
-                ctx,
-                &region_path(&r.path)?,
-                marker.as_slice(),
-                Mode::Show,
-            )
-            .await?
+            let path = region_path(&r.path)?;
+            let root = match path.parent() {
+                Some(parent) if r.kind == "grid" => parent,
+                _ => path,
+            };
+            let here = Some(r.code.as_str());
+            area_map(state, ctx, &root, here, marker.as_slice(), Mode::Show).await?
         }
         None => None,
     };
@@ -355,7 +438,7 @@ pub async fn order_page(
         }
         section aria-labelledby="h-trail" {
             h2 #h-trail { (ctx.t("order-trail")) }
-            (timeline(ctx, &events, &names))
+            (timeline(ctx, &events, &names, o.owner_user_id))
         }
     };
     let title = ctx.t_args(

@@ -52,7 +52,7 @@ async fn form_page(
     let all = state.store.categories().await?;
     let cats: Vec<_> = all.iter().filter(|c| c.active).collect();
     let root = map_root(state, &v.user).await?;
-    let map = area_map(state, ctx, &root, &[], Mode::Pick).await?;
+    let map = area_map(state, ctx, &root, None, &[], Mode::Pick).await?;
     let source = form.get("source");
     let body = html! {
         p.lead { (ctx.t("file-intro")) }

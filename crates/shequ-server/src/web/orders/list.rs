@@ -246,7 +246,13 @@ pub async fn list(
     ))
 }
 
-fn my_card(ctx: &Ctx, o: &Order, cats: &HashMap<String, String>, now: i64) -> Markup {
+fn my_card(
+    ctx: &Ctx,
+    o: &Order,
+    cats: &HashMap<String, String>,
+    regions: &HashMap<i64, String>,
+    now: i64,
+) -> Markup {
     html! {
         li.order-card.overdue[overdue(o, now).is_some()] {
             a.card-link href={ "/orders/" (o.id) } {
@@ -255,7 +261,13 @@ fn my_card(ctx: &Ctx, o: &Order, cats: &HashMap<String, String>, now: i64) -> Ma
                     (state_tag(ctx, &o.state)) (badges(ctx, o, now))
                     " " span.muted { (cats.get(&o.category_code).unwrap_or(&o.category_code)) " · #" (o.id) }
                 }
-                @if !o.address.is_empty() { span.card-where { (o.address) } }
+                span.card-where {
+                    (o.address)
+                    @if let Some(r) = regions.get(&o.region_id) {
+                        @if !o.address.is_empty() { " · " }
+                        (r)
+                    }
+                }
                 @if let Some(d) = due_of(o) {
                     span.card-due { (ctx.t("order-due")) " " (short_time(ctx, d)) }
                 }
@@ -310,23 +322,31 @@ pub async fn mine(State(state): State<AppState>, v: Viewer) -> PageResult<Markup
         )
         .await?
         .items;
+    let mut regions = HashMap::new();
+    for o in open.iter().chain(&done) {
+        if let std::collections::hash_map::Entry::Vacant(e) = regions.entry(o.region_id)
+            && let Some(r) = state.store.region_by_id(o.region_id).await?
+        {
+            e.insert(r.name);
+        }
+    }
     let pending = open
         .iter()
         .filter(|o| o.state() == OrderState::Pending)
         .count();
     let body = html! {
-        p.lead { (ctx.t_args("my-summary", &[("open", FluentValue::from(open.len())), ("pending", FluentValue::from(pending))])) }
         @if open.is_empty() {
             (empty(ctx, "my-none"))
         } @else {
+            p.lead { (ctx.t_args("my-summary", &[("open", FluentValue::from(open.len())), ("pending", FluentValue::from(pending))])) }
             ul.order-cards {
-                @for o in &open { (my_card(ctx, o, &cats, now)) }
+                @for o in &open { (my_card(ctx, o, &cats, &regions, now)) }
             }
         }
         @if !done.is_empty() {
             h2 { (ctx.t("my-done")) }
             ul.order-cards.done {
-                @for o in &done { (my_card(ctx, o, &cats, now)) }
+                @for o in &done { (my_card(ctx, o, &cats, &regions, now)) }
             }
         }
     };

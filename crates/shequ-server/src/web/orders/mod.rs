@@ -123,12 +123,14 @@ pub fn short_time(ctx: &Ctx, ms: i64) -> String {
     full.get(..16).map_or(full.clone(), str::to_owned)
 }
 
-/// The map of a region and what lies under it: the region's outline,
-/// neighbourhoods named, grids drawn (and named when few), markers on top.
+/// The map of a region and what lies under it: neighbourhoods named,
+/// grids drawn (and named when few), the region's outline on top, the
+/// region `here` (by code) highlighted, and markers.
 pub async fn area_map(
     state: &AppState,
     ctx: &Ctx,
     root: &RegionPath,
+    here: Option<&str>,
     markers: &[Marker],
     mode: Mode,
 ) -> PageResult<Option<Markup>> {
@@ -139,34 +141,27 @@ pub async fn area_map(
         .filter(|s| s.region.kind == "neighbourhood")
         .count();
     let mut areas: Vec<Area<'_>> = Vec::new();
-    // Wider regions first, so grids lie on top and take the clicks.
-    for kind in ["street", "neighbourhood", "grid"] {
+    // Neighbourhoods under their grids (which take the clicks), and the
+    // outline of the whole area last, unfilled, so its edge shows.
+    for kind in ["neighbourhood", "grid", "street"] {
         for s in shapes.iter().filter(|s| s.region.kind == kind) {
-            let is_root = s.region.path == root.as_str();
+            let is_here = kind != "street" && here == Some(s.region.code.as_str());
             areas.push(Area {
                 code: &s.region.code,
                 name: &s.region.name,
                 polygon: s.polygon.as_deref(),
                 href: None,
-                class: kind,
+                class: match (kind, is_here) {
+                    (_, true) => "here",
+                    ("street", _) => "street",
+                    ("neighbourhood", _) => "neighbourhood",
+                    _ => "grid",
+                },
                 label: match kind {
-                    "neighbourhood" => nbhds <= 40 && !is_root,
-                    "grid" => grids <= 12 || is_root,
+                    "neighbourhood" => nbhds <= 40 && grids > 12,
+                    "grid" => grids <= 12 || is_here,
                     _ => false,
                 },
-            });
-        }
-    }
-    if areas.is_empty() {
-        // A grid or region with no children: its own outline.
-        if let Some(r) = shapes.iter().find(|s| s.region.path == root.as_str()) {
-            areas.push(Area {
-                code: &r.region.code,
-                name: &r.region.name,
-                polygon: r.polygon.as_deref(),
-                href: None,
-                class: "grid",
-                label: true,
             });
         }
     }

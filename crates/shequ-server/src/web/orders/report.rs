@@ -39,7 +39,15 @@ async fn form_page(
     let street = deployment_street(state).await?;
     let cats = state.store.categories().await?;
     let cats = public_categories(&cats);
-    let map = area_map(state, ctx, &region_path(&street.path)?, &[], Mode::Pick).await?;
+    let map = area_map(
+        state,
+        ctx,
+        &region_path(&street.path)?,
+        None,
+        &[],
+        Mode::Pick,
+    )
+    .await?;
     let body = html! {
         p.lead { (ctx.t_args("report-intro", &[("street", FluentValue::from(street.name.as_str()))])) }
         (fields::error_summary(ctx, errors))

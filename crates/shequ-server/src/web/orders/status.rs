@@ -86,6 +86,7 @@ async fn status_page(
 ) -> PageResult<Markup> {
     let order = order_for_link(state, token).await?;
     let order_id = order.id;
+    let region = state.store.region_by_id(order.region_id).await?;
     let s = status_of(state, order).await?;
     let photos = state.store.order_photos(order_id).await?;
     let category = match ctx.lang {
@@ -101,7 +102,10 @@ async fn status_page(
             dt { (ctx.t("order-number")) } dd.num { (s.id) }
             dt { (ctx.t("order-category")) } dd { (category) }
             dt { (ctx.t("order-title-field")) } dd { (s.title) }
-            dt { (ctx.t("order-address")) } dd { (s.address) }
+            dt { (ctx.t("order-address")) } dd {
+                (s.address)
+                @if let Some(r) = &region { " " span.muted { (r.name) } }
+            }
             dt { (ctx.t("order-state")) } dd { (state_tag(ctx, &s.state)) }
             dt { (ctx.t("order-created")) } dd { (short_time(ctx, s.created_at)) }
             @if let Some(r) = &s.rating {
