@@ -730,3 +730,69 @@ async fn lists_filter_and_labels_switch_language() {
     let report_en = send(&app, page_get("/report?lang=en", None)).await.text();
     assert!(report_en.contains("Report a problem") && report_en.contains("Noise nuisance"));
 }
+
+#[tokio::test]
+async fn a_summoned_department_reports_in_from_the_order_page() {
+    let app = app().await;
+    let id = file_order(&app, IN_A, "illegal_advertising").await;
+    let operator_token = app.login("operator").await;
+    let gw_b = app.user_id("gw_b").await;
+    let (status, team) = app
+        .json(post_json(
+            "/api/v1/teams",
+            Some(&operator_token),
+            &serde_json::json!({"code": "cgj", "name": "城管中队", "members": [gw_b]}),
+        ))
+        .await;
+    assert_eq!(status, 201, "{team}");
+    let team_id = team["id"].as_i64().expect("team id");
+
+    let operator = cookie(&app, "operator").await;
+    let path = format!("/orders/{id}");
+    let page = send(&app, page_get(&path, Some(&operator))).await;
+    assert!(
+        page.actions().contains(&"summon".to_owned()),
+        "{:?}",
+        page.actions()
+    );
+    let r = send(
+        &app,
+        form(
+            &format!("{path}/act"),
+            Some(&operator),
+            &format!("action=summon&teams={team_id}&minutes=45"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+
+    // A member bound to another grid: the order is theirs to report in on.
+    let member = cookie(&app, "gw_b").await;
+    let page = send(&app, page_get(&path, Some(&member))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    assert_eq!(page.actions(), ["note", "pause_clock", "report_in"]);
+    assert!(page.text().contains("城管中队") && page.text().contains("待报到"));
+    let r = send(
+        &app,
+        form(
+            &format!("{path}/act"),
+            Some(&member),
+            &format!("action=report_in&team={team_id}&note=已到场"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let parts = app
+        .store
+        .order_participants(id)
+        .await
+        .expect("participants");
+    assert!(parts[0].reported_at.is_some(), "reported in");
+    let page = send(&app, page_get(&path, Some(&member))).await;
+    assert!(page.text().contains("已报到"));
+    assert!(!page.actions().contains(&"report_in".to_owned()), "once");
+    assert!(
+        page.text().contains("召集 1 个部门，45 分钟内报到"),
+        "in the trail"
+    );
+}

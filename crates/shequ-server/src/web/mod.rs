@@ -171,6 +171,9 @@ mod tests {
         include_str!("orders/file.rs"),
         include_str!("orders/list.rs"),
         include_str!("orders/mod.rs"),
+        include_str!("orders/offers.rs"),
+        include_str!("orders/parse.rs"),
+        include_str!("orders/trail.rs"),
         include_str!("orders/report.rs"),
         include_str!("orders/status.rs"),
         include_str!("people.rs"),
@@ -215,7 +218,7 @@ mod tests {
     /// the error codes the order pages show: each in both languages.
     #[test]
     fn labels_of_codes_exist_in_both_languages() {
-        use super::orders::act::Offer;
+        use super::orders::offers::Offer;
         use shequ_domain::order::OrderState;
         let mut keys: Vec<String> = Vec::new();
         keys.extend(OrderState::ALL.map(|s| format!("order-state-{}", s.as_str())));

@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use shequ_domain::{RegionPath, Role};
 
-use super::fields::{self, Parsed};
+use super::fields;
+use super::parse::{self, Parsed};
 use super::report::intake_field_error;
 use super::{area_map, deployment_street, region_path};
 use crate::auth::AuthUser;
@@ -122,7 +123,7 @@ pub async fn submit(
     let all = state.store.categories().await?;
     let cats: Vec<_> = all.iter().filter(|c| c.active).collect();
     let source = SOURCES.iter().find(|s| **s == form.get("source")).copied();
-    let parsed = fields::parse(&form, &cats, state.settings.max_photo_bytes);
+    let parsed = parse::parse(&form, &cats, state.settings.max_photo_bytes);
     let (parsed, source) = match (parsed, source) {
         (Ok(p), Some(s)) => (p, s),
         (parsed, source) => {

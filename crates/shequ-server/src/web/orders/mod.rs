@@ -10,9 +10,12 @@ pub mod detail;
 pub mod fields;
 pub mod file;
 pub mod list;
+pub mod offers;
+pub mod parse;
 pub mod photo;
 pub mod report;
 pub mod status;
+pub mod trail;
 
 use std::collections::HashMap;
 

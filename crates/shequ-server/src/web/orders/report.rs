@@ -11,7 +11,8 @@ use fluent_bundle::FluentValue;
 use maud::{Markup, html};
 use shequ_store::orders::catalogue::Category;
 
-use super::fields::{self, INTERNAL_CATEGORIES, Parsed};
+use super::fields::{self, INTERNAL_CATEGORIES};
+use super::parse::{self, Parsed};
 use super::{area_map, deployment_street, region_path};
 use crate::api::ClientAddr;
 use crate::error::FieldError;
@@ -143,7 +144,7 @@ pub async fn submit(
         return Ok(too_many(&ctx, retry_after));
     }
     let cats = state.store.categories().await?;
-    let parsed = fields::parse(
+    let parsed = parse::parse(
         &form,
         &public_categories(&cats),
         state.settings.max_photo_bytes,
