@@ -6,7 +6,8 @@
 //    short beep (WebAudio, no sound file) from the live feed
 //    /api/v1/events (server-sent events; EventSource reconnects by itself
 //    and sends Last-Event-ID, so nothing is missed). The sound can be
-//    muted; the choice is kept in localStorage.
+//    muted; the choice is kept in localStorage. Every feed event is also
+//    re-sent on `document` as a `shequ:<type>` CustomEvent for other scripts.
 'use strict';
 
 (function () {
@@ -187,6 +188,15 @@
       var data;
       try { data = JSON.parse(ev.data); } catch (e) { return; }
       showPopup(box, data);
+    });
+    // Other scripts (the command centre's map and counters) listen on the
+    // document instead of opening a second connection.
+    ['popup', 'order_created', 'order_changed'].forEach(function (type) {
+      es.addEventListener(type, function (ev) {
+        var data;
+        try { data = JSON.parse(ev.data); } catch (e) { return; }
+        document.dispatchEvent(new CustomEvent('shequ:' + type, { detail: data }));
+      });
     });
     document.addEventListener('keydown', function (ev) {
       if (ev.key === 'Escape' && box.firstElementChild) box.firstElementChild.remove();
