@@ -153,7 +153,9 @@
     var b = el('div', 'popup');
     b.setAttribute('role', 'alert');
     var head = el('p', 'popup-head');
-    head.appendChild(el('strong', '', box.dataset.new));
+    var kinds = {};
+    try { kinds = JSON.parse(box.dataset.kinds || '{}'); } catch (e) { /* default heading */ }
+    head.appendChild(el('strong', '', kinds[data.kind] || box.dataset.new));
     if (data.category) head.appendChild(el('span', 'tag', data.category));
     b.appendChild(head);
     b.appendChild(el('p', 'popup-title', data.title || ('#' + data.order_id)));
@@ -177,27 +179,40 @@
 
   function setupLive(box) {
     if (!window.EventSource) return;
-    var es = new EventSource('/api/v1/events');
     var seen = {};
-    es.addEventListener('popup', function (ev) {
-      // A reconnect replays from Last-Event-ID; show each pop-up once.
-      if (ev.lastEventId) {
-        if (seen[ev.lastEventId]) return;
-        seen[ev.lastEventId] = true;
-      }
-      var data;
-      try { data = JSON.parse(ev.data); } catch (e) { return; }
-      showPopup(box, data);
-    });
-    // Other scripts (the command centre's map and counters) listen on the
-    // document instead of opening a second connection.
-    ['popup', 'order_created', 'order_changed'].forEach(function (type) {
-      es.addEventListener(type, function (ev) {
+    var lastId = '';
+    var es = null;
+    function connect() {
+      var url = '/api/v1/events' + (lastId ? '?last_event_id=' + encodeURIComponent(lastId) : '');
+      es = new EventSource(url);
+      es.addEventListener('popup', function (ev) {
+        // A reconnect replays from Last-Event-ID; show each pop-up once.
+        if (ev.lastEventId) {
+          lastId = ev.lastEventId;
+          if (seen[ev.lastEventId]) return;
+          seen[ev.lastEventId] = true;
+        }
         var data;
         try { data = JSON.parse(ev.data); } catch (e) { return; }
-        document.dispatchEvent(new CustomEvent('shequ:' + type, { detail: data }));
+        showPopup(box, data);
       });
-    });
+      // Other scripts (the command centre's map and counters) listen on the
+      // document instead of opening a second connection.
+      ['popup', 'order_created', 'order_changed', 'alert', 'reload'].forEach(function (type) {
+        es.addEventListener(type, function (ev) {
+          var data;
+          try { data = JSON.parse(ev.data); } catch (e) { return; }
+          document.dispatchEvent(new CustomEvent('shequ:' + type, { detail: data }));
+        });
+      });
+      // Fell behind the live buffer: reconnect from the last pop-up seen,
+      // so the missed ones are replayed from the outbox.
+      es.addEventListener('reload', function () {
+        es.close();
+        connect();
+      });
+    }
+    connect();
     document.addEventListener('keydown', function (ev) {
       if (ev.key === 'Escape' && box.firstElementChild) box.firstElementChild.remove();
     });

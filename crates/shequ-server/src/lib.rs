@@ -12,6 +12,7 @@ pub mod orders;
 pub mod settings;
 pub mod state;
 pub mod web;
+pub mod workers;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -75,11 +76,18 @@ pub async fn run(
     let addr = listener.local_addr()?;
     on_listening(addr);
     tokio::spawn(purge_sessions(store.clone()));
+    workers::spawn(&state);
+    let hub = state.hub.clone();
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Open event streams never end by themselves; a graceful shutdown
+        // would wait for them for ever.
+        api::events::end_streams(&hub);
+    })
     .await?;
     store.close().await;
     Ok(())

@@ -41,6 +41,14 @@ pub struct Settings {
     pub sms_webhook_key: Option<Secret>,
     /// Attempts before an SMS is dead-lettered.
     pub sms_max_attempts: u32,
+    /// How often the SMS worker looks for messages due for a retry, in
+    /// seconds (new messages wake it at once).
+    pub sms_poll_seconds: u32,
+    /// How often the SLA worker looks for overdue and long-resolved
+    /// orders, in seconds.
+    pub sla_tick_seconds: u32,
+    /// Resolved orders the reporter has not rated close after this many days.
+    pub auto_close_days: u32,
     /// SMS to the owner of a new order. Placeholders: {id} {category}
     /// {address} {title} {accept_due} {url}.
     pub sms_template_new_order: String,
@@ -79,6 +87,9 @@ impl Default for Settings {
             sms_webhook_url: None,
             sms_webhook_key: None,
             sms_max_attempts: 6,
+            sms_poll_seconds: 5,
+            sla_tick_seconds: 10,
+            auto_close_days: 7,
             sms_template_new_order:
                 "【社区工单】新工单{id}：{category}，{address}。请于{accept_due}前受理：{url}"
                     .to_owned(),
@@ -133,11 +144,25 @@ public_reports_per_hour = {prh}
 # Largest photo (JPEG, PNG or WebP) accepted with an order, in bytes.
 max_photo_bytes = {mpb}
 
-# SMS gateway: an HTTP endpoint that receives JSON {{"to": "...", "text": "..."}}.
-# Without it, messages are kept and shown to operators as undeliverable.
+# SMS gateway: an HTTP endpoint that receives a POST of JSON
+# {{"to": "13800000000", "text": "...", "id": 42}} with "Authorization: Bearer <key>"
+# and answers 2xx when it has taken the message. "id" (also sent as the
+# Idempotency-Key header) is the same on every retry of one message: delivery
+# is at least once, so a gateway that remembers ids can drop repeats.
+# Failures are retried with growing delays (30 s, 1 min, 2 min … at most 1 h)
+# and dead-lettered after sms_max_attempts; operators see and requeue them.
+# Without a gateway, messages are dead-lettered at once with that reason.
 # sms_webhook_url = "https://sms.example.gov.cn/send"
 # sms_webhook_key = "..."
 sms_max_attempts = {sma}
+
+# How often (seconds) the SMS worker looks for retries that are due.
+sms_poll_seconds = {sps}
+
+# How often (seconds) the SLA worker escalates overdue orders (督办) and
+# closes resolved orders left unrated for auto_close_days days.
+sla_tick_seconds = {sts}
+auto_close_days = {acd}
 
 # SMS texts. Placeholders: {{id}} {{category}} {{address}} {{title}} {{accept_due}} {{url}}
 sms_template_new_order = "{t1}"
@@ -157,6 +182,9 @@ sms_template_resolved = "{t3}"
             prh = d.public_reports_per_hour,
             mpb = d.max_photo_bytes,
             sma = d.sms_max_attempts,
+            sps = d.sms_poll_seconds,
+            sts = d.sla_tick_seconds,
+            acd = d.auto_close_days,
             t1 = d.sms_template_new_order,
             t2 = d.sms_template_escalated,
             t3 = d.sms_template_resolved,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shequ_store::Store;
-use tokio::sync::RwLock;
+use tokio::sync::{Notify, RwLock};
 
 use crate::Settings;
 use crate::auth::limiter::LoginLimiter;
@@ -30,8 +30,12 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Live events for open pages.
     pub hub: Hub,
+    /// Group commit for new orders.
+    pub orders: crate::orders::writer::OrderWriter,
     /// Categories and routing rules, read on every intake.
     pub config: crate::cache::ConfigCache,
+    /// Wakes the SMS worker after a commit that queued an SMS.
+    pub sms_wake: Arc<Notify>,
     /// Grid polygons for locating reports, loaded on first use.
     grids: Arc<RwLock<Option<Arc<GridIndex>>>>,
 }
@@ -50,6 +54,7 @@ impl AppState {
             Duration::from_secs(u64::from(settings.login_window_minutes) * 60),
         );
         Ok(Self {
+            orders: crate::orders::writer::OrderWriter::new(store.clone()),
             store,
             i18n: Arc::new(I18n::load()?),
             limiter: Arc::new(limiter),
@@ -59,6 +64,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             hub: Hub::default(),
             config: crate::cache::ConfigCache::default(),
+            sms_wake: Arc::new(Notify::new()),
             grids: Arc::new(RwLock::new(None)),
         })
     }

@@ -73,7 +73,7 @@ async fn a_hotline_call_reaches_the_grid_worker_and_is_worked_to_the_end() {
         popups[0].payload
     );
     let sms = app.store.due_outbox("sms", T0, 10).await.expect("q");
-    assert_eq!(sms[0].recipient, "13700000000");
+    assert_eq!(sms[0].recipient, "13800000001");
     assert!(
         sms[0].payload.contains(&format!("新工单{id}")),
         "{}",

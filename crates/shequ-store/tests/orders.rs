@@ -446,3 +446,71 @@ async fn a_rewritten_trail_is_caught_by_the_audit() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn outbox_rows_are_claimed_once_popups_marked_once_and_dead_letters_scoped() {
+    for db in backends().await {
+        let s = &db.store;
+        let (worker, _, _) = setup(s).await;
+        new_order(s, worker, None).await;
+        let sms = s.due_outbox("sms", T0, 10).await.expect("outbox");
+        let row = &sms[0];
+        let claim = || s.claim_outbox(row.id, row.next_attempt_at, T0 + 60_000);
+        assert!(claim().await.expect("claim"), "{}", db.label);
+        assert!(!claim().await.expect("claim"), "{}: claimed once", db.label);
+        assert!(
+            s.due_outbox("sms", T0 + 59_999, 10)
+                .await
+                .expect("outbox")
+                .is_empty(),
+            "{}: leased rows are not due",
+            db.label
+        );
+        s.mark_outbox_failed(row.id, "gateway down", T0, true)
+            .await
+            .expect("dead");
+
+        let street = scope("/310000/310104/310104011/");
+        let dead = s.dead_letters_in(&street, None, 10).await.expect("dead");
+        assert_eq!(dead.len(), 1, "{}", db.label);
+        assert_eq!(dead[0].last_error.as_deref(), Some("gateway down"));
+        let one = s
+            .dead_letters_in(&street, Some(row.id), 1)
+            .await
+            .expect("dead");
+        assert_eq!(one.len(), 1, "{}", db.label);
+        assert!(
+            s.dead_letters_in(&street, Some(row.id + 1000), 1)
+                .await
+                .expect("dead")
+                .is_empty()
+        );
+        let other = scope("/310000/310104/310104011/310104011002/");
+        assert!(
+            s.dead_letters_in(&other, None, 10)
+                .await
+                .expect("dead")
+                .is_empty(),
+            "{}: another neighbourhood's dead letters are not shown",
+            db.label
+        );
+
+        let popup = s.popups_for(worker, 0, 10).await.expect("popups")[0].id;
+        s.mark_popups_sent(&[popup, popup], T0 + 5)
+            .await
+            .expect("mark");
+        s.mark_popups_sent(&[popup, row.id], T0 + 9)
+            .await
+            .expect("mark");
+        let p = s.outbox_row(popup).await.expect("q").expect("row");
+        assert_eq!(
+            (p.state.as_str(), p.sent_at, p.attempts),
+            ("sent", Some(T0 + 5), 1),
+            "{}: the first delivery counts",
+            db.label
+        );
+        let r = s.outbox_row(row.id).await.expect("q").expect("row");
+        assert_eq!(r.state, "dead", "{}: only pop-ups are marked", db.label);
+        db.cleanup().await;
+    }
+}

@@ -24,14 +24,17 @@ use utoipa::{Modify, OpenApi};
         super::catalogue::categories, super::catalogue::put_category, super::catalogue::teams,
         super::catalogue::create_team, super::catalogue::add_shift, super::catalogue::rules,
         super::catalogue::add_rule, super::catalogue::delete_rule, super::catalogue::figures,
+        super::events::stream,
+        super::notifications::dead, super::notifications::retry,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Logging in"),
         (name = "registry", description = "Regions, places, households and residents (人、地)"),
         (name = "accounts", description = "Users, API tokens and the access log"),
-        (name = "orders", description = "Work orders (工单): filing, lists, the trail, actions, reporters' links, figures"),
+        (name = "orders", description = "Work orders (工单): filing, lists, the trail, actions, reporters' links, figures, and the live stream of pop-ups and the feed"),
         (name = "catalogue", description = "Categories, teams and duty roster, routing rules"),
+        (name = "notifications", description = "Pop-ups and SMS: undeliverable messages for operators"),
     )
 )]
 pub struct ApiDoc;

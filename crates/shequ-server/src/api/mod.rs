@@ -5,6 +5,8 @@ pub mod access_log;
 pub mod auth;
 pub mod catalogue;
 pub mod docs;
+pub mod events;
+pub mod notifications;
 pub mod orders;
 pub mod people;
 pub mod photos;
@@ -70,6 +72,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/routing-rules/{id}", delete(catalogue::delete_rule))
         .route("/figures", get(catalogue::figures))
+        .route("/events", get(events::stream))
+        .route("/notifications/dead", get(notifications::dead))
+        .route("/notifications/{id}/retry", post(notifications::retry))
 }
 
 /// `?page=&page_size=` on listings.

@@ -343,7 +343,7 @@ pub async fn submit(state: &AppState, r: Report) -> Result<Submitted, IntakeErro
             "new_order",
         );
     }
-    let (created, queued) = state.store.create_order(&order).await?;
+    let (created, queued) = state.orders.create(order.clone()).await?;
     if created.new {
         publish_created(state, created.id, &order, &category, &queued);
     }
@@ -394,4 +394,5 @@ fn publish_created(
         region_path: o.region_path.clone(),
         payload: payload.to_string(),
     });
+    crate::workers::sms::wake_if_queued(state, queued);
 }

@@ -8,3 +8,4 @@ pub mod limit;
 pub mod notices;
 pub mod photos;
 pub mod service;
+pub mod writer;

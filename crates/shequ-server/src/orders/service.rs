@@ -223,6 +223,7 @@ pub fn publish(state: &AppState, acted: &Acted) {
         region_path: o.region_path.clone(),
         payload,
     });
+    crate::workers::sms::wake_if_queued(state, &acted.queued);
 }
 
 /// Whether the actor kind may see everything about the order (the reporter

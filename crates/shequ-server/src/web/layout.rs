@@ -70,7 +70,7 @@ pub fn page(ctx: &Ctx, user: Option<&AuthUser>, nav: Nav, title: &str, body: Mar
                     }
                 }
                 @if user.is_some() {
-                    div #popups.popups aria-live="polite" data-new=(ctx.t("popup-new"))
+                    div #popups.popups aria-live="polite" data-new=(ctx.t("popup-new")) data-kinds=(popup_kinds(ctx))
                         data-open=(ctx.t("popup-open")) data-dismiss=(ctx.t("popup-dismiss")) {}
                 }
                 main #main tabindex="-1" {
@@ -81,6 +81,22 @@ pub fn page(ctx: &Ctx, user: Option<&AuthUser>, nav: Nav, title: &str, body: Mar
             }
         }
     }
+}
+
+/// Headings of pop-ups by the notice's kind, for the script.
+fn popup_kinds(ctx: &Ctx) -> String {
+    let kinds: serde_json::Map<String, serde_json::Value> = [
+        ("new_order", "popup-kind-new_order"),
+        ("reassigned", "popup-kind-reassigned"),
+        ("escalated", "popup-kind-escalated"),
+        ("reopened", "popup-kind-reopened"),
+        ("summoned", "popup-kind-summoned"),
+        ("returned", "popup-kind-returned"),
+    ]
+    .into_iter()
+    .map(|(kind, key)| (kind.to_owned(), ctx.t(key).into()))
+    .collect();
+    serde_json::Value::Object(kinds).to_string()
 }
 
 fn navigation(ctx: &Ctx, user: &AuthUser, current: Nav) -> Markup {

@@ -286,6 +286,9 @@ mod tests {
             .map(String::from),
         );
         keys.extend(["order-photo-intake", "order-photo-resolution"].map(String::from));
+        for kind in ["new_order", "reassigned", "escalated", "reopened", "summoned", "returned"] {
+            keys.push(format!("popup-kind-{kind}"));
+        }
         keys.extend(
             [
                 "order-actor-reporter",

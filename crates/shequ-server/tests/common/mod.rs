@@ -54,6 +54,16 @@ fn region(code: &str, name: &str, kind: RegionKind, parent: Option<&str>) -> New
 pub const IN_A: (f64, f64) = (121.425, 31.17);
 pub const IN_B: (f64, f64) = (121.435, 31.17);
 
+/// Phones of the users who get SMS in the work-order tests; the others
+/// have none.
+pub fn phone_of(username: &str) -> Option<&'static str> {
+    match username {
+        "grid_a" => Some("13800000001"),
+        "sec_a" => Some("13800000002"),
+        _ => None,
+    }
+}
+
 pub const GRID_A: &str = "/310000/310104/310104011/310104011001/31010401100101/";
 pub const GRID_B: &str = "/310000/310104/310104011/310104011002/31010401100201/";
 
@@ -187,7 +197,7 @@ pub async fn app_with(settings: Settings) -> TestApp {
                 password_hash: hash.clone(),
                 role,
                 region_id,
-                phone: Some("13700000000".into()),
+                phone: phone_of(username).map(str::to_owned),
             })
             .await
             .expect("user");

@@ -101,7 +101,8 @@ CREATE INDEX work_orders_scope ON work_orders (region_path, created_at);
 -- "open orders of this person / category / deadline" fast at any history size.
 CREATE INDEX work_orders_open_owner ON work_orders (owner_user_id)
     WHERE state IN ('pending', 'accepted', 'in_progress', 'returned');
-CREATE INDEX work_orders_open_category ON work_orders (category_code, created_at)
+-- Near-duplicate check: open orders of a category in a band of latitude.
+CREATE INDEX work_orders_open_near ON work_orders (category_code, lat)
     WHERE state IN ('pending', 'accepted', 'in_progress', 'returned');
 CREATE INDEX work_orders_open_due ON work_orders (resolve_due_at)
     WHERE state IN ('pending', 'accepted', 'in_progress', 'returned');

@@ -10,7 +10,7 @@ use shequ_domain::order::{
     transition_as_any,
 };
 
-use super::create::{COUNT_BUMP, EVENT_INSERT, OUTBOX_INSERT, Queued};
+use super::create::{COUNT_BUMP, EVENT_INSERT, OUTBOX_INSERT, OutboxIn, Queued};
 use super::{Effects, Order, OrderEvent, order_columns};
 use crate::bulk::pick;
 use crate::db::on_db;
@@ -361,11 +361,17 @@ impl Store {
             let queued: Vec<Queued> = if notices.is_empty() {
                 Vec::new()
             } else {
-                let json = serde_json::to_string(&notices)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let rows: Vec<OutboxIn<'_>> = notices
+                    .iter()
+                    .map(|notice| OutboxIn {
+                        order_id: Some(id),
+                        notice,
+                    })
+                    .collect();
+                let json =
+                    serde_json::to_string(&rows).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 sqlx::query_as(outbox_sql)
                     .bind(&json)
-                    .bind(id)
                     .bind(now)
                     .fetch_all(&mut *tx)
                     .await?

@@ -5,10 +5,10 @@
 use serde::Serialize;
 
 use super::Notice;
-use super::create::{OUTBOX_INSERT, Queued};
+use super::create::{OUTBOX_INSERT, OutboxIn, Queued};
 use crate::bulk::pick;
 use crate::db::on_db;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Scope, Store, StoreError};
 
 /// A stored notification.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -45,12 +45,14 @@ impl Store {
         if notices.is_empty() {
             return Ok(Vec::new());
         }
-        let json =
-            serde_json::to_string(notices).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let rows: Vec<OutboxIn<'_>> = notices
+            .iter()
+            .map(|notice| OutboxIn { order_id, notice })
+            .collect();
+        let json = serde_json::to_string(&rows).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let rows = on_db!(self, write, |pool| {
             sqlx::query_as::<_, Queued>(pick(&self.db, &OUTBOX_INSERT))
                 .bind(&json)
-                .bind(order_id)
                 .bind(now)
                 .fetch_all(pool)
                 .await?
@@ -151,6 +153,82 @@ impl Store {
                 outbox_select!(),
                 "WHERE state = 'dead' ORDER BY id DESC LIMIT $1"
             ))
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Claims a due row for one delivery attempt: moves its next attempt to
+    /// `lease_until`, so another worker (or a second pass of this one) does
+    /// not send it too, and a worker that dies mid-send leaves it to be
+    /// retried when the lease ends. False when someone else claimed it, or
+    /// it is no longer due as read (`due_at`).
+    pub async fn claim_outbox(&self, id: i64, due_at: i64, lease_until: i64) -> Result<bool> {
+        let n = on_db!(self, write, |pool| {
+            sqlx::query(
+                "UPDATE outbox SET next_attempt_at = $3
+                 WHERE id = $1 AND state = 'pending' AND next_attempt_at = $2",
+            )
+            .bind(id)
+            .bind(due_at)
+            .bind(lease_until)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Marks pop-ups shown on an open page. Rows already marked keep their
+    /// first delivery time, so a user with two pages open counts once.
+    pub async fn mark_popups_sent(&self, ids: &[i64], now: i64) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            for id in ids {
+                sqlx::query(
+                    "UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1
+                     WHERE id = $1 AND channel = 'popup' AND state = 'pending'",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Dead-lettered rows about orders (or, for rows without an order,
+    /// users) inside `scope`, newest first; `id` narrows to one row.
+    pub async fn dead_letters_in(
+        &self,
+        scope: &Scope,
+        id: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>> {
+        let (lo, hi) = scope.bounds();
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, OutboxRow>(
+                "SELECT o.id, o.order_id, o.user_id, o.channel, o.recipient, o.payload, o.state, o.attempts,
+                        o.next_attempt_at, o.last_error, o.created_at, o.sent_at
+                 FROM outbox o
+                 LEFT JOIN work_orders w ON w.id = o.order_id
+                 LEFT JOIN users u ON u.id = o.user_id
+                 LEFT JOIN regions r ON r.id = u.region_id
+                 WHERE o.state = 'dead' AND ($3 IS NULL OR o.id = $3)
+                   AND COALESCE(w.region_path, r.path, '') >= $1
+                   AND COALESCE(w.region_path, r.path, '') < $2
+                 ORDER BY o.id DESC LIMIT $4",
+            )
+            .bind(lo)
+            .bind(hi)
+            .bind(id)
             .bind(limit)
             .fetch_all(pool)
             .await?

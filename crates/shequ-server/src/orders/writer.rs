@@ -1,0 +1,82 @@
+//! Group commit for new orders. Requests that arrive while a transaction
+//! is being written wait and go together into the next one, so under load
+//! many orders share one commit (and, on SQLite, one write of the pages
+//! they all touch). Each caller still gets its answer only after its order
+//! is committed.
+
+use std::sync::{Arc, OnceLock};
+
+use shequ_store::orders::create::{Created, NewOrder, Queued};
+use shequ_store::{Store, StoreError};
+use tokio::sync::{mpsc, oneshot};
+
+/// Most orders in one transaction.
+const MAX_BATCH: usize = 256;
+
+type Reply = oneshot::Sender<Result<(Created, Vec<Queued>), StoreError>>;
+
+/// The writer (cheap to clone); its task starts on first use.
+#[derive(Debug, Clone)]
+pub struct OrderWriter {
+    store: Store,
+    tx: Arc<OnceLock<mpsc::Sender<(NewOrder, Reply)>>>,
+}
+
+impl OrderWriter {
+    pub fn new(store: Store) -> Self {
+        Self {
+            store,
+            tx: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Stores one order, batched with whatever else is waiting.
+    pub async fn create(&self, order: NewOrder) -> Result<(Created, Vec<Queued>), StoreError> {
+        let tx = self.tx.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
+            tokio::spawn(run(self.store.clone(), rx));
+            tx
+        });
+        let (reply, answer) = oneshot::channel();
+        if tx.send((order, reply)).await.is_err() {
+            return Err(StoreError::Corrupt(
+                "the order writer has stopped".to_owned(),
+            ));
+        }
+        answer
+            .await
+            .map_err(|_| StoreError::Corrupt("the order writer dropped a request".to_owned()))?
+    }
+}
+
+async fn run(store: Store, mut rx: mpsc::Receiver<(NewOrder, Reply)>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let (orders, replies): (Vec<NewOrder>, Vec<Reply>) = batch.into_iter().unzip();
+        match store.create_orders(&orders).await {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(Ok(result));
+                }
+            }
+            Err(e) if orders.len() == 1 => {
+                if let Some(reply) = replies.into_iter().next() {
+                    let _ = reply.send(Err(e));
+                }
+            }
+            Err(e) => {
+                // One bad order must not sink the others: retry them one by one.
+                tracing::warn!(error = %e, orders = orders.len(), "a batch of orders failed; storing them one by one");
+                for (order, reply) in orders.iter().zip(replies) {
+                    let _ = reply.send(store.create_order(order).await);
+                }
+            }
+        }
+    }
+}
