@@ -286,7 +286,14 @@ mod tests {
             .map(String::from),
         );
         keys.extend(["order-photo-intake", "order-photo-resolution"].map(String::from));
-        for kind in ["new_order", "reassigned", "escalated", "reopened", "summoned", "returned"] {
+        for kind in [
+            "new_order",
+            "reassigned",
+            "escalated",
+            "reopened",
+            "summoned",
+            "returned",
+        ] {
             keys.push(format!("popup-kind-{kind}"));
         }
         keys.extend(
