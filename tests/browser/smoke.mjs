@@ -5,7 +5,8 @@
 //
 // Env: BASE_URL, SHEQU_USER, SHEQU_PASSWORD, OTHER_PERSON_ID (a resident
 // outside SHEQU_USER's area), REGION_CODE (a region inside it, with a map);
-// optionally ADMIN_USER (same password) and STREET_CODE for the admin pages.
+// optionally ADMIN_USER (same password) and STREET_CODE for the admin pages,
+// and WORKER_USER (the grid worker of grid A1) for the work-order flow.
 
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -46,7 +47,8 @@ async function newPage(viewport) {
   // CSP violations, script errors and failed loads show up here.
   // The 401 and 403 answers this script provokes on purpose are logged too.
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 40[13] /.test(m.text())) problems.push(`${page.url()}: ${m.text()}`);
+    if (m.type() !== 'error' || /status of 40[13] /.test(m.text())) return;
+    problems.push(`${page.url()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
   return page;
@@ -168,6 +170,91 @@ try {
     await shot(admin, '18-admin-street');
     await admin.goto(`${BASE}/places`);
     await shot(admin, '19-admin-places');
+  }
+
+  // --- A resident reports a problem on a phone; the grid worker, with the
+  // phone page open, gets a pop-up, accepts, resolves; the resident rates ---
+  if (process.env.WORKER_USER) {
+    const worker = await newPage({ width: 360, height: 740 });
+    await worker.goto(`${BASE}/login?next=/my`);
+    await worker.getByLabel('用户名').fill(process.env.WORKER_USER);
+    await worker.getByLabel('密码').fill(PASSWORD);
+    const feed = worker.waitForResponse((r) => r.url().endsWith('/api/v1/events'));
+    await worker.getByRole('button', { name: '登录' }).click();
+    await worker.waitForURL(`${BASE}/my`);
+    check((await feed).status() === 200, 'the phone page listens to the live feed');
+
+    const resident = await newPage({ width: 360, height: 740 });
+    await resident.goto(`${BASE}/report`);
+    check(await resident.locator('h1').innerText() === '我要反映问题', 'the public report form opens without login');
+    await shot(resident, '20-phone-report');
+    await resident.getByLabel('问题类别').selectOption('sanitation');
+    await resident.getByLabel('问题描述').fill('1号楼楼道堆满杂物，影响通行');
+    // Grid A1 is the north-west quarter of the test street.
+    const map = await resident.locator('svg.pick-map').boundingBox();
+    await resident.mouse.click(map.x + map.width * 0.25, map.y + map.height * 0.25);
+    check(await resident.inputValue('input[name="lon"]') !== '', 'a click on the map sets the point');
+    await resident.getByLabel('手机或电话').fill('13912340000');
+    const fits = await resident.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(fits <= 0, `the report form fits 360 px (overflow ${fits} px)`);
+    await shot(resident, '21-phone-report-filled');
+    await resident.getByRole('button', { name: '提交' }).click();
+    await resident.locator('h1', { hasText: '已收到您的反映' }).waitFor();
+    const done = await resident.locator('main').innerText();
+    const number = (done.match(/工单号 (\d+)/) || [])[1];
+    check(Boolean(number), `the confirmation names the order (${number})`);
+    const link = await resident.locator('.link-box a').getAttribute('href');
+    check(/^\/r\/shequ_r_/.test(link), 'and gives the private link');
+    await shot(resident, '22-phone-report-done');
+
+    const popup = worker.locator('.popup');
+    await popup.waitFor();
+    check(/新工单/.test(await popup.innerText()) && /1号楼楼道堆满杂物/.test(await popup.innerText()),
+      'the grid worker\'s open page pops the new order up');
+    check(await popup.locator('a').getAttribute('href') === `/orders/${number}`, 'with a link to it');
+    await shot(worker, '23-phone-popup');
+    await worker.getByRole('button', { name: '提示音：开' }).click();
+    check(await worker.evaluate(() => localStorage.getItem('shequ-mute')) === '1', 'the sound can be muted');
+    await popup.getByRole('button', { name: '关闭' }).click();
+    check(await worker.locator('.popup').count() === 0, 'and the pop-up dismissed');
+
+    await worker.reload();
+    const card = worker.locator('li.order-card', { hasText: '1号楼楼道堆满杂物' });
+    check(await card.count() === 1, 'the order is on the grid worker\'s phone page');
+    await shot(worker, '24-phone-my');
+    await card.getByRole('button', { name: '受理' }).click();
+    await card.getByText('已受理').waitFor();
+    check(await card.getByRole('button', { name: '受理' }).count() === 0, 'accepted with one tap');
+    await card.locator('a.card-link').click();
+    await worker.waitForURL(`${BASE}/orders/${number}`);
+    check(/记录链校验通过/.test(await worker.locator('main').innerText()), 'the order page verifies the trail');
+    await worker.getByLabel('办理结果（必填）').fill('已清理，楼道畅通');
+    await worker.locator('form[data-action="resolve"] button[type="submit"]').click();
+    await worker.waitForURL(`${BASE}/orders/${number}?done=resolve`);
+    check(/已办结/.test(await worker.locator('.order-head').innerText()), 'resolved from the phone');
+    const fits2 = await worker.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(fits2 <= 0, `the order page fits 360 px (overflow ${fits2} px)`);
+    await shot(worker, '25-phone-order');
+
+    await resident.goto(`${BASE}${link}`);
+    check(/已清理，楼道畅通/.test(await resident.locator('main').innerText()), 'the resident sees the result');
+    await resident.getByLabel('满意', { exact: true }).check();
+    await resident.getByRole('button', { name: '提交评价' }).click();
+    await resident.waitForURL(/rated=1/);
+    check(/感谢您的评价/.test(await resident.locator('main').innerText()), 'and rates it');
+    await shot(resident, '26-phone-rated');
+
+    const desk = await newPage({ width: 1280, height: 800 });
+    await desk.goto(`${BASE}/login?next=/orders/${number}`);
+    await desk.getByLabel('用户名').fill(process.env.ADMIN_USER || USER);
+    await desk.getByLabel('密码').fill(PASSWORD);
+    await desk.getByRole('button', { name: '登录' }).click();
+    await desk.waitForURL(`${BASE}/orders/${number}`);
+    check(/已关闭/.test(await desk.locator('.order-head').innerText()), 'the order page shows it closed');
+    check(await desk.locator('ol.timeline li').count() >= 5, 'with the whole trail');
+    await shot(desk, '27-order');
+    await desk.goto(`${BASE}/orders`);
+    await shot(desk, '28-orders');
   }
 
   check(problems.length === 0, `no console errors${problems.length ? ':\n  ' + problems.join('\n  ') : ''}`);

@@ -51,6 +51,12 @@ pub enum AppError {
     /// transition; the code and message say which rule.
     #[error("{message}")]
     Refused { code: &'static str, message: String },
+    /// An upload is larger than allowed (413).
+    #[error("{message}")]
+    PayloadTooLarge { code: &'static str, message: String },
+    /// An upload is of a type not accepted (415).
+    #[error("{message}")]
+    UnsupportedMediaType { code: &'static str, message: String },
     /// Too many attempts; try again after this many seconds (429).
     #[error("too many attempts")]
     TooManyRequests { retry_after_secs: u64 },
@@ -89,6 +95,8 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict { .. } | AppError::Refused { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -102,7 +110,9 @@ impl AppError {
             AppError::NotFound(what) => format!("{}_not_found", what.replace(' ', "_")),
             AppError::Unprocessable(_) => "invalid_input".to_owned(),
             AppError::Conflict { field } => format!("{field}_taken"),
-            AppError::Refused { code, .. } => (*code).to_owned(),
+            AppError::Refused { code, .. }
+            | AppError::PayloadTooLarge { code, .. }
+            | AppError::UnsupportedMediaType { code, .. } => (*code).to_owned(),
             AppError::TooManyRequests { .. } => "too_many_attempts".to_owned(),
             AppError::Unavailable => "database_unavailable".to_owned(),
             AppError::Internal(_) => "internal_error".to_owned(),
@@ -129,7 +139,9 @@ impl AppError {
             AppError::NotFound(what) => format!("no such {what}"),
             AppError::Unprocessable(_) => "some fields are invalid; see fields".to_owned(),
             AppError::Conflict { field } => format!("that {field} is already taken"),
-            AppError::Refused { message, .. } => message.clone(),
+            AppError::Refused { message, .. }
+            | AppError::PayloadTooLarge { message, .. }
+            | AppError::UnsupportedMediaType { message, .. } => message.clone(),
             AppError::TooManyRequests { retry_after_secs } => {
                 format!("too many failed attempts; try again in {retry_after_secs} s")
             }

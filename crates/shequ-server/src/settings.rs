@@ -32,6 +32,8 @@ pub struct Settings {
     pub public_url: String,
     /// Public reports accepted per client address per hour.
     pub public_reports_per_hour: u32,
+    /// Largest photo accepted with an order, in bytes (then 413).
+    pub max_photo_bytes: u32,
     /// HTTP endpoint of the SMS gateway; messages wait in the outbox and
     /// are dead-lettered with a clear reason when it is not set.
     pub sms_webhook_url: Option<String>,
@@ -81,6 +83,7 @@ impl Default for Settings {
             login_window_minutes: 15,
             public_url: "http://127.0.0.1:8080".to_owned(),
             public_reports_per_hour: 10,
+            max_photo_bytes: 5 * 1024 * 1024,
             sms_webhook_url: None,
             sms_webhook_key: None,
             sms_max_attempts: 6,
@@ -138,6 +141,9 @@ public_url = "{pu}"
 # Public reports accepted per client address per hour (then 429).
 public_reports_per_hour = {prh}
 
+# Largest photo (JPEG, PNG or WebP) accepted with an order, in bytes.
+max_photo_bytes = {mpb}
+
 # SMS gateway: an HTTP endpoint that receives a POST of JSON
 # {{"to": "13800000000", "text": "...", "id": 42}} with "Authorization: Bearer <key>"
 # and answers 2xx when it has taken the message. "id" (also sent as the
@@ -174,6 +180,7 @@ sms_template_resolved = "{t3}"
             lw = d.login_window_minutes,
             pu = d.public_url,
             prh = d.public_reports_per_hour,
+            mpb = d.max_photo_bytes,
             sma = d.sms_max_attempts,
             sps = d.sms_poll_seconds,
             sts = d.sla_tick_seconds,

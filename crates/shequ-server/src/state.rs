@@ -1,5 +1,5 @@
-//! What every handler gets: the store, settings, message bundles and the
-//! login limiter. Built once at start; tests build it literally.
+//! What every handler gets: the store, settings, message bundles, the
+//! login and public-report limiters. Built once at start; tests build it literally.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +13,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::i18n::I18n;
 use crate::live::Hub;
 use crate::orders::geo::GridIndex;
+use crate::orders::limit::ReportLimiter;
 
 /// Shared application state (cheap to clone).
 #[derive(Debug, Clone)]
@@ -21,6 +22,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub i18n: Arc<I18n>,
     pub limiter: Arc<LoginLimiter>,
+    /// Public reports per client address and hour.
+    pub report_limiter: Arc<ReportLimiter>,
     /// The street's time zone, in which times are shown.
     pub tz: chrono_tz::Tz,
     /// The time as the platform sees it (a manual clock in tests).
@@ -55,6 +58,7 @@ impl AppState {
             store,
             i18n: Arc::new(I18n::load()?),
             limiter: Arc::new(limiter),
+            report_limiter: Arc::new(ReportLimiter::new(settings.public_reports_per_hour)),
             settings: Arc::new(settings),
             tz,
             clock: Arc::new(SystemClock),

@@ -1,7 +1,8 @@
 //! End to end in a real browser: the `shequ` binary serves a seeded SQLite
 //! street on a random port, and `tests/browser/smoke.mjs` drives Debian's
 //! Chromium through it (login, masked list, a refused URL, the language
-//! switch, a phone-sized screen), leaving screenshots in
+//! switch, a phone-sized screen, a resident's report taken, resolved and
+//! rated through the work-order pages), leaving screenshots in
 //! `tests/browser/screenshots/`.
 //!
 //! Needs `/usr/bin/chromium` and `npm ci --prefix tests/browser`; `.ci/run`
@@ -106,6 +107,7 @@ fn smoke_in_chromium() {
         .env("REGION_CODE", "310104011001")
         .env("ADMIN_USER", "admin")
         .env("STREET_CODE", "310104011")
+        .env("WORKER_USER", "grid_a1")
         .spawn()
         .expect("run node");
     let deadline = Instant::now() + Duration::from_secs(240);

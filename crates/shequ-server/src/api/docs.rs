@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         super::tokens::list, super::tokens::create, super::tokens::revoke,
         super::access_log::list,
         super::orders::file, super::orders::list, super::orders::detail, super::orders::act, super::orders::counts,
+        super::photos::upload,
         super::reports::status, super::reports::rate,
         super::catalogue::categories, super::catalogue::put_category, super::catalogue::teams,
         super::catalogue::create_team, super::catalogue::add_shift, super::catalogue::rules,

@@ -9,6 +9,7 @@ pub mod events;
 pub mod notifications;
 pub mod orders;
 pub mod people;
+pub mod photos;
 pub mod places;
 pub mod regions;
 pub mod reports;
@@ -16,7 +17,7 @@ pub mod tokens;
 pub mod users;
 
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
@@ -51,6 +52,11 @@ pub fn router() -> Router<AppState> {
         .route("/orders/counts", get(orders::counts))
         .route("/orders/{id}", get(orders::detail))
         .route("/orders/{id}/actions", post(orders::act))
+        // The upload reads its own limits (max_photo_bytes) while streaming.
+        .route(
+            "/orders/{id}/photos",
+            post(photos::upload).layer(DefaultBodyLimit::disable()),
+        )
         .route("/reports/{token}", get(reports::status))
         .route("/reports/{token}/rating", post(reports::rate))
         .route("/categories", get(catalogue::categories))

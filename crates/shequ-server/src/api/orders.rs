@@ -276,7 +276,8 @@ pub struct OrderDetail {
     pub photos: Vec<PhotoMeta>,
 }
 
-/// Loads an order the user may see: in their scope, or theirs to work on.
+/// Loads an order the user may see: in their scope, or theirs to work on
+/// (owner, supervisor, co-owner, member of a summoned department).
 pub async fn visible_order(
     state: &AppState,
     user: &AuthUser,
@@ -288,16 +289,28 @@ pub async fn visible_order(
         .order_by_id(id)
         .await?
         .ok_or(AppError::NotFound("order"))?;
-    let involved = order.owner_user_id == Some(user.user.id)
-        || order.supervisor_user_id == Some(user.user.id)
-        || state
-            .store
-            .order_participants(id)
-            .await?
-            .iter()
-            .any(|p| p.user_id == Some(user.user.id));
-    if user.scope.contains(&order.region_path) || involved {
+    let me = user.user.id;
+    if user.scope.contains(&order.region_path)
+        || order.owner_user_id == Some(me)
+        || order.supervisor_user_id == Some(me)
+    {
         return Ok(order);
+    }
+    // Co-owners, and members of summoned departments, wherever bound.
+    let now = state.clock.now_ms();
+    for p in state.store.order_participants(id).await? {
+        let member = match p.team_id {
+            Some(team) => state
+                .store
+                .team_candidates(team, now)
+                .await?
+                .iter()
+                .any(|c| c.user_id == me),
+            None => false,
+        };
+        if p.user_id == Some(me) || member {
+            return Ok(order);
+        }
     }
     let who = Principal::User(Box::new(user.clone()));
     Err(deny(

@@ -4,6 +4,8 @@
 pub mod catalogue;
 pub mod geo;
 pub mod intake;
+pub mod limit;
 pub mod notices;
+pub mod photos;
 pub mod service;
 pub mod writer;

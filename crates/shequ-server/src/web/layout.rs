@@ -16,6 +16,8 @@ pub enum Nav {
     Regions,
     People,
     Places,
+    Orders,
+    My,
     Users,
     AccessLog,
     None,
@@ -34,8 +36,9 @@ pub fn page(ctx: &Ctx, user: Option<&AuthUser>, nav: Nav, title: &str, body: Mar
                 title { (title) " · " (app) }
                 link rel="stylesheet" href=(assets::href("shequ.css"));
                 link rel="icon" type="image/svg+xml" href=(assets::href("favicon.svg"));
+                script src=(assets::href("shequ.js")) defer {}
             }
-            body {
+            body data-live=[user.map(|_| "1")] {
                 a.skip href="#main" { (ctx.t("skip-to-content")) }
                 header.top {
                     div.bar {
@@ -52,6 +55,10 @@ pub fn page(ctx: &Ctx, user: Option<&AuthUser>, nav: Nav, title: &str, body: Mar
                                 (ctx.t("lang-switch"))
                             }
                             @if user.is_some() {
+                                button.mute type="button" hidden aria-pressed="false"
+                                    data-on=(ctx.t("popup-sound-on")) data-off=(ctx.t("popup-sound-off")) {
+                                    (ctx.t("popup-sound-on"))
+                                }
                                 form.logout method="post" action="/logout" {
                                     button type="submit" { (ctx.t("nav-logout")) }
                                 }
@@ -61,6 +68,10 @@ pub fn page(ctx: &Ctx, user: Option<&AuthUser>, nav: Nav, title: &str, body: Mar
                     @if let Some(u) = user {
                         (navigation(ctx, u, nav))
                     }
+                }
+                @if user.is_some() {
+                    div #popups.popups aria-live="polite" data-new=(ctx.t("popup-new")) data-kinds=(popup_kinds(ctx))
+                        data-open=(ctx.t("popup-open")) data-dismiss=(ctx.t("popup-dismiss")) {}
                 }
                 main #main tabindex="-1" {
                     h1 { (title) }
@@ -72,6 +83,22 @@ pub fn page(ctx: &Ctx, user: Option<&AuthUser>, nav: Nav, title: &str, body: Mar
     }
 }
 
+/// Headings of pop-ups by the notice's kind, for the script.
+fn popup_kinds(ctx: &Ctx) -> String {
+    let kinds: serde_json::Map<String, serde_json::Value> = [
+        ("new_order", "popup-kind-new_order"),
+        ("reassigned", "popup-kind-reassigned"),
+        ("escalated", "popup-kind-escalated"),
+        ("reopened", "popup-kind-reopened"),
+        ("summoned", "popup-kind-summoned"),
+        ("returned", "popup-kind-returned"),
+    ]
+    .into_iter()
+    .map(|(kind, key)| (kind.to_owned(), ctx.t(key).into()))
+    .collect();
+    serde_json::Value::Object(kinds).to_string()
+}
+
 fn navigation(ctx: &Ctx, user: &AuthUser, current: Nav) -> Markup {
     let mut items = vec![
         (Nav::Home, "/", "nav-home"),
@@ -81,6 +108,10 @@ fn navigation(ctx: &Ctx, user: &AuthUser, current: Nav) -> Markup {
         items.push((Nav::People, "/people", "nav-people"));
     }
     items.push((Nav::Places, "/places", "nav-places"));
+    items.push((Nav::Orders, "/orders", "nav-orders"));
+    if user.role != shequ_domain::Role::DistrictOrganiser {
+        items.push((Nav::My, "/my", "nav-my"));
+    }
     if user.role.manages_accounts() {
         items.push((Nav::Users, "/admin/users", "nav-users"));
         items.push((Nav::AccessLog, "/admin/access-log", "nav-access-log"));

@@ -9,16 +9,19 @@
 mod admin;
 mod assets;
 pub mod ctx;
+pub mod form;
 mod home;
 mod layout;
 mod login;
+pub mod map;
+mod orders;
 mod outline;
 mod people;
 mod places;
 mod regions;
 
 use axum::Router;
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -46,6 +49,31 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/places/{id}", get(places::detail))
         .route("/admin/users", get(admin::users))
         .route("/admin/access-log", get(admin::access_log))
+        // Forms with a photo read their own limits while streaming.
+        .route(
+            "/report",
+            get(orders::report::form)
+                .post(orders::report::submit)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/r/{token}",
+            get(orders::status::show).post(orders::status::rate),
+        )
+        .route("/orders", get(orders::list::list))
+        .route(
+            "/orders/new",
+            get(orders::file::form)
+                .post(orders::file::submit)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route("/orders/{id}", get(orders::detail::show))
+        .route(
+            "/orders/{id}/act",
+            post(orders::act::act).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/my", get(orders::list::mine))
+        .route("/photos/{id}", get(orders::photo::serve))
         .route("/static/{*path}", get(assets::serve))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state, pages_layer))
@@ -137,6 +165,17 @@ mod tests {
         include_str!("home.rs"),
         include_str!("layout.rs"),
         include_str!("login.rs"),
+        include_str!("orders/act.rs"),
+        include_str!("orders/detail.rs"),
+        include_str!("orders/fields.rs"),
+        include_str!("orders/file.rs"),
+        include_str!("orders/list.rs"),
+        include_str!("orders/mod.rs"),
+        include_str!("orders/offers.rs"),
+        include_str!("orders/parse.rs"),
+        include_str!("orders/trail.rs"),
+        include_str!("orders/report.rs"),
+        include_str!("orders/status.rs"),
         include_str!("people.rs"),
         include_str!("places.rs"),
         include_str!("regions.rs"),
@@ -173,5 +212,104 @@ mod tests {
             missing.is_empty(),
             "keys used by pages but not defined: {missing:?}"
         );
+    }
+
+    /// Labels looked up from stored codes (states, actions, sources…) and
+    /// the error codes the order pages show: each in both languages.
+    #[test]
+    fn labels_of_codes_exist_in_both_languages() {
+        use super::orders::offers::Offer;
+        use shequ_domain::order::OrderState;
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(OrderState::ALL.map(|s| format!("order-state-{}", s.as_str())));
+        for o in Offer::ALL {
+            keys.push(format!("action-{}", o.name()));
+            keys.push(format!("order-step-{}", o.name()));
+        }
+        for step in ["create", "dispatch", "rate", "auto_close"] {
+            keys.push(format!("order-step-{step}"));
+        }
+        keys.extend(
+            crate::orders::intake::SOURCES
+                .iter()
+                .map(|s| format!("order-source-{s}")),
+        );
+        for r in ["satisfied", "basically_satisfied", "unsatisfied"] {
+            keys.push(format!("rating-{r}"));
+        }
+        for p in ["low", "normal", "high", "urgent"] {
+            keys.push(format!("order-priority-{p}"));
+        }
+        for code in [
+            "order_wrong_state",
+            "order_action_not_allowed",
+            "order_field_missing",
+            "order_clock_state",
+            "order_reopen_used",
+            "photo_too_large",
+            "photo_not_image",
+            "photo_empty",
+            "photo_missing",
+            "photo_stage_invalid",
+            "category_missing",
+            "description_missing",
+            "description_too_long",
+            "location_missing",
+            "location_invalid",
+            "location_outside",
+            "address_too_long",
+            "name_too_long",
+            "phone_invalid",
+            "attribute_required",
+            "attribute_invalid",
+            "attribute_number",
+            "attribute_datetime",
+            "form_too_large",
+            "form_invalid",
+            "source_invalid",
+            "rating_missing",
+            "to_user_missing",
+            "of_missing",
+            "teams_missing",
+            "minutes_invalid",
+            "team_missing",
+            "action_invalid",
+        ] {
+            keys.push(format!("error-{code}"));
+        }
+        keys.extend(
+            [
+                "order-overdue-accept",
+                "order-overdue-resolve",
+                "action-file",
+            ]
+            .map(String::from),
+        );
+        keys.extend(["order-photo-intake", "order-photo-resolution"].map(String::from));
+        for kind in [
+            "new_order",
+            "reassigned",
+            "escalated",
+            "reopened",
+            "summoned",
+            "returned",
+        ] {
+            keys.push(format!("popup-kind-{kind}"));
+        }
+        keys.extend(
+            [
+                "order-actor-reporter",
+                "order-actor-system",
+                "participant-summoned",
+            ]
+            .map(String::from),
+        );
+        let zh = message_ids(ZH_FTL);
+        let en = message_ids(EN_FTL);
+        let missing: Vec<_> = keys
+            .iter()
+            .filter(|k| !zh.contains(k) || !en.contains(k))
+            .collect();
+        assert!(missing.is_empty(), "labels missing: {missing:?}");
     }
 }

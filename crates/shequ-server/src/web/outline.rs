@@ -9,7 +9,7 @@ use serde_json::Value;
 /// Widest and tallest the drawing gets, in SVG units.
 const MAX_W: f64 = 480.0;
 const MAX_H: f64 = 360.0;
-const PAD: f64 = 8.0;
+pub(super) const PAD: f64 = 8.0;
 
 /// A region to draw.
 #[derive(Debug, Clone, Copy)]
@@ -20,7 +20,7 @@ pub struct Shape<'a> {
     pub polygon: Option<&'a str>,
 }
 
-type Ring = Vec<(f64, f64)>;
+pub(super) type Ring = Vec<(f64, f64)>;
 
 fn ring(v: &Value) -> Option<Ring> {
     let pts: Ring = v
@@ -61,17 +61,17 @@ pub fn rings(text: &str) -> Vec<Ring> {
 }
 
 /// Maps lon/lat to SVG coordinates for a set of rings.
-struct Projection {
-    k: f64,
-    min_x: f64,
-    min_y: f64,
-    scale: f64,
-    width: f64,
-    height: f64,
+pub(super) struct Projection {
+    pub(super) k: f64,
+    pub(super) min_x: f64,
+    pub(super) min_y: f64,
+    pub(super) scale: f64,
+    pub(super) width: f64,
+    pub(super) height: f64,
 }
 
 impl Projection {
-    fn fit<'a>(all: impl Iterator<Item = &'a Ring> + Clone) -> Option<Self> {
+    pub(super) fn fit<'a>(all: impl Iterator<Item = &'a Ring> + Clone) -> Option<Self> {
         let lats = all.clone().flatten().map(|p| p.1);
         let (lat_lo, lat_hi) = lats.fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)));
         if lat_lo > lat_hi {
@@ -98,14 +98,14 @@ impl Projection {
         })
     }
 
-    fn point(&self, (lon, lat): (f64, f64)) -> (f64, f64) {
+    pub(super) fn point(&self, (lon, lat): (f64, f64)) -> (f64, f64) {
         (
             PAD + (lon * self.k - self.min_x) * self.scale,
             PAD + (-lat - self.min_y) * self.scale,
         )
     }
 
-    fn path(&self, rings: &[Ring]) -> String {
+    pub(super) fn path(&self, rings: &[Ring]) -> String {
         use std::fmt::Write;
         let mut d = String::new();
         for r in rings {
@@ -119,7 +119,7 @@ impl Projection {
     }
 
     /// Where to write a region's name: the middle of its largest ring's box.
-    fn label_at(&self, rings: &[Ring]) -> Option<(f64, f64)> {
+    pub(super) fn label_at(&self, rings: &[Ring]) -> Option<(f64, f64)> {
         let biggest = rings.iter().max_by_key(|r| r.len())?;
         let (lo, hi) = biggest.iter().fold(
             ((f64::MAX, f64::MAX), (f64::MIN, f64::MIN)),

@@ -1,0 +1,234 @@
+// shequ — the one script of the web pages. Small and dependency-free; every
+// page also works without it.
+//  * Report forms: a click (or arrow keys) on the street map sets the
+//    hidden lon/lat fields; only the chosen category's extra fields show.
+//  * Logged-in pages: new orders for the user pop up as a banner with a
+//    short beep (WebAudio, no sound file) from the live feed
+//    /api/v1/events (server-sent events; EventSource reconnects by itself
+//    and sends Last-Event-ID, so nothing is missed). The sound can be
+//    muted; the choice is kept in localStorage. Every feed event is also
+//    re-sent on `document` as a `shequ:<type>` CustomEvent for other scripts.
+'use strict';
+
+(function () {
+  document.documentElement.classList.add('js');
+
+  // ---- The map picker -------------------------------------------------
+  function setupPicker(svg) {
+    var form = svg.closest('form');
+    if (!form) return;
+    var lon = form.querySelector('input[name="lon"]');
+    var lat = form.querySelector('input[name="lat"]');
+    var status = form.querySelector('.pick-status');
+    var d = svg.dataset;
+    var k = +d.k, x0 = +d.x0, y0 = +d.y0, s = +d.s, pad = +d.pad, r = +d.dot || 5;
+    var NS = 'http://www.w3.org/2000/svg';
+    var layer = svg.querySelector('g.markers') || svg;
+    var pin = null;
+
+    function toLonLat(x, y) {
+      return [((x - pad) / s + x0) / k, -((y - pad) / s + y0)];
+    }
+    function toXY(lo, la) {
+      return [pad + (lo * k - x0) * s, pad + (-la - y0) * s];
+    }
+    function place(x, y) {
+      var vb = svg.viewBox.baseVal;
+      x = Math.min(Math.max(x, 0), vb.width);
+      y = Math.min(Math.max(y, 0), vb.height);
+      if (!pin) {
+        pin = document.createElementNS(NS, 'circle');
+        pin.setAttribute('class', 'pin');
+        pin.setAttribute('r', String(r * 1.3));
+        layer.appendChild(pin);
+      }
+      pin.setAttribute('cx', x.toFixed(1));
+      pin.setAttribute('cy', y.toFixed(1));
+      var ll = toLonLat(x, y);
+      lon.value = ll[0].toFixed(6);
+      lat.value = ll[1].toFixed(6);
+      if (status) status.textContent = status.dataset.picked + ' (' + lat.value + ', ' + lon.value + ')';
+    }
+
+    svg.setAttribute('tabindex', '0');
+    svg.addEventListener('click', function (ev) {
+      var m = svg.getScreenCTM();
+      if (!m) return;
+      var p = svg.createSVGPoint();
+      p.x = ev.clientX;
+      p.y = ev.clientY;
+      var q = p.matrixTransform(m.inverse());
+      place(q.x, q.y);
+    });
+    svg.addEventListener('keydown', function (ev) {
+      var step = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[ev.key];
+      if (!step && ev.key !== 'Enter' && ev.key !== ' ') return;
+      ev.preventDefault();
+      var vb = svg.viewBox.baseVal;
+      var x = pin ? +pin.getAttribute('cx') : vb.width / 2;
+      var y = pin ? +pin.getAttribute('cy') : vb.height / 2;
+      if (step && pin) {
+        x += step[0] * vb.width / 60;
+        y += step[1] * vb.height / 60;
+      }
+      place(x, y);
+    });
+    // A point already chosen (the form shown again after an error).
+    if (lon.value && lat.value) {
+      var xy = toXY(+lon.value, +lat.value);
+      place(xy[0], xy[1]);
+    }
+  }
+
+  // ---- Category details ----------------------------------------------
+  function setupCategory(select) {
+    var form = select.closest('form');
+    var sets = form ? form.querySelectorAll('fieldset.attrs[data-category]') : [];
+    function sync() {
+      for (var i = 0; i < sets.length; i++) {
+        var on = sets[i].dataset.category === select.value;
+        sets[i].hidden = !on;
+        sets[i].disabled = !on;
+      }
+    }
+    select.addEventListener('change', sync);
+    sync();
+  }
+
+  // ---- Pop-ups ----------------------------------------------------------
+  var MUTE_KEY = 'shequ-mute';
+  var audio = null;
+
+  function muted() {
+    try { return localStorage.getItem(MUTE_KEY) === '1'; } catch (e) { return false; }
+  }
+
+  function beep() {
+    if (muted()) return;
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      audio = audio || new Ctx();
+      if (audio.state === 'suspended') audio.resume();
+      var t = audio.currentTime;
+      [880, 1320].forEach(function (f, i) {
+        var o = audio.createOscillator();
+        var g = audio.createGain();
+        o.type = 'sine';
+        o.frequency.value = f;
+        g.gain.setValueAtTime(0.0001, t + i * 0.18);
+        g.gain.exponentialRampToValueAtTime(0.25, t + i * 0.18 + 0.02);
+        g.gain.exponentialRampToValueAtTime(0.0001, t + i * 0.18 + 0.16);
+        o.connect(g);
+        g.connect(audio.destination);
+        o.start(t + i * 0.18);
+        o.stop(t + i * 0.18 + 0.17);
+      });
+    } catch (e) { /* no sound is fine */ }
+  }
+
+  function setupMute(button) {
+    function show() {
+      var m = muted();
+      button.setAttribute('aria-pressed', m ? 'true' : 'false');
+      button.textContent = m ? button.dataset.off : button.dataset.on;
+    }
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      try { localStorage.setItem(MUTE_KEY, muted() ? '0' : '1'); } catch (e) { /* private mode */ }
+      show();
+      if (!muted()) beep();
+    });
+    show();
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+
+  function showPopup(box, data) {
+    var b = el('div', 'popup');
+    b.setAttribute('role', 'alert');
+    var head = el('p', 'popup-head');
+    var kinds = {};
+    try { kinds = JSON.parse(box.dataset.kinds || '{}'); } catch (e) { /* default heading */ }
+    head.appendChild(el('strong', '', kinds[data.kind] || box.dataset.new));
+    if (data.category) head.appendChild(el('span', 'tag', data.category));
+    b.appendChild(head);
+    b.appendChild(el('p', 'popup-title', data.title || ('#' + data.order_id)));
+    if (data.address) b.appendChild(el('p', 'popup-where', data.address));
+    var row = el('p', 'popup-actions');
+    // Only links on this site are followed.
+    var url = typeof data.url === 'string' && data.url.charAt(0) === '/' && data.url.charAt(1) !== '/'
+      ? data.url : '/orders/' + (+data.order_id || '');
+    var a = el('a', 'button primary-link', box.dataset.open);
+    a.href = url;
+    row.appendChild(a);
+    var x = el('button', '', box.dataset.dismiss);
+    x.type = 'button';
+    x.addEventListener('click', function () { b.remove(); });
+    row.appendChild(x);
+    b.appendChild(row);
+    box.prepend(b);
+    while (box.children.length > 4) box.lastElementChild.remove();
+    beep();
+  }
+
+  function setupLive(box) {
+    if (!window.EventSource) return;
+    var seen = {};
+    var lastId = '';
+    var es = null;
+    function connect() {
+      var url = '/api/v1/events' + (lastId ? '?last_event_id=' + encodeURIComponent(lastId) : '');
+      es = new EventSource(url);
+      es.addEventListener('popup', function (ev) {
+        // A reconnect replays from Last-Event-ID; show each pop-up once.
+        if (ev.lastEventId) {
+          lastId = ev.lastEventId;
+          if (seen[ev.lastEventId]) return;
+          seen[ev.lastEventId] = true;
+        }
+        var data;
+        try { data = JSON.parse(ev.data); } catch (e) { return; }
+        showPopup(box, data);
+      });
+      // Other scripts (the command centre's map and counters) listen on the
+      // document instead of opening a second connection.
+      ['popup', 'order_created', 'order_changed', 'alert', 'reload'].forEach(function (type) {
+        es.addEventListener(type, function (ev) {
+          var data;
+          try { data = JSON.parse(ev.data); } catch (e) { return; }
+          document.dispatchEvent(new CustomEvent('shequ:' + type, { detail: data }));
+        });
+      });
+      // Fell behind the live buffer: reconnect from the last pop-up seen,
+      // so the missed ones are replayed from the outbox.
+      es.addEventListener('reload', function () {
+        es.close();
+        connect();
+      });
+    }
+    connect();
+    document.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Escape' && box.firstElementChild) box.firstElementChild.remove();
+    });
+  }
+
+  function start() {
+    var maps = document.querySelectorAll('svg.pick-map');
+    for (var i = 0; i < maps.length; i++) setupPicker(maps[i]);
+    var cat = document.getElementById('f-category');
+    if (cat && cat.closest('form.report-form')) setupCategory(cat);
+    var mute = document.querySelector('button.mute');
+    if (mute) setupMute(mute);
+    var box = document.getElementById('popups');
+    if (box && document.body.dataset.live === '1') setupLive(box);
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
