@@ -188,6 +188,10 @@ impl Store {
             .busy_timeout(Duration::from_secs(10))
             // 64 MiB of page cache per connection keeps a street's indexes hot.
             .pragma("cache_size", "-65536")
+            // In WAL mode a reader drops its page cache whenever another
+            // connection has committed; memory-mapped reads make the refill
+            // a memory access instead of a read() per page.
+            .pragma("mmap_size", "1073741824")
             .pragma("temp_store", "memory");
         let write = SqlitePoolOptions::new()
             .max_connections(1)

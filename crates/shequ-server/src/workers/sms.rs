@@ -28,6 +28,9 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 const LEASE_MS: i64 = 60_000;
 /// Requests in flight at once.
 const CONCURRENCY: usize = 8;
+
+/// How long a wake-up waits for more messages before a pass.
+const GATHER: Duration = Duration::from_millis(200);
 /// First retry delay; doubled after each failure up to the cap.
 const BACKOFF_BASE_MS: i64 = 30_000;
 const BACKOFF_CAP_MS: i64 = 3_600_000;
@@ -112,7 +115,11 @@ pub async fn run(state: AppState, gateway: Gateway) {
             continue;
         }
         tokio::select! {
-            () = state.sms_wake.notified() => {}
+            () = state.sms_wake.notified() => {
+                // Let the messages of a busy moment gather, so one pass (two
+                // writes) carries many of them instead of one each.
+                tokio::time::sleep(GATHER).await;
+            }
             () = tokio::time::sleep(poll) => {}
         }
     }

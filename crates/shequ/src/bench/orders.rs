@@ -151,6 +151,7 @@ pub async fn run(args: OrdersBenchArgs) -> anyhow::Result<()> {
         "street: {} residents, {} grids",
         summary.residents, summary.grids
     );
+    let store_only = store_rate(&bs.store, Duration::from_secs(args.seconds.min(5))).await?;
     let token = filing_token(&bs.store, "orders:write").await?;
     let points = grid_points(&bs.store).await?;
     let addr = start_server(&bs.store).await?;
@@ -209,6 +210,13 @@ pub async fn run(args: OrdersBenchArgs) -> anyhow::Result<()> {
         Some((health.rate(), "GET /healthz in this run")),
     );
     println!("  latency {}; failed {}", filed.latency, filed.failed);
+    line(
+        "  the store alone, batches of 16",
+        store_only,
+        "orders/s",
+        "",
+        None,
+    );
     let verified = bs.store.verify_trails(None).await?;
     println!(
         "  stored {} orders with {} trail events; trail intact: {}",
@@ -217,4 +225,63 @@ pub async fn run(args: OrdersBenchArgs) -> anyhow::Result<()> {
         verified.broken.is_none()
     );
     bs.close().await
+}
+
+/// Orders per second that `create_orders` writes with no HTTP, routing or
+/// reads around it, in batches of 16: the ceiling of the write path.
+async fn store_rate(store: &Store, duration: Duration) -> anyhow::Result<f64> {
+    let category = store.category_by_code("sanitation").await?;
+    let category = match category {
+        Some(c) => c,
+        None => {
+            shequ_server::orders::catalogue::ensure_default_catalogue(store).await?;
+            store
+                .category_by_code("sanitation")
+                .await?
+                .context("default catalogue")?
+        }
+    };
+    let grid = store
+        .regions_in(&Scope::everything())
+        .await?
+        .into_iter()
+        .find(|r| r.kind == "grid")
+        .context("no grid")?;
+    let now = shequ_store::now_ms();
+    let order = shequ_store::orders::create::NewOrder {
+        category_id: category.id,
+        category_code: category.code.clone(),
+        source: "api".into(),
+        priority: "normal".into(),
+        title: "基准".into(),
+        description: "写入基准".into(),
+        address: "田林路".into(),
+        point: grid.center_lon.zip(grid.center_lat),
+        region_id: grid.id,
+        region_path: grid.path.clone(),
+        place_id: None,
+        subject_person_id: None,
+        reporter_name: String::new(),
+        reporter_phone: None,
+        reporter_email: None,
+        reporter_token_hash: None,
+        external_id: None,
+        attributes: "{}".into(),
+        owner_user_id: None,
+        accept_due_at: now + 1_800_000,
+        resolve_due_at: now + 86_400_000,
+        actor: "bench".into(),
+        actor_user_id: None,
+        dispatch_data: "{}".into(),
+        dispatch_note: String::new(),
+        notices: Vec::new(),
+        now,
+    };
+    let batch = vec![order; 16];
+    let started = std::time::Instant::now();
+    let mut n = 0usize;
+    while started.elapsed() < duration {
+        n += store.create_orders(&batch).await?.len();
+    }
+    Ok(n as f64 / started.elapsed().as_secs_f64())
 }
