@@ -8,7 +8,7 @@
 //! as a number stays `13800138000`), dates as `YYYY-MM-DD`.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -36,12 +36,13 @@ pub enum Source {
 pub struct CsvSource {
     reader: csv::Reader<BufReader<File>>,
     len: u64,
-    /// Spreadsheet row number of the previous record.
-    prev_row: u64,
-    /// Text line on which the previous record started.
-    prev_line: u64,
-    /// Line breaks inside the previous record's quoted fields.
-    prev_breaks: u64,
+    /// Bytes skipped before the CSV reader starts (a byte-order mark).
+    skipped: u64,
+    /// Whether the file's last byte is a line feed.
+    ends_with_newline: bool,
+    /// Line breaks inside quoted fields of the records read so far: each
+    /// makes the text one line longer than the spreadsheet.
+    breaks_before: u64,
 }
 
 pub struct SheetSource {
@@ -120,7 +121,15 @@ fn sniff_spreadsheet(path: &Path) -> anyhow::Result<bool> {
 
 impl CsvSource {
     fn open(path: &Path, len: u64) -> anyhow::Result<Self> {
-        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut file =
+            File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let ends_with_newline = len > 0 && {
+            file.seek(SeekFrom::End(-1))?;
+            let mut last = [0u8];
+            file.read_exact(&mut last)?;
+            file.seek(SeekFrom::Start(0))?;
+            last[0] == b'\n'
+        };
         let mut buf = BufReader::with_capacity(256 * 1024, file);
         let head = buf
             .fill_buf()
@@ -131,63 +140,61 @@ impl CsvSource {
                 path.display()
             );
         }
-        if head.starts_with(b"\xEF\xBB\xBF") {
-            buf.consume(3);
-        }
+        let skipped = if head.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        buf.consume(skipped);
+        // Records end at a line feed; a carriage return before it stays in
+        // the last cell, which is trimmed. That way every record consumes its
+        // own line end, which the row numbering below relies on.
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .terminator(csv::Terminator::Any(b'\n'))
             .from_reader(buf);
         Ok(Self {
             reader,
             len,
-            prev_row: 0,
-            prev_line: 0,
-            prev_breaks: 0,
+            skipped: skipped as u64,
+            ends_with_newline,
+            breaks_before: 0,
         })
     }
 
     fn next(&mut self, rec: &mut StringRecord) -> anyhow::Result<Next> {
         let result = self.reader.read_record(rec);
-        let line = match &result {
-            Ok(false) => return Ok(Next::End),
-            Ok(true) => rec.position().map_or(0, |p| p.line()),
-            Err(e) => match e.kind() {
-                csv::ErrorKind::Utf8 { pos, .. } => pos.as_ref().map_or(0, |p| p.line()),
-                _ => 0,
-            },
+        if let Ok(false) = result {
+            return Ok(Next::End);
+        }
+        // The reader has consumed the record and its line feed (none after
+        // the last record of a file without a final line break), and any
+        // blank lines before it, so count back from where it stopped. A
+        // spreadsheet shows a record whose quoted cells hold line breaks as
+        // one row, and a blank line as an empty row: number rows that way.
+        let end = self.reader.position();
+        let at_eof_unterminated = end.byte() + self.skipped >= self.len && !self.ends_with_newline;
+        let last_line = end.line() - u64::from(!at_eof_unterminated);
+        let breaks = match &result {
+            Ok(_) => rec
+                .iter()
+                .map(|f| f.bytes().filter(|&b| b == b'\n').count() as u64)
+                .sum(),
+            Err(_) => 0,
         };
-        // A spreadsheet shows a record whose quoted field holds line breaks
-        // as one row, and a blank line as an empty row: count rows that way.
-        let row = if self.prev_line == 0 {
-            line
-        } else {
-            self.prev_row
-                + line
-                    .saturating_sub(self.prev_line + self.prev_breaks)
-                    .max(1)
-        };
-        self.prev_line = line;
-        self.prev_row = row;
+        let row = last_line.saturating_sub(breaks + self.breaks_before);
+        self.breaks_before += breaks;
         match result {
-            Ok(_) => {
-                self.prev_breaks = rec
-                    .iter()
-                    .map(|f| f.bytes().filter(|&b| b == b'\n').count() as u64)
-                    .sum();
-                Ok(Next::Row(row))
-            }
-            Err(e) => {
-                self.prev_breaks = 0;
-                match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => Ok(Next::Bad(
-                        row,
-                        "the row is not valid UTF-8; save the file as \"CSV UTF-8\" or as XLSX"
-                            .to_owned(),
-                    )),
-                    _ => Err(anyhow::Error::new(e).context("while reading the CSV file")),
-                }
-            }
+            Ok(_) => Ok(Next::Row(row)),
+            Err(e) => match e.kind() {
+                csv::ErrorKind::Utf8 { .. } => Ok(Next::Bad(
+                    row,
+                    "the row is not valid UTF-8; save the file as \"CSV UTF-8\" or as XLSX"
+                        .to_owned(),
+                )),
+                _ => Err(anyhow::Error::new(e).context("while reading the CSV file")),
+            },
         }
     }
 }
@@ -255,4 +262,52 @@ fn cell_text(cell: &Data, out: &mut String) {
         }
         Data::Error(e) => write!(out, "#{e:?}"),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The row numbers and first cells of every row of `text` read as CSV.
+    fn rows(text: &[u8]) -> Vec<(u64, String)> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).expect("write");
+        let mut source = Source::open(&path).expect("open");
+        let mut rec = StringRecord::new();
+        let mut out = Vec::new();
+        loop {
+            match source.next(&mut rec).expect("read") {
+                Next::Row(line) => {
+                    out.push((line, rec.get(0).unwrap_or_default().trim().to_owned()))
+                }
+                Next::Bad(line, _) => out.push((line, "BAD".to_owned())),
+                Next::End => return out,
+            }
+        }
+    }
+
+    fn numbered(rows: &[(u64, &str)]) -> Vec<(u64, String)> {
+        rows.iter().map(|(l, s)| (*l, (*s).to_owned())).collect()
+    }
+
+    #[test]
+    fn rows_are_numbered_as_a_spreadsheet_shows_them() {
+        let want = numbered(&[(1, "h"), (2, "a"), (4, "b\ny"), (5, "c")]);
+        assert_eq!(rows(b"h\na\n\n\"b\ny\"\nc\n"), want, "LF");
+        assert_eq!(rows(b"h\na\n\n\"b\ny\"\nc"), want, "no final line break");
+        let crlf = numbered(&[(1, "h"), (2, "a"), (4, "b\r\ny"), (5, "c")]);
+        assert_eq!(rows(b"h\r\na\r\n\r\n\"b\r\ny\"\r\nc\r\n"), crlf, "CRLF");
+        assert_eq!(
+            rows(b"\xEF\xBB\xBFh\na\n,,\nc"),
+            numbered(&[(1, "h"), (2, "a"), (4, "c")]),
+            "BOM, empty cells"
+        );
+        assert_eq!(
+            rows(b"h\n\xFF\xFE\nc\n"),
+            numbered(&[(1, "h"), (2, "BAD"), (3, "c")]),
+            "not UTF-8"
+        );
+        assert_eq!(rows(b""), numbered(&[]));
+    }
 }
