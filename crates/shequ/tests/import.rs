@@ -651,9 +651,59 @@ async fn batches_smaller_than_the_file_give_the_same_result() {
     }
 }
 
+#[tokio::test]
+async fn a_generated_street_crosses_statement_and_batch_boundaries() {
+    for db in backends().await {
+        // 2,500 people: SQLite statements hold 1,000 rows, batches 1,000 here.
+        let generated = support::generate_street(db.dir.path(), 20, 2_500);
+        let opts = ImportOptions {
+            batch_size: 1_000,
+            ..ImportOptions::default()
+        };
+        for (kind, path, n) in [
+            (ImportKind::Regions, &generated.regions, 183),
+            (ImportKind::Places, &generated.places, 20),
+            (ImportKind::People, &generated.people, 2_500),
+        ] {
+            let r = import_file(&db.store, kind, path, &opts)
+                .await
+                .expect("import");
+            assert_eq!(
+                (r.counts, r.failed),
+                (counts(n, 0, 0), 0),
+                "{}: {kind:?}: {:?}",
+                db.label,
+                r.errors
+            );
+        }
+        let summary = db
+            .store
+            .population_summary(&Scope::everything())
+            .await
+            .expect("summary");
+        assert_eq!(
+            (summary.residents, summary.households),
+            (2_500, 1_000),
+            "{}",
+            db.label
+        );
+        let again = import_file(
+            &db.store,
+            ImportKind::People,
+            &generated.people,
+            &ImportOptions::default(),
+        )
+        .await
+        .expect("import");
+        assert_eq!(again.counts, counts(0, 0, 2_500), "{}", db.label);
+        db.cleanup().await;
+    }
+}
+
 /// Speed figure, not a test of correctness: run with
 /// `cargo test --release -p shequ --test import -- --ignored --nocapture`.
-#[tokio::test]
+// Two worker threads, like the binary's runtime on this two-core machine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "measures import speed; run in release with --nocapture"]
 async fn measure_people_import_speed() {
     let rows: usize = std::env::var("SHEQU_BENCH_PEOPLE")

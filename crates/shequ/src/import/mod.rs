@@ -195,6 +195,11 @@ pub(crate) trait Importer: Sized {
         out: &mut BatchOutcome,
     ) -> anyhow::Result<()>;
 
+    /// Waits for store work still in flight after the last batch.
+    async fn finish(&mut self, _out: &mut BatchOutcome) -> anyhow::Result<()> {
+        Ok(())
+    }
+
     /// Counts of side records (households) to report, if any.
     fn side_counts(&self) -> Option<UpsertCounts> {
         None
@@ -302,6 +307,14 @@ async fn drive<I: Importer>(
             break;
         }
     }
+    let mut out = BatchOutcome::default();
+    importer
+        .finish(&mut out)
+        .await
+        .with_context(|| format!("while storing the rows up to line {last_line}"))?;
+    counts += out.counts;
+    failed += out.failed;
+    sink.extend(out.errors)?;
     progress.finish();
     let (errors, error_count) = sink.finish()?;
     Ok(ImportReport {
