@@ -129,7 +129,8 @@ pub(crate) struct PersonRow {
 
 pub(crate) struct PeopleImport {
     regions: HashMap<String, RegionEntry>,
-    seen: HashMap<String, u64>,
+    /// Line of each identity number's first row, keyed by [`id_key`].
+    seen: HashMap<u64, u64>,
     households: HashMap<String, HouseholdDef>,
     /// Building code → where it is (`None`: no such place).
     buildings: HashMap<String, Option<PlaceRef>>,
@@ -214,14 +215,14 @@ impl Importer for PeopleImport {
         self.check_household(row, household, building, room);
 
         let id = id?;
-        if let Some(first) = self.seen.get(id.expose()) {
+        if let Some(first) = self.seen.get(&id_key(&id)) {
             row.fail(
                 IDENTITY_NUMBER,
                 format!("the same identity number is on line {first}; each person may appear once per file"),
             );
             return None;
         }
-        self.seen.insert(id.expose().to_owned(), row.line);
+        self.seen.insert(id_key(&id), row.line);
         let (Some(name), Some(residency), true) = (name, residency, row.ok()) else {
             return None;
         };
@@ -232,10 +233,10 @@ impl Importer for PeopleImport {
             .join(",");
         Some(PersonRow {
             person: NewPerson {
-                identity_number: id.expose().to_owned(),
-                name: name.to_owned(),
+                birth_date: birth_date_text(&id),
                 gender: id.gender().as_str(),
-                birth_date: id.birth_date().format("%Y-%m-%d").to_string(),
+                name: name.to_owned(),
+                identity_number: String::from(id),
                 phone: phone.map(|p| p.expose().to_owned()),
                 residency: residency.as_str(),
                 care_tags,
@@ -490,6 +491,21 @@ impl PeopleImport {
         }
         Ok(())
     }
+}
+
+/// An identity number as a number, for the duplicate check: the 17 digits
+/// and the check character (X counts as 10).
+fn id_key(id: &IdentityNumber) -> u64 {
+    id.expose().bytes().fold(0, |k, b| {
+        k * 11 + if b == b'X' { 10 } else { u64::from(b - b'0') }
+    })
+}
+
+/// `YYYY-MM-DD` from the digits of the identity number (checked when it
+/// was parsed), without going through a date formatter for every row.
+fn birth_date_text(id: &IdentityNumber) -> String {
+    let s = id.expose();
+    format!("{}-{}-{}", &s[6..10], &s[10..12], &s[12..14])
 }
 
 /// The last code of a materialised path.

@@ -207,3 +207,16 @@ pub fn generate_street(dir: &Path, buildings: usize, people: usize) -> Generated
         people_rows: people,
     }
 }
+
+/// CPU time this process has used so far (user + system), in seconds, read
+/// from `/proc/self/stat`; `None` elsewhere. Wall-clock figures on a shared
+/// two-core machine swing with other work; CPU time much less.
+pub fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields overall, in clock ticks (100 per second on Linux).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
