@@ -271,10 +271,12 @@ impl Importer for PeopleImport {
                 }
             }
         }
-        // The previous batch's people go first: SQLite has one writer, and
-        // its errors belong before this batch's.
-        self.finish(out).await?;
+        // This batch's households queue behind the previous batch's people
+        // (SQLite has one writer; on PostgreSQL they run side by side):
+        // those people live in households stored earlier, so neither waits
+        // on the other's result.
         self.store_households(store, &ready).await?;
+        self.finish(out).await?;
         let people: Vec<NewPerson> = ready
             .into_iter()
             .map(|(_, mut row)| {
