@@ -699,7 +699,9 @@ async fn a_generated_street_crosses_statement_and_batch_boundaries() {
 }
 
 /// Speed figure, not a test of correctness: run with
-/// `cargo test --release -p shequ --test import -- --ignored --nocapture`.
+/// `cargo test --release -p shequ --test import -- --ignored --nocapture`
+/// (`SHEQU_BENCH_PEOPLE` sets the number of people, default 100,000;
+/// `SHEQU_BENCH_BATCH` the batch size of the first import, default 5,000).
 // Two worker threads, like the binary's runtime on this two-core machine.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "measures import speed; run in release with --nocapture"]
@@ -716,7 +718,16 @@ async fn measure_people_import_speed() {
         assert_eq!(p.failed, 0, "{:?}", p.errors);
         let cpu = support::process_cpu_seconds;
         let cpu0 = cpu();
-        let first = db.import(ImportKind::People, &generated.people).await;
+        let opts = ImportOptions {
+            batch_size: std::env::var("SHEQU_BENCH_BATCH")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(ImportOptions::DEFAULT_BATCH_SIZE as usize),
+            ..ImportOptions::default()
+        };
+        let first = import_file(&db.store, ImportKind::People, &generated.people, &opts)
+            .await
+            .expect("import");
         let cpu1 = cpu();
         assert_eq!(first.failed, 0, "{:?}", first.errors);
         assert_eq!(first.counts.inserted as usize, generated.people_rows);
