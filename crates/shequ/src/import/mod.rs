@@ -14,6 +14,7 @@
 
 mod columns;
 mod fields;
+mod households;
 mod people;
 mod places;
 mod regions;

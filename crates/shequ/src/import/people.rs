@@ -24,12 +24,13 @@ use std::collections::HashMap;
 use anyhow::Context;
 
 use shequ_domain::{CareTag, Gender, IdentityNumber, PhoneNumber, Residency};
-use shequ_store::people::{NewHousehold, NewPerson};
+use shequ_store::people::NewPerson;
 use shequ_store::places::PlaceRef;
 use shequ_store::{Store, UpsertCounts};
 
 use super::columns::{ColumnMap, ColumnSpec};
 use super::fields::{self, RowCheck};
+use super::households::{Households, Mismatch};
 use super::places::{RegionEntry, region_index, resolve_grid};
 use super::{BatchOutcome, Importer, RowError};
 
@@ -109,15 +110,6 @@ const COLUMNS: &[ColumnSpec] = &[
     },
 ];
 
-/// A household as first given in the file.
-struct HouseholdDef {
-    line: u64,
-    building: String,
-    room: String,
-    /// Set once the household is stored in this run.
-    id: Option<i64>,
-}
-
 /// A row that passed the checks needing no database.
 pub(crate) struct PersonRow {
     person: NewPerson,
@@ -131,10 +123,9 @@ pub(crate) struct PeopleImport {
     regions: HashMap<String, RegionEntry>,
     /// Line of each identity number's first row, keyed by [`id_key`].
     seen: HashMap<u64, u64>,
-    households: HashMap<String, HouseholdDef>,
+    households: Households,
     /// Building code → where it is (`None`: no such place).
     buildings: HashMap<String, Option<PlaceRef>>,
-    household_counts: UpsertCounts,
     /// The previous batch's people, still being stored while the next
     /// batch is read and checked.
     in_flight: Option<tokio::task::JoinHandle<shequ_store::Result<UpsertCounts>>>,
@@ -158,9 +149,8 @@ impl Importer for PeopleImport {
         Ok(Self {
             regions: region_index(store).await?,
             seen: HashMap::new(),
-            households: HashMap::new(),
+            households: Households::default(),
             buildings: HashMap::new(),
-            household_counts: UpsertCounts::default(),
             in_flight: None,
         })
     }
@@ -275,16 +265,18 @@ impl Importer for PeopleImport {
         // (SQLite has one writer; on PostgreSQL they run side by side):
         // those people live in households stored earlier, so neither waits
         // on the other's result.
-        self.store_households(store, &ready).await?;
+        let buildings = &self.buildings;
+        let wanted = ready.iter().filter_map(|(_, r)| {
+            let place = buildings.get(r.building.as_deref()?)?.as_ref()?;
+            Some((r.household.as_deref()?, place))
+        });
+        self.households.store(store, wanted).await?;
         self.finish(out).await?;
         let people: Vec<NewPerson> = ready
             .into_iter()
             .map(|(_, mut row)| {
-                row.person.household_id = row
-                    .household
-                    .as_deref()
-                    .and_then(|h| self.households.get(h))
-                    .and_then(|d| d.id);
+                row.person.household_id =
+                    row.household.as_deref().and_then(|h| self.households.id(h));
                 row.person
             })
             .collect();
@@ -305,7 +297,7 @@ impl Importer for PeopleImport {
     }
 
     fn side_counts(&self) -> Option<UpsertCounts> {
-        Some(self.household_counts)
+        Some(self.households.counts)
     }
 }
 
@@ -343,33 +335,10 @@ impl PeopleImport {
             }
             return;
         };
-        match self.households.get(household) {
-            Some(def) if def.building != building => row.fail(
-                BUILDING_CODE,
-                format!(
-                    "household {household} is in building {} on line {}; one household has one building",
-                    def.building, def.line
-                ),
-            ),
-            Some(def) if def.room != room => row.fail(
-                ROOM,
-                format!(
-                    "household {household} has room {:?} on line {}; one household has one room",
-                    def.room, def.line
-                ),
-            ),
-            Some(_) => {}
-            None => {
-                self.households.insert(
-                    household.to_owned(),
-                    HouseholdDef {
-                        line: row.line,
-                        building: building.to_owned(),
-                        room: room.to_owned(),
-                        id: None,
-                    },
-                );
-            }
+        match self.households.check(household, building, room, row.line) {
+            Ok(()) => {}
+            Err(Mismatch::Building(reason)) => row.fail(BUILDING_CODE, reason),
+            Err(Mismatch::Room(reason)) => row.fail(ROOM, reason),
         }
     }
 
@@ -447,50 +416,6 @@ impl PeopleImport {
         };
         row.person.region_id = region_id;
         row.person.region_path = region_path;
-        Ok(())
-    }
-
-    /// Stores the households that the batch's people live in and that this
-    /// run has not stored yet.
-    async fn store_households(
-        &mut self,
-        store: &Store,
-        ready: &[(u64, PersonRow)],
-    ) -> anyhow::Result<()> {
-        let mut rows: Vec<NewHousehold> = Vec::new();
-        let mut queued = std::collections::HashSet::new();
-        for (_, r) in ready {
-            let (Some(code), Some(building)) = (r.household.as_deref(), r.building.as_deref())
-            else {
-                continue;
-            };
-            let Some(def) = self.households.get(code) else {
-                continue;
-            };
-            if def.id.is_some() || !queued.insert(code) {
-                continue;
-            }
-            let Some(Some(place)) = self.buildings.get(building) else {
-                continue;
-            };
-            rows.push(NewHousehold {
-                code: code.to_owned(),
-                building_id: place.id,
-                region_id: place.region_id,
-                region_path: place.region_path.clone(),
-                room: def.room.clone(),
-            });
-        }
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let (counts, ids) = store.upsert_households(&rows).await?;
-        self.household_counts += counts;
-        for (code, id) in ids {
-            if let Some(def) = self.households.get_mut(&code) {
-                def.id = Some(id);
-            }
-        }
         Ok(())
     }
 }
