@@ -1,12 +1,22 @@
-//! Bulk upserts by natural key. Each batch travels as one JSON array bound
-//! to a single parameter, which both engines unpack in SQL (`json_each` on
-//! SQLite, `jsonb_to_recordset` on PostgreSQL). That keeps every statement
-//! static text, avoids thousands of bind parameters, and costs one round
-//! trip per batch instead of one per row.
+//! Bulk upserts by natural key, one transaction per batch, one statement
+//! shape per engine where that pays:
+//!
+//! - PostgreSQL gets the batch as one JSON array bound to a single
+//!   parameter and unpacks it with `jsonb_to_recordset`: one round trip,
+//!   static statement text.
+//! - SQLite gets multi-row `INSERT … VALUES (…), (…)` statements of plain
+//!   bound parameters, as many rows per statement as its parameter limit
+//!   allows (2,730 people). SQLite
+//!   re-reads an element's JSON text for every `->>` on it, which made the
+//!   JSON form about twice as slow on 100,000 people.
+//!
+//! Both statements end in the same `ON CONFLICT … DO UPDATE … WHERE
+//! <something changed> RETURNING key, id` text (shared through a macro), so
+//! the engines agree on what counts as inserted, updated or unchanged.
 
 use std::collections::HashMap;
 
-use crate::db::on_db;
+use crate::db::Db;
 use crate::{Result, Store, UpsertCounts};
 
 /// A natural key and the row id it maps to.
@@ -21,43 +31,116 @@ pub(crate) struct Sql {
 /// Looks up `(key, id)` for the keys in a JSON array of strings.
 pub(crate) struct KeyLookup(pub(crate) Sql);
 
+/// A SQLite upsert being filled with one chunk's parameters.
+pub(crate) type SqliteUpsert<'q> =
+    sqlx::query::QueryAs<'q, sqlx::Sqlite, KeyId, sqlx::sqlite::SqliteArguments>;
+
+/// SQLite's limit on parameters in one statement. Statements are made as
+/// large as it allows: every statement copies each page it first touches to
+/// its statement journal, so fewer, larger statements copy fewer pages.
+const SQLITE_MAX_PARAMETERS: usize = 32_766;
+
+/// One bulk upsert of rows of type `T`, for both engines.
+pub(crate) struct BulkUpsert<T: 'static> {
+    /// SQLite: `INSERT INTO t (c1, …, cN, created_at, updated_at) VALUES`.
+    pub(crate) sqlite_head: &'static str,
+    /// SQLite: the parameters each row binds (`c1 … cN`); the time stamp
+    /// is bound after them for `created_at` and `updated_at`.
+    pub(crate) sqlite_columns: usize,
+    /// SQLite: binds one row's `c1 … cN` in order.
+    pub(crate) sqlite_bind: for<'q> fn(SqliteUpsert<'q>, &'q T) -> SqliteUpsert<'q>,
+    /// SQLite: `ON CONFLICT … RETURNING key, id` (the same text ends the
+    /// PostgreSQL statement).
+    pub(crate) conflict: &'static str,
+    /// PostgreSQL: the whole statement; `$1` the JSON array of rows, `$2`
+    /// the time stamp.
+    pub(crate) postgres: &'static str,
+}
+
+impl<T> BulkUpsert<T> {
+    /// The SQLite statement for `rows` rows: `VALUES (?, …, ?), …`.
+    ///
+    /// Anonymous `?` placeholders on purpose: sqlx asks SQLite for each
+    /// parameter's name, and SQLite finds a name by scanning the list of
+    /// named parameters, which made a statement with numbered `$n`
+    /// placeholders quadratic in its parameter count.
+    fn sqlite_sql(&self, rows: usize) -> String {
+        let row = format!("({}?, ?)", "?, ".repeat(self.sqlite_columns));
+        let mut sql = String::with_capacity(
+            self.sqlite_head.len() + self.conflict.len() + rows * (row.len() + 2) + 1,
+        );
+        sql.push_str(self.sqlite_head);
+        for r in 0..rows {
+            sql.push_str(if r == 0 { " " } else { ", " });
+            sql.push_str(&row);
+        }
+        sql.push(' ');
+        sql.push_str(self.conflict);
+        sql
+    }
+}
+
 impl Store {
-    /// Upserts one batch: `rows_json` is the array of rows, `keys` their
-    /// natural keys in the same order. `follow_up` gets the `(key, id)` of
-    /// every inserted or changed row and returns statements (each with one
-    /// JSON parameter) to run in the same transaction, such as syncing a
-    /// child table. Returns the counts and key → id for every row.
-    pub(crate) async fn upsert_batch(
+    /// Upserts one batch: `rows` and `keys`, their natural keys, in the
+    /// same order. `follow_up` gets the `(key, id)` of every inserted or
+    /// changed row and returns statements (each with one JSON parameter) to
+    /// run in the same transaction, such as syncing a child table. Returns
+    /// the counts and key → id for every row.
+    pub(crate) async fn upsert_batch<T: serde::Serialize>(
         &self,
         lookup: &KeyLookup,
-        upsert: &Sql,
-        rows_json: &str,
+        upsert: &BulkUpsert<T>,
+        rows: &[T],
         keys: &[&str],
         now: i64,
         follow_up: impl Fn(&[(String, i64)]) -> Vec<(&'static Sql, String)>,
     ) -> Result<(UpsertCounts, HashMap<String, i64>)> {
-        let keys_json =
-            serde_json::to_string(keys).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-        let (existing, changed): (Vec<KeyId>, Vec<KeyId>) = on_db!(self, write, |pool| {
-            let mut tx = pool.begin().await?;
-            let existing = sqlx::query_as(pick(&self.db, &lookup.0))
-                .bind(&keys_json)
-                .fetch_all(&mut *tx)
-                .await?;
-            let changed: Vec<(String, i64)> = sqlx::query_as(pick(&self.db, upsert))
-                .bind(rows_json)
-                .bind(now)
-                .fetch_all(&mut *tx)
-                .await?;
-            for (sql, json) in follow_up(&changed) {
-                sqlx::query(pick(&self.db, sql))
-                    .bind(json)
-                    .execute(&mut *tx)
+        let keys_json = to_json(keys)?;
+        let (existing, changed): (Vec<KeyId>, Vec<KeyId>) = match &self.db {
+            Db::Sqlite(pools) => {
+                let mut tx = pools.write.begin().await?;
+                let existing = sqlx::query_as(lookup.0.sqlite)
+                    .bind(&keys_json)
+                    .fetch_all(&mut *tx)
                     .await?;
+                let mut changed: Vec<KeyId> = Vec::new();
+                let per_statement = SQLITE_MAX_PARAMETERS / (upsert.sqlite_columns + 2);
+                for chunk in rows.chunks(per_statement) {
+                    let sql = upsert.sqlite_sql(chunk.len());
+                    let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                    for row in chunk {
+                        query = (upsert.sqlite_bind)(query, row).bind(now).bind(now);
+                    }
+                    changed.extend(query.fetch_all(&mut *tx).await?);
+                }
+                for (sql, json) in follow_up(&changed) {
+                    sqlx::query(sql.sqlite).bind(json).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                (existing, changed)
             }
-            tx.commit().await?;
-            (existing, changed)
-        });
+            Db::Postgres(pool) => {
+                let rows_json = to_json(rows)?;
+                let mut tx = pool.begin().await?;
+                let existing = sqlx::query_as(lookup.0.postgres)
+                    .bind(&keys_json)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let changed: Vec<KeyId> = sqlx::query_as(upsert.postgres)
+                    .bind(rows_json)
+                    .bind(now)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for (sql, json) in follow_up(&changed) {
+                    sqlx::query(sql.postgres)
+                        .bind(json)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                (existing, changed)
+            }
+        };
         let existing: HashMap<String, i64> = existing.into_iter().collect();
         let mut counts = UpsertCounts::default();
         for (key, _) in &changed {
@@ -72,6 +155,10 @@ impl Store {
         ids.extend(changed);
         Ok((counts, ids))
     }
+}
+
+fn to_json<V: serde::Serialize + ?Sized>(v: &V) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
 }
 
 pub(crate) fn pick(db: &crate::db::Db, sql: &Sql) -> &'static str {

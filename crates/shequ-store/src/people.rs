@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 use shequ_domain::Sensitive;
 
-use crate::bulk::{KeyLookup, Sql};
+use crate::bulk::{BulkUpsert, KeyLookup, Sql};
 use crate::db::on_db;
-use crate::{Page, Paging, Result, Scope, Store, StoreError, UpsertCounts, prefix_end};
+use crate::{Page, Paging, Result, Scope, Store, UpsertCounts, prefix_end};
 
 /// A household to create or update, keyed by its code, with its building
 /// resolved.
@@ -114,27 +114,35 @@ const HOUSEHOLD_LOOKUP: KeyLookup = KeyLookup(Sql {
     postgres: "SELECT code, id FROM households WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))",
 });
 
-const HOUSEHOLD_UPSERT: Sql = Sql {
-    sqlite: "INSERT INTO households (code, building_id, region_id, region_path, room, created_at, updated_at)
-        SELECT j.value ->> 'code', j.value ->> 'building_id', j.value ->> 'region_id',
-               j.value ->> 'region_path', j.value ->> 'room', $2, $2
-        FROM json_each($1) AS j WHERE true
-        ON CONFLICT (code) DO UPDATE SET building_id = excluded.building_id,
+macro_rules! household_conflict {
+    () => {
+        "ON CONFLICT (code) DO UPDATE SET building_id = excluded.building_id,
             region_id = excluded.region_id, region_path = excluded.region_path,
             room = excluded.room, updated_at = excluded.updated_at
         WHERE households.building_id IS DISTINCT FROM excluded.building_id
            OR households.room IS DISTINCT FROM excluded.room
-        RETURNING code, id",
-    postgres: "INSERT INTO households (code, building_id, region_id, region_path, room, created_at, updated_at)
+        RETURNING code, id"
+    };
+}
+
+const HOUSEHOLD_UPSERT: BulkUpsert<NewHousehold> = BulkUpsert {
+    sqlite_head: "INSERT INTO households (code, building_id, region_id, region_path, room, created_at, updated_at) VALUES",
+    sqlite_columns: 5,
+    sqlite_bind: |q, h| {
+        q.bind(h.code.as_str())
+            .bind(h.building_id)
+            .bind(h.region_id)
+            .bind(h.region_path.as_str())
+            .bind(h.room.as_str())
+    },
+    conflict: household_conflict!(),
+    postgres: concat!(
+        "INSERT INTO households (code, building_id, region_id, region_path, room, created_at, updated_at)
         SELECT x.code, x.building_id, x.region_id, x.region_path, x.room, $2, $2
         FROM jsonb_to_recordset($1::jsonb) AS x(code text, building_id bigint, region_id bigint,
-             region_path text, room text)
-        ON CONFLICT (code) DO UPDATE SET building_id = excluded.building_id,
-            region_id = excluded.region_id, region_path = excluded.region_path,
-            room = excluded.room, updated_at = excluded.updated_at
-        WHERE households.building_id IS DISTINCT FROM excluded.building_id
-           OR households.room IS DISTINCT FROM excluded.room
-        RETURNING code, id",
+             region_path text, room text) ",
+        household_conflict!()
+    ),
 };
 
 const PERSON_LOOKUP: KeyLookup = KeyLookup(Sql {
@@ -142,15 +150,9 @@ const PERSON_LOOKUP: KeyLookup = KeyLookup(Sql {
     postgres: "SELECT identity_number, id FROM people WHERE identity_number IN (SELECT jsonb_array_elements_text($1::jsonb))",
 });
 
-const PERSON_UPSERT: Sql = Sql {
-    sqlite: "INSERT INTO people (identity_number, name, gender, birth_date, phone, residency, care_tags,
-                                household_id, region_id, region_path, created_at, updated_at)
-        SELECT j.value ->> 'identity_number', j.value ->> 'name', j.value ->> 'gender',
-               j.value ->> 'birth_date', j.value ->> 'phone', j.value ->> 'residency',
-               j.value ->> 'care_tags', j.value ->> 'household_id', j.value ->> 'region_id',
-               j.value ->> 'region_path', $2, $2
-        FROM json_each($1) AS j WHERE true
-        ON CONFLICT (identity_number) DO UPDATE SET name = excluded.name, gender = excluded.gender,
+macro_rules! person_conflict {
+    () => {
+        "ON CONFLICT (identity_number) DO UPDATE SET name = excluded.name, gender = excluded.gender,
             birth_date = excluded.birth_date, phone = excluded.phone, residency = excluded.residency,
             care_tags = excluded.care_tags, household_id = excluded.household_id,
             region_id = excluded.region_id, region_path = excluded.region_path,
@@ -162,27 +164,37 @@ const PERSON_UPSERT: Sql = Sql {
            OR people.care_tags IS DISTINCT FROM excluded.care_tags
            OR people.household_id IS DISTINCT FROM excluded.household_id
            OR people.region_id IS DISTINCT FROM excluded.region_id
-        RETURNING identity_number, id",
-    postgres: "INSERT INTO people (identity_number, name, gender, birth_date, phone, residency, care_tags,
-                                  household_id, region_id, region_path, created_at, updated_at)
+        RETURNING identity_number, id"
+    };
+}
+
+const PERSON_UPSERT: BulkUpsert<NewPerson> = BulkUpsert {
+    sqlite_head: "INSERT INTO people (identity_number, name, gender, birth_date, phone, residency,
+        care_tags, household_id, region_id, region_path, created_at, updated_at) VALUES",
+    sqlite_columns: 10,
+    sqlite_bind: |q, p| {
+        q.bind(p.identity_number.as_str())
+            .bind(p.name.as_str())
+            .bind(p.gender)
+            .bind(p.birth_date.as_str())
+            .bind(p.phone.as_deref())
+            .bind(p.residency)
+            .bind(p.care_tags.as_str())
+            .bind(p.household_id)
+            .bind(p.region_id)
+            .bind(p.region_path.as_str())
+    },
+    conflict: person_conflict!(),
+    postgres: concat!(
+        "INSERT INTO people (identity_number, name, gender, birth_date, phone, residency, care_tags,
+                             household_id, region_id, region_path, created_at, updated_at)
         SELECT x.identity_number, x.name, x.gender, x.birth_date, x.phone, x.residency, x.care_tags,
                x.household_id, x.region_id, x.region_path, $2, $2
         FROM jsonb_to_recordset($1::jsonb) AS x(identity_number text, name text, gender text,
              birth_date text, phone text, residency text, care_tags text, household_id bigint,
-             region_id bigint, region_path text)
-        ON CONFLICT (identity_number) DO UPDATE SET name = excluded.name, gender = excluded.gender,
-            birth_date = excluded.birth_date, phone = excluded.phone, residency = excluded.residency,
-            care_tags = excluded.care_tags, household_id = excluded.household_id,
-            region_id = excluded.region_id, region_path = excluded.region_path,
-            updated_at = excluded.updated_at
-        WHERE people.name IS DISTINCT FROM excluded.name OR people.gender IS DISTINCT FROM excluded.gender
-           OR people.birth_date IS DISTINCT FROM excluded.birth_date
-           OR people.phone IS DISTINCT FROM excluded.phone
-           OR people.residency IS DISTINCT FROM excluded.residency
-           OR people.care_tags IS DISTINCT FROM excluded.care_tags
-           OR people.household_id IS DISTINCT FROM excluded.household_id
-           OR people.region_id IS DISTINCT FROM excluded.region_id
-        RETURNING identity_number, id",
+             region_id bigint, region_path text) ",
+        person_conflict!()
+    ),
 };
 
 const TAGS_CLEAR: Sql = Sql {
@@ -219,10 +231,6 @@ macro_rules! people_filter {
     };
 }
 
-fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
 impl Store {
     /// Creates or updates households by code; returns the counts and the id
     /// of every household in the batch.
@@ -233,12 +241,11 @@ impl Store {
         if rows.is_empty() {
             return Ok((UpsertCounts::default(), HashMap::new()));
         }
-        let json = to_json(rows)?;
         let keys: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
         self.upsert_batch(
             &HOUSEHOLD_LOOKUP,
             &HOUSEHOLD_UPSERT,
-            &json,
+            rows,
             &keys,
             crate::now_ms(),
             |_| Vec::new(),
@@ -253,7 +260,6 @@ impl Store {
         if rows.is_empty() {
             return Ok(UpsertCounts::default());
         }
-        let json = to_json(rows)?;
         let keys: Vec<&str> = rows.iter().map(|r| r.identity_number.as_str()).collect();
         let tags_by_key: HashMap<&str, &str> = rows
             .iter()
@@ -294,7 +300,7 @@ impl Store {
             .upsert_batch(
                 &PERSON_LOOKUP,
                 &PERSON_UPSERT,
-                &json,
+                rows,
                 &keys,
                 crate::now_ms(),
                 follow_up,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use shequ_domain::{FacilityType, PlaceKind};
 
-use crate::bulk::{KeyLookup, Sql, pick};
+use crate::bulk::{BulkUpsert, KeyLookup, Sql, pick};
 use crate::db::on_db;
 use crate::{Page, Paging, Result, Scope, Store, StoreError, UpsertCounts, prefix_end};
 
@@ -81,13 +81,9 @@ const PLACE_LOOKUP: KeyLookup = KeyLookup(Sql {
     postgres: "SELECT code, id FROM places WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))",
 });
 
-const PLACE_UPSERT: Sql = Sql {
-    sqlite: "INSERT INTO places (code, name, kind, facility_type, region_id, region_path, lon, lat, address, built_year, floors, created_at, updated_at)
-        SELECT j.value ->> 'code', j.value ->> 'name', j.value ->> 'kind', j.value ->> 'facility_type',
-               j.value ->> 'region_id', j.value ->> 'region_path', j.value ->> 'lon', j.value ->> 'lat',
-               j.value ->> 'address', j.value ->> 'built_year', j.value ->> 'floors', $2, $2
-        FROM json_each($1) AS j WHERE true
-        ON CONFLICT (code) DO UPDATE SET
+macro_rules! place_conflict {
+    () => {
+        "ON CONFLICT (code) DO UPDATE SET
             name = excluded.name, kind = excluded.kind, facility_type = excluded.facility_type,
             region_id = excluded.region_id, region_path = excluded.region_path,
             lon = excluded.lon, lat = excluded.lat, address = excluded.address,
@@ -99,26 +95,37 @@ const PLACE_UPSERT: Sql = Sql {
            OR places.address IS DISTINCT FROM excluded.address
            OR places.built_year IS DISTINCT FROM excluded.built_year
            OR places.floors IS DISTINCT FROM excluded.floors
-        RETURNING code, id",
-    postgres: "INSERT INTO places (code, name, kind, facility_type, region_id, region_path, lon, lat, address, built_year, floors, created_at, updated_at)
+        RETURNING code, id"
+    };
+}
+
+const PLACE_UPSERT: BulkUpsert<NewPlace> = BulkUpsert {
+    sqlite_head: "INSERT INTO places (code, name, kind, facility_type, region_id, region_path, lon, lat,
+        address, built_year, floors, created_at, updated_at) VALUES",
+    sqlite_columns: 11,
+    sqlite_bind: |q, p| {
+        q.bind(p.code.as_str())
+            .bind(p.name.as_str())
+            .bind(p.kind.as_str())
+            .bind(p.facility_type.map(FacilityType::as_str))
+            .bind(p.region_id)
+            .bind(p.region_path.as_str())
+            .bind(p.lon)
+            .bind(p.lat)
+            .bind(p.address.as_str())
+            .bind(p.built_year)
+            .bind(p.floors)
+    },
+    conflict: place_conflict!(),
+    postgres: concat!(
+        "INSERT INTO places (code, name, kind, facility_type, region_id, region_path, lon, lat, address, built_year, floors, created_at, updated_at)
         SELECT x.code, x.name, x.kind, x.facility_type, x.region_id, x.region_path, x.lon, x.lat,
                x.address, x.built_year, x.floors, $2, $2
         FROM jsonb_to_recordset($1::jsonb) AS x(code text, name text, kind text, facility_type text,
              region_id bigint, region_path text, lon float8, lat float8, address text,
-             built_year bigint, floors bigint)
-        ON CONFLICT (code) DO UPDATE SET
-            name = excluded.name, kind = excluded.kind, facility_type = excluded.facility_type,
-            region_id = excluded.region_id, region_path = excluded.region_path,
-            lon = excluded.lon, lat = excluded.lat, address = excluded.address,
-            built_year = excluded.built_year, floors = excluded.floors, updated_at = excluded.updated_at
-        WHERE places.name IS DISTINCT FROM excluded.name OR places.kind IS DISTINCT FROM excluded.kind
-           OR places.facility_type IS DISTINCT FROM excluded.facility_type
-           OR places.region_id IS DISTINCT FROM excluded.region_id
-           OR places.lon IS DISTINCT FROM excluded.lon OR places.lat IS DISTINCT FROM excluded.lat
-           OR places.address IS DISTINCT FROM excluded.address
-           OR places.built_year IS DISTINCT FROM excluded.built_year
-           OR places.floors IS DISTINCT FROM excluded.floors
-        RETURNING code, id",
+             built_year bigint, floors bigint) ",
+        place_conflict!()
+    ),
 };
 
 macro_rules! place_select {
@@ -136,13 +143,12 @@ impl Store {
         if rows.is_empty() {
             return Ok(UpsertCounts::default());
         }
-        let json = serde_json::to_string(rows).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let keys: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
         let (counts, _) = self
             .upsert_batch(
                 &PLACE_LOOKUP,
                 &PLACE_UPSERT,
-                &json,
+                rows,
                 &keys,
                 crate::now_ms(),
                 |_| Vec::new(),

@@ -4,11 +4,11 @@
 mod apikey;
 mod audit;
 mod bench;
-mod config;
 mod demo;
-mod import;
 mod serve;
 mod user;
+
+use shequ::{config, import};
 
 use std::process::ExitCode;
 

@@ -1,15 +1,63 @@
 //! `shequ import`: load regions, places or people from CSV or XLSX, row by
 //! row validated, upserted by natural key.
+//!
+//! The file formats, exit status and error output are described in
+//! `README.md` beside this file. In short: a header row (column order free,
+//! English or Chinese names), one row per region/place/person; every bad row
+//! is reported with its line, field and reason while every good row lands;
+//! re-importing the same file changes nothing.
+//!
+//! Rows are validated in Rust first (domain types, codes resolved against
+//! an in-memory index of regions and a per-batch lookup of buildings), so
+//! only valid rows reach the database, in batches of [`ImportOptions::batch_size`]
+//! rows per store call (one transaction each).
+
+mod columns;
+mod fields;
+mod households;
+mod people;
+mod places;
+mod regions;
+mod report;
+mod source;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use csv::StringRecord;
+use shequ_store::{Store, UpsertCounts};
+
+use columns::{ColumnMap, ColumnSpec};
+use fields::RowCheck;
+use report::{ErrorSink, Progress};
+pub use report::{ImportReport, RowError};
+use source::{Next, Source};
+
+/// Exit status when the file was read but some rows were refused.
+pub const EXIT_ROWS_FAILED: u8 = 2;
+
+/// How many errors the CLI prints.
+const ERRORS_SHOWN: usize = 50;
 
 /// What a file holds.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ImportKind {
     Regions,
     Places,
     People,
+}
+
+impl ImportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Regions => "regions",
+            ImportKind::Places => "places",
+            ImportKind::People => "people",
+        }
+    }
 }
 
 /// Flags of `shequ import`.
@@ -19,10 +67,266 @@ pub struct ImportArgs {
     pub kind: ImportKind,
     /// A .csv (UTF-8, with or without BOM) or .xlsx file.
     pub file: PathBuf,
+    /// Write every row error to this CSV file (`line,field,reason`).
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
+    /// Rows per store call (one transaction each).
+    #[arg(long, default_value_t = ImportOptions::DEFAULT_BATCH_SIZE, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch_size: u32,
     #[command(flatten)]
     pub db: crate::config::DatabaseArgs,
 }
 
-pub async fn run(_config_file: Option<&Path>, _args: ImportArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("import is not built yet")
+/// How [`import_file`] runs.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Rows per store call; each call is one transaction.
+    pub batch_size: usize,
+    /// Draw a progress bar on stderr (only ever drawn on a terminal).
+    pub progress: bool,
+    /// Write every row error to this CSV file.
+    pub errors_csv: Option<PathBuf>,
+    /// How many errors the report keeps in memory.
+    pub keep_errors: usize,
+}
+
+impl ImportOptions {
+    pub const DEFAULT_BATCH_SIZE: u32 = 5_000;
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: Self::DEFAULT_BATCH_SIZE as usize,
+            progress: false,
+            errors_csv: None,
+            keep_errors: 10_000,
+        }
+    }
+}
+
+/// Runs `shequ import`.
+pub async fn run(config_file: Option<&Path>, args: ImportArgs) -> anyhow::Result<ExitCode> {
+    // Check the file before touching the database, so a typo in the name
+    // does not leave an empty database behind.
+    std::fs::metadata(&args.file).with_context(|| {
+        format!(
+            "cannot read {}: the file does not exist or is not readable",
+            args.file.display()
+        )
+    })?;
+    let settings = crate::config::load(config_file, args.db.database_url.as_deref(), None)?;
+    let store = crate::config::open_store(&settings.database_url).await?;
+    let opts = ImportOptions {
+        batch_size: args.batch_size as usize,
+        progress: true,
+        errors_csv: args.errors.clone(),
+        keep_errors: ERRORS_SHOWN,
+    };
+    let result = import_file(&store, args.kind, &args.file, &opts).await;
+    store.close().await;
+    let report = result.with_context(|| format!("while importing {}", args.file.display()))?;
+    println!("imported {}", report);
+    if report.error_count > 0 {
+        eprintln!(
+            "{} rows failed{}:",
+            report.failed,
+            if report.error_count as usize > report.errors.len() {
+                format!("; the first {} errors", report.errors.len())
+            } else {
+                String::new()
+            }
+        );
+        for e in &report.errors {
+            eprintln!("  {e}");
+        }
+        if let Some(p) = &args.errors {
+            eprintln!("all {} errors are in {}", report.error_count, p.display());
+        }
+    }
+    Ok(if report.failed > 0 {
+        ExitCode::from(EXIT_ROWS_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Imports one file into the store. Fails as a whole (storing nothing) when
+/// the file cannot be read or its header lacks a required column; otherwise
+/// every valid row is stored and every invalid one reported.
+pub async fn import_file(
+    store: &Store,
+    kind: ImportKind,
+    path: &Path,
+    opts: &ImportOptions,
+) -> anyhow::Result<ImportReport> {
+    match kind {
+        ImportKind::Regions => drive::<regions::RegionImport>(store, kind, path, opts).await,
+        ImportKind::Places => drive::<places::PlaceImport>(store, kind, path, opts).await,
+        ImportKind::People => drive::<people::PeopleImport>(store, kind, path, opts).await,
+    }
+}
+
+/// What a store call did to one batch.
+#[derive(Debug, Default)]
+pub(crate) struct BatchOutcome {
+    pub counts: UpsertCounts,
+    pub errors: Vec<RowError>,
+    pub failed: u64,
+}
+
+/// One kind of import: its columns, its per-row checks and its store call.
+pub(crate) trait Importer: Sized {
+    const COLUMNS: &'static [ColumnSpec];
+    /// A row that passed the checks that need no database round trip.
+    type Row;
+
+    /// Loads what the checks need (e.g. the region index).
+    async fn prepare(store: &Store, columns: &ColumnMap) -> anyhow::Result<Self>;
+
+    /// Validates one row; `None` (with errors in `row`) refuses it.
+    fn check(&mut self, row: &mut RowCheck<'_>) -> Option<Self::Row>;
+
+    /// Resolves what needs the database and stores the batch, adding to
+    /// `out` the counts and the errors of rows refused at this stage.
+    async fn store(
+        &mut self,
+        store: &Store,
+        batch: Vec<(u64, Self::Row)>,
+        out: &mut BatchOutcome,
+    ) -> anyhow::Result<()>;
+
+    /// Waits for store work still in flight after the last batch.
+    async fn finish(&mut self, _out: &mut BatchOutcome) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    /// Counts of side records (households) to report, if any.
+    fn side_counts(&self) -> Option<UpsertCounts> {
+        None
+    }
+}
+
+async fn drive<I: Importer>(
+    store: &Store,
+    kind: ImportKind,
+    path: &Path,
+    opts: &ImportOptions,
+) -> anyhow::Result<ImportReport> {
+    let started = Instant::now();
+    let mut source = Source::open(path)?;
+    let mut rec = StringRecord::new();
+    let header_line = match source.next(&mut rec)? {
+        Next::Row(line) => line,
+        Next::Bad(line, _) => anyhow::bail!(
+            "the header row (line {line}) is not UTF-8 text; save the file as \"CSV UTF-8\" or as XLSX"
+        ),
+        Next::End => anyhow::bail!(
+            "{} is empty; its first row must be the header",
+            path.display()
+        ),
+    };
+    let matched = ColumnMap::match_header(I::COLUMNS, &rec)
+        .with_context(|| format!("the header row (line {header_line}) of {}", path.display()))?;
+    let mut warnings = Vec::new();
+    if !matched.unknown.is_empty() {
+        let w = format!(
+            "ignoring unknown columns {}; known columns are {}",
+            matched.unknown.join(", "),
+            I::COLUMNS
+                .iter()
+                .map(ColumnSpec::label)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        tracing::warn!("{w}");
+        warnings.push(w);
+    }
+    let map = matched.map;
+    let mut importer = I::prepare(store, &map).await?;
+    let mut sink = ErrorSink::new(opts.keep_errors, opts.errors_csv.as_deref())?;
+    let (_, total) = source.progress();
+    let progress = Progress::new(opts.progress, total, source.progress_in_bytes());
+
+    let batch_size = opts.batch_size.max(1);
+    let mut rows_read = 0u64;
+    let mut failed = 0u64;
+    let mut counts = UpsertCounts::default();
+    let mut batch = Vec::with_capacity(batch_size);
+    let mut batch_errors: Vec<RowError> = Vec::new();
+    let mut rows_in_batch = 0usize;
+    let mut last_line = header_line;
+    loop {
+        let next = source.next(&mut rec)?;
+        let end = matches!(next, Next::End);
+        match next {
+            Next::End => {}
+            Next::Bad(line, reason) => {
+                last_line = line;
+                failed += 1;
+                batch_errors.push(RowError {
+                    line,
+                    field: "row",
+                    reason,
+                });
+            }
+            Next::Row(line) => {
+                last_line = line;
+                let mut check = RowCheck::new(line, &rec, &map, I::COLUMNS);
+                match importer.check(&mut check) {
+                    Some(row) if check.ok() => batch.push((line, row)),
+                    _ => {
+                        failed += 1;
+                        batch_errors.append(&mut check.errors);
+                    }
+                }
+            }
+        }
+        if !end {
+            rows_read += 1;
+            rows_in_batch += 1;
+        }
+        if rows_in_batch >= batch_size || (end && rows_in_batch > 0) {
+            let mut out = BatchOutcome::default();
+            if !batch.is_empty() {
+                importer
+                    .store(store, std::mem::take(&mut batch), &mut out)
+                    .await
+                    .with_context(|| format!("while storing the rows up to line {last_line}"))?;
+            }
+            counts += out.counts;
+            failed += out.failed;
+            batch_errors.append(&mut out.errors);
+            // Errors found while storing come after those found while
+            // reading; report the batch's errors in file order.
+            batch_errors.sort_by_key(|e| e.line);
+            sink.extend(batch_errors.drain(..))?;
+            rows_in_batch = 0;
+            progress.update(source.progress().0, rows_read);
+        }
+        if end {
+            break;
+        }
+    }
+    let mut out = BatchOutcome::default();
+    importer
+        .finish(&mut out)
+        .await
+        .with_context(|| format!("while storing the rows up to line {last_line}"))?;
+    counts += out.counts;
+    failed += out.failed;
+    sink.extend(out.errors)?;
+    progress.finish();
+    let (errors, error_count) = sink.finish()?;
+    Ok(ImportReport {
+        kind,
+        rows_read,
+        counts,
+        failed,
+        households: importer.side_counts(),
+        errors,
+        error_count,
+        warnings,
+        elapsed: started.elapsed(),
+    })
 }

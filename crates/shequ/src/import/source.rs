@@ -1,0 +1,313 @@
+//! Reading an import file: CSV (UTF-8, with or without a byte-order mark)
+//! or a spreadsheet (the first sheet of an XLSX, XLSM, XLS or ODS file),
+//! row by row, each row with the number a person sees for it in a
+//! spreadsheet (the header is row 1 when it is the first line).
+//!
+//! Cells come out as trimmed text. Spreadsheet cells are turned into the
+//! text a person sees: whole numbers without a decimal point (a phone typed
+//! as a number stays `13800138000`), dates as `YYYY-MM-DD`.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use calamine::{Data, Range, Reader};
+use csv::StringRecord;
+
+/// One step of reading.
+#[derive(Debug)]
+pub enum Next {
+    /// A row was read into the record; its spreadsheet row number.
+    Row(u64),
+    /// The row at this number cannot be read (e.g. it is not UTF-8); the
+    /// reason is for the user. Reading may go on.
+    Bad(u64, String),
+    /// No more rows.
+    End,
+}
+
+/// An open import file.
+pub enum Source {
+    Csv(CsvSource),
+    Sheet(SheetSource),
+}
+
+pub struct CsvSource {
+    reader: csv::Reader<BufReader<File>>,
+    len: u64,
+    /// Bytes skipped before the CSV reader starts (a byte-order mark).
+    skipped: u64,
+    /// Whether the file's last byte is a line feed.
+    ends_with_newline: bool,
+    /// Line breaks inside quoted fields of the records read so far: each
+    /// makes the text one line longer than the spreadsheet.
+    breaks_before: u64,
+}
+
+pub struct SheetSource {
+    range: Range<Data>,
+    next: usize,
+    first_row: u64,
+}
+
+impl Source {
+    /// Opens `path`, choosing the reader by extension (`.csv`/`.txt` → CSV,
+    /// `.xlsx`/`.xlsm`/`.xls`/`.ods` → spreadsheet) and, for other names, by
+    /// the file's first bytes.
+    pub fn open(path: &Path) -> anyhow::Result<Source> {
+        let meta = std::fs::metadata(path).with_context(|| {
+            format!(
+                "cannot read {}: the file does not exist or is not readable",
+                path.display()
+            )
+        })?;
+        anyhow::ensure!(meta.is_file(), "{} is not a file", path.display());
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        let sheet = match ext.as_str() {
+            "csv" | "txt" => false,
+            "xlsx" | "xlsm" | "xls" | "ods" => true,
+            _ => sniff_spreadsheet(path)?,
+        };
+        if sheet {
+            Ok(Source::Sheet(SheetSource::open(path)?))
+        } else {
+            Ok(Source::Csv(CsvSource::open(path, meta.len())?))
+        }
+    }
+
+    /// Reads the next row into `rec`, skipping rows whose cells are all empty.
+    pub fn next(&mut self, rec: &mut StringRecord) -> anyhow::Result<Next> {
+        loop {
+            let next = match self {
+                Source::Csv(s) => s.next(rec)?,
+                Source::Sheet(s) => s.next(rec),
+            };
+            if matches!(next, Next::Row(_)) && rec.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            return Ok(next);
+        }
+    }
+
+    /// How far reading has got and the total, in bytes (CSV) or rows.
+    pub fn progress(&self) -> (u64, u64) {
+        match self {
+            Source::Csv(s) => (s.reader.position().byte(), s.len),
+            Source::Sheet(s) => (s.next as u64, s.range.height() as u64),
+        }
+    }
+
+    /// Whether [`Source::progress`] counts bytes rather than rows.
+    pub fn progress_in_bytes(&self) -> bool {
+        matches!(self, Source::Csv(_))
+    }
+}
+
+/// Zip archives (XLSX, ODS) start with `PK`; legacy XLS with the OLE magic.
+fn sniff_spreadsheet(path: &Path) -> anyhow::Result<bool> {
+    let mut reader = BufReader::new(
+        File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+    );
+    let head = reader
+        .fill_buf()
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(head.starts_with(b"PK\x03\x04") || head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]))
+}
+
+impl CsvSource {
+    fn open(path: &Path, len: u64) -> anyhow::Result<Self> {
+        let mut file =
+            File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let ends_with_newline = len > 0 && {
+            file.seek(SeekFrom::End(-1))?;
+            let mut last = [0u8];
+            file.read_exact(&mut last)?;
+            file.seek(SeekFrom::Start(0))?;
+            last[0] == b'\n'
+        };
+        let mut buf = BufReader::with_capacity(256 * 1024, file);
+        let head = buf
+            .fill_buf()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if head.starts_with(b"PK\x03\x04") {
+            bail!(
+                "{} looks like a spreadsheet, not CSV; give it the .xlsx extension",
+                path.display()
+            );
+        }
+        let skipped = if head.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        buf.consume(skipped);
+        // Records end at a line feed; a carriage return before it stays in
+        // the last cell, which is trimmed. That way every record consumes its
+        // own line end, which the row numbering below relies on.
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_reader(buf);
+        Ok(Self {
+            reader,
+            len,
+            skipped: skipped as u64,
+            ends_with_newline,
+            breaks_before: 0,
+        })
+    }
+
+    fn next(&mut self, rec: &mut StringRecord) -> anyhow::Result<Next> {
+        let result = self.reader.read_record(rec);
+        if let Ok(false) = result {
+            return Ok(Next::End);
+        }
+        // The reader has consumed the record and its line feed (none after
+        // the last record of a file without a final line break), and any
+        // blank lines before it, so count back from where it stopped. A
+        // spreadsheet shows a record whose quoted cells hold line breaks as
+        // one row, and a blank line as an empty row: number rows that way.
+        let end = self.reader.position();
+        let at_eof_unterminated = end.byte() + self.skipped >= self.len && !self.ends_with_newline;
+        let last_line = end.line() - u64::from(!at_eof_unterminated);
+        let breaks = match &result {
+            Ok(_) => rec
+                .iter()
+                .map(|f| f.bytes().filter(|&b| b == b'\n').count() as u64)
+                .sum(),
+            Err(_) => 0,
+        };
+        let row = last_line.saturating_sub(breaks + self.breaks_before);
+        self.breaks_before += breaks;
+        match result {
+            Ok(_) => Ok(Next::Row(row)),
+            Err(e) => match e.kind() {
+                csv::ErrorKind::Utf8 { .. } => Ok(Next::Bad(
+                    row,
+                    "the row is not valid UTF-8; save the file as \"CSV UTF-8\" or as XLSX"
+                        .to_owned(),
+                )),
+                _ => Err(anyhow::Error::new(e).context("while reading the CSV file")),
+            },
+        }
+    }
+}
+
+impl SheetSource {
+    fn open(path: &Path) -> anyhow::Result<Self> {
+        let mut book = calamine::open_workbook_auto(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {} as a spreadsheet: {e}", path.display()))?;
+        let range = book
+            .worksheet_range_at(0)
+            .with_context(|| format!("{} has no sheet", path.display()))?
+            .map_err(|e| {
+                anyhow::anyhow!("cannot read the first sheet of {}: {e}", path.display())
+            })?;
+        let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
+        Ok(Self {
+            range,
+            next: 0,
+            first_row,
+        })
+    }
+
+    fn next(&mut self, rec: &mut StringRecord) -> Next {
+        if self.next >= self.range.height() {
+            return Next::End;
+        }
+        let row = self.first_row + self.next as u64 + 1;
+        rec.clear();
+        let mut text = String::new();
+        for col in 0..self.range.width() {
+            text.clear();
+            if let Some(cell) = self.range.get((self.next, col)) {
+                cell_text(cell, &mut text);
+            }
+            rec.push_field(&text);
+        }
+        self.next += 1;
+        Next::Row(row)
+    }
+}
+
+/// The text a person sees in a cell.
+fn cell_text(cell: &Data, out: &mut String) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = match cell {
+        Data::Empty => Ok(()),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
+            out.push_str(s);
+            Ok(())
+        }
+        Data::Int(i) => write!(out, "{i}"),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => write!(out, "{}", *f as i64),
+        Data::Float(f) => write!(out, "{f}"),
+        Data::Bool(b) => write!(out, "{b}"),
+        Data::DateTime(dt) => {
+            let (y, m, d, hh, mm, ss, _) = dt.to_ymd_hms_milli();
+            if dt.is_datetime() && (hh, mm, ss) == (0, 0, 0) {
+                write!(out, "{y:04}-{m:02}-{d:02}")
+            } else if dt.is_datetime() {
+                write!(out, "{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}")
+            } else {
+                write!(out, "{}", dt.as_f64())
+            }
+        }
+        Data::Error(e) => write!(out, "#{e:?}"),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The row numbers and first cells of every row of `text` read as CSV.
+    fn rows(text: &[u8]) -> Vec<(u64, String)> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).expect("write");
+        let mut source = Source::open(&path).expect("open");
+        let mut rec = StringRecord::new();
+        let mut out = Vec::new();
+        loop {
+            match source.next(&mut rec).expect("read") {
+                Next::Row(line) => {
+                    out.push((line, rec.get(0).unwrap_or_default().trim().to_owned()))
+                }
+                Next::Bad(line, _) => out.push((line, "BAD".to_owned())),
+                Next::End => return out,
+            }
+        }
+    }
+
+    fn numbered(rows: &[(u64, &str)]) -> Vec<(u64, String)> {
+        rows.iter().map(|(l, s)| (*l, (*s).to_owned())).collect()
+    }
+
+    #[test]
+    fn rows_are_numbered_as_a_spreadsheet_shows_them() {
+        let want = numbered(&[(1, "h"), (2, "a"), (4, "b\ny"), (5, "c")]);
+        assert_eq!(rows(b"h\na\n\n\"b\ny\"\nc\n"), want, "LF");
+        assert_eq!(rows(b"h\na\n\n\"b\ny\"\nc"), want, "no final line break");
+        let crlf = numbered(&[(1, "h"), (2, "a"), (4, "b\r\ny"), (5, "c")]);
+        assert_eq!(rows(b"h\r\na\r\n\r\n\"b\r\ny\"\r\nc\r\n"), crlf, "CRLF");
+        assert_eq!(
+            rows(b"\xEF\xBB\xBFh\na\n,,\nc"),
+            numbered(&[(1, "h"), (2, "a"), (4, "c")]),
+            "BOM, empty cells"
+        );
+        assert_eq!(
+            rows(b"h\n\xFF\xFE\nc\n"),
+            numbered(&[(1, "h"), (2, "BAD"), (3, "c")]),
+            "not UTF-8"
+        );
+        assert_eq!(rows(b""), numbered(&[]));
+    }
+}

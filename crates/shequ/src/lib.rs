@@ -1,0 +1,5 @@
+//! The library side of the `shequ` binary: the parts other programs (tests,
+//! benchmarks) call in-process. The binary in `main.rs` re-uses them.
+
+pub mod config;
+pub mod import;
