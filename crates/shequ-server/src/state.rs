@@ -32,6 +32,12 @@ pub struct AppState {
     pub hub: Hub,
     /// Group commit for new orders.
     pub orders: crate::orders::writer::OrderWriter,
+    /// Who holds which role where, and their loads, for routing.
+    pub people: Arc<crate::orders::memory::People>,
+    /// Open orders of the last day, for the near-duplicate check.
+    pub recent: Arc<crate::orders::memory::RecentOrders>,
+    /// API tokens recently used.
+    pub tokens: crate::cache::TokenCache,
     /// Categories and routing rules, read on every intake.
     pub config: crate::cache::ConfigCache,
     /// Wakes the SMS worker after a commit that queued an SMS.
@@ -64,6 +70,9 @@ impl AppState {
             clock: Arc::new(SystemClock),
             hub: Hub::default(),
             config: crate::cache::ConfigCache::default(),
+            tokens: crate::cache::TokenCache::default(),
+            people: Arc::default(),
+            recent: Arc::default(),
             sms_wake: Arc::new(Notify::new()),
             grids: Arc::new(RwLock::new(None)),
         })

@@ -514,3 +514,83 @@ async fn outbox_rows_are_claimed_once_popups_marked_once_and_dead_letters_scoped
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn candidates_of_a_role_carry_their_load_when_it_decides() {
+    for db in backends().await {
+        let s = &db.store;
+        let (worker, _, secretary_b) = setup(s).await;
+        let second = user(s, "grid_a1_b", Role::GridWorker, "31010401100101").await;
+        let secretary = user(s, "sec_a", Role::NeighbourhoodSecretary, "310104011001").await;
+        let first = new_order(s, worker, None).await;
+        new_order(s, worker, None).await;
+        let theirs = new_order(s, second, None).await;
+        // Resolving one of the worker's and moving the other's to him keeps
+        // the loads true: 2 - 1 + 1 and 1 - 1.
+        let w = as_user(worker, Role::GridWorker, PATH_A1);
+        let none = |_: &_, _: &_, _: &_| Effects::default();
+        s.act_on_order(first, &w, &Action::Accept, T0 + 1, none)
+            .await
+            .expect("accept");
+        s.act_on_order(
+            first,
+            &w,
+            &Action::Resolve {
+                note: "好了".into(),
+            },
+            T0 + 2,
+            none,
+        )
+        .await
+        .expect("resolve");
+        s.act_on_order(
+            theirs,
+            &Actor::System,
+            &Action::Reassign { to_user: worker },
+            T0 + 3,
+            none,
+        )
+        .await
+        .expect("reassign");
+        new_order(s, second, None).await;
+        let grid_workers = s
+            .role_candidates(Role::GridWorker, PATH_A1)
+            .await
+            .expect("q");
+        let mut loads: Vec<(i64, i64)> = grid_workers
+            .iter()
+            .map(|c| (c.user_id, c.open_orders))
+            .collect();
+        loads.sort();
+        assert_eq!(loads, [(worker, 2), (second, 1)], "{}", db.label);
+        assert_eq!(
+            shequ_domain::order::routing::pick_person(&grid_workers, PATH_A1),
+            Some(second),
+            "{}: the less loaded worker",
+            db.label
+        );
+        let secretaries = s
+            .role_candidates(Role::NeighbourhoodSecretary, PATH_A1)
+            .await
+            .expect("q");
+        assert_eq!(
+            secretaries.iter().map(|c| c.user_id).collect::<Vec<_>>(),
+            [secretary]
+        );
+        let in_b = s
+            .role_candidates(Role::NeighbourhoodSecretary, PATH_B1)
+            .await
+            .expect("q");
+        assert_eq!(
+            in_b.iter().map(|c| c.user_id).collect::<Vec<_>>(),
+            [secretary_b]
+        );
+        assert!(
+            s.role_candidates(Role::Cadre, PATH_B1)
+                .await
+                .expect("q")
+                .is_empty()
+        );
+        db.cleanup().await;
+    }
+}

@@ -127,5 +127,6 @@ pub async fn revoke(
 ) -> AppResult<StatusCode> {
     admin.require_role(Role::manages_accounts)?;
     state.store.revoke_api_token(&admin.scope, id).await?;
+    state.tokens.clear();
     Ok(StatusCode::NO_CONTENT)
 }

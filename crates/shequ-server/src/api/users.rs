@@ -125,6 +125,8 @@ pub async fn create(
         .user_by_id(id)
         .await?
         .ok_or(AppError::NotFound("user"))?;
+    // A new person may now hold a role somewhere: routing must see them.
+    state.people.clear();
     tracing::info!(admin = %admin.user.username, user = %user.username, role = %user.role, "user created");
     Ok((StatusCode::CREATED, Json(user)))
 }

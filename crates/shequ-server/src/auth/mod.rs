@@ -178,8 +178,8 @@ impl FromRequestParts<AppState> for Principal {
         if let Some(token) = bearer(parts) {
             if token.starts_with(API_TOKEN_PREFIX) {
                 let found = state
-                    .store
-                    .live_api_token(&token_hash(token), now_ms())
+                    .tokens
+                    .live(&state.store, &token_hash(token), now_ms())
                     .await?;
                 return found
                     .map(Principal::Token)

@@ -134,8 +134,8 @@ pub async fn api_key(state: &AppState, key: Option<&str>) -> Result<Option<ApiTo
         return Ok(None);
     };
     let token = state
-        .store
-        .live_api_token(&token_hash(key), state.clock.now_ms())
+        .tokens
+        .live(&state.store, &token_hash(key), state.clock.now_ms())
         .await?;
     match token {
         None => {

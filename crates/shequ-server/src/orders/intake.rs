@@ -4,9 +4,6 @@
 //! given deadlines, and stored with its trail and notifications.
 
 use serde::Serialize;
-use shequ_domain::order::duplicate::{
-    DUPLICATE_RADIUS_M, DUPLICATE_WINDOW_MS, bbox, is_near_duplicate,
-};
 use shequ_domain::order::routing::{Candidate, Target, match_rule, pick_person};
 use shequ_domain::order::sla::deadlines;
 use shequ_domain::{RegionPath, Role};
@@ -208,7 +205,7 @@ async fn route(
         };
         let rule = rule.unwrap_or(default_rule);
         let candidates: Vec<Candidate> = match &rule.target {
-            Target::Role(role) => store.role_candidates(*role, path).await?,
+            Target::Role(role) => state.people.role_candidates(store, *role, path).await?,
             Target::Team(team) => store.team_candidates(*team, now).await?,
             Target::User(user) => vec![Candidate {
                 user_id: *user,
@@ -233,7 +230,10 @@ async fn route(
             ));
         }
     }
-    let operators = store.role_candidates(Role::StreetOperator, path).await?;
+    let operators = state
+        .people
+        .role_candidates(store, Role::StreetOperator, path)
+        .await?;
     let person = pick_person(&operators, path);
     Ok((
         person,
@@ -260,17 +260,12 @@ pub async fn submit(state: &AppState, r: Report) -> Result<Submitted, IntakeErro
     }
 
     let likely_duplicate_of = match at.point {
-        Some(p) => state
-            .store
-            .open_orders_near(
-                &category.code,
-                bbox(p, DUPLICATE_RADIUS_M),
-                now - DUPLICATE_WINDOW_MS,
-            )
-            .await?
-            .into_iter()
-            .find(|(_, lon, lat, created)| is_near_duplicate(p, now, (*lon, *lat), *created))
-            .map(|(id, ..)| id),
+        Some(p) => {
+            state
+                .recent
+                .near(&state.store, &category.code, p, now)
+                .await?
+        }
         None => None,
     };
     // A likely duplicate goes to the command centre to link, not to the
@@ -345,6 +340,12 @@ pub async fn submit(state: &AppState, r: Report) -> Result<Submitted, IntakeErro
     }
     let (created, queued) = state.orders.create(order.clone()).await?;
     if created.new {
+        if let Some(p) = order.point {
+            state.recent.add(created.id, &category.code, p, now).await;
+        }
+        if let Some(owner) = owner {
+            state.people.bump(owner, 1);
+        }
         publish_created(state, created.id, &order, &category, &queued);
     }
     Ok(Submitted {

@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod geo;
 pub mod intake;
 pub mod limit;
+pub mod memory;
 pub mod notices;
 pub mod photos;
 pub mod service;

@@ -186,7 +186,36 @@ pub async fn act(
         Err(ActError::Store(e)) => return Err(e.into()),
     };
     publish(state, &acted);
+    remember(state, &acted).await;
     Ok(acted)
+}
+
+/// Keeps intake's in-memory view in step with a change: loads of the
+/// people who gained or lost an open order, and the open orders of the
+/// near-duplicate check.
+async fn remember(state: &AppState, acted: &Acted) {
+    let (before, after) = (&acted.before, &acted.after);
+    let held = |o: &Order| o.owner_user_id.filter(|_| o.state().is_open());
+    if held(before) != held(after) {
+        if let Some(u) = held(before) {
+            state.people.bump(u, -1);
+        }
+        if let Some(u) = held(after) {
+            state.people.bump(u, 1);
+        }
+    }
+    match (before.state().is_open(), after.state().is_open()) {
+        (true, false) => state.recent.forget(after.id, &after.category_code).await,
+        (false, true) => {
+            if let (Some(lon), Some(lat)) = (after.lon, after.lat) {
+                state
+                    .recent
+                    .add(after.id, &after.category_code, (lon, lat), after.created_at)
+                    .await;
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Pushes the pop-ups written by a change and a feed event for the

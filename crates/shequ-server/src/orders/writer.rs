@@ -34,7 +34,28 @@ impl OrderWriter {
     pub async fn create(&self, order: NewOrder) -> Result<(Created, Vec<Queued>), StoreError> {
         let tx = self.tx.get_or_init(|| {
             let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-            tokio::spawn(run(self.store.clone(), rx));
+            let store = self.store.clone();
+            // The writer runs on a thread and runtime of its own. Each batch
+            // takes several round trips to the database; on the shared
+            // runtime every one of them would queue behind request handlers,
+            // and under load the writer spent most of its time waiting for
+            // its turn rather than writing.
+            let spawned = std::thread::Builder::new()
+                .name("shequ-order-writer".into())
+                .spawn(move || {
+                    match tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        Ok(rt) => rt.block_on(run(store, rx)),
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot start the order writer's runtime")
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start the order writer's thread");
+            }
             tx
         });
         let (reply, answer) = oneshot::channel();

@@ -101,8 +101,9 @@ CREATE INDEX work_orders_scope ON work_orders (region_path, created_at);
 -- "open orders of this person / category / deadline" fast at any history size.
 CREATE INDEX work_orders_open_owner ON work_orders (owner_user_id)
     WHERE state IN ('pending', 'accepted', 'in_progress', 'returned');
--- Near-duplicate check: open orders of a category in a band of latitude.
-CREATE INDEX work_orders_open_near ON work_orders (category_code, lat)
+-- Near-duplicate check: open orders of a category in a band of latitude,
+-- covering the columns the check reads.
+CREATE INDEX work_orders_open_near ON work_orders (category_code, lat, lon, created_at)
     WHERE state IN ('pending', 'accepted', 'in_progress', 'returned');
 CREATE INDEX work_orders_open_due ON work_orders (resolve_due_at)
     WHERE state IN ('pending', 'accepted', 'in_progress', 'returned');
@@ -196,4 +197,11 @@ CREATE TABLE order_counts (
     state      TEXT    NOT NULL,
     n          BIGINT NOT NULL,
     PRIMARY KEY (region_id, state)
+);
+
+-- Open orders each person holds, kept in the same transaction as each
+-- change: routing picks the least-loaded person without counting orders.
+CREATE TABLE user_loads (
+    user_id      BIGINT PRIMARY KEY REFERENCES users (id),
+    open_orders  BIGINT NOT NULL
 );

@@ -10,7 +10,7 @@ use shequ_domain::order::{
     transition_as_any,
 };
 
-use super::create::{COUNT_BUMP, EVENT_INSERT, OUTBOX_INSERT, OutboxIn, Queued};
+use super::create::{COUNT_BUMP, EVENT_INSERT, LOAD_BUMP, OUTBOX_INSERT, OutboxIn, Queued};
 use super::{Effects, Order, OrderEvent, order_columns};
 use crate::bulk::pick;
 use crate::db::on_db;
@@ -332,6 +332,18 @@ impl Store {
                 _ => {}
             }
 
+            let held = |o: &Order| o.owner_user_id.filter(|_| o.state().is_open());
+            if held(&before) != held(&after) {
+                for (user, delta) in [(held(&before), -1i64), (held(&after), 1)] {
+                    if let Some(user) = user {
+                        sqlx::query(LOAD_BUMP)
+                            .bind(user)
+                            .bind(delta)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+            }
             if before.state != after.state || before.region_id != after.region_id {
                 for (region, state, delta) in [
                     (before.region_id, &before.state, -1i64),

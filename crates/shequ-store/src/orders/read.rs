@@ -256,6 +256,23 @@ impl Store {
         Ok(rows)
     }
 
+    /// Open orders created since `since` that have a point:
+    /// `(id, category_code, lon, lat, created_at)`, to seed the in-memory
+    /// near-duplicate index.
+    pub async fn open_orders_since(&self, since: i64) -> Result<Vec<(i64, String, f64, f64, i64)>> {
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, (i64, String, f64, f64, i64)>(
+                "SELECT id, category_code, lon, lat, created_at FROM work_orders
+                 WHERE created_at >= $1 AND lon IS NOT NULL AND lat IS NOT NULL
+                   AND state IN ('pending', 'accepted', 'in_progress', 'returned')",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
     /// Open orders whose accept or resolve deadline has passed at `now`,
     /// not yet escalated for it, with the clock running.
     pub async fn orders_due_for_escalation(&self, now: i64, limit: i64) -> Result<Vec<Order>> {

@@ -71,19 +71,17 @@ pub(crate) fn ancestor_paths(path: &str) -> Vec<String> {
     out
 }
 
-const ROLE_CANDIDATES: Sql = Sql {
-    sqlite: "SELECT u.id AS user_id, r.path AS region_path,
-                (SELECT COUNT(*) FROM work_orders w WHERE w.owner_user_id = u.id
-                   AND w.state IN ('pending', 'accepted', 'in_progress', 'returned')) AS open_orders,
-                1 AS on_duty
-             FROM users u JOIN regions r ON r.id = u.region_id
+const ROLE_HOLDERS: Sql = Sql {
+    sqlite: "SELECT u.id, r.path FROM users u JOIN regions r ON r.id = u.region_id
              WHERE u.role = $1 AND NOT u.disabled AND r.path IN (SELECT value FROM json_each($2))",
-    postgres: "SELECT u.id AS user_id, r.path AS region_path,
-                (SELECT COUNT(*) FROM work_orders w WHERE w.owner_user_id = u.id
-                   AND w.state IN ('pending', 'accepted', 'in_progress', 'returned')) AS open_orders,
-                TRUE AS on_duty
-             FROM users u JOIN regions r ON r.id = u.region_id
+    postgres: "SELECT u.id, r.path FROM users u JOIN regions r ON r.id = u.region_id
              WHERE u.role = $1 AND NOT u.disabled AND r.path IN (SELECT jsonb_array_elements_text($2::jsonb))",
+};
+
+const OPEN_LOADS: Sql = Sql {
+    sqlite: "SELECT user_id, open_orders FROM user_loads WHERE user_id IN (SELECT value FROM json_each($1))",
+    postgres: "SELECT user_id, open_orders FROM user_loads
+               WHERE user_id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)",
 };
 
 const SUPERVISORS: Sql = Sql {
@@ -193,8 +191,7 @@ impl Store {
         let rows = on_db!(self, read, |pool| {
             sqlx::query_as::<_, CandidateRow>(
                 "SELECT u.id AS user_id, r.path AS region_path,
-                    (SELECT COUNT(*) FROM work_orders w WHERE w.owner_user_id = u.id
-                       AND w.state IN ('pending', 'accepted', 'in_progress', 'returned')) AS open_orders,
+                    COALESCE((SELECT l.open_orders FROM user_loads l WHERE l.user_id = u.id), 0) AS open_orders,
                     (NOT EXISTS (SELECT 1 FROM duty_shifts s WHERE s.team_id = m.team_id)
                        OR EXISTS (SELECT 1 FROM duty_shifts s WHERE s.team_id = m.team_id AND s.user_id = u.id
                                   AND s.starts_at <= $2 AND s.ends_at > $2)) AS on_duty
@@ -209,18 +206,43 @@ impl Store {
         Ok(rows.into_iter().map(candidate).collect())
     }
 
-    /// People with `role` bound to `order_path` or a region above it, with
-    /// their open orders.
-    pub async fn role_candidates(&self, role: Role, order_path: &str) -> Result<Vec<Candidate>> {
+    /// People with `role` bound to `order_path` or a region above it:
+    /// `(user_id, region_path)`.
+    pub async fn role_holders(&self, role: Role, order_path: &str) -> Result<Vec<(i64, String)>> {
         let paths = json(&ancestor_paths(order_path))?;
         let rows = on_db!(self, read, |pool| {
-            sqlx::query_as::<_, CandidateRow>(pick(&self.db, &ROLE_CANDIDATES))
+            sqlx::query_as(pick(&self.db, &ROLE_HOLDERS))
                 .bind(role.as_str())
                 .bind(&paths)
                 .fetch_all(pool)
                 .await?
         });
-        Ok(rows.into_iter().map(candidate).collect())
+        Ok(rows)
+    }
+
+    /// Open orders held by each of `users` (absent: none).
+    pub async fn user_loads(&self, users: &[i64]) -> Result<std::collections::HashMap<i64, i64>> {
+        if users.is_empty() {
+            return Ok(std::collections::HashMap::new());
+        }
+        let ids = json(&users)?;
+        let rows: Vec<(i64, i64)> = on_db!(self, read, |pool| {
+            sqlx::query_as(pick(&self.db, &OPEN_LOADS))
+                .bind(&ids)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
+    /// People with `role` bound to `order_path` or a region above it. Their
+    /// open orders are read only where they decide something: among
+    /// several people at the deepest level (usually a grid has one worker,
+    /// and then no load is needed).
+    pub async fn role_candidates(&self, role: Role, order_path: &str) -> Result<Vec<Candidate>> {
+        let holders = self.role_holders(role, order_path).await?;
+        let loads = self.user_loads(&tied_at_deepest(&holders)).await?;
+        Ok(candidates_with_loads(holders, &loads))
     }
 
     /// Everyone bound to a region above (or at) `path`, for finding a
@@ -299,6 +321,34 @@ impl Store {
         });
         Ok(rows)
     }
+}
+
+/// The holders at the deepest level, when more than one: the only ones
+/// whose loads decide anything.
+pub fn tied_at_deepest(holders: &[(i64, String)]) -> Vec<i64> {
+    let deepest = holders.iter().map(|(_, p)| p.len()).max().unwrap_or(0);
+    let tied: Vec<i64> = holders
+        .iter()
+        .filter(|(_, p)| p.len() == deepest)
+        .map(|(id, _)| *id)
+        .collect();
+    if tied.len() > 1 { tied } else { Vec::new() }
+}
+
+/// Candidates from holders and the loads known for them.
+pub fn candidates_with_loads(
+    holders: Vec<(i64, String)>,
+    loads: &std::collections::HashMap<i64, i64>,
+) -> Vec<Candidate> {
+    holders
+        .into_iter()
+        .map(|(user_id, region_path)| Candidate {
+            open_orders: loads.get(&user_id).copied().unwrap_or(0),
+            user_id,
+            region_path,
+            on_duty: true,
+        })
+        .collect()
 }
 
 fn candidate(r: CandidateRow) -> Candidate {
