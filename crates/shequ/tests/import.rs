@@ -656,7 +656,7 @@ async fn a_generated_street_crosses_statement_and_batch_boundaries() {
     for db in backends().await {
         // 3,000 people in one batch: SQLite takes at most 2,730 people per
         // statement, so the batch needs two.
-        let generated = support::generate_street(db.dir.path(), 20, 3_000);
+        let generated = support::generate_street(db.dir.path(), 20, 3_000).expect("generate");
         let opts = ImportOptions::default();
         for (kind, path, n) in [
             (ImportKind::Regions, &generated.regions, 183),
@@ -711,7 +711,7 @@ async fn measure_people_import_speed() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(100_000);
     for db in backends().await {
-        let generated = support::generate_street(db.dir.path(), 1_000, rows);
+        let generated = support::generate_street(db.dir.path(), 1_000, rows).expect("generate");
         let r = db.import(ImportKind::Regions, &generated.regions).await;
         assert_eq!(r.failed, 0, "{:?}", r.errors);
         let p = db.import(ImportKind::Places, &generated.places).await;

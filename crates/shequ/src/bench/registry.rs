@@ -63,6 +63,23 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<()> {
         Some((raw.as_secs_f64(), "inserting as many bare rows")),
     );
 
+    // Import of a people CSV of the same size into a fresh database, beside
+    // the raw insert of as many rows measured above.
+    let import = import_rate(args.postgres_url.as_deref(), args.residents as usize).await?;
+    line(
+        &format!(
+            "import of a {}-row people CSV ({})",
+            args.residents, bs.label
+        ),
+        import,
+        "rows/s",
+        "≥ 50000",
+        Some((
+            args.residents as f64 / raw.as_secs_f64(),
+            "raw insert of as many rows",
+        )),
+    );
+
     let store = &bs.store;
     let neighbourhoods: Vec<RegionPath> = store
         .regions_in(&Scope::everything())
@@ -124,4 +141,25 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<()> {
     );
     println!("  by id  {b}");
     bs.close().await
+}
+
+/// Rows per second importing a generated people file (after its regions and
+/// buildings) into a fresh database.
+async fn import_rate(postgres_url: Option<&str>, people: usize) -> anyhow::Result<f64> {
+    use shequ::import::{ImportKind, ImportOptions, import_file};
+    let dir = tempfile::tempdir()?;
+    let files = shequ::import::sample::generate_street(dir.path(), 1_000, people)?;
+    let target = BenchStore::open(postgres_url).await?;
+    let opts = ImportOptions::default();
+    import_file(&target.store, ImportKind::Regions, &files.regions, &opts).await?;
+    import_file(&target.store, ImportKind::Places, &files.places, &opts).await?;
+    let started = Instant::now();
+    let report = import_file(&target.store, ImportKind::People, &files.people, &opts).await?;
+    let elapsed = started.elapsed();
+    anyhow::ensure!(
+        report.failed == 0,
+        "the generated file had failing rows: {report}"
+    );
+    target.close().await?;
+    Ok(files.people_rows as f64 / elapsed.as_secs_f64())
 }

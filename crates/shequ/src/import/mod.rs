@@ -19,6 +19,7 @@ mod people;
 mod places;
 mod regions;
 mod report;
+pub mod sample;
 mod source;
 
 use std::path::{Path, PathBuf};
