@@ -7,6 +7,7 @@ pub mod person;
 pub mod place;
 pub mod region;
 pub mod role;
+pub mod sensing;
 
 pub use person::{CareTag, Gender, IdentityNumber, PhoneNumber, Residency, Sensitive};
 pub use place::{FacilityType, PlaceKind};

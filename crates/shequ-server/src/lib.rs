@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod live;
 pub mod open311;
 pub mod orders;
+pub mod sensing;
 pub mod settings;
 pub mod state;
 pub mod web;

@@ -36,6 +36,8 @@ pub struct AppState {
     pub people: Arc<crate::orders::memory::People>,
     /// Open orders of the last day, for the near-duplicate check.
     pub recent: Arc<crate::orders::memory::RecentOrders>,
+    /// Where stored door events go (the rules engine).
+    pub sensing: Arc<dyn crate::sensing::EventSink>,
     /// API tokens recently used.
     pub tokens: crate::cache::TokenCache,
     /// Categories and routing rules, read on every intake.
@@ -72,6 +74,7 @@ impl AppState {
             config: crate::cache::ConfigCache::default(),
             tokens: crate::cache::TokenCache::default(),
             people: Arc::default(),
+            sensing: Arc::new(crate::sensing::NoSink),
             recent: Arc::default(),
             sms_wake: Arc::new(Notify::new()),
             grids: Arc::new(RwLock::new(None)),
@@ -81,6 +84,12 @@ impl AppState {
     /// The same state reading time from `clock`.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// The same state handing stored door events to `sink`.
+    pub fn with_sensing(mut self, sink: Arc<dyn crate::sensing::EventSink>) -> Self {
+        self.sensing = sink;
         self
     }
 
