@@ -250,7 +250,7 @@ pub async fn list(
     let now = state.clock.now_ms();
     let filter = OrderFilter {
         states,
-        category: p.category.filter(|c| !c.is_empty()),
+        categories: p.category.filter(|c| !c.is_empty()).into_iter().collect(),
         owner,
         source: p.source.filter(|s| !s.is_empty()),
         overdue_at: p.overdue.unwrap_or(false).then_some(now),

@@ -134,8 +134,8 @@ fn ids(query: &Pairs) -> Result<Vec<i64>, Problem> {
 }
 
 /// Orders matching the filter in any of `codes` (all when empty), newest
-/// first, one page. The store filters one category at a time; several
-/// are merged here, each read up to the end of the page asked for.
+/// first, one page — without a total, which Open311 does not return and
+/// which would cost a scan of a large history.
 async fn fetch(
     state: &AppState,
     scope: &Scope,
@@ -144,36 +144,14 @@ async fn fetch(
     page: u32,
     page_size: u32,
 ) -> Result<Vec<Order>, Problems> {
-    if codes.len() <= 1 {
-        let f = OrderFilter {
-            category: codes.first().cloned(),
-            ..filter
-        };
-        let paging = Paging { page, page_size };
-        return Ok(state.store.orders_in(scope, &f, paging).await?.items);
-    }
-    let skip = u64::from(page - 1) * u64::from(page_size);
-    let Ok(upto) = u32::try_from(skip + u64::from(page_size)) else {
-        return Ok(Vec::new());
+    let f = OrderFilter {
+        categories: codes.to_vec(),
+        ..filter
     };
-    let mut all = Vec::new();
-    for code in codes {
-        let f = OrderFilter {
-            category: Some(code.clone()),
-            ..filter.clone()
-        };
-        let paging = Paging {
-            page: 1,
-            page_size: upto,
-        };
-        all.extend(state.store.orders_in(scope, &f, paging).await?.items);
-    }
-    all.sort_by_key(|o| std::cmp::Reverse((o.created_at, o.id)));
-    Ok(all
-        .into_iter()
-        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-        .take(page_size as usize)
-        .collect())
+    Ok(state
+        .store
+        .orders_page(scope, &f, Paging { page, page_size })
+        .await?)
 }
 
 /// `GET requests.{format}`.
@@ -203,11 +181,13 @@ pub async fn list(state: &AppState, ctx: Ctx, query: &Pairs) -> Response {
                     codes.push(c);
                 }
             }
+        }
+        let orders = if ids.is_empty() {
+            fetch(state, &scope, filter, &codes, page, page_size).await?
         } else {
             // The spec: service_request_id overrides all other arguments.
-            filter.ids = ids;
-        }
-        let orders = fetch(state, &scope, filter, &codes, page, page_size).await?;
+            state.store.orders_by_ids(&scope, &ids).await?
+        };
         Viewer::new(state, ctx.lang, public)
             .await?
             .requests(&orders)

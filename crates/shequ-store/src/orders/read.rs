@@ -23,7 +23,8 @@ pub struct Participant {
 pub struct OrderFilter {
     /// Any of these states.
     pub states: Vec<String>,
-    pub category: Option<String>,
+    /// Any of these categories.
+    pub categories: Vec<String>,
     pub owner: Option<i64>,
     pub source: Option<String>,
     /// Only orders whose deadline has passed at this time and that are open.
@@ -32,8 +33,6 @@ pub struct OrderFilter {
     pub supervised: Option<bool>,
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
-    /// Only these ids.
-    pub ids: Vec<i64>,
 }
 
 /// A photo's metadata.
@@ -63,15 +62,14 @@ macro_rules! order_filter {
     () => {
         "WHERE region_path >= $1 AND region_path < $2
            AND ($3 IS NULL OR $3 LIKE '%,' || state || ',%')
-           AND ($4 IS NULL OR category_code = $4)
+           AND ($4 IS NULL OR $4 LIKE '%,' || category_code || ',%')
            AND ($5 IS NULL OR owner_user_id = $5)
            AND ($6 IS NULL OR source = $6)
            AND ($7 IS NULL OR (state IN ('pending', 'accepted', 'in_progress', 'returned')
                 AND (resolve_due_at <= $7 OR (state = 'pending' AND accept_due_at <= $7))))
            AND ($8 IS NULL OR supervised = $8)
            AND ($9 IS NULL OR created_at >= $9)
-           AND ($10 IS NULL OR created_at < $10)
-           AND ($11 IS NULL OR $11 LIKE '%,' || CAST(id AS TEXT) || ',%') "
+           AND ($10 IS NULL OR created_at < $10) "
     };
 }
 
@@ -151,7 +149,8 @@ impl Store {
         Ok(rows)
     }
 
-    /// Orders under the scope matching the filter, newest first.
+    /// Orders under the scope matching the filter, newest first, with the
+    /// total number of matches.
     pub async fn orders_in(
         &self,
         scope: &Scope,
@@ -160,48 +159,25 @@ impl Store {
     ) -> Result<Page<Order>> {
         let (lo, hi) = scope.bounds();
         let states = joined(&f.states);
-        let ids = joined(&f.ids);
-        let (items, total) = on_db!(self, read, |pool| {
-            let items = sqlx::query_as::<_, Order>(concat!(
-                "SELECT ",
-                order_columns!(),
-                "FROM work_orders ",
-                order_filter!(),
-                "ORDER BY created_at DESC, id DESC LIMIT $12 OFFSET $13"
-            ))
-            .bind(lo)
-            .bind(hi)
-            .bind(&states)
-            .bind(&f.category)
-            .bind(f.owner)
-            .bind(&f.source)
-            .bind(f.overdue_at)
-            .bind(f.supervised)
-            .bind(f.created_from)
-            .bind(f.created_to)
-            .bind(&ids)
-            .bind(paging.limit())
-            .bind(paging.offset())
-            .fetch_all(pool)
-            .await?;
-            let total: i64 = sqlx::query_scalar(concat!(
+        let categories = joined(&f.categories);
+        let items = self.orders_page(scope, f, paging).await?;
+        let total = on_db!(self, read, |pool| {
+            sqlx::query_scalar::<_, i64>(concat!(
                 "SELECT COUNT(*) FROM work_orders ",
                 order_filter!()
             ))
             .bind(lo)
             .bind(hi)
             .bind(&states)
-            .bind(&f.category)
+            .bind(&categories)
             .bind(f.owner)
             .bind(&f.source)
             .bind(f.overdue_at)
             .bind(f.supervised)
             .bind(f.created_from)
             .bind(f.created_to)
-            .bind(&ids)
             .fetch_one(pool)
-            .await?;
-            (items, total)
+            .await?
         });
         Ok(Page {
             items,
@@ -209,6 +185,76 @@ impl Store {
             page: paging.page,
             page_size: paging.page_size,
         })
+    }
+
+    /// One page of orders matching the filter, newest first, without
+    /// counting all matches (which costs a scan on a large history).
+    pub async fn orders_page(
+        &self,
+        scope: &Scope,
+        f: &OrderFilter,
+        paging: Paging,
+    ) -> Result<Vec<Order>> {
+        let (lo, hi) = scope.bounds();
+        let states = joined(&f.states);
+        let categories = joined(&f.categories);
+        let items = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, Order>(concat!(
+                "SELECT ",
+                order_columns!(),
+                "FROM work_orders ",
+                order_filter!(),
+                "ORDER BY created_at DESC, id DESC LIMIT $11 OFFSET $12"
+            ))
+            .bind(lo)
+            .bind(hi)
+            .bind(&states)
+            .bind(&categories)
+            .bind(f.owner)
+            .bind(&f.source)
+            .bind(f.overdue_at)
+            .bind(f.supervised)
+            .bind(f.created_from)
+            .bind(f.created_to)
+            .bind(paging.limit())
+            .bind(paging.offset())
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(items)
+    }
+
+    /// The orders with these ids that lie under the scope, newest first.
+    pub async fn orders_by_ids(&self, scope: &Scope, ids: &[i64]) -> Result<Vec<Order>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (lo, hi) = scope.bounds();
+        let json =
+            serde_json::to_string(ids).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        let sql = crate::bulk::Sql {
+            sqlite: concat!(
+                "SELECT ",
+                order_columns!(),
+                "FROM work_orders WHERE id IN (SELECT value FROM json_each($1))
+                   AND region_path >= $2 AND region_path < $3 ORDER BY created_at DESC, id DESC"
+            ),
+            postgres: concat!(
+                "SELECT ",
+                order_columns!(),
+                "FROM work_orders WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)
+                   AND region_path >= $2 AND region_path < $3 ORDER BY created_at DESC, id DESC"
+            ),
+        };
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, Order>(crate::bulk::pick(&self.db, &sql))
+                .bind(&json)
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows)
     }
 
     /// Orders per state under the scope, from the counters table.

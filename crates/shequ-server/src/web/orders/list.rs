@@ -85,7 +85,10 @@ fn filter_of(f: &ListFilter, user: &AuthUser, now: i64) -> OrderFilter {
     };
     OrderFilter {
         states,
-        category: Some(f.category.clone()).filter(|c| !c.is_empty()),
+        categories: Some(f.category.clone())
+            .filter(|c| !c.is_empty())
+            .into_iter()
+            .collect(),
         owner: (f.owner == "me").then_some(user.user.id),
         source: Some(f.source.clone()).filter(|s| SOURCES.contains(&s.as_str())),
         overdue_at: (!f.overdue.is_empty()).then_some(now),
