@@ -1,6 +1,7 @@
 //! `shequ bench`: benchmarks that print figures beside a baseline measured
 //! in the same run. Speed targets live here, never in tests.
 
+pub mod history;
 pub mod load;
 pub mod orders;
 pub mod raw;

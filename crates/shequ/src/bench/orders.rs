@@ -12,6 +12,7 @@ use shequ_server::auth::{API_TOKEN_PREFIX, new_token, token_hash};
 use shequ_store::accounts::NewApiToken;
 use shequ_store::{Scope, Store};
 
+use super::history;
 use super::load;
 use super::stats::line;
 
@@ -31,6 +32,14 @@ pub struct OrdersBenchArgs {
     /// Concurrent client connections.
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
+    /// Orders filed per second while every worker's page listens for its
+    /// pop-ups (0 skips the pop-up phase).
+    #[arg(long, default_value_t = 1000)]
+    pub popup_rate: u32,
+    /// Orders stored as a year of history before `GET requests.json` is
+    /// timed over them (0 skips the query phase).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub history: usize,
 }
 
 /// A store for a benchmark: a temporary SQLite file or a fresh PostgreSQL
@@ -168,6 +177,12 @@ pub async fn run(args: OrdersBenchArgs) -> anyhow::Result<()> {
     );
     let token = filing_token(&bs.store, "open311").await?;
     let points = grid_points(&bs.store, 100_000).await?;
+    // History goes in before the server starts, as it would be there.
+    let history_rate = if args.history > 0 {
+        Some(history::fill(&bs.store, args.history, shequ_store::now_ms()).await?)
+    } else {
+        None
+    };
     let addr = start_server(&bs.store).await?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
@@ -183,6 +198,29 @@ pub async fn run(args: OrdersBenchArgs) -> anyhow::Result<()> {
         move |c, _, _| c.get(&health_url),
     )
     .await;
+
+    if let Some(rate) = history_rate {
+        query_history(&client, &base, args.seconds, &bs.store, rate).await?;
+    }
+    if args.popup_rate > 0 {
+        let pop = history::popups(
+            &bs.store,
+            addr,
+            &token,
+            std::sync::Arc::new(points.clone()),
+            args.popup_rate,
+            duration,
+        )
+        .await?;
+        println!(
+            "POST → pop-up over SSE at {} orders/s ({})    p99 {:.1} ms   target p99 < 50 ms",
+            args.popup_rate, bs.label, pop.latency.p99
+        );
+        println!(
+            "  {}; sent {} at {:.0}/s, filed {}, pop-ups matched {} (likely duplicates pop up at the command centre)",
+            pop.latency, pop.sent, pop.achieved_rate, pop.filed, pop.popped
+        );
+    }
 
     let orders_url = format!("{base}/open311/v2/requests.json");
     let categories = [
@@ -318,4 +356,51 @@ async fn store_rate(store: &Store, duration: Duration) -> anyhow::Result<f64> {
         n += store.create_orders(&batch).await?.len();
     }
     Ok(n as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Times `GET requests.json` over the stored history, one query kind at a
+/// time (8 connections), beside `GET /healthz` at the same concurrency.
+async fn query_history(
+    client: &reqwest::Client,
+    base: &str,
+    seconds: u64,
+    store: &Store,
+    fill_rate: f64,
+) -> anyhow::Result<()> {
+    let counts = store.order_counts_in(&Scope::everything()).await?;
+    let stored: i64 = counts.iter().map(|(_, n)| n).sum();
+    println!("history: {stored} orders stored at {fill_rate:.0} orders/s (batches of 1000)");
+    let per_query = Duration::from_secs((seconds / 2).max(2));
+    let health_url = format!("{base}/healthz");
+    let health = load::run(client.clone(), 8, per_query, move |c, _, _| {
+        c.get(&health_url)
+    })
+    .await;
+    println!(
+        "  GET /healthz, 8 connections (baseline): {}",
+        health.latency
+    );
+    for (label, queries) in history::history_queries(shequ_store::now_ms(), stored) {
+        let url = format!("{base}/open311/v2/requests.json");
+        let result = load::run(client.clone(), 8, per_query, move |c, w, i| {
+            let q = &queries[(w + i as usize) % queries.len()];
+            if q.is_empty() {
+                c.get(&url)
+            } else {
+                c.get(format!("{url}?{q}"))
+            }
+        })
+        .await;
+        if let Some(f) = &result.first_failure {
+            println!("  first failed request: {f}");
+        }
+        println!(
+            "GET requests.json {label:<36} p99 {:>7.2} ms  target < 20 ms  baseline /healthz p99 {:.2} ms; {:.0} req/s; failed {}",
+            result.latency.p99,
+            health.latency.p99,
+            result.rate(),
+            result.failed
+        );
+    }
+    Ok(())
 }
