@@ -58,6 +58,8 @@ pub fn historical_order(
 /// street's grids and the catalogue, each with its trail; all but the last
 /// two hours' are then closed, as a real history would be. Returns the rate.
 pub async fn fill(store: &Store, n: usize, now: i64) -> anyhow::Result<f64> {
+    // The server seeds the catalogue on start; history comes before it.
+    shequ_server::orders::catalogue::ensure_default_catalogue(store).await?;
     let categories = store.categories().await?;
     anyhow::ensure!(!categories.is_empty(), "the catalogue is empty");
     let grids: Vec<_> = store

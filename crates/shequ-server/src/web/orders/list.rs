@@ -232,7 +232,7 @@ pub async fn list(
             }
             div.field.field-button { button.primary type="submit" { (ctx.t("filter-apply")) } }
         }
-        p.result-count { (ctx.t_args("orders-total", &[("count", FluentValue::from(found.total))])) }
+        p.result-count { (ctx.t_args("orders-total", &[("count", shown_total(found.total))])) }
         @if found.items.is_empty() {
             (empty(ctx, "orders-none"))
         } @else {
@@ -354,4 +354,14 @@ pub async fn mine(State(state): State<AppState>, v: Viewer) -> PageResult<Markup
         }
     };
     Ok(page(ctx, Some(&v.user), Nav::My, &ctx.t("my-title"), body))
+}
+
+/// The count of matches as the store gives it: capped, so a long history
+/// reads "10000+" rather than a false exact number.
+fn shown_total(total: i64) -> FluentValue<'static> {
+    if total > shequ_store::orders::read::ORDER_COUNT_CAP {
+        FluentValue::from(format!("{}+", shequ_store::orders::read::ORDER_COUNT_CAP))
+    } else {
+        FluentValue::from(total)
+    }
 }
