@@ -126,7 +126,7 @@ const HEARD: Sql = Sql {
 const SQLITE_CHUNKS: [usize; 4] = [1000, 100, 10, 1];
 
 /// Cuts `n` rows into runs of [`SQLITE_CHUNKS`] sizes.
-fn chunk_sizes(mut n: usize) -> Vec<usize> {
+pub(crate) fn chunk_sizes(mut n: usize) -> Vec<usize> {
     let mut out = Vec::new();
     for size in SQLITE_CHUNKS {
         while n >= size {
@@ -137,7 +137,7 @@ fn chunk_sizes(mut n: usize) -> Vec<usize> {
     out
 }
 
-fn values_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
+pub(crate) fn values_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
     let row = format!("({}?)", "?, ".repeat(columns - 1));
     let mut sql = String::with_capacity(head.len() + tail.len() + rows * (row.len() + 2) + 2);
     sql.push_str(head);
@@ -150,14 +150,14 @@ fn values_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
     sql
 }
 
-fn direction_str(d: Direction) -> &'static str {
+pub(crate) fn direction_str(d: Direction) -> &'static str {
     match d {
         Direction::In => "in",
         Direction::Out => "out",
     }
 }
 
-fn kind_str(k: PassKind) -> &'static str {
+pub(crate) fn kind_str(k: PassKind) -> &'static str {
     match k {
         PassKind::Resident => "resident",
         PassKind::Visitor => "visitor",

@@ -284,6 +284,21 @@ impl Store {
         Ok(rows)
     }
 
+    /// Cards of residents with a care tag (e.g. `elderly_living_alone`),
+    /// by person id; the simulator picks from them.
+    pub async fn cards_of_tagged_residents(&self, tag: &str) -> Result<Vec<String>> {
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_scalar(
+                "SELECT c.credential FROM door_credentials c JOIN people p ON p.id = c.person_id
+                 WHERE p.care_tags LIKE '%' || $1 || '%' ORDER BY p.id",
+            )
+            .bind(tag)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows)
+    }
+
     /// Household code → (id, building id), for visitor events that name
     /// the household they call on.
     pub async fn household_keys(&self) -> Result<Vec<(String, i64, i64)>> {
