@@ -1,6 +1,7 @@
 //! `shequ bench`: benchmarks that print figures beside a baseline measured
 //! in the same run. Speed targets live here, never in tests.
 
+pub mod ingest;
 pub mod load;
 pub mod orders;
 pub mod raw;
@@ -12,6 +13,8 @@ pub mod stats;
 pub enum BenchCommand {
     /// Filing work orders through the HTTP stack (issue: work orders).
     Orders(orders::OrdersBenchArgs),
+    /// Door events over HTTP and MQTT, stored durably (issue: sensing).
+    Ingest(ingest::IngestBenchArgs),
     /// Demo generation and people search (issue: the foundation).
     Registry(registry::RegistryBenchArgs),
 }
@@ -20,6 +23,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode
     match command {
         BenchCommand::Orders(args) => orders::run(args).await?,
         BenchCommand::Registry(args) => registry::run(args).await?,
+        BenchCommand::Ingest(args) => ingest::run(args).await?,
     }
     Ok(std::process::ExitCode::SUCCESS)
 }
