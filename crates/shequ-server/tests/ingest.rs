@@ -306,3 +306,52 @@ async fn tokens_bodies_and_sizes_are_checked() {
     let (status, _) = f.app.json(get("/api/v1/devices", Some(&grid))).await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn retention_prunes_raw_and_refused_events_past_their_days() {
+    let f = fixture().await;
+    // Events from 40 days ago and from 5 minutes ago, plus a refused one.
+    let clock = Arc::new(shequ_server::clock::ManualClock::new(shequ_store::now_ms()));
+    let old = now_minus(40 * 86_400);
+    let batch = json!([
+        event("old1", "A1-1", &f.card_a, "resident", &old),
+        event("old2", "A1-1", &f.card_a, "resident", &old),
+        event("new1", "A1-1", &f.card_a, "resident", &now_minus(300)),
+        event("bad", "NOPE", &f.card_a, "resident", &old),
+    ]);
+    let (status, body) = f
+        .app
+        .json(post_json(
+            "/api/v1/devices/events",
+            Some(&f.token_a),
+            &batch,
+        ))
+        .await;
+    assert_eq!(
+        (status, body["accepted"].as_u64()),
+        (200, Some(3)),
+        "{body}"
+    );
+    let state = f.app.state.clone().with_clock(clock.clone());
+    let pruned = shequ_server::sensing::retention::run_once(&state)
+        .await
+        .expect("prune");
+    assert_eq!((pruned.events, pruned.rejected), (2, 0));
+    let ids = f.app.store.door_event_ids().await.expect("ids");
+    assert_eq!(ids.len(), 1);
+    assert_eq!(ids[0].1, "new1");
+    // Refused events go after rejected_retention_days (7).
+    clock.advance_ms(8 * 86_400_000);
+    let pruned = shequ_server::sensing::retention::run_once(&state)
+        .await
+        .expect("prune");
+    assert_eq!(pruned.rejected, 1);
+    assert!(
+        f.app
+            .store
+            .recent_rejected_door_events(10)
+            .await
+            .expect("recent")
+            .is_empty()
+    );
+}
