@@ -33,6 +33,7 @@ pub use state::AppState;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(api::devices::metrics))
         .nest("/api/v1", api::router())
         .nest("/open311/v2", open311::router())
         .route("/api/docs", get(api::docs::page))

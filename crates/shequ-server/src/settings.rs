@@ -56,6 +56,21 @@ pub struct Settings {
     pub sms_template_escalated: String,
     /// SMS to the reporter when their order is resolved, with the rating link.
     pub sms_template_resolved: String,
+    /// Take door events from an MQTT broker.
+    pub mqtt_enabled: bool,
+    /// The broker, `mqtt://HOST:PORT`.
+    pub mqtt_url: String,
+    /// The street whose topics to take (`shequ/<street>/door/<device>`);
+    /// `+` takes every street's.
+    pub mqtt_street_code: String,
+    /// MQTT client id; connection n adds `-n`. Give each process its own.
+    pub mqtt_client_id: String,
+    /// Connections this process opens to share the subscription.
+    pub mqtt_connections: u32,
+    /// Raw door events are kept this many days (daily counts stay).
+    pub sensing_retention_days: u32,
+    /// Refused door events are kept this many days.
+    pub rejected_retention_days: u32,
 }
 
 /// A secret setting: printed as `***` in debug output and logs.
@@ -98,6 +113,13 @@ impl Default for Settings {
                     .to_owned(),
             sms_template_resolved: "【社区工单】您反映的问题（工单{id}）已办结，请评价：{url}"
                 .to_owned(),
+            mqtt_enabled: true,
+            mqtt_url: "mqtt://127.0.0.1:1883".to_owned(),
+            mqtt_street_code: "+".to_owned(),
+            mqtt_client_id: "shequ".to_owned(),
+            mqtt_connections: 2,
+            sensing_retention_days: 30,
+            rejected_retention_days: 7,
         }
     }
 }
@@ -168,6 +190,21 @@ auto_close_days = {acd}
 sms_template_new_order = "{t1}"
 sms_template_escalated = "{t2}"
 sms_template_resolved = "{t3}"
+
+# Door events over MQTT: shequ subscribes (QoS 1, shared subscription
+# $share/shequ/...) to shequ/<street>/door/<device> on this broker, and
+# reconnects with growing delays when it is down. "+" takes every street.
+# Each process needs its own client id (connection n adds "-n").
+mqtt_enabled = {me}
+mqtt_url = "{mu}"
+mqtt_street_code = "{ms}"
+mqtt_client_id = "{mc}"
+mqtt_connections = {mn}
+
+# Raw door events are pruned after this many days (daily counts stay);
+# refused events after rejected_retention_days.
+sensing_retention_days = {srd}
+rejected_retention_days = {rrd}
 "#,
             db = d.database_url,
             listen = d.listen,
@@ -188,6 +225,13 @@ sms_template_resolved = "{t3}"
             t1 = d.sms_template_new_order,
             t2 = d.sms_template_escalated,
             t3 = d.sms_template_resolved,
+            me = d.mqtt_enabled,
+            mu = d.mqtt_url,
+            ms = d.mqtt_street_code,
+            mc = d.mqtt_client_id,
+            mn = d.mqtt_connections,
+            srd = d.sensing_retention_days,
+            rrd = d.rejected_retention_days,
         )
     }
 }

@@ -38,6 +38,8 @@ pub struct AppState {
     pub recent: Arc<crate::orders::memory::RecentOrders>,
     /// Where stored door events go (the rules engine).
     pub sensing: Arc<dyn crate::sensing::EventSink>,
+    /// Door event ingest: registry in memory, counters, group-commit writer.
+    pub ingest: Arc<crate::sensing::ingest::Ingest>,
     /// API tokens recently used.
     pub tokens: crate::cache::TokenCache,
     /// Categories and routing rules, read on every intake.
@@ -75,6 +77,7 @@ impl AppState {
             tokens: crate::cache::TokenCache::default(),
             people: Arc::default(),
             sensing: Arc::new(crate::sensing::NoSink),
+            ingest: Arc::default(),
             recent: Arc::default(),
             sms_wake: Arc::new(Notify::new()),
             grids: Arc::new(RwLock::new(None)),

@@ -16,6 +16,7 @@ pub mod orders;
 pub mod people;
 pub mod places;
 pub mod regions;
+pub mod sensing;
 
 pub use db::{Backend, Store, redact_url};
 

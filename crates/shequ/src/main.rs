@@ -6,6 +6,7 @@ mod audit;
 mod bench;
 mod demo;
 mod serve;
+mod simulate;
 mod user;
 
 use shequ::{config, import};
@@ -33,6 +34,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Import regions, places or people from a CSV or XLSX file.
     Import(import::ImportArgs),
+    /// Drive the street's door controllers with simulated events.
+    Simulate(simulate::SimulateArgs),
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -87,6 +90,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(config_file, args).await,
         Command::Serve(args) => serve::run(config_file, args).await,
         Command::Import(args) => import::run(config_file, args).await,
+        Command::Simulate(args) => simulate::run(config_file, args).await,
         Command::User { command } => user::run(config_file, command).await,
         Command::Apikey { command } => apikey::run(config_file, command).await,
         Command::Audit { command } => audit::run(config_file, command).await,

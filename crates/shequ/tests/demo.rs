@@ -57,6 +57,8 @@ async fn digest(dir: &Path) -> String {
         "SELECT json_array(id, identity_number, name, gender, birth_date, phone, residency, care_tags, household_id, region_id, region_path) FROM people ORDER BY id",
         "SELECT json_array(person_id, tag) FROM person_tags ORDER BY person_id, tag",
         "SELECT json_array(id, username, display_name, role, region_id, phone, disabled) FROM users ORDER BY id",
+        "SELECT json_array(id, code, name, building_id, entrance, region_path) FROM devices ORDER BY id",
+        "SELECT json_array(credential, person_id, household_id, building_id) FROM door_credentials ORDER BY credential",
     ] {
         for row in strings(&pool, sql).await {
             h.update(row.as_bytes());
@@ -95,6 +97,15 @@ async fn same_seed_gives_identical_rows_and_another_seed_differs() {
     assert_ne!(da, dc, "another seed must give another street");
     let pool = open(&a).await;
     assert_eq!(count(&pool, "SELECT COUNT(*) FROM people").await, 3000);
+    // A door at every residential building and a card for every resident.
+    assert_eq!(
+        count(&pool, "SELECT COUNT(*) FROM places WHERE kind = 'residential_building' AND id NOT IN (SELECT building_id FROM devices)").await,
+        0
+    );
+    assert_eq!(
+        count(&pool, "SELECT COUNT(*) FROM door_credentials").await,
+        3000
+    );
 }
 
 /// A 20,000-resident street, generated once for the tests that read it.

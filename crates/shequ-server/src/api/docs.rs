@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         super::catalogue::add_rule, super::catalogue::delete_rule, super::catalogue::figures,
         super::events::stream,
         super::notifications::dead, super::notifications::retry,
+        super::devices::post_events, super::devices::list, super::devices::create,
+        super::devices::rejected, super::devices::ingest_health,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -34,6 +36,7 @@ use utoipa::{Modify, OpenApi};
         (name = "accounts", description = "Users, API tokens and the access log"),
         (name = "orders", description = "Work orders (工单): filing, lists, the trail, actions, reporters' links, figures, and the live stream of pop-ups and the feed"),
         (name = "catalogue", description = "Categories, teams and duty roster, routing rules"),
+        (name = "devices", description = "Door controllers (门禁): event ingest, registry, health, refused events"),
         (name = "notifications", description = "Pop-ups and SMS: undeliverable messages for operators"),
     )
 )]

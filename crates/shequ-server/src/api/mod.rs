@@ -4,6 +4,7 @@
 pub mod access_log;
 pub mod auth;
 pub mod catalogue;
+pub mod devices;
 pub mod docs;
 pub mod events;
 pub mod notifications;
@@ -75,6 +76,15 @@ pub fn router() -> Router<AppState> {
         .route("/events", get(events::stream))
         .route("/notifications/dead", get(notifications::dead))
         .route("/notifications/{id}/retry", post(notifications::retry))
+        .route("/devices", get(devices::list).post(devices::create))
+        // 10,000 events of a few hundred bytes each; the count is checked
+        // after reading (413 with the limit).
+        .route(
+            "/devices/events",
+            post(devices::post_events).layer(DefaultBodyLimit::max(16 * 1024 * 1024)),
+        )
+        .route("/devices/rejected", get(devices::rejected))
+        .route("/devices/ingest-health", get(devices::ingest_health))
 }
 
 /// `?page=&page_size=` on listings.

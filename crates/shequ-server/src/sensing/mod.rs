@@ -24,3 +24,10 @@ impl EventSink for NoSink {
     fn accept(&self, _events: &[DoorEvent]) {}
     fn device_heard(&self, _device_id: i64, _at: i64) {}
 }
+
+pub mod ingest;
+pub mod metrics;
+pub mod mqtt;
+pub mod registry;
+pub mod retention;
+pub mod writer;

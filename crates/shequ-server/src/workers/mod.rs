@@ -19,4 +19,6 @@ pub fn spawn(state: &AppState) {
         Err(e) => tracing::error!(error = %e, "SMS worker not started"),
     }
     tokio::spawn(sla::run(state.clone()));
+    tokio::spawn(crate::sensing::retention::run(state.clone()));
+    crate::sensing::mqtt::spawn(state);
 }

@@ -2,6 +2,7 @@
 //! in the same run. Speed targets live here, never in tests.
 
 pub mod history;
+pub mod ingest;
 pub mod load;
 pub mod orders;
 pub mod raw;
@@ -13,6 +14,8 @@ pub mod stats;
 pub enum BenchCommand {
     /// Filing work orders through the HTTP stack (issue: work orders).
     Orders(orders::OrdersBenchArgs),
+    /// Door events over HTTP and MQTT, stored durably (issue: sensing).
+    Ingest(ingest::IngestBenchArgs),
     /// Demo generation and people search (issue: the foundation).
     Registry(registry::RegistryBenchArgs),
 }
@@ -21,6 +24,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode
     match command {
         BenchCommand::Orders(args) => orders::run(args).await?,
         BenchCommand::Registry(args) => registry::run(args).await?,
+        BenchCommand::Ingest(args) => ingest::run(args).await?,
     }
     Ok(std::process::ExitCode::SUCCESS)
 }

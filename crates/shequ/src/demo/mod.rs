@@ -44,6 +44,12 @@ pub struct DemoArgs {
     /// Generate the data and exit without serving.
     #[arg(long)]
     pub no_serve: bool,
+    /// Do not run the door event simulator beside the server.
+    #[arg(long)]
+    pub no_simulate: bool,
+    /// Average simulated door events per second.
+    #[arg(long, default_value_t = 5.0)]
+    pub simulate_rate: f64,
 }
 
 /// What to generate.
@@ -246,9 +252,28 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<E
         return Ok(ExitCode::SUCCESS);
     }
     let settings = crate::config::load(config_file, Some(&url), Some(args.listen))?;
-    shequ_server::run(settings, store, |addr| {
+    let simulated = if args.no_simulate {
+        None
+    } else {
+        Some(crate::simulate::Street::load(&store, 3).await?)
+    };
+    let rate = args.simulate_rate;
+    shequ_server::run(settings, store, move |addr| {
         println!();
         println!("打开 Open:  http://{addr}/");
+        if let Some(street) = simulated {
+            println!(
+                "门禁模拟 Door simulator: {rate} events/s; 不再出门的独居老人 housebound: {} (--no-simulate to stop it)",
+                street.housebound.join(", ")
+            );
+            let server = format!("http://{addr}");
+            tokio::spawn(async move {
+                let via = crate::simulate::Via::Http;
+                if let Err(e) = crate::simulate::drive(street, via, &server, None, rate, None).await {
+                    tracing::warn!(error = %e, "the door simulator stopped");
+                }
+            });
+        }
     })
     .await?;
     Ok(ExitCode::SUCCESS)

@@ -134,6 +134,18 @@ pub async fn write(store: &Store, plan: &Plan, password_hash: &str) -> anyhow::R
             .context("while storing residents")?;
     }
 
+    // Door controllers at every residential building (a second entrance
+    // on every third) and a card for every resident, for door events.
+    let now = shequ_store::now_ms();
+    store
+        .create_building_doors(now)
+        .await
+        .context("while registering door controllers")?;
+    store
+        .issue_resident_cards(now)
+        .await
+        .context("while issuing door cards")?;
+
     for s in &plan.staff {
         let region_id = match region_ids.get(&s.region_code) {
             Some((id, _)) => *id,

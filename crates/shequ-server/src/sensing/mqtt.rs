@@ -1,0 +1,219 @@
+//! MQTT ingest: door controllers publish to `shequ/<street>/door/<device>`
+//! (QoS 1), one event or an array of events per message. shequ subscribes
+//! through a shared subscription (`$share/<group>/…`) so several processes,
+//! or several connections of one, split the load. Acknowledgements are
+//! manual and sent only after the message's events are committed; a
+//! message not acknowledged is delivered again by the broker after a
+//! reconnect (persistent session), and counted once.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, Publish, QoS};
+use tokio::sync::mpsc;
+
+use super::ingest::{Framing, IngestError};
+use super::metrics::Channel;
+use crate::state::AppState;
+
+/// Messages handed to one commit at most.
+const MAX_MESSAGES_PER_ROUND: usize = 4096;
+/// Reconnect delays grow from this to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The broker's host and port from `mqtt://HOST[:PORT]` (or `tcp://`).
+pub fn broker_address(url: &str) -> anyhow::Result<(String, u16)> {
+    let parsed = url::Url::parse(url).map_err(|e| {
+        anyhow::anyhow!("mqtt_url {url:?} is not a URL ({e}); use mqtt://HOST:1883")
+    })?;
+    anyhow::ensure!(
+        matches!(parsed.scheme(), "mqtt" | "tcp"),
+        "mqtt_url {url:?}: only mqtt:// (plain TCP) is supported; put a TLS proxy in front for mqtts"
+    );
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| anyhow::anyhow!("mqtt_url {url:?} has no host"))?;
+    Ok((host.to_owned(), parsed.port().unwrap_or(1883)))
+}
+
+/// The subscription filter for the configured street (`+` = every street).
+pub fn topic_filter(share_group: &str, street: &str) -> String {
+    format!("$share/{share_group}/shequ/{street}/door/+")
+}
+
+/// The device a topic names: `shequ/<street>/door/<device>`.
+fn topic_device(topic: &str) -> Option<&str> {
+    let mut parts = topic.split('/');
+    match (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) {
+        (Some("shequ"), Some(_), Some("door"), Some(device), None) if !device.is_empty() => {
+            Some(device)
+        }
+        _ => None,
+    }
+}
+
+/// Starts the configured number of connections (when MQTT is enabled).
+pub fn spawn(state: &AppState) {
+    let s = &state.settings;
+    if !s.mqtt_enabled {
+        state.ingest.metrics.set_mqtt("disabled", "", None);
+        return;
+    }
+    let (host, port) = match broker_address(&s.mqtt_url) {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "MQTT ingest not started");
+            state
+                .ingest
+                .metrics
+                .set_mqtt("disconnected", &s.mqtt_url, Some(e.to_string()));
+            return;
+        }
+    };
+    for n in 0..s.mqtt_connections.max(1) {
+        let client_id = format!("{}-{n}", s.mqtt_client_id);
+        tokio::spawn(run(state.clone(), host.clone(), port, client_id));
+    }
+}
+
+/// One connection: connects, subscribes, reconnects with backoff for ever.
+pub async fn run(state: AppState, host: String, port: u16, client_id: String) {
+    let broker = state.settings.mqtt_url.clone();
+    let filter = topic_filter("shequ", &state.settings.mqtt_street_code);
+    let mut opts = MqttOptions::new(client_id.clone(), host, port);
+    opts.set_keep_alive(Duration::from_secs(15))
+        .set_manual_acks(true)
+        // A persistent session: what the broker sent and we did not
+        // acknowledge comes again after a reconnect.
+        .set_clean_session(false)
+        .set_max_packet_size(4 * 1024 * 1024, 64 * 1024)
+        .set_request_channel_capacity(2 * MAX_MESSAGES_PER_ROUND);
+    let (client, mut eventloop) = AsyncClient::new(opts, 2 * MAX_MESSAGES_PER_ROUND);
+    let (tx, rx) = mpsc::unbounded_channel::<Publish>();
+    tokio::spawn(handle(state.clone(), client.clone(), rx));
+    let metrics = state.ingest.metrics.clone();
+    metrics.set_mqtt("connecting", &broker, None);
+    let mut backoff = FIRST_BACKOFF;
+    let mut connected_at: Option<std::time::Instant> = None;
+    loop {
+        match eventloop.poll().await {
+            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                tracing::info!(broker = %broker, client_id = %client_id, session_present = ack.session_present, "MQTT ingest connected");
+                metrics.set_mqtt("connected", &broker, None);
+                connected_at = Some(std::time::Instant::now());
+                if let Err(e) = client.try_subscribe(filter.clone(), QoS::AtLeastOnce) {
+                    tracing::error!(error = %e, "MQTT subscribe could not be queued");
+                }
+            }
+            Ok(Event::Incoming(Packet::Publish(p))) => {
+                if tx.send(p).is_err() {
+                    return;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(broker = %broker, error = %e, retry_ms = backoff.as_millis() as u64, "MQTT ingest disconnected; reconnecting");
+                metrics.set_mqtt("disconnected", &broker, Some(e.to_string()));
+                // A connection that held for a while starts the delays
+                // afresh; one dropped at once (another client with our id,
+                // a broker refusing us) keeps backing off.
+                if connected_at
+                    .take()
+                    .is_some_and(|t| t.elapsed() > Duration::from_secs(30))
+                {
+                    backoff = FIRST_BACKOFF;
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                metrics.set_mqtt("connecting", &broker, None);
+            }
+        }
+    }
+}
+
+/// Takes whatever messages have arrived, stores them all (they share a
+/// commit through the writer), then acknowledges them in the order they
+/// came, as MQTT requires.
+async fn handle(state: AppState, client: AsyncClient, mut rx: mpsc::UnboundedReceiver<Publish>) {
+    while let Some(first) = rx.recv().await {
+        let mut round = vec![first];
+        while round.len() < MAX_MESSAGES_PER_ROUND {
+            match rx.try_recv() {
+                Ok(p) => round.push(p),
+                Err(_) => break,
+            }
+        }
+        let outcomes = join_all(round.iter().map(|p| {
+            let state = &state;
+            async move {
+                let sender = topic_device(&p.topic).unwrap_or_default();
+                state
+                    .ingest
+                    .submit(
+                        state,
+                        Channel::Mqtt,
+                        Some(sender),
+                        &p.payload,
+                        Framing::Json,
+                    )
+                    .await
+            }
+        }))
+        .await;
+        let mut failed = false;
+        for (p, outcome) in round.iter().zip(outcomes) {
+            match outcome {
+                // Stored, or refused for good (kept and counted): done with it.
+                Ok(_) | Err(IngestError::BadBody(_)) => {}
+                Err(IngestError::TooMany { limit }) => {
+                    tracing::warn!(topic = %p.topic, limit, "MQTT message with too many events dropped");
+                }
+                Err(IngestError::Store(e)) => {
+                    tracing::error!(error = %e, topic = %p.topic, "MQTT message not stored; it will come again");
+                    failed = true;
+                    break;
+                }
+            }
+            if let Err(e) = client.ack(p).await {
+                tracing::warn!(error = %e, "MQTT acknowledgement not queued");
+            }
+        }
+        if failed {
+            // Unacknowledged messages come again only on a new connection.
+            let _ = client.disconnect().await;
+            // What is queued here came on the old connection and cannot be
+            // acknowledged on the next; the broker sends it again.
+            while rx.try_recv().is_ok() {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn topics_and_urls_are_read() {
+        assert_eq!(
+            topic_device("shequ/310104011/door/B00012-1"),
+            Some("B00012-1")
+        );
+        assert_eq!(topic_device("shequ/310104011/door/"), None);
+        assert_eq!(topic_device("shequ/310104011/door/a/b"), None);
+        assert_eq!(topic_device("other/x/door/a"), None);
+        assert_eq!(
+            broker_address("mqtt://127.0.0.1:1883").expect("url"),
+            ("127.0.0.1".to_owned(), 1883)
+        );
+        assert_eq!(broker_address("tcp://broker").expect("url").1, 1883);
+        assert!(broker_address("mqtts://broker").is_err());
+        assert_eq!(topic_filter("shequ", "+"), "$share/shequ/shequ/+/door/+");
+    }
+}
