@@ -38,10 +38,13 @@ const FEED_SIZE: i64 = 15;
 /// they move slowly and cost a month of rows to compute.
 const QUALITY_TTL: Duration = Duration::from_secs(60);
 
+/// Figures by (scope, period start), with when they were computed.
+type QualityByScope = HashMap<(String, i64), (Instant, Quality)>;
+
 /// This month's figures per scope, recomputed at most once a minute.
 #[derive(Debug, Clone, Default)]
 pub struct QualityCache {
-    inner: Arc<Mutex<HashMap<(String, i64), (Instant, Quality)>>>,
+    inner: Arc<Mutex<QualityByScope>>,
 }
 
 impl QualityCache {
@@ -49,11 +52,12 @@ impl QualityCache {
         &self,
         state: &AppState,
         scope: &Scope,
-        from: i64,
-        to: i64,
+        (from, to): (i64, i64),
+        fresh: bool,
     ) -> PageResult<Quality> {
         let key = (format!("{scope:?}"), from);
-        if let Ok(map) = self.inner.lock()
+        if !fresh
+            && let Ok(map) = self.inner.lock()
             && let Some((at, q)) = map.get(&key)
             && at.elapsed() < QUALITY_TTL
         {

@@ -124,7 +124,11 @@ pub fn due_of(o: &Order) -> Option<i64> {
 /// own map or navigation app (no map service is reached from our pages).
 pub fn way_href(o: &Order) -> Option<String> {
     let (lon, lat) = o.lon.zip(o.lat)?;
-    let label = if o.address.is_empty() { o.title.as_str() } else { o.address.as_str() };
+    let label = if o.address.is_empty() {
+        o.title.as_str()
+    } else {
+        o.address.as_str()
+    };
     Some(format!(
         "geo:{lat:.6},{lon:.6}?q={lat:.6},{lon:.6}({})",
         super::ctx::enc(label)
