@@ -6,7 +6,8 @@
 //
 // Env: BASE_URL, SHEQU_PASSWORD (every test account's), ADMIN_USER (a street
 // account), WORKER_USER (grid A1's worker), SECRETARY_USER (neighbourhood A),
-// OTHER_PERSON_ID (a resident of neighbourhood B), OTHER_GRID_CODE (a grid
+// WORKER_GRID_CODE (grid A1, where the resident reports), OTHER_PERSON_ID
+// (a resident of neighbourhood B), OTHER_GRID_CODE (a grid
 // of neighbourhood B); SCREENSHOT_DIR (default target/screenshots).
 
 import { mkdirSync } from 'node:fs';
@@ -141,10 +142,15 @@ async function flowReportToRating() {
   check(true, 'a marker for the new order appears on the map');
   check(/共享单车乱停/.test(await wall.locator('#feed').innerText()), 'the feed shows the new order');
   check(await wall.locator('svg.command-map g.markers a').count() === markers0 + 1, 'exactly one new marker');
+  const gridPath = wall.locator(`svg.command-map a[data-grid="${env('WORKER_GRID_CODE')}"] path`);
+  check(await gridPath.getAttribute('data-open') === '1' && /heat-1/.test(await gridPath.getAttribute('class')),
+    'its grid is shaded live');
+  const mapBox = await wall.locator('svg.command-map').boundingBox();
+  check(mapBox.y + mapBox.height <= WALL.height, 'counters and the whole map fit one 1080-px screen');
   await shot(wall, 'command-centre', false);
 
   // A click on a grid opens its panel in place.
-  await wall.locator('svg.command-map a[data-grid] path.heat-1').first().click();
+  await wall.locator(`svg.command-map a[data-grid="${env('WORKER_GRID_CODE')}"]`).click();
   await wall.locator('#grid-panel h3').first().waitFor();
   const panel = await wall.locator('#grid-panel').innerText();
   check(/网格人员/.test(panel) && /共享单车乱停/.test(panel), 'the grid panel lists its worker and open order');
@@ -180,6 +186,7 @@ async function flowReportToRating() {
   await waitCounter(wall, 'resolved_today', String(resolved0 + 1), 'resolved today rises');
   check(await wall.locator(`svg.command-map g.markers a[data-order="${number}"]`).count() === 0,
     'the resolved order\'s marker leaves the map');
+  check(/heat-0/.test(await gridPath.getAttribute('class')), 'and its grid\'s shade clears');
 
   await resident.goto(`${BASE}${link}`);
   check(/通道畅通/.test(await resident.locator('main').innerText()), 'the resident follows the status by link');

@@ -268,6 +268,22 @@
       }, 250);
     }
 
+    // The grid under a marker gains or loses an open order: its shade
+    // follows, in the same steps as the server's (1, 2–3, 4–6, 7+).
+    function shadeUnder(node, delta) {
+      var box = node.getBoundingClientRect();
+      var hits = document.elementsFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      for (var i = 0; i < hits.length; i++) {
+        var g = hits[i];
+        if (!g.classList || !g.classList.contains('grid')) continue;
+        var n = Math.max(0, (+g.getAttribute('data-open') || 0) + delta);
+        g.setAttribute('data-open', String(n));
+        var heat = n <= 0 ? 0 : n === 1 ? 1 : n <= 3 ? 2 : n <= 6 ? 3 : 4;
+        for (var h = 0; h <= 4; h++) g.classList.toggle('heat-' + h, h === heat);
+        return;
+      }
+    }
+
     function marker(data) {
       if (!layer || typeof data.lon !== 'number' || typeof data.lat !== 'number') return;
       var id = +data.order_id;
@@ -285,13 +301,18 @@
       c.appendChild(t);
       a.appendChild(c);
       layer.appendChild(a);
+      shadeUnder(c, 1);
     }
 
     function restate(data) {
       if (!layer) return;
       var a = layer.querySelector('[data-order="' + (+data.order_id) + '"]');
       if (!a) return;
-      if (['resolved', 'closed', 'cancelled'].indexOf(data.state) >= 0) { a.remove(); return; }
+      if (['resolved', 'closed', 'cancelled'].indexOf(data.state) >= 0) {
+        shadeUnder(a.querySelector('circle') || a, -1);
+        a.remove();
+        return;
+      }
       var c = a.querySelector('circle');
       if (c) c.setAttribute('class', 'order state-' + data.state + (data.supervised ? ' supervised' : ''));
     }

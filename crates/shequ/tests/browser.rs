@@ -133,6 +133,7 @@ fn command_centre_in_chromium() {
         .env("SHEQU_PASSWORD", seed::PASSWORD)
         .env("ADMIN_USER", "admin")
         .env("WORKER_USER", "grid_a1")
+        .env("WORKER_GRID_CODE", "31010401100101")
         .env("SECRETARY_USER", "sec_a")
         .env("OTHER_PERSON_ID", seeded.person_b.to_string())
         .env("OTHER_GRID_CODE", "31010401100201")
