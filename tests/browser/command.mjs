@@ -188,8 +188,13 @@ async function flowReportToRating() {
     'the resolved order\'s marker leaves the map');
   check(/heat-0/.test(await gridPath.getAttribute('class')), 'and its grid\'s shade clears');
 
-  await resident.goto(`${BASE}${link}`);
-  check(/通道畅通/.test(await resident.locator('main').innerText()), 'the resident follows the status by link');
+  // The resident follows it by its code from the report page.
+  await resident.goto(`${BASE}/report`);
+  await resident.getByRole('link', { name: /凭查询码查看办理进度/ }).click();
+  await resident.getByLabel('查询码或私人链接').fill(link.replace('/r/', ''));
+  await resident.getByRole('button', { name: '查询' }).click();
+  await resident.waitForURL(`${BASE}${link}`);
+  check(/通道畅通/.test(await resident.locator('main').innerText()), 'the resident follows the status by its code');
   await resident.getByLabel('满意', { exact: true }).check();
   await resident.getByRole('button', { name: '提交评价' }).click();
   await resident.waitForURL(/rated=1/);

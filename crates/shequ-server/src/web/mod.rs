@@ -62,6 +62,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .post(orders::report::submit)
                 .layer(DefaultBodyLimit::disable()),
         )
+        .route("/r", get(orders::status::lookup))
         .route(
             "/r/{token}",
             get(orders::status::show).post(orders::status::rate),
