@@ -8,6 +8,9 @@
 //    and sends Last-Event-ID, so nothing is missed). The sound can be
 //    muted; the choice is kept in localStorage. Every feed event is also
 //    re-sent on `document` as a `shequ:<type>` CustomEvent for other scripts.
+//  * The command centre: counters refetched as the feed reports changes,
+//    markers for new orders on the map, a feed of lines, grid panels
+//    loaded in place.
 'use strict';
 
 (function () {
@@ -218,6 +221,157 @@
     });
   }
 
+
+  // ---- The command centre ------------------------------------------------
+  // Counters are refetched (debounced) whenever the feed says an order or
+  // alert changed; new orders get a marker on the map and a line in the
+  // feed; a click on a grid loads its panel without redrawing the map.
+  function setupCommand(svg) {
+    var NS = 'http://www.w3.org/2000/svg';
+    var d = svg.dataset;
+    var k = +d.k, x0 = +d.x0, y0 = +d.y0, s = +d.s, pad = +d.pad, r = +d.dot || 4;
+    var layer = svg.querySelector('g.markers');
+    var feed = document.getElementById('feed');
+    var panel = document.getElementById('grid-panel');
+    var states = {};
+    try { states = JSON.parse(feed.dataset.states || '{}'); } catch (e) { /* codes shown */ }
+    var timer = null;
+    var fresh = false;
+
+    // `done`: an order was resolved or rated, so this month's figures move too.
+    function refresh(done) {
+      if (done) fresh = true;
+      if (timer) return;
+      timer = setTimeout(function () {
+        timer = null;
+        var url = '/command/counters' + (fresh ? '?fresh=1' : '');
+        fresh = false;
+        fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+          .then(function (res) { return res.ok ? res.json() : null; })
+          .then(function (b) {
+            if (!b) return;
+            var cells = document.querySelectorAll('[data-counter]');
+            for (var i = 0; i < cells.length; i++) {
+              var key = cells[i].dataset.counter;
+              var v = b[key];
+              var text = v === null || v === undefined ? '–'
+                : (key === 'on_time' || key === 'satisfaction') ? v.toFixed(1) + '%' : String(v);
+              if (cells[i].textContent !== text) {
+                cells[i].textContent = text;
+                cells[i].classList.remove('bumped');
+                void cells[i].offsetWidth;
+                cells[i].classList.add('bumped');
+              }
+            }
+          })
+          .catch(function () { /* the next event tries again */ });
+      }, 250);
+    }
+
+    // The grid under a marker gains or loses an open order: its shade
+    // follows, in the same steps as the server's (1, 2–3, 4–6, 7+).
+    function shadeUnder(node, delta) {
+      var box = node.getBoundingClientRect();
+      var hits = document.elementsFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      for (var i = 0; i < hits.length; i++) {
+        var g = hits[i];
+        if (!g.classList || !g.classList.contains('grid')) continue;
+        var n = Math.max(0, (+g.getAttribute('data-open') || 0) + delta);
+        g.setAttribute('data-open', String(n));
+        var heat = n <= 0 ? 0 : n === 1 ? 1 : n <= 3 ? 2 : n <= 6 ? 3 : 4;
+        for (var h = 0; h <= 4; h++) g.classList.toggle('heat-' + h, h === heat);
+        return;
+      }
+    }
+
+    function marker(data) {
+      if (!layer || typeof data.lon !== 'number' || typeof data.lat !== 'number') return;
+      var id = +data.order_id;
+      if (layer.querySelector('[data-order="' + id + '"]')) return;
+      var a = document.createElementNS(NS, 'a');
+      a.setAttribute('href', '/orders/' + id);
+      a.setAttribute('data-order', String(id));
+      var c = document.createElementNS(NS, 'circle');
+      c.setAttribute('class', 'order state-pending fresh');
+      c.setAttribute('cx', (pad + (data.lon * k - x0) * s).toFixed(1));
+      c.setAttribute('cy', (pad + (-data.lat - y0) * s).toFixed(1));
+      c.setAttribute('r', String(r * 1.4));
+      var t = document.createElementNS(NS, 'title');
+      t.textContent = '#' + id + ' ' + (data.title || '');
+      c.appendChild(t);
+      a.appendChild(c);
+      layer.appendChild(a);
+      shadeUnder(c, 1);
+    }
+
+    function restate(data) {
+      if (!layer) return;
+      var a = layer.querySelector('[data-order="' + (+data.order_id) + '"]');
+      if (!a) return;
+      if (['resolved', 'closed', 'cancelled'].indexOf(data.state) >= 0) {
+        shadeUnder(a.querySelector('circle') || a, -1);
+        a.remove();
+        return;
+      }
+      var c = a.querySelector('circle');
+      if (c) c.setAttribute('class', 'order state-' + data.state + (data.supervised ? ' supervised' : ''));
+    }
+
+    function line(kind, data) {
+      if (!feed) return;
+      var empty = feed.querySelector('.feed-empty');
+      if (empty) empty.remove();
+      var li = el('li', 'fresh feed-' + kind);
+      var now = new Date();
+      li.appendChild(el('span', 'feed-time', ('0' + now.getHours()).slice(-2) + ':' + ('0' + now.getMinutes()).slice(-2)));
+      li.appendChild(document.createTextNode(' '));
+      var label = kind === 'alert' ? feed.dataset.alert : kind === 'order' ? feed.dataset.newOrder : feed.dataset.changed;
+      li.appendChild(el('span', kind === 'alert' ? 'tag tag-overdue' : 'tag state state-' + (data.state || 'pending'),
+        kind === 'changed' ? (states[data.state] || data.state || label) : label));
+      li.appendChild(document.createTextNode(' '));
+      if (data.order_id) {
+        var a = el('a', '', '#' + (+data.order_id) + ' ' + (data.title || ''));
+        a.href = '/orders/' + (+data.order_id);
+        li.appendChild(a);
+      } else if (data.title || data.rule_name) {
+        li.appendChild(document.createTextNode(data.title || data.rule_name));
+      }
+      feed.prepend(li);
+      while (feed.children.length > 60) feed.lastElementChild.remove();
+    }
+
+    document.addEventListener('shequ:order_created', function (ev) { marker(ev.detail); line('order', ev.detail); refresh(); });
+    document.addEventListener('shequ:order_changed', function (ev) {
+      restate(ev.detail);
+      line('changed', ev.detail);
+      refresh(ev.detail.state === 'resolved' || ev.detail.state === 'closed');
+    });
+    document.addEventListener('shequ:alert', function (ev) { line('alert', ev.detail); refresh(); });
+    document.addEventListener('shequ:reload', function () { refresh(); });
+
+    // A grid's panel in place; the address bar follows, so a reload or a
+    // shared link shows the same grid.
+    svg.addEventListener('click', function (ev) {
+      var a = ev.target.closest ? ev.target.closest('a[data-grid]') : null;
+      if (!a || !panel || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+      ev.preventDefault();
+      var code = a.getAttribute('data-grid');
+      fetch('/command/grid/' + encodeURIComponent(code), { credentials: 'same-origin' })
+        .then(function (res) { return res.ok ? res.text() : Promise.reject(res.status); })
+        .then(function (html) {
+          panel.innerHTML = html;
+          var old = svg.querySelectorAll('.grid.here');
+          for (var i = 0; i < old.length; i++) old[i].classList.remove('here');
+          var p = a.querySelector('path');
+          if (p) p.classList.add('here');
+          history.replaceState(null, '', '/command?grid=' + encodeURIComponent(code));
+          var h = panel.querySelector('h2');
+          if (h) { h.setAttribute('tabindex', '-1'); h.focus(); }
+        })
+        .catch(function () { window.location.href = '/command?grid=' + encodeURIComponent(code); });
+    });
+  }
+
   function start() {
     var maps = document.querySelectorAll('svg.pick-map');
     for (var i = 0; i < maps.length; i++) setupPicker(maps[i]);
@@ -225,6 +379,8 @@
     if (cat && cat.closest('form.report-form')) setupCategory(cat);
     var mute = document.querySelector('button.mute');
     if (mute) setupMute(mute);
+    var cmd = document.querySelector('svg.command-map');
+    if (cmd) setupCommand(cmd);
     var box = document.getElementById('popups');
     if (box && document.body.dataset.live === '1') setupLive(box);
   }

@@ -44,6 +44,8 @@ pub struct AppState {
     pub tokens: crate::cache::TokenCache,
     /// Categories and routing rules, read on every intake.
     pub config: crate::cache::ConfigCache,
+    /// This month's command-centre figures, reused for a minute.
+    pub command: crate::web::command::QualityCache,
     /// Wakes the SMS worker after a commit that queued an SMS.
     pub sms_wake: Arc<Notify>,
     /// Grid polygons for locating reports, loaded on first use.
@@ -80,6 +82,7 @@ impl AppState {
             ingest: Arc::default(),
             recent: Arc::default(),
             sms_wake: Arc::new(Notify::new()),
+            command: Default::default(),
             grids: Arc::new(RwLock::new(None)),
         })
     }

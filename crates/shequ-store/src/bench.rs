@@ -154,4 +154,43 @@ impl Store {
         }
         Ok(())
     }
+
+    /// Inserts closed orders numbered `[first, last]` as a history: spread
+    /// over the grids in turn, filed `step_ms` apart from `start`, each
+    /// accepted, resolved (one in seven late) and rated (one in ten
+    /// unsatisfied). Straight into the table — no trail, outbox or counters
+    /// (closed orders count in none): for benchmark databases only.
+    pub async fn bench_history_orders(
+        &self,
+        (first, last): (i64, i64),
+        start: i64,
+        step_ms: i64,
+        (category_id, category_code): (i64, &str),
+    ) -> Result<u64> {
+        let n = on_db!(self, write, |pool| {
+            sqlx::query(
+                "WITH RECURSIVE seq(i) AS (SELECT CAST($1 AS BIGINT) UNION ALL SELECT i + 1 FROM seq WHERE i < $2),
+                 g AS (SELECT id, path, center_lon, center_lat, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k
+                       FROM regions WHERE kind = 'grid'),
+                 s AS (SELECT i, $5 + i * $6 AS t, i % (SELECT COUNT(*) FROM g) AS k FROM seq)
+                 INSERT INTO work_orders (category_id, category_code, source, state, priority, title, lon, lat,
+                     region_id, region_path, accept_due_at, resolve_due_at, created_at, accepted_at, resolved_at,
+                     closed_at, rating, updated_at)
+                 SELECT $3, $4, 'hotline', 'closed', 'normal', '历史工单', g.center_lon, g.center_lat, g.id, g.path,
+                     s.t + 1800000, s.t + 86400000, s.t, s.t + 600000, s.t + 3600000 + (s.i % 7) * 14400000,
+                     s.t + 172800000, CASE WHEN s.i % 10 = 0 THEN 'unsatisfied' ELSE 'satisfied' END, s.t
+                 FROM s JOIN g ON g.k = s.k",
+            )
+            .bind(first)
+            .bind(last)
+            .bind(category_id)
+            .bind(category_code)
+            .bind(start)
+            .bind(step_ms)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(n)
+    }
 }

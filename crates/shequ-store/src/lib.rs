@@ -11,6 +11,7 @@ pub mod access_log;
 pub mod accounts;
 pub mod bench;
 mod bulk;
+pub mod command;
 mod db;
 pub mod orders;
 pub mod people;

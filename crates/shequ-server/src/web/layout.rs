@@ -13,6 +13,7 @@ use crate::auth::AuthUser;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Nav {
     Home,
+    Command,
     Regions,
     People,
     Places,
@@ -20,6 +21,7 @@ pub enum Nav {
     My,
     Users,
     AccessLog,
+    Operations,
     None,
 }
 
@@ -73,7 +75,7 @@ pub fn page(ctx: &Ctx, user: Option<&AuthUser>, nav: Nav, title: &str, body: Mar
                     div #popups.popups aria-live="polite" data-new=(ctx.t("popup-new")) data-kinds=(popup_kinds(ctx))
                         data-open=(ctx.t("popup-open")) data-dismiss=(ctx.t("popup-dismiss")) {}
                 }
-                main #main tabindex="-1" {
+                main #main.wide[nav == Nav::Command] tabindex="-1" {
                     h1 { (title) }
                     (body)
                 }
@@ -102,6 +104,7 @@ fn popup_kinds(ctx: &Ctx) -> String {
 fn navigation(ctx: &Ctx, user: &AuthUser, current: Nav) -> Markup {
     let mut items = vec![
         (Nav::Home, "/", "nav-home"),
+        (Nav::Command, "/command", "nav-command"),
         (Nav::Regions, "/regions", "nav-regions"),
     ];
     if user.role.reads_residents() {
@@ -111,6 +114,11 @@ fn navigation(ctx: &Ctx, user: &AuthUser, current: Nav) -> Markup {
     items.push((Nav::Orders, "/orders", "nav-orders"));
     if user.role != shequ_domain::Role::DistrictOrganiser {
         items.push((Nav::My, "/my", "nav-my"));
+    }
+    // Operations (categories and routing, duty roster; alert rules and
+    // devices join here) for those who run the street.
+    if user.role.manages_accounts() || user.role == shequ_domain::Role::StreetOperator {
+        items.push((Nav::Operations, "/ops", "nav-ops"));
     }
     if user.role.manages_accounts() {
         items.push((Nav::Users, "/admin/users", "nav-users"));

@@ -8,12 +8,14 @@
 
 mod admin;
 mod assets;
+pub mod command;
 pub mod ctx;
 pub mod form;
 mod home;
 mod layout;
 mod login;
 pub mod map;
+mod ops;
 mod orders;
 mod outline;
 mod people;
@@ -39,6 +41,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/lang/{tag}", get(login::switch_language))
+        .route("/command", get(command::show))
+        .route("/command/counters", get(command::counters))
+        .route("/command/grid/{code}", get(command::grid))
         .route("/regions", get(regions::tree))
         .route("/regions/{code}", get(regions::detail))
         .route("/people", get(people::list))
@@ -47,6 +52,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/households/{id}", get(people::household))
         .route("/places", get(places::list))
         .route("/places/{id}", get(places::detail))
+        .route("/ops", get(ops::show))
         .route("/admin/users", get(admin::users))
         .route("/admin/access-log", get(admin::access_log))
         // Forms with a photo read their own limits while streaming.
@@ -56,6 +62,7 @@ pub fn router(state: AppState) -> Router<AppState> {
                 .post(orders::report::submit)
                 .layer(DefaultBodyLimit::disable()),
         )
+        .route("/r", get(orders::status::lookup))
         .route(
             "/r/{token}",
             get(orders::status::show).post(orders::status::rate),
@@ -162,6 +169,10 @@ mod tests {
     /// The page sources, scanned for the message keys they use.
     const SOURCES: &[&str] = &[
         include_str!("admin.rs"),
+        include_str!("command/mod.rs"),
+        include_str!("command/panel.rs"),
+        include_str!("command/map.rs"),
+        include_str!("ops.rs"),
         include_str!("home.rs"),
         include_str!("layout.rs"),
         include_str!("login.rs"),

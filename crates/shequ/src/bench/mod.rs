@@ -1,6 +1,7 @@
 //! `shequ bench`: benchmarks that print figures beside a baseline measured
 //! in the same run. Speed targets live here, never in tests.
 
+pub mod command;
 pub mod history;
 pub mod ingest;
 pub mod load;
@@ -12,6 +13,8 @@ pub mod stats;
 /// Which benchmark to run.
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
+    /// The command centre with a long order history (issue: the command centre).
+    Command(command::CommandBenchArgs),
     /// Filing work orders through the HTTP stack (issue: work orders).
     Orders(orders::OrdersBenchArgs),
     /// Door events over HTTP and MQTT, stored durably (issue: sensing).
@@ -22,6 +25,7 @@ pub enum BenchCommand {
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode> {
     match command {
+        BenchCommand::Command(args) => command::run(args).await?,
         BenchCommand::Orders(args) => orders::run(args).await?,
         BenchCommand::Registry(args) => registry::run(args).await?,
         BenchCommand::Ingest(args) => ingest::run(args).await?,

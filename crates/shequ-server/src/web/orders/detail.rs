@@ -225,6 +225,14 @@ pub async fn order_page(
         }
     };
     let late = overdue(&o, now);
+    // An order about a resident (a welfare alert): the people to call,
+    // numbers masked, for those who may read residents in that area.
+    let contacts = match o.subject_person_id {
+        Some(pid) if v.user.role.reads_residents() => {
+            state.store.household_contacts(&v.user.scope, pid).await?
+        }
+        _ => Vec::new(),
+    };
     let body = html! {
         (notice_box(ctx, &notice))
         p.order-head { (state_tag(ctx, &o.state)) (badges(ctx, &o, now))
@@ -246,7 +254,12 @@ pub async fn order_page(
                     dt { (ctx.t("order-category")) } dd { (cat.as_ref().map_or_else(|| o.category_code.clone(), |c| category_name(ctx, c))) }
                     dt { (ctx.t("order-description")) } dd.pre { (o.description) }
                     (attribute_facts(ctx, &o, cat.as_ref()))
-                    dt { (ctx.t("order-address")) } dd { (o.address) @if let Some(r) = &region { " " span.muted { (r.name) } } }
+                    dt { (ctx.t("order-address")) } dd {
+                        (o.address) @if let Some(r) = &region { " " span.muted { (r.name) } }
+                        @if o.state().is_open() && let Some(href) = super::way_href(&o) {
+                            " " a.way href=(href) { "➜ " (ctx.t("order-way")) }
+                        }
+                    }
                     dt { (ctx.t("order-owner")) } dd { (person(o.owner_user_id)) }
                     @if o.supervisor_user_id.is_some() {
                         dt { (ctx.t("order-supervisor")) } dd { (person(o.supervisor_user_id)) }
@@ -277,6 +290,22 @@ pub async fn order_page(
                     @if let Some(at) = o.closed_at {
                         dt { (ctx.t("order-closed-at")) } dd { (ctx.time(at)) }
                     }
+                }
+                @if !contacts.is_empty() {
+                    h2 { (ctx.t("order-contacts")) }
+                    ul.plain.care {
+                        @for p in &contacts {
+                            li {
+                                a href={ "/people/" (p.id) } { (p.name) } " "
+                                @for t in p.care_tags.split(',').filter(|t| !t.is_empty()) {
+                                    span.tag { (ctx.label("tag", t)) } " "
+                                }
+                                span.num { (p.phone.masked()) }
+                                @if !p.address.is_empty() { " · " (p.address) " " (p.room) }
+                            }
+                        }
+                    }
+                    p.muted.small { (ctx.t("people-masked-note")) }
                 }
                 @if !parts.is_empty() {
                     h2 { (ctx.t("order-participants")) }

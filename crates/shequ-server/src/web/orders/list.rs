@@ -275,6 +275,9 @@ fn my_card(
                     span.card-due { (ctx.t("order-due")) " " (short_time(ctx, d)) }
                 }
             }
+            @if o.state().is_open() && let Some(href) = super::way_href(o) {
+                p.card-way { a.way href=(href) { "➜ " (ctx.t("order-way")) } }
+            }
             @if o.state() == OrderState::Pending {
                 form.one-tap method="post" action={ "/orders/" (o.id) "/act" } data-action="accept" {
                     input type="hidden" name="action" value="accept";

@@ -120,6 +120,21 @@ pub fn due_of(o: &Order) -> Option<i64> {
     }
 }
 
+/// The way to an order's spot: a `geo:` link, which a phone hands to its
+/// own map or navigation app (no map service is reached from our pages).
+pub fn way_href(o: &Order) -> Option<String> {
+    let (lon, lat) = o.lon.zip(o.lat)?;
+    let label = if o.address.is_empty() {
+        o.title.as_str()
+    } else {
+        o.address.as_str()
+    };
+    Some(format!(
+        "geo:{lat:.6},{lon:.6}?q={lat:.6},{lon:.6}({})",
+        super::ctx::enc(label)
+    ))
+}
+
 /// A time without seconds, in the street's zone.
 pub fn short_time(ctx: &Ctx, ms: i64) -> String {
     let full = ctx.time(ms);

@@ -60,6 +60,7 @@ async fn form_page(
             (fields::photo_field(ctx, errors))
             button.primary.big type="submit" { (ctx.t("report-submit")) }
         }
+        p.follow-line { a href="/r" { (ctx.t("status-lookup-link")) } }
     };
     Ok(page(ctx, None, Nav::None, &ctx.t("report-title"), body))
 }

@@ -176,3 +176,61 @@ pub async fn rate(
         Err(e) => Err(PageError(e)),
     }
 }
+
+/// `?code=` of the lookup form.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Lookup {
+    pub code: String,
+}
+
+/// The follow code out of what a resident pastes: the code itself, or the
+/// whole private link.
+fn follow_code(input: &str) -> Option<&str> {
+    let t = input.trim();
+    let code = t.rsplit_once("/r/").map_or(t, |(_, c)| c);
+    let code = code.split(['?', '#', '/']).next().unwrap_or("").trim();
+    (!code.is_empty()
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    .then_some(code)
+}
+
+/// `GET /r`: follow a report by its code (or pasted link); no login.
+pub async fn lookup(ctx: Ctx, Query(q): Query<Lookup>) -> Response {
+    if let Some(code) = follow_code(&q.code) {
+        return Redirect::to(&format!("/r/{}", enc(code))).into_response();
+    }
+    let body = html! {
+        @if !q.code.trim().is_empty() {
+            div.notice.notice-error role="alert" { p { (ctx.t("status-lookup-invalid")) } }
+        }
+        form.stack method="get" action="/r" {
+            label for="f-code" { (ctx.t("status-lookup-code")) }
+            input #f-code type="text" name="code" value=(q.code) autocomplete="off" required
+                aria-describedby="f-code-hint";
+            p #f-code-hint .muted.small { (ctx.t("status-lookup-hint")) }
+            button.primary.big type="submit" { (ctx.t("status-lookup-submit")) }
+        }
+        p { a href="/report" { (ctx.t("report-another")) } }
+    };
+    page(&ctx, None, Nav::None, &ctx.t("status-lookup-title"), body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::follow_code;
+
+    #[test]
+    fn a_code_or_a_pasted_link_gives_the_code() {
+        assert_eq!(follow_code(" shequ_r_abc123 "), Some("shequ_r_abc123"));
+        assert_eq!(
+            follow_code("http://x.example/r/shequ_r_abc?rated=1"),
+            Some("shequ_r_abc")
+        );
+        assert_eq!(follow_code("/r/shequ_r_abc/"), Some("shequ_r_abc"));
+        assert_eq!(follow_code(""), None);
+        assert_eq!(follow_code("../admin"), None);
+    }
+}
