@@ -538,4 +538,46 @@ impl Store {
         });
         Ok(())
     }
+
+    /// Registers a door controller behind the device registry's back, for
+    /// tests of the rules. Returns its id.
+    #[cfg(feature = "test-support")]
+    #[doc(hidden)]
+    pub async fn insert_device_for_tests(
+        &self,
+        code: &str,
+        building_id: i64,
+        region_path: &str,
+        last_heard_at: Option<i64>,
+        now: i64,
+    ) -> Result<i64> {
+        let id = on_db!(self, write, |pool| {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO devices (code, name, building_id, region_path, last_heard_at, created_at, updated_at)
+                 VALUES ($1, $1, $2, $3, $4, $5, $5) RETURNING id",
+            )
+            .bind(code)
+            .bind(building_id)
+            .bind(region_path)
+            .bind(last_heard_at)
+            .bind(now)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(id)
+    }
+
+    /// Sets when a device was last heard, as ingest does (tests).
+    #[cfg(feature = "test-support")]
+    #[doc(hidden)]
+    pub async fn touch_device_for_tests(&self, id: i64, at: i64) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query("UPDATE devices SET last_heard_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
 }

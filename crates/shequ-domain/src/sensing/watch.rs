@@ -39,6 +39,8 @@ pub struct Entry {
     pub last_seen: i64,
     /// An alert is already open for it.
     pub alerted: bool,
+    /// It cannot be observed now (its doors are silent).
+    pub muted: bool,
 }
 
 /// The state of one silence rule.
@@ -72,8 +74,15 @@ impl Watch {
             w.ids.push(e.id);
             w.groups.push(e.group);
             w.last_seen.push(e.last_seen);
-            w.flags.push(if e.alerted { ALERTED } else { 0 });
-            if !e.alerted {
+            let flags = if e.alerted {
+                ALERTED
+            } else if e.muted {
+                MUTED
+            } else {
+                0
+            };
+            w.flags.push(flags);
+            if flags == 0 {
                 armed.push(Reverse((e.last_seen + window_ms, slot_u32(slot))));
             }
         }
@@ -246,6 +255,7 @@ mod tests {
             group: id % 3,
             last_seen,
             alerted: false,
+            muted: false,
         }
     }
 

@@ -26,6 +26,8 @@ use utoipa::{Modify, OpenApi};
         super::catalogue::add_rule, super::catalogue::delete_rule, super::catalogue::figures,
         super::events::stream,
         super::notifications::dead, super::notifications::retry,
+        super::alerts::list_rules, super::alerts::create_rule, super::alerts::update_rule,
+        super::alerts::disable_rule, super::alerts::list_alerts,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -35,6 +37,7 @@ use utoipa::{Modify, OpenApi};
         (name = "orders", description = "Work orders (工单): filing, lists, the trail, actions, reporters' links, figures, and the live stream of pop-ups and the feed"),
         (name = "catalogue", description = "Categories, teams and duty roster, routing rules"),
         (name = "notifications", description = "Pop-ups and SMS: undeliverable messages for operators"),
+        (name = "alerts", description = "Welfare-alert rules (inactivity, night activity, visitors, device silence) and the alerts they raised"),
     )
 )]
 pub struct ApiDoc;
