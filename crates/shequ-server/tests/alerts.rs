@@ -58,7 +58,7 @@ async fn street() -> Street {
     let contact = find("王建国").await;
     let building = elder.building_id.expect("building");
     let device = s
-        .insert_device_for_tests("D-A1-1", building, GRID_A, Some(T0), T0)
+        .insert_bare_device("D-A1-1", building, GRID_A, Some(T0), T0)
         .await
         .expect("device");
     Street {
@@ -101,7 +101,7 @@ impl Street {
                 // As ingest does: the device row first, then the engine.
                 self.app
                     .store
-                    .touch_device_for_tests(self.device, self.now())
+                    .set_device_heard(self.device, self.now())
                     .await
                     .expect("touch");
                 engine.device_heard(self.device, self.now());
@@ -131,7 +131,7 @@ async fn an_absent_elder_becomes_an_order_for_the_grid_worker_and_a_pass_clears_
     // from the stored events.
     s.app
         .store
-        .insert_pass_for_tests(s.device, "e1", s.elder, s.building, T0 - 47 * H)
+        .insert_bare_pass(s.device, "e1", s.elder, s.building, T0 - 47 * H)
         .await
         .expect("pass");
     let engine = Engine::spawn(s.app.state.clone());
@@ -253,7 +253,7 @@ async fn a_silent_door_becomes_a_maintenance_order_and_never_an_absence_alert() 
     let s = street().await;
     s.app
         .store
-        .insert_pass_for_tests(s.device, "e1", s.elder, s.building, T0 - 40 * H)
+        .insert_bare_pass(s.device, "e1", s.elder, s.building, T0 - 40 * H)
         .await
         .expect("pass");
     let engine = Engine::spawn(s.app.state.clone());
@@ -317,7 +317,7 @@ async fn open_alerts_and_last_passes_survive_a_restart() {
     let at = s.now();
     s.app
         .store
-        .insert_pass_for_tests(s.device, "e2", s.elder, s.building, at)
+        .insert_bare_pass(s.device, "e2", s.elder, s.building, at)
         .await
         .expect("pass");
     engine.accept(&[s.pass(s.elder, at)]);
@@ -329,7 +329,7 @@ async fn open_alerts_and_last_passes_survive_a_restart() {
     s.clock.advance_ms(47 * H);
     s.app
         .store
-        .touch_device_for_tests(s.device, s.now())
+        .set_device_heard(s.device, s.now())
         .await
         .expect("touch");
     let engine = Engine::spawn(s.app.state.clone());

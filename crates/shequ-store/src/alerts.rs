@@ -510,11 +510,10 @@ impl Store {
         Ok(rows)
     }
 
-    /// Stores one resident pass behind ingest's back, so tests of the
-    /// rules can set up a history without the ingest pipeline.
-    #[cfg(feature = "test-support")]
-    #[doc(hidden)]
-    pub async fn insert_pass_for_tests(
+    /// Stores one resident pass without the ingest pipeline (no household,
+    /// no daily counts), so tests and benches of the rules can set up a
+    /// history.
+    pub async fn insert_bare_pass(
         &self,
         device_id: i64,
         event_id: &str,
@@ -539,11 +538,9 @@ impl Store {
         Ok(())
     }
 
-    /// Registers a door controller behind the device registry's back, for
-    /// tests of the rules. Returns its id.
-    #[cfg(feature = "test-support")]
-    #[doc(hidden)]
-    pub async fn insert_device_for_tests(
+    /// A bare door controller row (no token), for tests and benches of the
+    /// rules; the device registry proper belongs to ingest. Returns its id.
+    pub async fn insert_bare_device(
         &self,
         code: &str,
         building_id: i64,
@@ -567,10 +564,8 @@ impl Store {
         Ok(id)
     }
 
-    /// Sets when a device was last heard, as ingest does (tests).
-    #[cfg(feature = "test-support")]
-    #[doc(hidden)]
-    pub async fn touch_device_for_tests(&self, id: i64, at: i64) -> Result<()> {
+    /// Sets when a device was last heard, as ingest does (tests, benches).
+    pub async fn set_device_heard(&self, id: i64, at: i64) -> Result<()> {
         on_db!(self, write, |pool| {
             sqlx::query("UPDATE devices SET last_heard_at = $2 WHERE id = $1")
                 .bind(id)

@@ -59,10 +59,10 @@ fn when(state: &AppState, at: i64) -> String {
 /// The resident's name, age, address and household contacts, for the
 /// order's description. Phones stay masked: the worker reveals one on the
 /// resident's page, which is logged.
-async fn resident_lines(state: &AppState, person: i64) -> (String, String) {
+async fn resident_lines(state: &AppState, person: i64) -> (Option<i64>, String) {
     let store = &state.store;
     let Ok(Some(p)) = store.person_in(&Scope::everything(), person).await else {
-        return (format!("居民 #{person}"), String::new());
+        return (None, format!("居民 #{person}"));
     };
     let age = chrono::NaiveDate::parse_from_str(&p.birth_date, "%Y-%m-%d")
         .map(|b| shequ_domain::sensing::rules::age_on(b, state.today()))
@@ -88,7 +88,7 @@ async fn resident_lines(state: &AppState, person: i64) -> (String, String) {
             contacts.join("；")
         }
     ));
-    (p.name.clone(), lines.join("\n"))
+    (p.household_id, lines.join("\n"))
 }
 
 async fn region_of_person(state: &AppState, person: i64) -> Option<String> {
@@ -137,7 +137,9 @@ pub(crate) async fn raise(state: &AppState, rules: &mut Rules, r: Raise) -> bool
                 return false;
             }
             let hours = (now - last_seen) / 3_600_000;
-            let (_, lines) = resident_lines(state, person).await;
+            // The watch keeps no household per person (memory); read it now.
+            let (home, lines) = resident_lines(state, person).await;
+            let household = household.or(home);
             let description = format!(
                 "{lines}\n最后一次出入 Last seen：{}（已 {hours} 小时未出入 / no pass for {hours} h）\n规则 Rule：{}",
                 when(state, last_seen),

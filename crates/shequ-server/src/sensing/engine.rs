@@ -159,8 +159,6 @@ pub(crate) fn parse_rule(row: &AlertRule) -> Option<Loaded> {
 pub(crate) struct Inactivity {
     pub rule: Loaded,
     pub watch: Watch,
-    /// Person -> (household, region path) for the alert and the order.
-    pub homes: HashMap<i64, Option<i64>>,
 }
 
 struct Night {
@@ -216,7 +214,7 @@ impl Rules {
     pub fn memory_bytes(&self) -> usize {
         self.inactivity
             .iter()
-            .map(|i| i.watch.memory_bytes() + i.homes.capacity() * 24)
+            .map(|i| i.watch.memory_bytes())
             .sum::<usize>()
             + self.silence.as_ref().map_or(0, |s| s.watch.memory_bytes())
     }
@@ -362,13 +360,11 @@ pub(crate) async fn build(state: &AppState, prev: Option<&Rules>) -> shequ_store
                 // Watching began when the rule was made: nobody is absent
                 // for longer than the rule has existed.
                 let baseline = (now - window).max(r.row.created_at);
-                let mut homes = HashMap::new();
                 let before =
                     prev.and_then(|p| p.inactivity.iter().find(|i| i.rule.row.id == r.row.id));
                 let entries: Vec<Entry> = matching()
                     .filter_map(|p| {
                         let building = p.building_id?;
-                        homes.insert(p.id, p.household_id);
                         Some(Entry {
                             id: p.id,
                             group: building,
@@ -382,10 +378,8 @@ pub(crate) async fn build(state: &AppState, prev: Option<&Rules>) -> shequ_store
                         })
                     })
                     .collect();
-                homes.shrink_to_fit();
                 rules.inactivity.push(Inactivity {
                     watch: Watch::new(window, entries),
-                    homes,
                     rule: r.clone(),
                 });
             }
@@ -704,7 +698,7 @@ async fn fire_due(state: &AppState, rules: &mut Rules, now: i64, stats: &EngineS
             raise.push(Raise::Absent {
                 rule: i.rule.clone(),
                 person,
-                household: i.homes.get(&person).copied().flatten(),
+                household: None,
                 building: i.watch.group(person).unwrap_or_default(),
                 last_seen,
                 due_at: last_seen + i.watch.window_ms(),

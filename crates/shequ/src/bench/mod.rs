@@ -5,6 +5,7 @@ pub mod load;
 pub mod orders;
 pub mod raw;
 pub mod registry;
+pub mod rules;
 pub mod stats;
 
 /// Which benchmark to run.
@@ -14,12 +15,15 @@ pub enum BenchCommand {
     Orders(orders::OrdersBenchArgs),
     /// Demo generation and people search (issue: the foundation).
     Registry(registry::RegistryBenchArgs),
+    /// The welfare-alert rules engine: memory, events/s, alert latency (issue: sensing).
+    Rules(rules::RulesBenchArgs),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode> {
     match command {
         BenchCommand::Orders(args) => orders::run(args).await?,
         BenchCommand::Registry(args) => registry::run(args).await?,
+        BenchCommand::Rules(args) => rules::run(args).await?,
     }
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -246,10 +246,15 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<E
         return Ok(ExitCode::SUCCESS);
     }
     let settings = crate::config::load(config_file, Some(&url), Some(args.listen))?;
-    shequ_server::run(settings, store, |addr| {
-        println!();
-        println!("打开 Open:  http://{addr}/");
-    })
+    shequ_server::run_with(
+        settings,
+        store,
+        shequ_server::sensing::engine::install,
+        |addr| {
+            println!();
+            println!("打开 Open:  http://{addr}/");
+        },
+    )
     .await?;
     Ok(ExitCode::SUCCESS)
 }
