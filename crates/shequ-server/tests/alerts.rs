@@ -456,4 +456,17 @@ async fn rules_are_managed_through_the_api_audited_and_targeted_ones_expire() {
     let actions: Vec<&str> = changes.iter().map(|c| c.action.as_str()).collect();
     assert_eq!(actions, ["create", "update", "disable"]);
     assert!(changes.iter().all(|c| c.actor == "admin"));
+
+    let (_, doc) = s.app.json(get("/api/docs/openapi.json", None)).await;
+    for p in [
+        "/api/v1/alert-rules",
+        "/api/v1/alert-rules/{id}",
+        "/api/v1/alert-rules/{id}/disable",
+        "/api/v1/alerts",
+    ] {
+        assert!(
+            doc["paths"][p].is_object(),
+            "{p} missing from the OpenAPI document"
+        );
+    }
 }
