@@ -69,11 +69,22 @@ pub async fn run(
     store: Store,
     on_listening: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
+    run_with(settings, store, |s| s, on_listening).await
+}
+
+/// [`run`], letting `prepare` finish the state before serving (e.g.
+/// [`sensing::engine::install`] puts the rules engine in).
+pub async fn run_with(
+    settings: Settings,
+    store: Store,
+    prepare: impl FnOnce(AppState) -> AppState,
+    on_listening: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
     let listen = settings.listen;
     if orders::catalogue::ensure_default_catalogue(&store).await? {
         tracing::info!("installed the default catalogue of categories");
     }
-    let state = AppState::new(settings, store.clone())?;
+    let state = prepare(AppState::new(settings, store.clone())?);
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         anyhow::anyhow!("cannot listen on {listen}: {e}; is another program using the port?")
     })?;

@@ -14,6 +14,8 @@ pub enum AccessAction {
     Reveal,
     /// A read outside the caller's scope or rights was refused.
     Denied,
+    /// Records about named people were viewed (alerts of a targeted rule).
+    View,
 }
 
 impl AccessAction {
@@ -21,6 +23,7 @@ impl AccessAction {
         match self {
             AccessAction::Reveal => "reveal",
             AccessAction::Denied => "denied",
+            AccessAction::View => "view",
         }
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod access_log;
 pub mod accounts;
+pub mod alerts;
 pub mod bench;
 mod bulk;
 pub mod command;

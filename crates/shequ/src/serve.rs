@@ -17,9 +17,14 @@ pub struct ServeArgs {
 pub async fn run(config_file: Option<&Path>, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let settings = crate::config::load(config_file, args.db.database_url.as_deref(), args.listen)?;
     let store = crate::config::open_store(&settings.database_url).await?;
-    shequ_server::run(settings, store, |addr| {
-        println!("shequ is listening on http://{addr}/");
-    })
+    shequ_server::run_with(
+        settings,
+        store,
+        shequ_server::sensing::engine::install,
+        |addr| {
+            println!("shequ is listening on http://{addr}/");
+        },
+    )
     .await?;
     Ok(ExitCode::SUCCESS)
 }

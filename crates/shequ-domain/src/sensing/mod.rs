@@ -41,3 +41,7 @@ pub struct DoorEvent {
     /// The visitor code or card id as sent (distinct visitors are counted by it).
     pub credential: String,
 }
+
+pub mod counters;
+pub mod rules;
+pub mod watch;

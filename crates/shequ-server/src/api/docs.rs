@@ -28,6 +28,8 @@ use utoipa::{Modify, OpenApi};
         super::notifications::dead, super::notifications::retry,
         super::devices::post_events, super::devices::list, super::devices::create,
         super::devices::rejected, super::devices::ingest_health,
+        super::alerts::list_rules, super::alerts::create_rule, super::alerts::update_rule,
+        super::alerts::disable_rule, super::alerts::list_alerts,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -38,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         (name = "catalogue", description = "Categories, teams and duty roster, routing rules"),
         (name = "devices", description = "Door controllers (门禁): event ingest, registry, health, refused events"),
         (name = "notifications", description = "Pop-ups and SMS: undeliverable messages for operators"),
+        (name = "alerts", description = "Welfare-alert rules (inactivity, night activity, visitors, device silence) and the alerts they raised"),
     )
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 //! `/api/docs/openapi.json` with a self-contained page at `/api/docs`.
 
 pub mod access_log;
+pub mod alerts;
 pub mod auth;
 pub mod catalogue;
 pub mod devices;
@@ -85,6 +86,13 @@ pub fn router() -> Router<AppState> {
         )
         .route("/devices/rejected", get(devices::rejected))
         .route("/devices/ingest-health", get(devices::ingest_health))
+        .route(
+            "/alert-rules",
+            get(alerts::list_rules).post(alerts::create_rule),
+        )
+        .route("/alert-rules/{id}", axum::routing::put(alerts::update_rule))
+        .route("/alert-rules/{id}/disable", post(alerts::disable_rule))
+        .route("/alerts", get(alerts::list_alerts))
 }
 
 /// `?page=&page_size=` on listings.

@@ -1,6 +1,9 @@
 //! Door-access sensing in the server: ingest (HTTP and MQTT) stores events
 //! durably and then hands them to the rules engine through [`EventSink`].
 
+pub(crate) mod alerting;
+pub mod engine;
+
 use std::fmt::Debug;
 
 use shequ_domain::sensing::DoorEvent;

@@ -246,9 +246,15 @@ async fn start(store: &shequ_store::Store, settings: Settings) -> anyhow::Result
     let (tx, rx) = tokio::sync::oneshot::channel();
     let store = store.clone();
     tokio::spawn(async move {
-        if let Err(e) = shequ_server::run(settings, store, move |addr| {
-            let _ = tx.send(addr);
-        })
+        // With the rules engine, as the issue measures ingest "with rules".
+        if let Err(e) = shequ_server::run_with(
+            settings,
+            store,
+            shequ_server::sensing::engine::install,
+            move |addr| {
+                let _ = tx.send(addr);
+            },
+        )
         .await
         {
             eprintln!("server stopped: {e:#}");

@@ -8,6 +8,7 @@ pub mod load;
 pub mod orders;
 pub mod raw;
 pub mod registry;
+pub mod rules;
 pub mod stats;
 
 /// Which benchmark to run.
@@ -21,6 +22,8 @@ pub enum BenchCommand {
     Ingest(ingest::IngestBenchArgs),
     /// Demo generation and people search (issue: the foundation).
     Registry(registry::RegistryBenchArgs),
+    /// The welfare-alert rules engine: memory, events/s, alert latency (issue: sensing).
+    Rules(rules::RulesBenchArgs),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode> {
@@ -29,6 +32,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode
         BenchCommand::Orders(args) => orders::run(args).await?,
         BenchCommand::Registry(args) => registry::run(args).await?,
         BenchCommand::Ingest(args) => ingest::run(args).await?,
+        BenchCommand::Rules(args) => rules::run(args).await?,
     }
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -258,7 +258,11 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<E
         Some(crate::simulate::Street::load(&store, 3).await?)
     };
     let rate = args.simulate_rate;
-    shequ_server::run(settings, store, move |addr| {
+    shequ_server::run_with(
+        settings,
+        store,
+        shequ_server::sensing::engine::install,
+        move |addr| {
         println!();
         println!("打开 Open:  http://{addr}/");
         if let Some(street) = simulated {
@@ -274,7 +278,8 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<E
                 }
             });
         }
-    })
+    },
+    )
     .await?;
     Ok(ExitCode::SUCCESS)
 }
