@@ -483,20 +483,6 @@ impl Store {
         Ok(rows)
     }
 
-    /// The last pass of each resident seen at a door since `since`.
-    pub async fn last_passes_since(&self, since: i64) -> Result<Vec<(i64, i64)>> {
-        let rows = on_db!(self, read, |pool| {
-            sqlx::query_as::<_, (i64, i64)>(
-                "SELECT person_id, MAX(at) FROM door_events
-                 WHERE person_id IS NOT NULL AND at >= $1 GROUP BY person_id",
-            )
-            .bind(since)
-            .fetch_all(pool)
-            .await?
-        });
-        Ok(rows)
-    }
-
     /// Every door controller with when it was last heard.
     pub async fn watched_devices(&self) -> Result<Vec<WatchedDevice>> {
         let rows = on_db!(self, read, |pool| {
