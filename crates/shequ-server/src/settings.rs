@@ -71,6 +71,11 @@ pub struct Settings {
     pub sensing_retention_days: u32,
     /// Refused door events are kept this many days.
     pub rejected_retention_days: u32,
+    /// How many times faster than real time the platform's clock runs (1 in
+    /// production). Demonstrations and end-to-end tests set it higher so a
+    /// 48-hour welfare rule or an SLA deadline comes due in seconds. Logins
+    /// and sessions always use real time.
+    pub clock_speed: f64,
 }
 
 /// A secret setting: printed as `***` in debug output and logs.
@@ -120,6 +125,7 @@ impl Default for Settings {
             mqtt_connections: 2,
             sensing_retention_days: 30,
             rejected_retention_days: 7,
+            clock_speed: 1.0,
         }
     }
 }
@@ -205,7 +211,12 @@ mqtt_connections = {mn}
 # refused events after rejected_retention_days.
 sensing_retention_days = {srd}
 rejected_retention_days = {rrd}
+
+# Demonstrations only: the platform's clock runs this many times faster than
+# real time (deadlines, welfare rules); 1 in production.
+clock_speed = {cs:?}
 "#,
+            cs = d.clock_speed,
             db = d.database_url,
             listen = d.listen,
             tz = d.timezone,

@@ -65,6 +65,15 @@ impl AppState {
             settings.login_max_failures,
             Duration::from_secs(u64::from(settings.login_window_minutes) * 60),
         );
+        let clock: Arc<dyn Clock> = if settings.clock_speed > 1.0 {
+            tracing::warn!(
+                speed = settings.clock_speed,
+                "the platform clock runs faster than real time (clock_speed); for demonstrations only"
+            );
+            Arc::new(crate::clock::ScaledClock::new(settings.clock_speed))
+        } else {
+            Arc::new(SystemClock)
+        };
         Ok(Self {
             orders: crate::orders::writer::OrderWriter::new(store.clone()),
             store,
@@ -73,7 +82,7 @@ impl AppState {
             report_limiter: Arc::new(ReportLimiter::new(settings.public_reports_per_hour)),
             settings: Arc::new(settings),
             tz,
-            clock: Arc::new(SystemClock),
+            clock,
             hub: Hub::default(),
             config: crate::cache::ConfigCache::default(),
             tokens: crate::cache::TokenCache::default(),

@@ -56,8 +56,14 @@ fn require_browser_tooling(root: &Path) {
 
 /// Starts `shequ serve` on port 0 and waits for the address it prints.
 fn start_server(db_url: &str, workdir: &Path) -> (Server, String) {
+    start_server_with(db_url, workdir, &[])
+}
+
+/// [`start_server`] with extra environment (settings as `SHEQU__NAME`).
+fn start_server_with(db_url: &str, workdir: &Path, env: &[(&str, &str)]) -> (Server, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_shequ"))
         .args(["serve", "--database-url", db_url, "--listen", "127.0.0.1:0"])
+        .envs(env.iter().copied())
         // An empty directory, so no stray shequ.toml is picked up.
         .current_dir(workdir)
         .env("SHEQU_LOG", "warn")
@@ -139,6 +145,33 @@ fn command_centre_in_chromium() {
         .env("OTHER_GRID_CODE", "31010401100201")
         .env("SCREENSHOT_DIR", root.join("target/screenshots"));
     run_node(node, "command.mjs", Duration::from_secs(300));
+}
+
+/// Flow (b): the seeded 80+ resident living alone never passes a door; with
+/// the server's clock at 7200× the 48-hour rule is due 24 s after start, and
+/// the command centre shows the alert's order live.
+#[test]
+fn welfare_alert_in_chromium() {
+    let root = workspace_root();
+    require_browser_tooling(&root);
+    let (dir, db_url, _seeded) = seeded_street();
+    let (_server, base) = start_server_with(
+        &db_url,
+        dir.path(),
+        &[
+            ("SHEQU__CLOCK_SPEED", "7200"),
+            ("SHEQU__MQTT_ENABLED", "false"),
+        ],
+    );
+    let mut node = Command::new("node");
+    node.arg("tests/browser/command.mjs")
+        .current_dir(&root)
+        .env("FLOWS", "b")
+        .env("BASE_URL", &base)
+        .env("SHEQU_PASSWORD", seed::PASSWORD)
+        .env("ADMIN_USER", "admin")
+        .env("SCREENSHOT_DIR", root.join("target/screenshots"));
+    run_node(node, "command.mjs (flow b)", Duration::from_secs(180));
 }
 
 #[test]

@@ -239,7 +239,7 @@ impl Store {
         let items = self.orders_page(scope, f, paging).await?;
         let (filter, args) = order_filter(self.backend() == crate::Backend::Sqlite, scope, f);
         let sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM work_orders {filter} LIMIT {})",
+            "SELECT COUNT(*) FROM (SELECT 1 FROM work_orders {filter} LIMIT {}) AS matches",
             ORDER_COUNT_CAP + 1
         );
         let total = on_db!(self, read, |pool| {

@@ -50,6 +50,11 @@ pub struct DemoArgs {
     /// Average simulated door events per second.
     #[arg(long, default_value_t = 5.0)]
     pub simulate_rate: f64,
+    /// Run the platform's clock this many times faster than real time, so
+    /// welfare alerts (48 hours) and SLA deadlines come due while you watch;
+    /// e.g. 3600 makes an hour pass each second.
+    #[arg(long)]
+    pub clock_speed: Option<f64>,
 }
 
 /// What to generate.
@@ -251,7 +256,14 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<E
         store.close().await;
         return Ok(ExitCode::SUCCESS);
     }
-    let settings = crate::config::load(config_file, Some(&url), Some(args.listen))?;
+    let mut settings = crate::config::load(config_file, Some(&url), Some(args.listen))?;
+    if let Some(speed) = args.clock_speed {
+        anyhow::ensure!(
+            speed >= 1.0,
+            "--clock-speed must be 1 or more (it speeds time up), not {speed}"
+        );
+        settings.clock_speed = speed;
+    }
     let simulated = if args.no_simulate {
         None
     } else {
