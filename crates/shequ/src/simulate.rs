@@ -58,9 +58,17 @@ pub struct Street {
     /// (credential, building) of residents who go out.
     cards: Vec<(String, i64)>,
     households_of_building: HashMap<i64, Vec<String>>,
+    /// (credential, building) of elderly residents living alone who still
+    /// go out: each passes a door at least every `CARE_ROUND_HOURS`, so only
+    /// the housebound come due under a welfare rule.
+    watched: Vec<(String, i64)>,
     /// The cards that fell silent.
     pub housebound: Vec<String>,
 }
+
+/// Every watched resident who still goes out passes a door this often
+/// (platform hours), whatever the random traffic does.
+const CARE_ROUND_HOURS: f64 = 12.0;
 
 impl Street {
     /// Reads devices and cards; gives every device a fresh token (printed
@@ -83,12 +91,10 @@ impl Street {
         store
             .set_device_tokens(&hashes, shequ_store::now_ms())
             .await?;
-        let silent: Vec<String> = store
+        let elderly = store
             .cards_of_tagged_residents("elderly_living_alone")
-            .await?
-            .into_iter()
-            .take(housebound)
-            .collect();
+            .await?;
+        let silent: Vec<String> = elderly.iter().take(housebound).cloned().collect();
         let cards = store
             .door_credentials()
             .await?
@@ -105,6 +111,13 @@ impl Street {
             !cards.is_empty(),
             "no resident of a building with a door has a card"
         );
+        let going_out: std::collections::HashSet<&String> =
+            elderly.iter().skip(housebound).collect();
+        let watched = cards
+            .iter()
+            .filter(|(c, _)| going_out.contains(c))
+            .cloned()
+            .collect();
         let mut households_of_building: HashMap<i64, Vec<String>> = HashMap::new();
         for (code, _, building) in store.household_keys().await? {
             households_of_building
@@ -117,6 +130,7 @@ impl Street {
             doors_of_building,
             cards,
             households_of_building,
+            watched,
             housebound: silent,
         })
     }
@@ -145,6 +159,7 @@ pub async fn drive(
     mqtt: Option<(String, u16, String)>,
     rate: f64,
     duration: Option<Duration>,
+    clock_speed: f64,
 ) -> anyhow::Result<u64> {
     let tz: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap_or(chrono_tz::Asia::Shanghai);
     let run = format!("{:06x}", rand::random::<u32>() & 0xff_ffff);
@@ -164,17 +179,39 @@ pub async fn drive(
         client
     });
     let started = Instant::now();
+    // Events are stamped with the platform's time, which a demonstration
+    // may run faster than real time (`clock_speed`).
+    let origin = chrono::Utc::now();
+    let speed = clock_speed.max(1.0);
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     let (mut owed, mut sent, mut n) = (0.0f64, 0u64, 0u64);
+    let (mut owed_care, mut care_cursor) = (0.0f64, 0usize);
     let mut warned = false;
     loop {
         tick.tick().await;
         if duration.is_some_and(|d| started.elapsed() >= d) {
             return Ok(sent);
         }
-        let now = chrono::Utc::now();
+        let real = chrono::Utc::now();
+        let now = origin
+            + chrono::Duration::milliseconds(
+                ((real - origin).num_milliseconds() as f64 * speed) as i64,
+            );
         owed += rate * rhythm(now.with_timezone(&tz).hour()) * 0.2;
         let mut by_door: HashMap<usize, Vec<serde_json::Value>> = HashMap::new();
+        // The care round: this tick's share of the watched residents.
+        owed_care += street.watched.len() as f64 * 0.2 * speed / (CARE_ROUND_HOURS * 3600.0);
+        while owed_care >= 1.0 && !street.watched.is_empty() {
+            owed_care -= 1.0;
+            n += 1;
+            let (card, building) = &street.watched[care_cursor % street.watched.len()];
+            care_cursor += 1;
+            let doors = &street.doors_of_building[building];
+            let door = doors[care_cursor % doors.len()];
+            by_door.entry(door).or_default().push(serde_json::json!({
+                "id": format!("sim-{run}-{n}"), "device": street.doors[door].0,
+                "at": now.to_rfc3339(), "direction": "out", "credential": card, "kind": "resident"}));
+        }
         while owed >= 1.0 {
             owed -= 1.0;
             n += 1;
@@ -272,9 +309,17 @@ pub async fn run(
         Via::Http => None,
     };
     let duration = (args.duration > 0).then(|| Duration::from_secs(args.duration));
-    let sent = drive(street, args.via, &args.server, mqtt, args.rate, duration)
-        .await
-        .context("while simulating")?;
+    let sent = drive(
+        street,
+        args.via,
+        &args.server,
+        mqtt,
+        args.rate,
+        duration,
+        1.0,
+    )
+    .await
+    .context("while simulating")?;
     println!("sent {sent} events");
     Ok(ExitCode::SUCCESS)
 }

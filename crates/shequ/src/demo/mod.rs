@@ -270,6 +270,7 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<E
         Some(crate::simulate::Street::load(&store, 3).await?)
     };
     let rate = args.simulate_rate;
+    let speed = settings.clock_speed;
     shequ_server::run_with(
         settings,
         store,
@@ -285,7 +286,7 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<E
             let server = format!("http://{addr}");
             tokio::spawn(async move {
                 let via = crate::simulate::Via::Http;
-                if let Err(e) = crate::simulate::drive(street, via, &server, None, rate, None).await {
+                if let Err(e) = crate::simulate::drive(street, via, &server, None, rate, None, speed).await {
                     tracing::warn!(error = %e, "the door simulator stopped");
                 }
             });
