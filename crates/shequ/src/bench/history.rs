@@ -85,7 +85,7 @@ pub async fn fill(store: &Store, n: usize, now: i64) -> anyhow::Result<f64> {
             .collect();
         store.create_orders(&batch).await?;
         i += batch.len();
-        if i % 100_000 == 0 {
+        if i.is_multiple_of(100_000) {
             eprint!("\r  history: {i}/{n} orders");
         }
     }
@@ -166,7 +166,11 @@ async fn open_streams(
                         && let Ok(v) = serde_json::from_str::<serde_json::Value>(data.trim())
                         && let Some(id) = v["order_id"].as_i64()
                     {
-                        arrivals.lock().unwrap().entry(id).or_insert(at);
+                        arrivals
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .entry(id)
+                            .or_insert(at);
                     } else if line.is_empty() {
                         event.clear();
                     }
@@ -246,7 +250,10 @@ pub async fn popups(
                 let resp = req.send().await.ok()?;
                 let body: serde_json::Value = resp.json().await.ok()?;
                 let id: i64 = body[0]["service_request_id"].as_str()?.parse().ok()?;
-                sent_at.lock().unwrap().insert(id, t0);
+                sent_at
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(id, t0);
                 Some(())
             }));
         }
@@ -263,8 +270,12 @@ pub async fn popups(
     for s in streams {
         s.abort();
     }
-    let sent_at = sent_at.lock().unwrap();
-    let arrivals = arrivals.lock().unwrap();
+    let sent_at = sent_at
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let arrivals = arrivals
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut samples: Vec<Duration> = sent_at
         .iter()
         .filter_map(|(id, t0)| arrivals.get(id).map(|t1| t1.saturating_duration_since(*t0)))
