@@ -310,6 +310,11 @@ pub(crate) async fn build(state: &AppState, prev: Option<&Rules>) -> shequ_store
         HashMap::new()
     };
 
+    let doored: HashSet<i64> = devices
+        .values()
+        .filter(|d| d.enabled)
+        .map(|d| d.building)
+        .collect();
     let mut rules = Rules {
         loaded: rows.clone(),
         inactivity: Vec::new(),
@@ -365,6 +370,12 @@ pub(crate) async fn build(state: &AppState, prev: Option<&Rules>) -> shequ_store
                 let entries: Vec<Entry> = matching()
                     .filter_map(|p| {
                         let building = p.building_id?;
+                        // Only a building with a door controller can see
+                        // someone pass: elsewhere "no pass" means "no
+                        // sensor", never "absent".
+                        if !doored.contains(&building) {
+                            return None;
+                        }
                         Some(Entry {
                             id: p.id,
                             group: building,
