@@ -307,32 +307,10 @@ async fn store_rate(store: &Store, duration: Duration) -> anyhow::Result<f64> {
         .find(|r| r.kind == "grid")
         .context("no grid")?;
     let now = shequ_store::now_ms();
+    // The order history holds, with the notices a new order queues.
     let order = shequ_store::orders::create::NewOrder {
-        category_id: category.id,
-        category_code: category.code.clone(),
-        source: "api".into(),
-        priority: "normal".into(),
         title: "基准".into(),
         description: "写入基准".into(),
-        address: "田林路".into(),
-        point: grid.center_lon.zip(grid.center_lat),
-        region_id: grid.id,
-        region_path: grid.path.clone(),
-        place_id: None,
-        subject_person_id: None,
-        reporter_name: String::new(),
-        reporter_phone: None,
-        reporter_email: None,
-        reporter_token_hash: None,
-        external_id: None,
-        attributes: "{}".into(),
-        owner_user_id: None,
-        accept_due_at: now + 1_800_000,
-        resolve_due_at: now + 86_400_000,
-        actor: "bench".into(),
-        actor_user_id: None,
-        dispatch_data: "{}".into(),
-        dispatch_note: String::new(),
         notices: vec![
             shequ_store::orders::Notice {
                 user_id: None,
@@ -347,7 +325,7 @@ async fn store_rate(store: &Store, duration: Duration) -> anyhow::Result<f64> {
                 payload: r#"{"text":"新工单"}"#.into(),
             },
         ],
-        now,
+        ..history::historical_order(&category, &grid, now)
     };
     let batch = vec![order; 16];
     let started = std::time::Instant::now();
