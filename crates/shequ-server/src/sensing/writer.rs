@@ -141,17 +141,20 @@ async fn run(
         match outcome {
             Ok(stored) => {
                 metrics.batch_committed();
-                for ((channel, start, len), reply) in spans.into_iter().zip(replies) {
-                    let seqs = &stored.seqs[start..start + len];
-                    let duplicates = seqs.iter().filter(|s| s.is_none()).count();
-                    metrics.stored(channel, (len - duplicates) as u64, duplicates as u64);
-                    let _ = reply.send(Ok((len - duplicates, duplicates)));
-                }
+                // The rules get the events before any sender hears back, so
+                // an acknowledged event is already on its way to them (the
+                // sink only queues).
                 if !stored.events.is_empty() {
                     sink.accept(&stored.events);
                 }
                 for (device, at) in &merged.heard {
                     sink.device_heard(*device, *at);
+                }
+                for ((channel, start, len), reply) in spans.into_iter().zip(replies) {
+                    let seqs = &stored.seqs[start..start + len];
+                    let duplicates = seqs.iter().filter(|s| s.is_none()).count();
+                    metrics.stored(channel, (len - duplicates) as u64, duplicates as u64);
+                    let _ = reply.send(Ok((len - duplicates, duplicates)));
                 }
             }
             Err(e) => {
