@@ -98,6 +98,22 @@
     sync();
   }
 
+  // ---- Alert rule kinds ---------------------------------------------------
+  // Only the fieldsets of the chosen kind are shown (and sent).
+  function setupRuleKind(select) {
+    var form = select.closest('form');
+    var sets = form ? form.querySelectorAll('fieldset[data-kinds]') : [];
+    function sync() {
+      for (var i = 0; i < sets.length; i++) {
+        var on = sets[i].dataset.kinds.split(' ').indexOf(select.value) >= 0;
+        sets[i].hidden = !on;
+        sets[i].disabled = !on;
+      }
+    }
+    select.addEventListener('change', sync);
+    sync();
+  }
+
   // ---- Pop-ups ----------------------------------------------------------
   var MUTE_KEY = 'shequ-mute';
   var audio = null;
@@ -377,6 +393,8 @@
     for (var i = 0; i < maps.length; i++) setupPicker(maps[i]);
     var cat = document.getElementById('f-category');
     if (cat && cat.closest('form.report-form')) setupCategory(cat);
+    var kind = document.getElementById('f-kind');
+    if (kind && kind.closest('form.rule-form')) setupRuleKind(kind);
     var mute = document.querySelector('button.mute');
     if (mute) setupMute(mute);
     var cmd = document.querySelector('svg.command-map');

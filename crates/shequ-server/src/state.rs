@@ -130,4 +130,12 @@ impl AppState {
             .with_timezone(&self.tz)
             .date_naive()
     }
+
+    /// The start of today in the street's time zone (epoch ms).
+    pub fn today_start_ms(&self) -> i64 {
+        self.today()
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(self.tz).earliest())
+            .map_or(0, |t| t.timestamp_millis())
+    }
 }

@@ -18,7 +18,8 @@ use crate::auth::{AuthUser, Principal};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
 
-fn require_command_centre(user: &AuthUser) -> AppResult<()> {
+/// Alert rules are the command centre's: administrators and street operators.
+pub(crate) fn require_command_centre(user: &AuthUser) -> AppResult<()> {
     user.require_role(|r| matches!(r, Role::Admin | Role::StreetOperator))
 }
 
@@ -100,8 +101,9 @@ fn invalid(field: &str, e: &shequ_domain::InvalidValue) -> AppError {
     AppError::Unprocessable(vec![FieldError::from_invalid(field, e)])
 }
 
-/// Checks a rule and resolves its region within the caller's scope.
-async fn checked(
+/// Checks a rule and resolves its region within the caller's scope (the
+/// API and the rule pages share it).
+pub(crate) async fn checked(
     state: &AppState,
     user: &AuthUser,
     addr: &ClientAddr,
@@ -213,18 +215,33 @@ pub async fn create_rule(
     addr: ClientAddr,
     Json(r): Json<RuleIn>,
 ) -> AppResult<(StatusCode, Json<RuleOut>)> {
-    require_command_centre(&user)?;
-    let new = checked(&state, &user, &addr, &r, r.code.trim()).await?;
-    let now = state.clock.now_ms();
-    let rule = state
-        .store
-        .create_alert_rule(&new, &user.user.username, now)
-        .await?;
-    tracing::info!(rule.code = %rule.code, actor = %user.user.username, "alert rule created");
-    Ok((StatusCode::CREATED, Json(out(rule, now))))
+    let rule = create(&state, &user, &addr, &r).await?;
+    Ok((StatusCode::CREATED, Json(out(rule, state.clock.now_ms()))))
 }
 
-async fn rule_in_scope(state: &AppState, user: &AuthUser, id: i64) -> AppResult<AlertRule> {
+/// Checks and stores a new rule (logged).
+pub(crate) async fn create(
+    state: &AppState,
+    user: &AuthUser,
+    addr: &ClientAddr,
+    r: &RuleIn,
+) -> AppResult<AlertRule> {
+    require_command_centre(user)?;
+    let new = checked(state, user, addr, r, r.code.trim()).await?;
+    let rule = state
+        .store
+        .create_alert_rule(&new, &user.user.username, state.clock.now_ms())
+        .await?;
+    tracing::info!(rule.code = %rule.code, actor = %user.user.username, "alert rule created");
+    Ok(rule)
+}
+
+/// The rule, if it lies in the caller's scope.
+pub(crate) async fn rule_in_scope(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+) -> AppResult<AlertRule> {
     let rule = state
         .store
         .alert_rule(id)
@@ -249,18 +266,34 @@ pub async fn update_rule(
     Path(id): Path<i64>,
     Json(r): Json<RuleIn>,
 ) -> AppResult<Json<RuleOut>> {
-    require_command_centre(&user)?;
-    let before = rule_in_scope(&state, &user, id).await?;
-    let mut new = checked(&state, &user, &addr, &r, &before.code).await?;
+    let rule = update(&state, &user, &addr, id, &r).await?;
+    Ok(Json(out(rule, state.clock.now_ms())))
+}
+
+/// Checks and stores a rule's new content (logged with before and after).
+pub(crate) async fn update(
+    state: &AppState,
+    user: &AuthUser,
+    addr: &ClientAddr,
+    id: i64,
+    r: &RuleIn,
+) -> AppResult<AlertRule> {
+    require_command_centre(user)?;
+    let before = rule_in_scope(state, user, id).await?;
+    let mut new = checked(state, user, addr, r, &before.code).await?;
     if r.region.is_none() {
         new.region_path = before.region_path;
     }
-    let now = state.clock.now_ms();
-    let rule = state
+    Ok(state
         .store
-        .update_alert_rule(id, &new, "update", &user.user.username, now)
-        .await?;
-    Ok(Json(out(rule, now)))
+        .update_alert_rule(
+            id,
+            &new,
+            "update",
+            &user.user.username,
+            state.clock.now_ms(),
+        )
+        .await?)
 }
 
 /// Disable a rule (logged); its open alerts stay until cleared.
@@ -271,8 +304,14 @@ pub async fn disable_rule(
     user: AuthUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<RuleOut>> {
-    require_command_centre(&user)?;
-    let r = rule_in_scope(&state, &user, id).await?;
+    let rule = disable(&state, &user, id).await?;
+    Ok(Json(out(rule, state.clock.now_ms())))
+}
+
+/// Disables a rule (logged).
+pub(crate) async fn disable(state: &AppState, user: &AuthUser, id: i64) -> AppResult<AlertRule> {
+    require_command_centre(user)?;
+    let r = rule_in_scope(state, user, id).await?;
     let new = NewAlertRule {
         code: r.code,
         name: r.name,
@@ -284,12 +323,16 @@ pub async fn disable_rule(
         expires_at: r.expires_at,
         enabled: false,
     };
-    let now = state.clock.now_ms();
-    let rule = state
+    Ok(state
         .store
-        .update_alert_rule(id, &new, "disable", &user.user.username, now)
-        .await?;
-    Ok(Json(out(rule, now)))
+        .update_alert_rule(
+            id,
+            &new,
+            "disable",
+            &user.user.username,
+            state.clock.now_ms(),
+        )
+        .await?)
 }
 
 /// Filters of `GET /api/v1/alerts`.
@@ -329,7 +372,19 @@ pub async fn list_alerts(
             Paging::new(p.page, p.page_size),
         )
         .await?;
-    for a in page.items.iter().filter(|a| a.targeted) {
+    log_targeted_views(&state, &user, &addr, &page.items).await?;
+    Ok(Json(page))
+}
+
+/// Writes a view of each alert of a rule that names people to the access
+/// log (the API and the rule pages both show alerts).
+pub(crate) async fn log_targeted_views(
+    state: &AppState,
+    user: &AuthUser,
+    addr: &ClientAddr,
+    alerts: &[Alert],
+) -> AppResult<()> {
+    for a in alerts.iter().filter(|a| a.targeted) {
         state
             .store
             .log_access(&NewAccess {
@@ -345,5 +400,5 @@ pub async fn list_alerts(
             })
             .await?;
     }
-    Ok(Json(page))
+    Ok(())
 }

@@ -20,7 +20,8 @@ use crate::state::AppState;
 /// Prefix of door controllers' ingest tokens.
 pub const DEVICE_TOKEN_PREFIX: &str = "shequ_d_";
 
-fn may_manage_devices(r: Role) -> bool {
+/// Devices are the command centre's: administrators and street operators.
+pub(crate) fn may_manage_devices(r: Role) -> bool {
     matches!(r, Role::Admin | Role::StreetOperator)
 }
 
@@ -95,13 +96,11 @@ pub async fn list(
     user: AuthUser,
 ) -> AppResult<Json<Vec<DeviceHealth>>> {
     user.require_role(may_manage_devices)?;
-    let day_start = state
-        .today()
-        .and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(state.tz).earliest())
-        .map_or(0, |t| t.timestamp_millis());
     Ok(Json(
-        state.store.device_health(&user.scope, day_start).await?,
+        state
+            .store
+            .device_health(&user.scope, state.today_start_ms())
+            .await?,
     ))
 }
 

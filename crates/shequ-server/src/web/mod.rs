@@ -7,9 +7,11 @@
 //! pages as not cacheable, since they carry personal data.
 
 mod admin;
+mod alert_rules;
 mod assets;
 pub mod command;
 pub mod ctx;
+mod devices;
 pub mod form;
 mod home;
 mod layout;
@@ -53,6 +55,17 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/places", get(places::list))
         .route("/places/{id}", get(places::detail))
         .route("/ops", get(ops::show))
+        .route(
+            "/ops/alert-rules",
+            get(alert_rules::list).post(alert_rules::create),
+        )
+        .route("/ops/alert-rules/new", get(alert_rules::new_form))
+        .route(
+            "/ops/alert-rules/{id}",
+            get(alert_rules::show).post(alert_rules::update),
+        )
+        .route("/ops/alert-rules/{id}/disable", post(alert_rules::disable))
+        .route("/ops/devices", get(devices::list))
         .route("/admin/users", get(admin::users))
         .route("/admin/access-log", get(admin::access_log))
         // Forms with a photo read their own limits while streaming.

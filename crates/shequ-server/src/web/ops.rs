@@ -3,7 +3,7 @@
 //! how many open orders each holds). Changes go through the JSON API
 //! (`/api/v1/categories`, `/routing-rules`, `/teams`), which checks and
 //! logs them; this page shows the state for the people who run the street.
-//! Alert rules and devices join here with the sensing pages.
+//! Alert rules and devices have their own pages, linked from here.
 
 use std::collections::HashMap;
 
@@ -35,6 +35,7 @@ pub async fn show(State(state): State<AppState>, v: Viewer) -> PageResult<Markup
         return Err(AppError::Forbidden("forbidden_role").into());
     }
     let ctx = &v.ctx;
+    let may_manage_sensing = crate::api::devices::may_manage_devices(u.role);
     let now = state.clock.now_ms();
     let cats = state.store.categories().await?;
     let by_code: HashMap<&str, String> = cats
@@ -81,8 +82,10 @@ pub async fn show(State(state): State<AppState>, v: Viewer) -> PageResult<Markup
                     li { a href="/admin/users" { (ctx.t("nav-users")) } }
                     li { a href="/admin/access-log" { (ctx.t("nav-access-log")) } }
                 }
-                li { span.muted aria-disabled="true" { (ctx.t("ops-alert-rules")) " · " (ctx.t("ops-coming")) } }
-                li { span.muted aria-disabled="true" { (ctx.t("ops-devices")) " · " (ctx.t("ops-coming")) } }
+                @if may_manage_sensing {
+                    li { a href="/ops/alert-rules" { (ctx.t("ops-alert-rules")) } }
+                    li { a href="/ops/devices" { (ctx.t("ops-devices")) } }
+                }
             }
         }
         section aria-labelledby="h-categories" {

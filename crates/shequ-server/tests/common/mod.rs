@@ -17,6 +17,8 @@ use shequ_store::places::NewPlace;
 use shequ_store::regions::NewRegion;
 use tower::ServiceExt;
 
+pub mod pages;
+
 pub const PASSWORD: &str = "correct-horse-battery";
 
 pub struct TestApp {
