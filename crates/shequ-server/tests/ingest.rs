@@ -337,6 +337,26 @@ async fn retention_prunes_raw_and_refused_events_past_their_days() {
         .await
         .expect("prune");
     assert_eq!((pruned.events, pruned.rejected), (2, 0));
+    // Today's pass was counted before the pruning; the day 40 days back,
+    // past retention, was only unmarked.
+    assert!(
+        f.app
+            .store
+            .stale_door_days()
+            .await
+            .expect("stale")
+            .is_empty()
+    );
+    let day = chrono::DateTime::from_timestamp_millis(shequ_store::now_ms() - 300_000)
+        .expect("time")
+        .with_timezone(&state.tz)
+        .date_naive()
+        .to_string();
+    let counts = f.app.store.door_daily_counts(&day).await.expect("counts");
+    assert!(
+        counts.iter().any(|c| c.household_id == 0 && c.passes == 1),
+        "{counts:?}"
+    );
     let ids = f.app.store.door_event_ids().await.expect("ids");
     assert_eq!(ids.len(), 1);
     assert_eq!(ids[0].1, "new1");

@@ -213,6 +213,34 @@ async fn a_redelivered_event_is_stored_and_counted_once() {
         assert_eq!(again.seqs[0], None);
         assert_eq!(s.door_event_count().await.expect("count"), 4);
 
+        // Each batch marked its day stale; nothing is counted until the
+        // day is recounted from the raw events.
+        assert_eq!(
+            s.stale_door_days().await.expect("stale"),
+            [("2026-05-28".to_owned(), 2)],
+            "{}",
+            db.label
+        );
+        assert!(
+            s.door_daily_counts("2026-05-28")
+                .await
+                .expect("counts")
+                .is_empty()
+        );
+        let hour = 3_600_000;
+        // A recount that read an older mark leaves the day marked.
+        assert!(
+            !s.recount_door_day("2026-05-28", T0 - hour, T0 + hour, 1)
+                .await
+                .expect("recount")
+        );
+        assert!(
+            s.recount_door_day("2026-05-28", T0 - hour, T0 + hour, 2)
+                .await
+                .expect("recount")
+        );
+        assert!(s.stale_door_days().await.expect("stale").is_empty());
+
         // Daily counts: the building as a whole (household 0) and the household.
         let counts = s.door_daily_counts("2026-05-28").await.expect("counts");
         let get = |b: i64, h: i64| {
@@ -316,6 +344,11 @@ async fn retention_prunes_old_raw_events_in_batches_and_keeps_the_counts() {
         })
         .await
         .expect("store");
+        assert!(
+            s.recount_door_day("2026-05-28", T0, T0 + 3 * day, 1)
+                .await
+                .expect("recount")
+        );
         // Events before T0 + 1 day: e0..e9.
         let mut pruned = 0;
         loop {

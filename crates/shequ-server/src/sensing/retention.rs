@@ -1,7 +1,10 @@
-//! Retention: raw door events older than `sensing_retention_days` and
-//! refused events older than `rejected_retention_days` are deleted in small
-//! batches, each its own short transaction, with a pause between batches so
-//! the ingest writer is never held up for long.
+//! Daily counts and retention. Every minute the days that ingest marked
+//! stale are recounted from their raw events (per building and household;
+//! see `Store::recount_door_day`). Every ten minutes, after a recount, raw
+//! door events older than `sensing_retention_days` and refused events older
+//! than `rejected_retention_days` are deleted in small batches, each its
+//! own short transaction, with a pause between batches so the ingest writer
+//! is never held up for long.
 
 use std::time::Duration;
 
@@ -11,8 +14,11 @@ use crate::state::AppState;
 pub const PRUNE_BATCH: i64 = 2_000;
 /// Pause between batches while there is a backlog.
 const PAUSE: Duration = Duration::from_millis(50);
-/// How often to look for rows past their retention.
-const EVERY: Duration = Duration::from_secs(600);
+/// How often stale days are recounted.
+const RECOUNT_EVERY: Duration = Duration::from_secs(60);
+/// How often to look for rows past their retention, in recount passes.
+const PRUNE_EVERY_PASSES: u32 = 10;
+const DAY_MS: i64 = 86_400_000;
 
 /// What one pass deleted.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -21,10 +27,53 @@ pub struct Pruned {
     pub rejected: u64,
 }
 
-/// Deletes everything past its retention, batch by batch.
+/// The epoch-ms bounds of a day (`YYYY-MM-DD`) in the street's zone.
+fn day_bounds(day: &str, tz: chrono_tz::Tz) -> Option<(i64, i64)> {
+    let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
+    let start = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)?
+            .and_local_timezone(tz)
+            .earliest()
+            .map(|t| t.timestamp_millis())
+    };
+    Some((start(date)?, start(date.succ_opt()?)?))
+}
+
+/// Recounts every day marked stale; returns how many were brought up to
+/// date. A day that began before the retention cutoff is only unmarked:
+/// part of its raw events may be gone, and its counts stand as they were.
+pub async fn recount_once(state: &AppState) -> shequ_store::Result<usize> {
+    let cutoff = state.clock.now_ms() - i64::from(state.settings.sensing_retention_days) * DAY_MS;
+    let mut done = 0;
+    for (day, version) in state.store.stale_door_days().await? {
+        match day_bounds(&day, state.tz) {
+            Some((from, until)) if from >= cutoff => {
+                if state
+                    .store
+                    .recount_door_day(&day, from, until, version)
+                    .await?
+                {
+                    done += 1;
+                }
+            }
+            _ => {
+                tracing::info!(
+                    day,
+                    "late door events for a day past retention are not counted"
+                );
+                state.store.forget_door_day(&day, version).await?;
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Deletes everything past its retention, batch by batch (after bringing
+/// the daily counts up to date, so no pass is pruned uncounted).
 pub async fn run_once(state: &AppState) -> shequ_store::Result<Pruned> {
+    recount_once(state).await?;
     let now = state.clock.now_ms();
-    let day = 86_400_000i64;
+    let day = DAY_MS;
     let events_before = now - i64::from(state.settings.sensing_retention_days) * day;
     let rejected_before = now - i64::from(state.settings.rejected_retention_days) * day;
     let mut pruned = Pruned::default();
@@ -55,9 +104,17 @@ pub async fn run_once(state: &AppState) -> shequ_store::Result<Pruned> {
 
 /// The worker loop.
 pub async fn run(state: AppState) {
-    let mut tick = tokio::time::interval(EVERY);
+    let mut tick = tokio::time::interval(RECOUNT_EVERY);
+    let mut pass: u32 = 0;
     loop {
         tick.tick().await;
+        pass = pass.wrapping_add(1);
+        if pass % PRUNE_EVERY_PASSES != 1 {
+            if let Err(e) = recount_once(&state).await {
+                tracing::warn!(error = %e, "recounting door events failed");
+            }
+            continue;
+        }
         match run_once(&state).await {
             Ok(p) if p.events + p.rejected > 0 => {
                 tracing::info!(
@@ -69,5 +126,19 @@ pub async fn run(state: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pruning door events failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_is_bounded_by_local_midnights() {
+        let (from, until) = day_bounds("2026-05-28", chrono_tz::Asia::Shanghai).expect("day");
+        // 2026-05-27T16:00:00Z is midnight in Shanghai.
+        assert_eq!(from, 1_779_897_600_000);
+        assert_eq!(until - from, DAY_MS);
+        assert!(day_bounds("28/05/2026", chrono_tz::Asia::Shanghai).is_none());
     }
 }

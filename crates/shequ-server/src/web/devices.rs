@@ -229,8 +229,8 @@ pub async fn list(
                         tr id={ "d-" (d.device.id) } class=[(*h == Health::Silent).then_some("health-silent")] {
                             td data-label=(ctx.t("devices-code")) { code { (d.device.code) } " " span.muted { (ctx.label("device-kind", &d.device.kind)) } }
                             td data-label=(ctx.t("devices-place")) {
+                                // The name already says which entrance.
                                 a href={ "/places/" (d.device.building_id) } { (d.device.name) }
-                                @if !d.device.entrance.is_empty() { " " span.muted { (d.device.entrance) } }
                             }
                             td data-label=(ctx.t("devices-last-heard")) {
                                 @match d.device.last_heard_at { Some(t) => (ctx.time(t)), None => span.muted { (ctx.t("devices-never-heard")) } }

@@ -1,10 +1,17 @@
 //! Storing door events: the hot ingest path. One transaction per batch
 //! stores the events (a re-delivered `(device, event id)` is skipped and
-//! counted as a duplicate), bumps the daily counts, keeps the rejected
-//! events and notes when each device was heard.
+//! counted as a duplicate), marks the days whose daily counts must be
+//! recomputed, keeps the rejected events and notes when each device was
+//! heard. The daily counts themselves are computed from the raw events by
+//! [`Store::recount_door_day`], off the ingest path: upserting a count row
+//! per household with every batch cost more than storing the events.
 //!
 //! SQLite gets multi-row `VALUES` statements of anonymous parameters in
-//! a few fixed sizes (so its prepared statements are reused); PostgreSQL
+//! a few fixed sizes (so its prepared statements are reused) and no
+//! `RETURNING`: sqlx hands every returned row across threads, which more
+//! than halved the insert rate. Without a conflict, a statement's rows take
+//! consecutive `seq`s ending at its last insert rowid (the write connection
+//! is the only writer); with one, the new rows are read back. PostgreSQL
 //! gets one `UNNEST` of column arrays per table.
 
 use std::collections::HashMap;
@@ -84,8 +91,7 @@ pub struct DailyCount {
 }
 
 const EVENT_HEAD: &str = "INSERT INTO door_events (device_id, event_id, at, direction, kind, credential, person_id, household_id, building_id, received_at) VALUES";
-const EVENT_TAIL: &str =
-    "ON CONFLICT (device_id, event_id) DO NOTHING RETURNING seq, device_id, event_id";
+const EVENT_TAIL: &str = "ON CONFLICT (device_id, event_id) DO NOTHING";
 const EVENTS_PG: &str = "INSERT INTO door_events (device_id, event_id, at, direction, kind, credential, person_id, household_id, building_id, received_at)
      SELECT d, e, a, di, k, c, p, h, b, $10 FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[],
          $6::text[], $7::bigint[], $8::bigint[], $9::bigint[]) AS x(d, e, a, di, k, c, p, h, b)
@@ -93,12 +99,11 @@ const EVENTS_PG: &str = "INSERT INTO door_events (device_id, event_id, at, direc
 
 const COUNT_HEAD: &str =
     "INSERT INTO door_daily_counts (day, building_id, household_id, passes, visitors) VALUES";
-const COUNT_TAIL: &str = "ON CONFLICT (day, building_id, household_id) DO UPDATE SET
-     passes = door_daily_counts.passes + excluded.passes, visitors = door_daily_counts.visitors + excluded.visitors";
-const COUNTS_PG: &str = "INSERT INTO door_daily_counts (day, building_id, household_id, passes, visitors)
-     SELECT * FROM UNNEST($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
-     ON CONFLICT (day, building_id, household_id) DO UPDATE SET
-     passes = door_daily_counts.passes + excluded.passes, visitors = door_daily_counts.visitors + excluded.visitors";
+const UNMARK_DAY: &str = "DELETE FROM door_count_days WHERE day = $1 AND version = $2";
+
+/// Marks a day's counts stale, in the ingest transaction.
+const MARK_DAY: &str = "INSERT INTO door_count_days (day, version) VALUES ($1, 1)
+     ON CONFLICT (day) DO UPDATE SET version = door_count_days.version + 1";
 
 const INSERT_REJECTED: Sql = Sql {
     sqlite: "INSERT INTO rejected_door_events (device_code, channel, reason, detail, payload, received_at)
@@ -164,35 +169,17 @@ pub(crate) fn kind_str(k: PassKind) -> &'static str {
     }
 }
 
-type Key = (String, i64, i64);
-
-/// Daily count increments of the stored events.
-fn count_rows(events: &[NewDoorEvent], seqs: &[Option<i64>]) -> Vec<(Key, (i64, i64))> {
-    let mut counts: HashMap<(&str, i64, i64), (i64, i64)> = HashMap::new();
-    for (e, seq) in events.iter().zip(seqs) {
-        if seq.is_none() {
-            continue;
-        }
-        let visitor = i64::from(e.kind == PassKind::Visitor);
-        let mut bump = |household: i64| {
-            let c = counts
-                .entry((e.day.as_str(), e.building_id, household))
-                .or_default();
-            c.0 += 1;
-            c.1 += visitor;
-        };
-        bump(0);
-        if let Some(h) = e.household_id {
-            bump(h);
-        }
-    }
-    let mut rows: Vec<(Key, (i64, i64))> = counts
-        .into_iter()
-        .map(|((d, b, h), c)| ((d.to_owned(), b, h), c))
+/// The distinct days of the events stored, in order.
+fn stored_days(events: &[NewDoorEvent], seqs: &[Option<i64>]) -> Vec<String> {
+    let mut days: Vec<&str> = events
+        .iter()
+        .zip(seqs)
+        .filter(|(_, seq)| seq.is_some())
+        .map(|(e, _)| e.day.as_str())
         .collect();
-    // One order for every writer, so concurrent upserts cannot deadlock.
-    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    rows
+    days.sort_unstable();
+    days.dedup();
+    days.into_iter().map(str::to_owned).collect()
 }
 
 /// Matches the `(seq, device, event id)` rows an insert returned to its
@@ -246,12 +233,26 @@ impl Store {
         let seqs = match &self.db {
             Db::Sqlite(pools) => {
                 let mut tx = pools.write.begin().await?;
-                let mut returned: Vec<(i64, i64, String)> = Vec::with_capacity(events.len());
+                let mut seqs: Vec<Option<i64>> = Vec::with_capacity(events.len());
+                // The highest seq before each statement (read only when a
+                // statement skipped a duplicate and its rows must be found).
+                let mut last_seq: Option<i64> = None;
                 let mut start = 0;
                 for size in chunk_sizes(events.len()) {
+                    let part = &events[start..start + size];
+                    let before = match last_seq {
+                        Some(s) => s,
+                        None => {
+                            sqlx::query_scalar::<_, i64>(
+                                "SELECT coalesce(max(seq), 0) FROM door_events",
+                            )
+                            .fetch_one(&mut *tx)
+                            .await?
+                        }
+                    };
                     let sql = values_sql(EVENT_HEAD, 10, size, EVENT_TAIL);
-                    let mut q = sqlx::query_as::<_, (i64, i64, String)>(sqlx::AssertSqlSafe(sql));
-                    for e in &events[start..start + size] {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for e in part {
                         q = q
                             .bind(e.device_id)
                             .bind(e.event_id.as_str())
@@ -264,27 +265,25 @@ impl Store {
                             .bind(e.building_id)
                             .bind(batch.received_at);
                     }
-                    returned.extend(q.fetch_all(&mut *tx).await?);
+                    let done = q.execute(&mut *tx).await?;
+                    if done.rows_affected() == size as u64 {
+                        let last = done.last_insert_rowid();
+                        seqs.extend((last - size as i64 + 1..=last).map(Some));
+                        last_seq = Some(last);
+                    } else {
+                        let returned: Vec<(i64, i64, String)> = sqlx::query_as(
+                            "SELECT seq, device_id, event_id FROM door_events WHERE seq > $1",
+                        )
+                        .bind(before)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        last_seq = Some(returned.iter().map(|r| r.0).max().unwrap_or(before));
+                        seqs.extend(match_seqs(part, returned));
+                    }
                     start += size;
                 }
-                let seqs = match_seqs(events, returned);
-                let counts = count_rows(events, &seqs);
-                let mut start = 0;
-                for size in chunk_sizes(counts.len()) {
-                    let sql = values_sql(COUNT_HEAD, 5, size, COUNT_TAIL);
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for ((day, building, household), (passes, visitors)) in
-                        &counts[start..start + size]
-                    {
-                        q = q
-                            .bind(day.as_str())
-                            .bind(building)
-                            .bind(household)
-                            .bind(passes)
-                            .bind(visitors);
-                    }
-                    q.execute(&mut *tx).await?;
-                    start += size;
+                for day in stored_days(events, &seqs) {
+                    sqlx::query(MARK_DAY).bind(day).execute(&mut *tx).await?;
                 }
                 if let Some(json) = &rejected {
                     sqlx::query(INSERT_REJECTED.sqlite)
@@ -336,16 +335,8 @@ impl Store {
                         .await?
                 };
                 let seqs = match_seqs(events, returned);
-                let counts = count_rows(events, &seqs);
-                if !counts.is_empty() {
-                    sqlx::query(COUNTS_PG)
-                        .bind(counts.iter().map(|c| c.0.0.as_str()).collect::<Vec<_>>())
-                        .bind(counts.iter().map(|c| c.0.1).collect::<Vec<_>>())
-                        .bind(counts.iter().map(|c| c.0.2).collect::<Vec<_>>())
-                        .bind(counts.iter().map(|c| c.1.0).collect::<Vec<_>>())
-                        .bind(counts.iter().map(|c| c.1.1).collect::<Vec<_>>())
-                        .execute(&mut *tx)
-                        .await?;
+                for day in stored_days(events, &seqs) {
+                    sqlx::query(MARK_DAY).bind(day).execute(&mut *tx).await?;
                 }
                 if let Some(json) = &rejected {
                     sqlx::query(INSERT_REJECTED.postgres)
@@ -449,6 +440,128 @@ impl Store {
             .await?
         });
         Ok(rows)
+    }
+
+    /// Days whose daily counts are stale, with the version of each mark.
+    pub async fn stale_door_days(&self) -> Result<Vec<(String, i64)>> {
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as("SELECT day, version FROM door_count_days ORDER BY day")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows)
+    }
+
+    /// Recomputes the counts of `day` from its raw events (`at` in
+    /// `from..until`, epoch ms) and removes the day's mark if it still has
+    /// `version`; returns whether it did (an event stored meanwhile bumped
+    /// it, and the day waits for the next pass). The events are read
+    /// outside the write transaction, which then only swaps the day's rows,
+    /// so ingest never waits behind the scan.
+    pub async fn recount_door_day(
+        &self,
+        day: &str,
+        from: i64,
+        until: i64,
+        version: i64,
+    ) -> Result<bool> {
+        // Per (building, household or none): passes and visitor passes.
+        let groups: Vec<(i64, Option<i64>, i64, i64)> = on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT building_id, household_id, count(*),
+                        sum(CASE WHEN kind = 'visitor' THEN 1 ELSE 0 END)
+                 FROM door_events WHERE at >= $1 AND at < $2
+                 GROUP BY building_id, household_id",
+            )
+            .bind(from)
+            .bind(until)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut buildings: HashMap<i64, (i64, i64)> = HashMap::new();
+        let mut rows: Vec<(i64, i64, i64, i64)> = Vec::with_capacity(groups.len() + 16);
+        for (building, household, passes, visitors) in groups {
+            let b = buildings.entry(building).or_default();
+            b.0 += passes;
+            b.1 += visitors;
+            if let Some(h) = household {
+                rows.push((building, h, passes, visitors));
+            }
+        }
+        rows.extend(buildings.into_iter().map(|(b, (p, v))| (b, 0, p, v)));
+        rows.sort_unstable();
+        let cleared = match &self.db {
+            Db::Sqlite(pools) => {
+                let mut tx = pools.write.begin().await?;
+                sqlx::query("DELETE FROM door_daily_counts WHERE day = $1")
+                    .bind(day)
+                    .execute(&mut *tx)
+                    .await?;
+                let mut start = 0;
+                for size in chunk_sizes(rows.len()) {
+                    let sql = values_sql(COUNT_HEAD, 5, size, "");
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (building, household, passes, visitors) in &rows[start..start + size] {
+                        q = q
+                            .bind(day)
+                            .bind(building)
+                            .bind(household)
+                            .bind(passes)
+                            .bind(visitors);
+                    }
+                    q.execute(&mut *tx).await?;
+                    start += size;
+                }
+                let n = sqlx::query(UNMARK_DAY)
+                    .bind(day)
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                n
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("DELETE FROM door_daily_counts WHERE day = $1")
+                    .bind(day)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO door_daily_counts (day, building_id, household_id, passes, visitors)
+                     SELECT $1, * FROM UNNEST($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])",
+                )
+                .bind(day)
+                .bind(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+                .bind(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+                .bind(rows.iter().map(|r| r.2).collect::<Vec<_>>())
+                .bind(rows.iter().map(|r| r.3).collect::<Vec<_>>())
+                .execute(&mut *tx)
+                .await?;
+                let n = sqlx::query(UNMARK_DAY)
+                    .bind(day)
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                n
+            }
+        };
+        Ok(cleared > 0)
+    }
+
+    /// Removes a day's mark without recounting: its raw events are past
+    /// retention, so a recount would lose the passes already pruned.
+    pub async fn forget_door_day(&self, day: &str, version: i64) -> Result<()> {
+        on_db!(self, write, |pool| {
+            sqlx::query(UNMARK_DAY)
+                .bind(day)
+                .bind(version)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     /// The daily counts of one day (`YYYY-MM-DD`).
