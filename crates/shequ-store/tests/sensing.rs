@@ -39,7 +39,7 @@ fn event(device_id: i64, building_id: i64, id: &str, at: i64, kind: PassKind) ->
         credential: format!("card-{id}"),
         person_id: None,
         household_id: None,
-        day: "2026-05-28".to_owned(),
+        day: chrono::NaiveDate::from_ymd_opt(2026, 5, 28).expect("date"),
     }
 }
 

@@ -245,8 +245,7 @@ impl Ingest {
                 let day = chrono::DateTime::from_timestamp_millis(at)
                     .unwrap_or_default()
                     .with_timezone(&state.tz)
-                    .date_naive()
-                    .to_string();
+                    .date_naive();
                 Ok(NewDoorEvent {
                     event_id: ev.id.into_owned(),
                     device_id: key.id,

@@ -36,9 +36,9 @@ pub struct NewDoorEvent {
     pub credential: String,
     pub person_id: Option<i64>,
     pub household_id: Option<i64>,
-    /// The day of `at` in the street's time zone (`YYYY-MM-DD`), which
-    /// the daily counts are kept by.
-    pub day: String,
+    /// The day of `at` in the street's time zone, which the daily counts
+    /// are kept by.
+    pub day: chrono::NaiveDate,
 }
 
 /// An event refused at ingest, kept so an operator can see what a device
@@ -171,15 +171,17 @@ pub(crate) fn kind_str(k: PassKind) -> &'static str {
 
 /// The distinct days of the events stored, in order.
 fn stored_days(events: &[NewDoorEvent], seqs: &[Option<i64>]) -> Vec<String> {
-    let mut days: Vec<&str> = events
+    let mut days: Vec<chrono::NaiveDate> = events
         .iter()
         .zip(seqs)
         .filter(|(_, seq)| seq.is_some())
-        .map(|(e, _)| e.day.as_str())
+        .map(|e| e.0.day)
         .collect();
     days.sort_unstable();
     days.dedup();
-    days.into_iter().map(str::to_owned).collect()
+    days.iter()
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .collect()
 }
 
 /// Matches the `(seq, device, event id)` rows an insert returned to its

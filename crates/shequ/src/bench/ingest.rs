@@ -39,6 +39,12 @@ pub struct IngestBenchArgs {
     /// Events published over MQTT (0 skips the MQTT phase).
     #[arg(long, default_value_t = 200_000)]
     pub mqtt_events: usize,
+    /// MQTT connections the server opens (its `mqtt_connections`): the
+    /// broker keeps at most 20 unacknowledged QoS 1 messages in flight per
+    /// connection (Mosquitto's `max_inflight_messages`), so connections
+    /// bound the rate.
+    #[arg(long, default_value_t = 8)]
+    pub mqtt_connections: u32,
     /// The broker for the MQTT phase.
     #[arg(long, default_value = "mqtt://127.0.0.1:1883")]
     pub mqtt_url: String,
@@ -116,7 +122,7 @@ async fn run_on(args: &IngestBenchArgs, postgres: Option<&str>) -> anyhow::Resul
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
     let now = chrono::Utc::now();
     let at = (now - chrono::Duration::seconds(60)).to_rfc3339();
-    let batches: Vec<(usize, String)> = (0..args.events.div_ceil(BATCH))
+    let batches: Vec<(usize, bytes::Bytes)> = (0..args.events.div_ceil(BATCH))
         .map(|b| {
             let door = b % doors.len();
             let mut body = String::with_capacity(BATCH * 170);
@@ -133,7 +139,8 @@ async fn run_on(args: &IngestBenchArgs, postgres: Option<&str>) -> anyhow::Resul
                 ));
             }
             body.push(']');
-            (door, body)
+            // Bytes, so each send shares the body instead of copying it.
+            (door, bytes::Bytes::from(body))
         })
         .collect();
 
@@ -149,7 +156,7 @@ async fn run_on(args: &IngestBenchArgs, postgres: Option<&str>) -> anyhow::Resul
             credential: cards[i % cards.len()].clone(),
             person_id: Some(i as i64 % 100_000),
             household_id: Some(i as i64 % 40_000),
-            day: String::new(),
+            day: chrono::NaiveDate::default(),
         })
         .collect();
     let t = Instant::now();
@@ -164,7 +171,7 @@ async fn run_on(args: &IngestBenchArgs, postgres: Option<&str>) -> anyhow::Resul
         mqtt_url: args.mqtt_url.clone(),
         mqtt_street_code: street.clone(),
         mqtt_client_id: format!("shequ-{street}"),
-        mqtt_connections: 2,
+        mqtt_connections: args.mqtt_connections,
         ..Settings::default()
     };
     let addr = start(store, settings).await?;
