@@ -246,6 +246,19 @@ async fn an_absent_elder_becomes_an_order_for_the_grid_worker_and_a_pass_clears_
     let alerts = s.alerts().await;
     assert_eq!(alerts.len(), 2);
     assert_eq!(alerts[0].state, "open");
+
+    // The engine's counters, as /metrics shows them.
+    let mut text = String::new();
+    engine.render_metrics(&mut text);
+    assert!(
+        text.contains("shequ_rules_alerts_raised_total 2\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("shequ_rules_alerts_cleared_total 1\n"),
+        "{text}"
+    );
+    assert!(text.contains("# TYPE shequ_rules_watched_people gauge"));
 }
 
 #[tokio::test]

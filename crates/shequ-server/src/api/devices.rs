@@ -232,6 +232,10 @@ pub async fn metrics(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.ingest.metrics.render(),
+        {
+            let mut text = state.ingest.metrics.render();
+            state.sensing.render_metrics(&mut text);
+            text
+        },
     )
 }

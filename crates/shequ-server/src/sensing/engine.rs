@@ -71,6 +71,54 @@ impl EventSink for Engine {
     fn device_heard(&self, device_id: i64, at: i64) {
         let _ = self.tx.send(Msg::Heard(device_id, at));
     }
+
+    fn render_metrics(&self, out: &mut String) {
+        use std::fmt::Write;
+        let s = &self.stats;
+        let rows: [(&str, &str, &str, &AtomicU64); 6] = [
+            (
+                "shequ_rules_events_total",
+                "counter",
+                "Door events the rules engine has taken in.",
+                &s.events,
+            ),
+            (
+                "shequ_rules_alerts_raised_total",
+                "counter",
+                "Welfare and device alerts raised.",
+                &s.alerts_raised,
+            ),
+            (
+                "shequ_rules_alerts_cleared_total",
+                "counter",
+                "Alerts cleared by a later pass.",
+                &s.alerts_cleared,
+            ),
+            (
+                "shequ_rules_absence_muted_total",
+                "counter",
+                "Absence alerts withheld because the person's doors are silent.",
+                &s.muted,
+            ),
+            (
+                "shequ_rules_state_bytes",
+                "gauge",
+                "Bytes of rule state in memory.",
+                &s.state_bytes,
+            ),
+            (
+                "shequ_rules_watched_people",
+                "gauge",
+                "People the rules watch.",
+                &s.watched_people,
+            ),
+        ];
+        for (name, kind, help, value) in rows {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+            let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
+        }
+    }
 }
 
 impl Engine {

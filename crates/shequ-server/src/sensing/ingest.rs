@@ -14,7 +14,7 @@ use shequ_store::StoreError;
 use shequ_store::sensing::events::{DoorBatch, NewDoorEvent, RejectedDoorEvent};
 
 use super::metrics::{Channel, Metrics, Reason};
-use super::registry::Registry;
+use super::registry::{Cards, Devices, Registry};
 use super::writer::Writer;
 use crate::state::AppState;
 
@@ -126,6 +126,24 @@ fn kept(bytes: &[u8]) -> String {
     text.into_owned()
 }
 
+/// The registry as one message is checked against.
+struct Lookup<'r> {
+    devices: &'r Devices,
+    cards: &'r Cards,
+    tz: chrono_tz::Tz,
+    now: i64,
+}
+
+/// What one message adds to a batch: its events and refusals, and the
+/// devices heard from.
+#[derive(Default)]
+struct Collected {
+    batch: DoorBatch,
+    heard: HashSet<i64>,
+    device_missed: bool,
+    card_missed: bool,
+}
+
 impl Ingest {
     /// Stores the events of one message. `sender` is the device code the
     /// message is bound to (the HTTP token's device, the MQTT topic's), or
@@ -139,11 +157,112 @@ impl Ingest {
         framing: Framing,
     ) -> Result<IngestReply, IngestError> {
         let now = state.clock.now_ms();
+        let devices = self.registry.devices(&state.store).await?;
+        let cards = self.registry.cards(&state.store).await?;
+        let lookup = Lookup {
+            devices: &devices,
+            cards: &cards,
+            tz: state.tz,
+            now,
+        };
+        let mut got = Collected::default();
+        let outcome = self.collect(&lookup, channel, sender, body, framing, &mut got);
+        let mut reply = match outcome {
+            Ok(reply) => reply,
+            Err(e @ IngestError::BadBody(_)) => {
+                // Keep the unreadable message for the operator too.
+                self.write(state, channel, got, now).await?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        let (accepted, duplicates) = self.write(state, channel, got, now).await?;
+        reply.accepted = accepted;
+        reply.duplicates = duplicates;
+        Ok(reply)
+    }
+
+    /// Stores the events of several single-device messages (an MQTT
+    /// round) in one batch; returns each message's own refusal, if the
+    /// whole message was refused. An `Err` means nothing was stored.
+    pub async fn submit_round(
+        &self,
+        state: &AppState,
+        channel: Channel,
+        messages: &[(&str, &[u8])],
+    ) -> Result<Vec<Option<IngestError>>, StoreError> {
+        let now = state.clock.now_ms();
+        let devices = self.registry.devices(&state.store).await?;
+        let cards = self.registry.cards(&state.store).await?;
+        let lookup = Lookup {
+            devices: &devices,
+            cards: &cards,
+            tz: state.tz,
+            now,
+        };
+        let mut got = Collected::default();
+        let refusals = messages
+            .iter()
+            .map(|(sender, body)| {
+                self.collect(
+                    &lookup,
+                    channel,
+                    Some(sender),
+                    body,
+                    Framing::Json,
+                    &mut got,
+                )
+                .err()
+            })
+            .collect();
+        match self.write(state, channel, got, now).await {
+            Ok(_) => Ok(refusals),
+            Err(IngestError::Store(e)) => Err(e),
+            Err(e) => Err(StoreError::Corrupt(e.to_string())),
+        }
+    }
+
+    /// Hands the collected batch to the writer; (accepted, duplicates).
+    async fn write(
+        &self,
+        state: &AppState,
+        channel: Channel,
+        got: Collected,
+        now: i64,
+    ) -> Result<(usize, usize), IngestError> {
+        if got.device_missed {
+            self.registry.device_missed(&state.store);
+        }
+        if got.card_missed {
+            self.registry.card_missed(&state.store);
+        }
+        let mut batch = got.batch;
+        batch.received_at = now;
+        batch.heard = got.heard.into_iter().map(|id| (id, now)).collect();
+        Ok(self.writer.write(state, channel, batch).await?)
+    }
+
+    /// Checks one message's events against the registry and adds them,
+    /// and its refusals, to `got`.
+    fn collect(
+        &self,
+        lookup: &Lookup<'_>,
+        channel: Channel,
+        sender: Option<&str>,
+        body: &[u8],
+        framing: Framing,
+        got: &mut Collected,
+    ) -> Result<IngestReply, IngestError> {
+        let Lookup {
+            devices,
+            cards,
+            tz,
+            now,
+        } = *lookup;
         let items = match split(body, framing) {
             Ok(items) => items,
             Err(e @ IngestError::BadBody(_)) => {
-                // Keep the unreadable message for the operator too.
-                let rejected = RejectedDoorEvent {
+                got.batch.rejected.push(RejectedDoorEvent {
                     id: 0,
                     device_code: sender.unwrap_or_default().to_owned(),
                     channel: channel.as_str().to_owned(),
@@ -151,27 +270,15 @@ impl Ingest {
                     detail: e.to_string(),
                     payload: kept(body),
                     received_at: now,
-                };
+                });
                 self.metrics.rejected(channel, Reason::BadJson);
-                let batch = DoorBatch {
-                    rejected: vec![rejected],
-                    received_at: now,
-                    ..DoorBatch::default()
-                };
-                self.writer.write(state, channel, batch).await?;
                 return Err(e);
             }
             Err(e) => return Err(e),
         };
-        let devices = self.registry.devices(&state.store).await?;
-        let cards = self.registry.cards(&state.store).await?;
-        let mut batch = DoorBatch {
-            events: Vec::with_capacity(items.len()),
-            received_at: now,
-            ..DoorBatch::default()
-        };
+        got.batch.events.reserve(items.len());
         let mut reply = IngestReply::default();
-        let mut heard: HashSet<i64> = HashSet::new();
+        let heard = &mut got.heard;
         if let Some(key) = sender.and_then(|code| devices.by_code.get(code)) {
             heard.insert(key.id);
         }
@@ -244,7 +351,7 @@ impl Ingest {
                     };
                 let day = chrono::DateTime::from_timestamp_millis(at)
                     .unwrap_or_default()
-                    .with_timezone(&state.tz)
+                    .with_timezone(&tz)
                     .date_naive();
                 Ok(NewDoorEvent {
                     event_id: ev.id.into_owned(),
@@ -260,11 +367,11 @@ impl Ingest {
                 })
             })();
             match outcome {
-                Ok(event) => batch.events.push(event),
+                Ok(event) => got.batch.events.push(event),
                 Err((reason, detail)) => {
                     self.metrics.rejected(channel, reason);
                     reply.rejected.push(RejectedItem { index, reason });
-                    batch.rejected.push(RejectedDoorEvent {
+                    got.batch.rejected.push(RejectedDoorEvent {
                         id: 0,
                         device_code: device_code.to_owned(),
                         channel: channel.as_str().to_owned(),
@@ -276,16 +383,8 @@ impl Ingest {
                 }
             }
         }
-        if device_missed {
-            self.registry.device_missed(&state.store);
-        }
-        if card_missed {
-            self.registry.card_missed(&state.store);
-        }
-        batch.heard = heard.into_iter().map(|id| (id, now)).collect();
-        let (accepted, duplicates) = self.writer.write(state, channel, batch).await?;
-        reply.accepted = accepted;
-        reply.duplicates = duplicates;
+        got.device_missed |= device_missed;
+        got.card_missed |= card_missed;
         Ok(reply)
     }
 }

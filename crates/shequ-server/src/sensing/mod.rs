@@ -17,6 +17,9 @@ pub trait EventSink: Send + Sync + Debug {
     /// A device was heard from at `at` (any message, even one whose events
     /// were all rejected), for the device-silence rule.
     fn device_heard(&self, device_id: i64, at: i64);
+    /// Appends the sink's own counters to the `/metrics` text (Prometheus
+    /// exposition format); nothing by default.
+    fn render_metrics(&self, _out: &mut String) {}
 }
 
 /// A sink that drops everything (until the rules engine is wired in).

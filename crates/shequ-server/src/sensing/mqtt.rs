@@ -8,11 +8,10 @@
 
 use std::time::Duration;
 
-use futures_util::future::join_all;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, Publish, QoS};
 use tokio::sync::mpsc;
 
-use super::ingest::{Framing, IngestError};
+use super::ingest::IngestError;
 use super::metrics::Channel;
 use crate::state::AppState;
 
@@ -150,39 +149,31 @@ async fn handle(state: AppState, client: AsyncClient, mut rx: mpsc::UnboundedRec
                 Err(_) => break,
             }
         }
-        let outcomes = join_all(round.iter().map(|p| {
-            let state = &state;
-            async move {
-                let sender = topic_device(&p.topic).unwrap_or_default();
-                state
-                    .ingest
-                    .submit(
-                        state,
-                        Channel::Mqtt,
-                        Some(sender),
-                        &p.payload,
-                        Framing::Json,
-                    )
-                    .await
-            }
-        }))
-        .await;
+        // The whole round is one batch for the writer: one job instead of
+        // one per message.
+        let messages: Vec<(&str, &[u8])> = round
+            .iter()
+            .map(|p| (topic_device(&p.topic).unwrap_or_default(), &p.payload[..]))
+            .collect();
         let mut failed = false;
-        for (p, outcome) in round.iter().zip(outcomes) {
-            match outcome {
-                // Stored, or refused for good (kept and counted): done with it.
-                Ok(_) | Err(IngestError::BadBody(_)) => {}
-                Err(IngestError::TooMany { limit }) => {
-                    tracing::warn!(topic = %p.topic, limit, "MQTT message with too many events dropped");
-                }
-                Err(IngestError::Store(e)) => {
-                    tracing::error!(error = %e, topic = %p.topic, "MQTT message not stored; it will come again");
-                    failed = true;
-                    break;
+        match state
+            .ingest
+            .submit_round(&state, Channel::Mqtt, &messages)
+            .await
+        {
+            Ok(refusals) => {
+                for (p, refusal) in round.iter().zip(refusals) {
+                    if let Some(IngestError::TooMany { limit }) = refusal {
+                        tracing::warn!(topic = %p.topic, limit, "MQTT message with too many events dropped");
+                    }
+                    if let Err(e) = client.ack(p).await {
+                        tracing::warn!(error = %e, "MQTT acknowledgement not queued");
+                    }
                 }
             }
-            if let Err(e) = client.ack(p).await {
-                tracing::warn!(error = %e, "MQTT acknowledgement not queued");
+            Err(e) => {
+                tracing::error!(error = %e, messages = round.len(), "MQTT messages not stored; they will come again");
+                failed = true;
             }
         }
         if failed {

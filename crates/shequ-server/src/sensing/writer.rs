@@ -4,6 +4,7 @@
 //! commit. Each caller is answered only after its events are committed;
 //! then the stored events go to the rules engine ([`super::EventSink`]).
 
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use shequ_store::sensing::events::DoorBatch;
@@ -93,12 +94,20 @@ impl Writer {
     }
 }
 
+/// A device's "last heard" is written to the database at most this often;
+/// in between, only the rules engine's memory moves (a silence window is
+/// hours long). Writing it with every commit dirtied a devices page per
+/// device and slowed small MQTT transactions.
+const HEARD_WRITE_EVERY_MS: i64 = 60_000;
+
 async fn run(
     store: Store,
     sink: Arc<dyn EventSink>,
     metrics: Arc<Metrics>,
     mut rx: mpsc::Receiver<Job>,
 ) {
+    // When each device's last heard was last written.
+    let mut heard_written: HashMap<i64, i64> = HashMap::new();
     while let Some(first) = rx.recv().await {
         let mut events = first.batch.events.len();
         let mut jobs = vec![first];
@@ -130,6 +139,18 @@ async fn run(
             merged.heard.extend(batch.heard);
             replies.push(reply);
         }
+        // Every device heard goes to the engine; only those not written
+        // for a while go to the database.
+        let heard_now = std::mem::take(&mut merged.heard);
+        merged.heard = heard_now
+            .iter()
+            .copied()
+            .filter(|(device, at)| {
+                heard_written
+                    .get(device)
+                    .is_none_or(|written| at - written >= HEARD_WRITE_EVERY_MS)
+            })
+            .collect();
         let started = std::time::Instant::now();
         let outcome = store.insert_door_events(&merged).await;
         tracing::debug!(
@@ -147,7 +168,10 @@ async fn run(
                 if !stored.events.is_empty() {
                     sink.accept(&stored.events);
                 }
-                for (device, at) in &merged.heard {
+                for &(device, at) in &merged.heard {
+                    heard_written.insert(device, at);
+                }
+                for (device, at) in &heard_now {
                     sink.device_heard(*device, *at);
                 }
                 for ((channel, start, len), reply) in spans.into_iter().zip(replies) {

@@ -9,9 +9,10 @@
 //! SQLite gets multi-row `VALUES` statements of anonymous parameters in
 //! a few fixed sizes (so its prepared statements are reused) and no
 //! `RETURNING`: sqlx hands every returned row across threads, which more
-//! than halved the insert rate. Without a conflict, a statement's rows take
+//! than halved the insert rate. The rows a statement inserts take
 //! consecutive `seq`s ending at its last insert rowid (the write connection
-//! is the only writer); with one, the new rows are read back. PostgreSQL
+//! is the only writer); after a skipped duplicate they are read back to
+//! tell which input rows they were. PostgreSQL
 //! gets one `UNNEST` of column arrays per table.
 
 use std::collections::HashMap;
@@ -236,22 +237,9 @@ impl Store {
             Db::Sqlite(pools) => {
                 let mut tx = pools.write.begin().await?;
                 let mut seqs: Vec<Option<i64>> = Vec::with_capacity(events.len());
-                // The highest seq before each statement (read only when a
-                // statement skipped a duplicate and its rows must be found).
-                let mut last_seq: Option<i64> = None;
                 let mut start = 0;
                 for size in chunk_sizes(events.len()) {
                     let part = &events[start..start + size];
-                    let before = match last_seq {
-                        Some(s) => s,
-                        None => {
-                            sqlx::query_scalar::<_, i64>(
-                                "SELECT coalesce(max(seq), 0) FROM door_events",
-                            )
-                            .fetch_one(&mut *tx)
-                            .await?
-                        }
-                    };
                     let sql = values_sql(EVENT_HEAD, 10, size, EVENT_TAIL);
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for e in part {
@@ -268,18 +256,21 @@ impl Store {
                             .bind(batch.received_at);
                     }
                     let done = q.execute(&mut *tx).await?;
-                    if done.rows_affected() == size as u64 {
-                        let last = done.last_insert_rowid();
-                        seqs.extend((last - size as i64 + 1..=last).map(Some));
-                        last_seq = Some(last);
+                    let inserted = done.rows_affected() as i64;
+                    // The rows inserted took consecutive seqs ending at the
+                    // last insert rowid.
+                    let last = done.last_insert_rowid();
+                    if inserted == size as i64 {
+                        seqs.extend((last - inserted + 1..=last).map(Some));
+                    } else if inserted == 0 {
+                        seqs.extend(std::iter::repeat_n(None, size));
                     } else {
                         let returned: Vec<(i64, i64, String)> = sqlx::query_as(
                             "SELECT seq, device_id, event_id FROM door_events WHERE seq > $1",
                         )
-                        .bind(before)
+                        .bind(last - inserted)
                         .fetch_all(&mut *tx)
                         .await?;
-                        last_seq = Some(returned.iter().map(|r| r.0).max().unwrap_or(before));
                         seqs.extend(match_seqs(part, returned));
                     }
                     start += size;

@@ -45,6 +45,11 @@ pub struct IngestBenchArgs {
     /// bound the rate.
     #[arg(long, default_value_t = 8)]
     pub mqtt_connections: u32,
+    /// Most MQTT messages published ahead of those stored: a broker drops
+    /// what queues for a subscriber beyond its limit (Mosquitto's
+    /// `max_queued_messages`, 1000 by default), so the default stays below it.
+    #[arg(long, default_value_t = 800)]
+    pub mqtt_window: u64,
     /// The broker for the MQTT phase.
     #[arg(long, default_value = "mqtt://127.0.0.1:1883")]
     pub mqtt_url: String,
@@ -300,7 +305,7 @@ async fn mqtt_phase(
     tokio::time::sleep(Duration::from_millis(500)).await;
     let accepted = Arc::new(AtomicU64::new(0));
     let published = Arc::new(AtomicU64::new(0));
-    let window = 1_000u64;
+    let window = args.mqtt_window;
     let total = args.mqtt_events as u64;
     let at = (chrono::Utc::now() - chrono::Duration::seconds(30)).to_rfc3339();
     let cards = Arc::new(cards.to_vec());
