@@ -333,7 +333,7 @@ async fn every_message_the_broker_took_is_stored_once_after_sigkill() {
                     .expect("publish");
                 i += 1;
                 published.store(i, Ordering::Relaxed);
-                if i % 10 == 0 {
+                if i.is_multiple_of(10) {
                     tokio::time::sleep(Duration::from_millis(10)).await;
                 }
             }
