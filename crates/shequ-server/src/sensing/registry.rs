@@ -39,6 +39,10 @@ pub struct Registry {
     cards: RwLock<Option<Arc<Cards>>>,
     last_device_reload: Mutex<Option<Instant>>,
     last_card_reload: Mutex<Option<Instant>>,
+    /// Held while a map is first loaded, so requests arriving together
+    /// wait for one load instead of each reading every card (a district's
+    /// million cards took seconds per read).
+    first_load: tokio::sync::Mutex<()>,
 }
 
 /// Reloads after a miss wait at least this long after the previous one, so
@@ -77,6 +81,10 @@ fn due(last: &Mutex<Option<Instant>>) -> bool {
 impl Registry {
     /// The device map, loading it on first use.
     pub async fn devices(&self, store: &Store) -> Result<Arc<Devices>, StoreError> {
+        if let Some(d) = read(&self.devices) {
+            return Ok(d);
+        }
+        let _loading = self.first_load.lock().await;
         match read(&self.devices) {
             Some(d) => Ok(d),
             None => self.reload_devices(store).await,
@@ -85,6 +93,10 @@ impl Registry {
 
     /// The card map, loading it on first use.
     pub async fn cards(&self, store: &Store) -> Result<Arc<Cards>, StoreError> {
+        if let Some(c) = read(&self.cards) {
+            return Ok(c);
+        }
+        let _loading = self.first_load.lock().await;
         match read(&self.cards) {
             Some(c) => Ok(c),
             None => self.reload_cards(store).await,

@@ -20,5 +20,16 @@ pub fn spawn(state: &AppState) {
     }
     tokio::spawn(sla::run(state.clone()));
     tokio::spawn(crate::sensing::retention::run(state.clone()));
+    // Door devices and cards into memory now, not on the first event.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        let registry = &warm.ingest.registry;
+        if let Err(e) = registry.devices(&warm.store).await {
+            tracing::warn!(error = %e, "loading the door devices failed; the first event will retry");
+        }
+        if let Err(e) = registry.cards(&warm.store).await {
+            tracing::warn!(error = %e, "loading the door cards failed; the first event will retry");
+        }
+    });
     crate::sensing::mqtt::spawn(state);
 }
