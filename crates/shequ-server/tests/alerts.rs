@@ -483,3 +483,82 @@ async fn rules_are_managed_through_the_api_audited_and_targeted_ones_expire() {
         );
     }
 }
+
+#[tokio::test]
+async fn night_wandering_and_a_stream_of_visitors_each_raise_one_alert() {
+    let s = street().await;
+    let engine = Engine::spawn(s.app.state.clone());
+    engine.settle().await;
+    let admin = s.app.login("admin").await;
+    for rule in [
+        serde_json::json!({"code": "night_walk", "name": "夜间频繁出入", "kind": "night_activity",
+            "params": {"filter": {"tags": ["elderly_living_alone"]}, "start_hour": 23, "end_hour": 5, "max_passes": 2}}),
+        serde_json::json!({"code": "many_visitors", "name": "访客过多", "kind": "visitor_threshold",
+            "params": {"max_visitors": 2}}),
+    ] {
+        let (status, body) = s
+            .app
+            .json(post_json("/api/v1/alert-rules", Some(&admin), &rule))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    // The engine reads the rules again on its next messages.
+    s.advance(&engine, 1, true).await;
+
+    // 23:05–23:35 street time (T0 is 08:00): the third pass of the night
+    // is one too many; the fourth raises nothing new.
+    let night = T0 + 15 * H;
+    s.clock.set_ms(night + 40 * 60_000);
+    let passes: Vec<DoorEvent> = (0..4)
+        .map(|i| s.pass(s.elder, night + (5 + 10 * i) * 60_000))
+        .collect();
+    engine.accept(&passes[..2]);
+    engine.settle().await;
+    assert!(
+        s.alerts().await.iter().all(|a| a.kind != "night_activity"),
+        "two passes are allowed"
+    );
+    engine.accept(&passes[2..]);
+    engine.settle().await;
+    let night_alerts: Vec<Alert> = s
+        .alerts()
+        .await
+        .into_iter()
+        .filter(|a| a.kind == "night_activity")
+        .collect();
+    assert_eq!(night_alerts.len(), 1, "{night_alerts:?}");
+    assert_eq!(night_alerts[0].subject, format!("person:{}", s.elder));
+    assert!(night_alerts[0].order_id.is_some(), "it became a work order");
+
+    // Visitors to her household: the same code twice counts once; the
+    // third distinct visitor of the day raises the alert.
+    let visit = |code: &str, minute: i64| DoorEvent {
+        kind: PassKind::Visitor,
+        person_id: None,
+        credential: code.to_owned(),
+        ..s.pass(s.elder, night + minute * 60_000)
+    };
+    engine.accept(&[visit("V-1", 41), visit("V-1", 42), visit("V-2", 43)]);
+    engine.settle().await;
+    assert!(
+        s.alerts()
+            .await
+            .iter()
+            .all(|a| a.kind != "visitor_threshold"),
+        "two distinct visitors are allowed"
+    );
+    engine.accept(&[visit("V-3", 44), visit("V-4", 45)]);
+    engine.settle().await;
+    let visitor_alerts: Vec<Alert> = s
+        .alerts()
+        .await
+        .into_iter()
+        .filter(|a| a.kind == "visitor_threshold")
+        .collect();
+    assert_eq!(visitor_alerts.len(), 1, "{visitor_alerts:?}");
+    assert_eq!(
+        visitor_alerts[0].subject,
+        format!("household:{}", s.household)
+    );
+    assert!(visitor_alerts[0].order_id.is_some());
+}
