@@ -114,6 +114,12 @@ impl Role {
         }
     }
 
+    /// Whether this role runs the street's operations: the work-order
+    /// catalogue and routing, alert rules and door devices.
+    pub fn runs_command_centre(self) -> bool {
+        matches!(self, Role::Admin | Role::StreetOperator)
+    }
+
     /// Whether this role manages users and API tokens.
     pub fn manages_accounts(self) -> bool {
         matches!(self, Role::Admin)

@@ -133,9 +133,15 @@ impl AppState {
 
     /// The start of today in the street's time zone (epoch ms).
     pub fn today_start_ms(&self) -> i64 {
-        self.today()
-            .and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(self.tz).earliest())
-            .map_or(0, |t| t.timestamp_millis())
+        midnight_ms(self.tz, self.today()).unwrap_or(0)
     }
+}
+
+/// Midnight at the start of `day` in `tz`, as epoch milliseconds (the
+/// earlier one if the zone repeats it).
+pub fn midnight_ms(tz: chrono_tz::Tz, day: chrono::NaiveDate) -> Option<i64> {
+    day.and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(tz)
+        .earliest()
+        .map(|t| t.timestamp_millis())
 }

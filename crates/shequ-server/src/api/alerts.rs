@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use shequ_domain::Role;
 use shequ_domain::sensing::rules::{RuleKind, RuleSpec, Target};
 use shequ_store::access_log::{AccessAction, NewAccess};
 use shequ_store::alerts::{Alert, AlertQuery, AlertRule, NewAlertRule};
@@ -17,11 +16,6 @@ use super::{ClientAddr, scope_for_region};
 use crate::auth::{AuthUser, Principal};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
-
-/// Alert rules are the command centre's: administrators and street operators.
-pub(crate) fn require_command_centre(user: &AuthUser) -> AppResult<()> {
-    user.require_role(|r| matches!(r, Role::Admin | Role::StreetOperator))
-}
 
 /// A rule as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -190,7 +184,7 @@ pub async fn list_rules(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> AppResult<Json<Vec<RuleOut>>> {
-    require_command_centre(&user)?;
+    user.require_command_centre()?;
     let now = state.clock.now_ms();
     let mine = user.region_path.as_str();
     let rules = state
@@ -226,7 +220,7 @@ pub(crate) async fn create(
     addr: &ClientAddr,
     r: &RuleIn,
 ) -> AppResult<AlertRule> {
-    require_command_centre(user)?;
+    user.require_command_centre()?;
     let new = checked(state, user, addr, r, r.code.trim()).await?;
     let rule = state
         .store
@@ -278,7 +272,7 @@ pub(crate) async fn update(
     id: i64,
     r: &RuleIn,
 ) -> AppResult<AlertRule> {
-    require_command_centre(user)?;
+    user.require_command_centre()?;
     let before = rule_in_scope(state, user, id).await?;
     let mut new = checked(state, user, addr, r, &before.code).await?;
     if r.region.is_none() {
@@ -310,7 +304,7 @@ pub async fn disable_rule(
 
 /// Disables a rule (logged).
 pub(crate) async fn disable(state: &AppState, user: &AuthUser, id: i64) -> AppResult<AlertRule> {
-    require_command_centre(user)?;
+    user.require_command_centre()?;
     let r = rule_in_scope(state, user, id).await?;
     let new = NewAlertRule {
         code: r.code,

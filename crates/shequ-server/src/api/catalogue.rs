@@ -16,10 +16,6 @@ use crate::auth::{AuthUser, Principal};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
 
-fn require_command_centre(user: &AuthUser) -> AppResult<()> {
-    user.require_role(|r| matches!(r, Role::Admin | Role::StreetOperator))
-}
-
 /// Every category (public: the report page needs them).
 #[utoipa::path(get, path = "/api/v1/categories", tag = "catalogue",
     responses((status = 200, body = Vec<Category>)))]
@@ -73,7 +69,7 @@ pub async fn put_category(
     Path(code): Path<String>,
     Json(c): Json<CategoryIn>,
 ) -> AppResult<Json<Category>> {
-    require_command_centre(&user)?;
+    user.require_command_centre()?;
     let mut errors = Vec::new();
     if code.is_empty()
         || code.len() > 40
@@ -167,7 +163,7 @@ pub async fn create_team(
     addr: ClientAddr,
     Json(t): Json<TeamIn>,
 ) -> AppResult<(StatusCode, Json<Team>)> {
-    require_command_centre(&user)?;
+    user.require_command_centre()?;
     if !matches!(t.kind.as_str(), "department" | "duty") {
         return Err(AppError::unprocessable(
             "kind",
@@ -231,7 +227,7 @@ pub async fn add_shift(
     Path(id): Path<i64>,
     Json(s): Json<ShiftIn>,
 ) -> AppResult<StatusCode> {
-    require_command_centre(&user)?;
+    user.require_command_centre()?;
     let team = state
         .store
         .team(id)
@@ -262,7 +258,7 @@ pub async fn rules(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> AppResult<Json<Vec<RoutingRuleRow>>> {
-    require_command_centre(&user)?;
+    user.require_command_centre()?;
     let rows = state
         .store
         .routing_rules()
@@ -295,7 +291,7 @@ pub async fn add_rule(
     addr: ClientAddr,
     Json(r): Json<RuleIn>,
 ) -> AppResult<(StatusCode, Json<RoutingRuleRow>)> {
-    require_command_centre(&user)?;
+    user.require_command_centre()?;
     let target = match (r.role.as_deref(), r.team, r.user) {
         (Some(role), None, None) => Target::Role(
             Role::parse(role)
@@ -363,7 +359,7 @@ pub async fn delete_rule(
     user: AuthUser,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
-    require_command_centre(&user)?;
+    user.require_command_centre()?;
     state.store.delete_routing_rule(&user.scope, id).await?;
     state.config.invalidate().await;
     Ok(StatusCode::NO_CONTENT)

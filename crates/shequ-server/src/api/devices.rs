@@ -7,7 +7,6 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use serde::{Deserialize, Serialize};
-use shequ_domain::Role;
 use shequ_store::sensing::events::RejectedDoorEvent;
 use shequ_store::sensing::{Device, DeviceHealth, NewDevice};
 
@@ -19,11 +18,6 @@ use crate::state::AppState;
 
 /// Prefix of door controllers' ingest tokens.
 pub const DEVICE_TOKEN_PREFIX: &str = "shequ_d_";
-
-/// Devices are the command centre's: administrators and street operators.
-pub(crate) fn may_manage_devices(r: Role) -> bool {
-    matches!(r, Role::Admin | Role::StreetOperator)
-}
 
 impl From<IngestError> for AppError {
     fn from(e: IngestError) -> Self {
@@ -95,7 +89,7 @@ pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> AppResult<Json<Vec<DeviceHealth>>> {
-    user.require_role(may_manage_devices)?;
+    user.require_command_centre()?;
     Ok(Json(
         state
             .store
@@ -136,7 +130,7 @@ pub async fn create(
     user: AuthUser,
     Json(req): Json<CreateDevice>,
 ) -> AppResult<(StatusCode, Json<CreatedDevice>)> {
-    user.require_role(may_manage_devices)?;
+    user.require_command_centre()?;
     let code = req.code.trim();
     if code.is_empty()
         || code.len() > 64
@@ -198,7 +192,7 @@ pub async fn rejected(
     user: AuthUser,
     Query(q): Query<RejectedParams>,
 ) -> AppResult<Json<Vec<RejectedDoorEvent>>> {
-    user.require_role(may_manage_devices)?;
+    user.require_command_centre()?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     Ok(Json(state.store.recent_rejected_door_events(limit).await?))
 }

@@ -73,6 +73,12 @@ impl AuthUser {
             Err(AppError::Forbidden("forbidden_role"))
         }
     }
+
+    /// Refuses unless the user runs the street's operations
+    /// ([`Role::runs_command_centre`]).
+    pub fn require_command_centre(&self) -> Result<(), AppError> {
+        self.require_role(Role::runs_command_centre)
+    }
 }
 
 /// Whoever is calling: a user, or a device/integration with an API token.

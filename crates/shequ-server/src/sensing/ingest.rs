@@ -127,9 +127,9 @@ fn kept(bytes: &[u8]) -> String {
 }
 
 /// The registry as one message is checked against.
-struct Lookup<'r> {
-    devices: &'r Devices,
-    cards: &'r Cards,
+struct Lookup {
+    devices: Arc<Devices>,
+    cards: Arc<Cards>,
     tz: chrono_tz::Tz,
     now: i64,
 }
@@ -156,15 +156,8 @@ impl Ingest {
         body: &[u8],
         framing: Framing,
     ) -> Result<IngestReply, IngestError> {
-        let now = state.clock.now_ms();
-        let devices = self.registry.devices(&state.store).await?;
-        let cards = self.registry.cards(&state.store).await?;
-        let lookup = Lookup {
-            devices: &devices,
-            cards: &cards,
-            tz: state.tz,
-            now,
-        };
+        let lookup = self.lookup(state).await?;
+        let now = lookup.now;
         let mut got = Collected::default();
         let outcome = self.collect(&lookup, channel, sender, body, framing, &mut got);
         let mut reply = match outcome {
@@ -191,15 +184,8 @@ impl Ingest {
         channel: Channel,
         messages: &[(&str, &[u8])],
     ) -> Result<Vec<Option<IngestError>>, StoreError> {
-        let now = state.clock.now_ms();
-        let devices = self.registry.devices(&state.store).await?;
-        let cards = self.registry.cards(&state.store).await?;
-        let lookup = Lookup {
-            devices: &devices,
-            cards: &cards,
-            tz: state.tz,
-            now,
-        };
+        let lookup = self.lookup(state).await?;
+        let now = lookup.now;
         let mut got = Collected::default();
         let refusals = messages
             .iter()
@@ -220,6 +206,16 @@ impl Ingest {
             Err(IngestError::Store(e)) => Err(e),
             Err(e) => Err(StoreError::Corrupt(e.to_string())),
         }
+    }
+
+    /// The registry and the time to check a message against.
+    async fn lookup(&self, state: &AppState) -> Result<Lookup, StoreError> {
+        Ok(Lookup {
+            devices: self.registry.devices(&state.store).await?,
+            cards: self.registry.cards(&state.store).await?,
+            tz: state.tz,
+            now: state.clock.now_ms(),
+        })
     }
 
     /// Hands the collected batch to the writer; (accepted, duplicates).
@@ -246,19 +242,14 @@ impl Ingest {
     /// and its refusals, to `got`.
     fn collect(
         &self,
-        lookup: &Lookup<'_>,
+        lookup: &Lookup,
         channel: Channel,
         sender: Option<&str>,
         body: &[u8],
         framing: Framing,
         got: &mut Collected,
     ) -> Result<IngestReply, IngestError> {
-        let Lookup {
-            devices,
-            cards,
-            tz,
-            now,
-        } = *lookup;
+        let (devices, cards, tz, now) = (&*lookup.devices, &*lookup.cards, lookup.tz, lookup.now);
         let items = match split(body, framing) {
             Ok(items) => items,
             Err(e @ IngestError::BadBody(_)) => {

@@ -30,12 +30,7 @@ pub struct Pruned {
 /// The epoch-ms bounds of a day (`YYYY-MM-DD`) in the street's zone.
 fn day_bounds(day: &str, tz: chrono_tz::Tz) -> Option<(i64, i64)> {
     let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
-    let start = |d: chrono::NaiveDate| {
-        d.and_hms_opt(0, 0, 0)?
-            .and_local_timezone(tz)
-            .earliest()
-            .map(|t| t.timestamp_millis())
-    };
+    let start = |d| crate::state::midnight_ms(tz, d);
     Some((start(date)?, start(date.succ_opt()?)?))
 }
 

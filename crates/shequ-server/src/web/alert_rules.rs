@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use fluent_bundle::FluentValue;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -128,7 +128,7 @@ async fn region_names(state: &AppState) -> PageResult<HashMap<String, Region>> {
 
 /// `GET /ops/alert-rules`
 pub async fn list(State(state): State<AppState>, v: Viewer) -> PageResult<Markup> {
-    rules_api::require_command_centre(&v.user)?;
+    v.user.require_command_centre()?;
     let (ctx, u) = (&v.ctx, &v.user);
     let now = state.clock.now_ms();
     let mine = u.region_path.as_str();
@@ -338,22 +338,18 @@ impl RuleForm {
         if matches!(self.kind.as_str(), "inactivity" | "night_activity") {
             params.insert("filter".to_owned(), filter);
         }
-        let expires_at = if self.expires.is_empty() {
-            None
-        } else {
-            match NaiveDate::parse_from_str(&self.expires, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.succ_opt())
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .and_then(|t| ctx.tz.from_local_datetime(&t).earliest())
-            {
-                Some(t) => Some(t.timestamp_millis()),
-                None => {
-                    errors.push(FieldError::new("expires", "date_invalid", "a date"));
-                    None
-                }
-            }
-        };
+        // The rule runs to the end of the chosen day.
+        let expires_at = (!self.expires.is_empty())
+            .then(|| {
+                NaiveDate::parse_from_str(&self.expires, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.succ_opt())
+                    .and_then(|d| crate::state::midnight_ms(ctx.tz, d))
+            })
+            .flatten();
+        if !self.expires.is_empty() && expires_at.is_none() {
+            errors.push(FieldError::new("expires", "date_invalid", "a date"));
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -541,7 +537,7 @@ async fn new_page(
 
 /// `GET /ops/alert-rules/new`
 pub async fn new_form(State(state): State<AppState>, v: Viewer) -> PageResult<Markup> {
-    rules_api::require_command_centre(&v.user)?;
+    v.user.require_command_centre()?;
     let regions = rule_regions(&state, &v).await?;
     let fresh = RuleForm::fresh(&own_region_code(&regions, &v));
     new_page(&state, &v, &fresh, &[]).await
@@ -579,7 +575,7 @@ pub async fn create(
     addr: ClientAddr,
     form: FormData,
 ) -> PageResult<Response> {
-    rules_api::require_command_centre(&v.user)?;
+    v.user.require_command_centre()?;
     let f = RuleForm::from_form(&form);
     let outcome = match f.to_rule_in(&v.ctx) {
         Ok(r) => rules_api::create(&state, &v.user, &addr, &r)
@@ -786,7 +782,7 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(q): Query<Done>,
 ) -> PageResult<Markup> {
-    rules_api::require_command_centre(&v.user)?;
+    v.user.require_command_centre()?;
     rule_page(&state, &v, &addr, id, None, q.done.as_deref()).await
 }
 
@@ -798,7 +794,7 @@ pub async fn update(
     Path(id): Path<i64>,
     form: FormData,
 ) -> PageResult<Response> {
-    rules_api::require_command_centre(&v.user)?;
+    v.user.require_command_centre()?;
     let f = RuleForm::from_form(&form);
     let outcome = match f.to_rule_in(&v.ctx) {
         Ok(r) => rules_api::update(&state, &v.user, &addr, id, &r)

@@ -14,7 +14,6 @@ use shequ_store::sensing::DeviceHealth;
 
 use super::ctx::{Ctx, PageResult, Viewer};
 use super::layout::{Nav, empty, figures, page, pager};
-use crate::api::devices::may_manage_devices;
 use crate::sensing::metrics::{Channel, Reason};
 use crate::state::AppState;
 
@@ -98,7 +97,7 @@ pub async fn list(
     v: Viewer,
     Query(q): Query<DeviceParams>,
 ) -> PageResult<Markup> {
-    v.user.require_role(may_manage_devices)?;
+    v.user.require_command_centre()?;
     let (ctx, u) = (&v.ctx, &v.user);
     let now = state.clock.now_ms();
     let window = silence_window_ms(&state).await?;

@@ -117,7 +117,7 @@ fn navigation(ctx: &Ctx, user: &AuthUser, current: Nav) -> Markup {
     }
     // Operations (categories and routing, duty roster; alert rules and
     // devices join here) for those who run the street.
-    if user.role.manages_accounts() || user.role == shequ_domain::Role::StreetOperator {
+    if user.role.runs_command_centre() {
         items.push((Nav::Operations, "/ops", "nav-ops"));
     }
     if user.role.manages_accounts() {

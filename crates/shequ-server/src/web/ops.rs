@@ -9,13 +9,11 @@ use std::collections::HashMap;
 
 use axum::extract::State;
 use maud::{Markup, html};
-use shequ_domain::Role;
 
 use super::ctx::{PageResult, Viewer};
 use super::layout::{Nav, empty, page};
 use super::orders::category_name;
 use super::orders::list::user_names;
-use crate::error::AppError;
 use crate::state::AppState;
 
 fn minutes(ctx: &super::ctx::Ctx, m: i64) -> String {
@@ -31,11 +29,8 @@ fn minutes(ctx: &super::ctx::Ctx, m: i64) -> String {
 /// `GET /ops`
 pub async fn show(State(state): State<AppState>, v: Viewer) -> PageResult<Markup> {
     let u = &v.user;
-    if !(u.role.manages_accounts() || u.role == Role::StreetOperator) {
-        return Err(AppError::Forbidden("forbidden_role").into());
-    }
+    u.require_command_centre()?;
     let ctx = &v.ctx;
-    let may_manage_sensing = crate::api::devices::may_manage_devices(u.role);
     let now = state.clock.now_ms();
     let cats = state.store.categories().await?;
     let by_code: HashMap<&str, String> = cats
@@ -82,10 +77,8 @@ pub async fn show(State(state): State<AppState>, v: Viewer) -> PageResult<Markup
                     li { a href="/admin/users" { (ctx.t("nav-users")) } }
                     li { a href="/admin/access-log" { (ctx.t("nav-access-log")) } }
                 }
-                @if may_manage_sensing {
-                    li { a href="/ops/alert-rules" { (ctx.t("ops-alert-rules")) } }
-                    li { a href="/ops/devices" { (ctx.t("ops-devices")) } }
-                }
+                li { a href="/ops/alert-rules" { (ctx.t("ops-alert-rules")) } }
+                li { a href="/ops/devices" { (ctx.t("ops-devices")) } }
             }
         }
         section aria-labelledby="h-categories" {

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use chrono::{Datelike, NaiveDate, TimeZone};
+use chrono::{Datelike, NaiveDate};
 use fluent_bundle::FluentValue;
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
@@ -74,9 +74,7 @@ impl QualityCache {
 
 /// Midnight of `day` in the street's zone, as epoch milliseconds.
 fn midnight(tz: chrono_tz::Tz, day: NaiveDate) -> i64 {
-    tz.from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .map_or(0, |t| t.timestamp_millis())
+    crate::state::midnight_ms(tz, day).unwrap_or(0)
 }
 
 /// The counters and this month's figures, as the page and its script show them.
