@@ -161,6 +161,20 @@ fn to_json<V: serde::Serialize + ?Sized>(v: &V) -> Result<String> {
     serde_json::to_string(v).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
 }
 
+/// `head` followed by `rows` copies of the row template `row`, then
+/// `tail`: a multi-row `INSERT … VALUES` of anonymous parameters.
+pub(crate) fn rows_sql(head: &str, row: &str, rows: usize, tail: &str) -> String {
+    let mut sql = String::with_capacity(head.len() + tail.len() + rows * (row.len() + 2) + 2);
+    sql.push_str(head);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { " " } else { ", " });
+        sql.push_str(row);
+    }
+    sql.push(' ');
+    sql.push_str(tail);
+    sql
+}
+
 pub(crate) fn pick(db: &crate::db::Db, sql: &Sql) -> &'static str {
     match db {
         crate::db::Db::Sqlite(_) => sql.sqlite,

@@ -234,6 +234,26 @@ impl Store {
         Ok(row)
     }
 
+    /// The names of the regions with these ids, in one query (a list of
+    /// orders names the region of each).
+    pub async fn region_names(&self, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let json = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let sql = crate::bulk::Sql {
+            sqlite: "SELECT id, name FROM regions WHERE id IN (SELECT value FROM json_each($1))",
+            postgres: "SELECT id, name FROM regions WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)",
+        };
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, (i64, String)>(crate::bulk::pick(&self.db, &sql))
+                .bind(&json)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows)
+    }
+
     /// The chain of regions from the root down to the region at `path`
     /// (breadcrumbs). Ancestors are shown by name only, so this is not
     /// scoped.

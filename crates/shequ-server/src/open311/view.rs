@@ -161,6 +161,23 @@ impl<'a> Viewer<'a> {
 
     /// The orders as a `service_requests` list.
     pub async fn requests(&mut self, orders: &[Order]) -> Result<Node, Problems> {
+        // Every region the list names, looked up at once.
+        let mut missing: Vec<i64> = orders
+            .iter()
+            .map(|o| o.region_id)
+            .filter(|id| !self.agencies.contains_key(id))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        if !missing.is_empty() {
+            let names = self.state.store.region_names(&missing).await?;
+            for id in missing {
+                self.agencies.insert(id, None);
+            }
+            for (id, name) in names {
+                self.agencies.insert(id, Some(name));
+            }
+        }
         let mut items = Vec::with_capacity(orders.len());
         for o in orders {
             items.push(self.request(o).await?);

@@ -4,9 +4,12 @@
 use serde::Serialize;
 use shequ_domain::order::trail::{GENESIS_HASH, TrailEntry, chain_hash};
 
+use std::collections::{BTreeMap, HashMap};
+
 use super::Notice;
-use crate::bulk::{Sql, pick};
-use crate::db::on_db;
+use crate::bulk::{Sql, rows_sql};
+use crate::db::Db;
+use crate::sensing::events::values_sql;
 use crate::{Result, Store, StoreError};
 
 /// A new order with its routing already decided.
@@ -93,21 +96,6 @@ pub(crate) struct OutboxIn<'a> {
     pub(crate) notice: &'a Notice,
 }
 
-/// Writes the trail events; `$1` is a JSON array of events.
-const EVENTS_INSERT: Sql = Sql {
-    sqlite: "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action, from_state, to_state, note, data, prev_hash, hash)
-             SELECT j.value ->> 'order_id', j.value ->> 'seq', j.value ->> 'at', j.value ->> 'actor',
-                    j.value ->> 'actor_user_id', j.value ->> 'action', j.value ->> 'from_state', j.value ->> 'to_state',
-                    j.value ->> 'note', j.value ->> 'data', j.value ->> 'prev_hash', j.value ->> 'hash'
-             FROM json_each($1) AS j",
-    postgres: "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action, from_state, to_state, note, data, prev_hash, hash)
-             SELECT x.order_id, x.seq, x.at, x.actor, x.actor_user_id, x.action, x.from_state, x.to_state, x.note,
-                    x.data, x.prev_hash, x.hash
-             FROM jsonb_to_recordset($1::jsonb) AS x(order_id bigint, seq bigint, at bigint, actor text,
-                  actor_user_id bigint, action text, from_state text, to_state text, note text, data text,
-                  prev_hash text, hash text)",
-};
-
 /// An outbox row just written: the pop-up hub delivers these at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Queued {
@@ -148,180 +136,432 @@ impl Store {
     /// once per order, and each kind of row goes in with one statement per
     /// batch. All or none are stored; results are in input order.
     pub async fn create_orders(&self, orders: &[NewOrder]) -> Result<Vec<(Created, Vec<Queued>)>> {
-        let state = "pending";
         let ext_keys: Vec<&str> = orders
             .iter()
             .filter_map(|o| o.external_id.as_deref())
             .collect();
         let ext_json = json(&ext_keys)?;
-        let result = on_db!(self, write, |pool| {
-            let mut tx = pool.begin().await?;
-            // Orders whose external id was stored before come back as they are.
-            let mut known: std::collections::HashMap<String, i64> = if ext_keys.is_empty() {
-                std::collections::HashMap::new()
-            } else {
-                sqlx::query_as::<_, (String, i64)>(pick(&self.db, &EXTERNAL_LOOKUP))
-                    .bind(&ext_json)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .into_iter()
-                    .collect()
-            };
-            let fresh = orders
-                .iter()
-                .filter(|o| {
-                    o.external_id
-                        .as_ref()
-                        .is_none_or(|e| !known.contains_key(e))
-                })
-                .count();
-            let mut ids = if fresh == 0 {
-                Vec::new()
-            } else {
-                sqlx::query_scalar::<_, i64>(pick(&self.db, &RESERVE_IDS))
+        let now = orders.iter().map(|o| o.now).max().unwrap_or_default();
+        let (results, queued) = match &self.db {
+            Db::Sqlite(pools) => {
+                let mut tx = pools.write.begin().await?;
+                let known = known_external_ids(&mut tx, EXTERNAL_LOOKUP.sqlite, &ext_keys, &ext_json)
+                    .await?;
+                // SQLite has one writer: the ids after the largest are free
+                // until this transaction commits.
+                let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM work_orders")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let rows = lay_out(orders, known, last + 1..)?;
+                let queued = write_sqlite(&mut tx, &rows, now).await?;
+                tx.commit().await?;
+                (rows.results, queued)
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let known = known_external_ids(&mut tx, EXTERNAL_LOOKUP.postgres, &ext_keys, &ext_json)
+                    .await?;
+                let fresh = orders
+                    .iter()
+                    .filter(|o| o.external_id.as_ref().is_none_or(|e| !known.contains_key(e)))
+                    .count();
+                let ids: Vec<i64> = if fresh == 0 {
+                    Vec::new()
+                } else {
+                    sqlx::query_scalar(
+                        "SELECT nextval(pg_get_serial_sequence('work_orders', 'id')) FROM generate_series(1, CAST($1 AS INTEGER))",
+                    )
                     .bind(fresh as i64)
                     .fetch_all(&mut *tx)
                     .await?
+                };
+                let rows = lay_out(orders, known, ids)?;
+                let queued = write_postgres(&mut tx, &rows, now).await?;
+                tx.commit().await?;
+                (rows.results, queued)
             }
-            .into_iter();
+        };
+        Ok(results
+            .into_iter()
+            .map(|c| {
+                let mine = queued
+                    .iter()
+                    .filter(|q| c.new && q.order_id == Some(c.id))
+                    .cloned()
+                    .collect();
+                (c, mine)
+            })
+            .collect())
+    }
+}
 
-            let mut results = Vec::with_capacity(orders.len());
-            let mut rows = Vec::with_capacity(fresh);
-            let mut links = Vec::new();
-            let mut events: Vec<serde_json::Value> = Vec::with_capacity(fresh * 2);
-            let mut outbox: Vec<OutboxIn<'_>> = Vec::new();
-            let mut counts: std::collections::BTreeMap<i64, i64> =
-                std::collections::BTreeMap::new();
-            let mut loads: std::collections::BTreeMap<i64, i64> = std::collections::BTreeMap::new();
-            for o in orders {
-                if let Some(id) = o.external_id.as_ref().and_then(|e| known.get(e)) {
-                    results.push(Created {
-                        id: *id,
-                        new: false,
-                    });
-                    continue;
-                }
-                let id = ids.next().ok_or_else(|| {
-                    StoreError::Corrupt("fewer order ids reserved than needed".to_owned())
-                })?;
-                if let Some(e) = &o.external_id {
-                    // A second report with the same id in this batch gets this order.
-                    known.insert(e.clone(), id);
-                }
-                rows.push(OrderRow { id, state, o });
-                if let Some(hash) = &o.reporter_token_hash {
-                    links.push(serde_json::json!({ "token_hash": hash, "order_id": id, "created_at": o.now }));
-                }
-                let created = TrailEntry {
-                    order_id: id,
-                    seq: 1,
-                    at: o.now,
-                    actor: &o.actor,
-                    action: "create",
-                    from_state: "",
-                    to_state: state,
-                    note: &o.title,
-                    data: "{}",
-                };
-                let created_hash = chain_hash(GENESIS_HASH, &created);
-                let dispatched = TrailEntry {
-                    seq: 2,
-                    actor: "system",
-                    action: "dispatch",
-                    from_state: state,
-                    note: &o.dispatch_note,
-                    data: &o.dispatch_data,
-                    ..created
-                };
-                let dispatched_hash = chain_hash(&created_hash, &dispatched);
-                for (e, prev, hash, user) in [
-                    (
-                        &created,
-                        GENESIS_HASH,
-                        created_hash.as_str(),
-                        o.actor_user_id,
-                    ),
-                    (
-                        &dispatched,
-                        created_hash.as_str(),
-                        dispatched_hash.as_str(),
-                        None,
-                    ),
-                ] {
-                    events.push(serde_json::json!({
-                        "order_id": e.order_id, "seq": e.seq, "at": e.at, "actor": e.actor,
-                        "actor_user_id": user, "action": e.action, "from_state": e.from_state,
-                        "to_state": e.to_state, "note": e.note, "data": e.data, "prev_hash": prev, "hash": hash,
-                    }));
-                }
-                outbox.extend(o.notices.iter().map(|notice| OutboxIn {
-                    order_id: Some(id),
-                    notice,
-                }));
-                *counts.entry(o.region_id).or_default() += 1;
-                if let Some(owner) = o.owner_user_id {
-                    *loads.entry(owner).or_default() += 1;
-                }
-                results.push(Created { id, new: true });
-            }
-            if !rows.is_empty() {
-                sqlx::query(pick(&self.db, &ORDERS_INSERT))
-                    .bind(json(&rows)?)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query(pick(&self.db, &EVENTS_INSERT))
-                    .bind(json(&events)?)
-                    .execute(&mut *tx)
-                    .await?;
-                let counts: Vec<_> = counts
-                    .iter()
-                    .map(|(r, n)| serde_json::json!({ "region_id": r, "state": state, "n": n }))
-                    .collect();
-                sqlx::query(pick(&self.db, &COUNTS_BUMP))
-                    .bind(json(&counts)?)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if !links.is_empty() {
-                sqlx::query(pick(&self.db, &LINKS_INSERT))
-                    .bind(json(&links)?)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            if !loads.is_empty() {
-                let loads: Vec<_> = loads
-                    .iter()
-                    .map(|(u, n)| serde_json::json!({ "user_id": u, "n": n }))
-                    .collect();
-                sqlx::query(pick(&self.db, &LOADS_BUMP))
-                    .bind(json(&loads)?)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let queued: Vec<Queued> = if outbox.is_empty() {
-                Vec::new()
-            } else {
-                let now = orders.iter().map(|o| o.now).max().unwrap_or_default();
-                sqlx::query_as(pick(&self.db, &OUTBOX_INSERT))
-                    .bind(json(&outbox)?)
-                    .bind(now)
-                    .fetch_all(&mut *tx)
-                    .await?
+/// The orders already stored under these external ids, by external id.
+async fn known_external_ids<DB: sqlx::Database>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    sql: &'static str,
+    keys: &[&str],
+    keys_json: &str,
+) -> Result<HashMap<String, i64>>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Decode<'q, DB> + sqlx::Type<DB>,
+    for<'q> DB::Arguments: sqlx::IntoArguments<DB>,
+    (String, i64): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, i64)> = sqlx::query_as(sql)
+        .bind(keys_json)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A batch laid out as the rows to write, each new order with its id.
+struct Rows<'a> {
+    /// One per input order, in input order.
+    results: Vec<Created>,
+    orders: Vec<OrderRow<'a>>,
+    links: Vec<LinkRow<'a>>,
+    events: Vec<EventRow<'a>>,
+    outbox: Vec<OutboxIn<'a>>,
+    /// New pending orders per region.
+    counts: BTreeMap<i64, i64>,
+    /// New open orders per owner.
+    loads: BTreeMap<i64, i64>,
+}
+
+/// Lays out the batch: orders whose external id is `known` come back as
+/// they are; each other takes the next of `ids` and gets its first two
+/// chained trail events (created, dispatched).
+fn lay_out<'a>(
+    orders: &'a [NewOrder],
+    mut known: HashMap<String, i64>,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<Rows<'a>> {
+    let mut ids = ids.into_iter();
+    let mut rows = Rows {
+        results: Vec::with_capacity(orders.len()),
+        orders: Vec::with_capacity(orders.len()),
+        links: Vec::new(),
+        events: Vec::with_capacity(orders.len() * 2),
+        outbox: Vec::new(),
+        counts: BTreeMap::new(),
+        loads: BTreeMap::new(),
+    };
+    for o in orders {
+        if let Some(id) = o.external_id.as_ref().and_then(|e| known.get(e)) {
+            rows.results.push(Created { id: *id, new: false });
+            continue;
+        }
+        let id = ids
+            .next()
+            .ok_or_else(|| StoreError::Corrupt("fewer order ids reserved than needed".to_owned()))?;
+        if let Some(e) = &o.external_id {
+            // A second report with the same id in this batch gets this order.
+            known.insert(e.clone(), id);
+        }
+        rows.orders.push(OrderRow { id, state: PENDING, o });
+        if let Some(hash) = &o.reporter_token_hash {
+            rows.links.push(LinkRow { token_hash: hash, order_id: id, created_at: o.now });
+        }
+        let created = TrailEntry {
+            order_id: id,
+            seq: 1,
+            at: o.now,
+            actor: &o.actor,
+            action: "create",
+            from_state: "",
+            to_state: PENDING,
+            note: &o.title,
+            data: "{}",
+        };
+        let created_hash = chain_hash(GENESIS_HASH, &created);
+        let dispatched = TrailEntry {
+            seq: 2,
+            actor: "system",
+            action: "dispatch",
+            from_state: PENDING,
+            note: &o.dispatch_note,
+            data: &o.dispatch_data,
+            ..created
+        };
+        let dispatched_hash = chain_hash(&created_hash, &dispatched);
+        rows.events.push(EventRow::of(&created, o.actor_user_id, GENESIS_HASH.to_owned(), created_hash.clone()));
+        rows.events.push(EventRow::of(&dispatched, None, created_hash, dispatched_hash));
+        rows.outbox.extend(o.notices.iter().map(|notice| OutboxIn {
+            order_id: Some(id),
+            notice,
+        }));
+        *rows.counts.entry(o.region_id).or_default() += 1;
+        if let Some(owner) = o.owner_user_id {
+            *rows.loads.entry(owner).or_default() += 1;
+        }
+        rows.results.push(Created { id, new: true });
+    }
+    Ok(rows)
+}
+
+/// PostgreSQL takes each kind of row as one JSON array: one round trip
+/// per kind, static statement text.
+async fn write_postgres(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    rows: &Rows<'_>,
+    now: i64,
+) -> Result<Vec<Queued>> {
+    if !rows.orders.is_empty() {
+        sqlx::query(ORDERS_INSERT_PG)
+            .bind(json(&rows.orders)?)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(EVENTS_INSERT_PG)
+            .bind(json(&rows.events)?)
+            .execute(&mut **tx)
+            .await?;
+        let counts: Vec<_> = rows
+            .counts
+            .iter()
+            .map(|(r, n)| serde_json::json!({ "region_id": r, "state": PENDING, "n": n }))
+            .collect();
+        sqlx::query(COUNTS_BUMP_PG)
+            .bind(json(&counts)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if !rows.links.is_empty() {
+        sqlx::query(LINKS_INSERT_PG)
+            .bind(json(&rows.links)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if !rows.loads.is_empty() {
+        let loads: Vec<_> = rows
+            .loads
+            .iter()
+            .map(|(u, n)| serde_json::json!({ "user_id": u, "n": n }))
+            .collect();
+        sqlx::query(LOADS_BUMP_PG)
+            .bind(json(&loads)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if rows.outbox.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(OUTBOX_INSERT.postgres)
+        .bind(json(&rows.outbox)?)
+        .bind(now)
+        .fetch_all(&mut **tx)
+        .await?)
+}
+
+/// SQLite takes multi-row `INSERT … VALUES` of plain bound values. Its
+/// JSON functions re-read an array element's whole text for every field
+/// taken from it, which made the JSON form of this batch cost most of the
+/// writer's time; and rows coming back from `RETURNING` each cross from
+/// sqlx's worker thread, so the outbox's new ids are inferred instead.
+async fn write_sqlite(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    rows: &Rows<'_>,
+    now: i64,
+) -> Result<Vec<Queued>> {
+    let mut start = 0;
+    for size in batch_chunks(rows.orders.len()) {
+        let sql = values_sql(ORDERS_HEAD, 25, size, "");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in &rows.orders[start..start + size] {
+            let o = r.o;
+            q = q
+                .bind(r.id)
+                .bind(o.category_id)
+                .bind(o.category_code.as_str())
+                .bind(o.source.as_str())
+                .bind(r.state)
+                .bind(o.priority.as_str())
+                .bind(o.title.as_str())
+                .bind(o.description.as_str())
+                .bind(o.address.as_str())
+                .bind(o.point.map(|p| p.0))
+                .bind(o.point.map(|p| p.1))
+                .bind(o.region_id)
+                .bind(o.region_path.as_str())
+                .bind(o.place_id)
+                .bind(o.subject_person_id)
+                .bind(o.reporter_name.as_str())
+                .bind(o.reporter_phone.as_deref())
+                .bind(o.reporter_email.as_deref())
+                .bind(o.external_id.as_deref())
+                .bind(o.attributes.as_str())
+                .bind(o.owner_user_id)
+                .bind(o.accept_due_at)
+                .bind(o.resolve_due_at)
+                .bind(o.now)
+                .bind(o.now);
+        }
+        q.execute(&mut **tx).await?;
+        start += size;
+    }
+    let mut start = 0;
+    for size in batch_chunks(rows.events.len()) {
+        let sql = values_sql(EVENTS_HEAD, 12, size, "");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in &rows.events[start..start + size] {
+            q = q
+                .bind(e.order_id)
+                .bind(e.seq)
+                .bind(e.at)
+                .bind(e.actor)
+                .bind(e.actor_user_id)
+                .bind(e.action)
+                .bind(e.from_state)
+                .bind(e.to_state)
+                .bind(e.note)
+                .bind(e.data)
+                .bind(e.prev_hash.as_str())
+                .bind(e.hash.as_str());
+        }
+        q.execute(&mut **tx).await?;
+        start += size;
+    }
+    // Counters: one statement each (a batch names few regions and owners).
+    if !rows.counts.is_empty() {
+        let sql = values_sql(
+            "INSERT INTO order_counts (region_id, state, n) VALUES",
+            3,
+            rows.counts.len(),
+            "ON CONFLICT (region_id, state) DO UPDATE SET n = order_counts.n + excluded.n",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (region, n) in &rows.counts {
+            q = q.bind(region).bind(PENDING).bind(n);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    if !rows.loads.is_empty() {
+        let sql = values_sql(
+            "INSERT INTO user_loads (user_id, open_orders) VALUES",
+            2,
+            rows.loads.len(),
+            "ON CONFLICT (user_id) DO UPDATE SET open_orders = user_loads.open_orders + excluded.open_orders",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (user, n) in &rows.loads {
+            q = q.bind(user).bind(n);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    for link in &rows.links {
+        sqlx::query("INSERT INTO order_links (token_hash, order_id, created_at) VALUES ($1, $2, $3)")
+            .bind(link.token_hash)
+            .bind(link.order_id)
+            .bind(link.created_at)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let mut queued = Vec::with_capacity(rows.outbox.len());
+    let mut start = 0;
+    for size in batch_chunks(rows.outbox.len()) {
+        let part = &rows.outbox[start..start + size];
+        let sql = rows_sql(OUTBOX_HEAD, OUTBOX_ROW, size, "");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in part {
+            let n = r.notice;
+            let payload = match r.order_id {
+                Some(id) => n.payload.replace(ORDER_ID_PLACEHOLDER, &id.to_string()),
+                None => n.payload.replace(ORDER_ID_PLACEHOLDER, ""),
             };
-            tx.commit().await?;
-            results
-                .into_iter()
-                .map(|c| {
-                    let mine = queued
-                        .iter()
-                        .filter(|q| c.new && q.order_id == Some(c.id))
-                        .cloned()
-                        .collect();
-                    (c, mine)
-                })
-                .collect::<Vec<_>>()
-        });
-        Ok(result)
+            q = q
+                .bind(r.order_id)
+                .bind(n.user_id)
+                .bind(n.channel)
+                .bind(n.channel)
+                .bind(n.recipient.as_str())
+                .bind(n.user_id)
+                .bind(n.recipient.as_str())
+                .bind(payload)
+                .bind(now)
+                .bind(now);
+        }
+        let done = q.execute(&mut **tx).await?;
+        // One statement's rows take consecutive ids ending at the last
+        // insert rowid: this connection is the only writer.
+        let last = done.last_insert_rowid();
+        if done.rows_affected() != size as u64 {
+            return Err(StoreError::Corrupt(format!(
+                "wrote {} of {size} notices",
+                done.rows_affected()
+            )));
+        }
+        queued.extend(part.iter().zip(last - size as i64 + 1..).map(|(r, id)| Queued {
+            id,
+            order_id: r.order_id,
+            user_id: r.notice.user_id,
+            channel: r.notice.channel.to_owned(),
+        }));
+        start += size;
+    }
+    Ok(queued)
+}
+
+/// Statement sizes for a batch of `n` rows: powers of two, so that a batch
+/// takes few statements and the statement cache holds few shapes.
+fn batch_chunks(mut n: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut size = 256;
+    while n > 0 {
+        while size > n {
+            size /= 2;
+        }
+        out.push(size);
+        n -= size;
+    }
+    out
+}
+
+/// A reporter's private link as the batch insert takes it.
+#[derive(Serialize)]
+struct LinkRow<'a> {
+    token_hash: &'a str,
+    order_id: i64,
+    created_at: i64,
+}
+
+/// A trail event as the batch insert takes it.
+#[derive(Serialize)]
+struct EventRow<'a> {
+    order_id: i64,
+    seq: i64,
+    at: i64,
+    actor: &'a str,
+    actor_user_id: Option<i64>,
+    action: &'a str,
+    from_state: &'a str,
+    to_state: &'a str,
+    note: &'a str,
+    data: &'a str,
+    prev_hash: String,
+    hash: String,
+}
+
+impl<'a> EventRow<'a> {
+    fn of(e: &TrailEntry<'a>, actor_user_id: Option<i64>, prev_hash: String, hash: String) -> Self {
+        Self {
+            order_id: e.order_id,
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor,
+            actor_user_id,
+            action: e.action,
+            from_state: e.from_state,
+            to_state: e.to_state,
+            note: e.note,
+            data: e.data,
+            prev_hash,
+            hash,
+        }
     }
 }
 
@@ -334,70 +574,75 @@ struct OrderRow<'a> {
     o: &'a NewOrder,
 }
 
-/// Reserves `$1` ids for new orders inside the transaction. SQLite has one
-/// writer, so the ids after the largest are free until it commits;
-/// PostgreSQL draws them from the identity sequence.
-const RESERVE_IDS: Sql = Sql {
-    sqlite: "WITH RECURSIVE s(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM s WHERE k < $1)
-             SELECT (SELECT COALESCE(MAX(id), 0) FROM work_orders) + k FROM s ORDER BY k",
-    postgres: "SELECT nextval(pg_get_serial_sequence('work_orders', 'id')) FROM generate_series(1, CAST($1 AS INTEGER))",
-};
+const PENDING: &str = "pending";
 
 const EXTERNAL_LOOKUP: Sql = Sql {
     sqlite: "SELECT external_id, id FROM work_orders WHERE external_id IN (SELECT value FROM json_each($1))",
     postgres: "SELECT external_id, id FROM work_orders WHERE external_id IN (SELECT jsonb_array_elements_text($1::jsonb))",
 };
 
-const ORDERS_INSERT: Sql = Sql {
-    sqlite: "INSERT INTO work_orders (id, category_id, category_code, source, state, priority, title, description,
-                address, lon, lat, region_id, region_path, place_id, subject_person_id, reporter_name,
-                reporter_phone, reporter_email, external_id, attributes, owner_user_id,
-                accept_due_at, resolve_due_at, created_at, updated_at)
-             SELECT j.value ->> 'id', j.value ->> 'category_id', j.value ->> 'category_code', j.value ->> 'source',
-                j.value ->> 'state', j.value ->> 'priority', j.value ->> 'title', j.value ->> 'description',
-                j.value ->> 'address', j.value ->> '$.point[0]', j.value ->> '$.point[1]', j.value ->> 'region_id',
-                j.value ->> 'region_path', j.value ->> 'place_id', j.value ->> 'subject_person_id',
-                j.value ->> 'reporter_name', j.value ->> 'reporter_phone', j.value ->> 'reporter_email',
-                j.value ->> 'external_id', j.value ->> 'attributes', j.value ->> 'owner_user_id',
-                j.value ->> 'accept_due_at', j.value ->> 'resolve_due_at', j.value ->> 'now', j.value ->> 'now'
-             FROM json_each($1) AS j",
-    postgres: "INSERT INTO work_orders (id, category_id, category_code, source, state, priority, title, description,
-                address, lon, lat, region_id, region_path, place_id, subject_person_id, reporter_name,
-                reporter_phone, reporter_email, external_id, attributes, owner_user_id,
-                accept_due_at, resolve_due_at, created_at, updated_at)
-             SELECT x.id, x.category_id, x.category_code, x.source, x.state, x.priority, x.title, x.description,
-                x.address, (x.point ->> 0)::float8, (x.point ->> 1)::float8, x.region_id, x.region_path, x.place_id,
-                x.subject_person_id, x.reporter_name, x.reporter_phone, x.reporter_email, x.external_id,
-                x.attributes, x.owner_user_id, x.accept_due_at, x.resolve_due_at, x.now, x.now
-             FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, category_id bigint, category_code text, source text,
-                state text, priority text, title text, description text, address text, point jsonb, region_id bigint,
-                region_path text, place_id bigint, subject_person_id bigint, reporter_name text, reporter_phone text,
-                reporter_email text, external_id text, attributes text, owner_user_id bigint, accept_due_at bigint,
-                resolve_due_at bigint, now bigint)",
-};
+const ORDERS_HEAD: &str = "INSERT INTO work_orders (id, category_id, category_code, source, state, priority, title,
+    description, address, lon, lat, region_id, region_path, place_id, subject_person_id, reporter_name,
+    reporter_phone, reporter_email, external_id, attributes, owner_user_id, accept_due_at, resolve_due_at,
+    created_at, updated_at) VALUES";
 
-const LINKS_INSERT: Sql = Sql {
-    sqlite: "INSERT INTO order_links (token_hash, order_id, created_at)
-             SELECT j.value ->> 'token_hash', j.value ->> 'order_id', j.value ->> 'created_at' FROM json_each($1) AS j",
-    postgres: "INSERT INTO order_links (token_hash, order_id, created_at)
-             SELECT x.token_hash, x.order_id, x.created_at
-             FROM jsonb_to_recordset($1::jsonb) AS x(token_hash text, order_id bigint, created_at bigint)",
-};
+const EVENTS_HEAD: &str = "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action,
+    from_state, to_state, note, data, prev_hash, hash) VALUES";
 
-const COUNTS_BUMP: Sql = Sql {
-    sqlite: "INSERT INTO order_counts (region_id, state, n)
-             SELECT j.value ->> 'region_id', j.value ->> 'state', j.value ->> 'n' FROM json_each($1) AS j WHERE true
-             ON CONFLICT (region_id, state) DO UPDATE SET n = order_counts.n + excluded.n",
-    postgres: "INSERT INTO order_counts (region_id, state, n)
-             SELECT x.region_id, x.state, x.n FROM jsonb_to_recordset($1::jsonb) AS x(region_id bigint, state text, n bigint)
-             ON CONFLICT (region_id, state) DO UPDATE SET n = order_counts.n + excluded.n",
-};
+/// A notice's row: an SMS to a user without a number given is sent to the
+/// user's phone.
+const OUTBOX_HEAD: &str = "INSERT INTO outbox (order_id, user_id, channel, recipient, payload, state,
+    attempts, next_attempt_at, created_at) VALUES";
+const OUTBOX_ROW: &str = "(?, ?, ?, CASE WHEN ? = 'sms' AND ? = '' THEN COALESCE((SELECT u.phone FROM users u WHERE u.id = ?), '') ELSE ? END,
+    ?, 'pending', 0, ?, ?)";
 
-const LOADS_BUMP: Sql = Sql {
-    sqlite: "INSERT INTO user_loads (user_id, open_orders)
-             SELECT j.value ->> 'user_id', j.value ->> 'n' FROM json_each($1) AS j WHERE true
-             ON CONFLICT (user_id) DO UPDATE SET open_orders = user_loads.open_orders + excluded.open_orders",
-    postgres: "INSERT INTO user_loads (user_id, open_orders)
-             SELECT x.user_id, x.n FROM jsonb_to_recordset($1::jsonb) AS x(user_id bigint, n bigint)
-             ON CONFLICT (user_id) DO UPDATE SET open_orders = user_loads.open_orders + excluded.open_orders",
-};
+const ORDERS_INSERT_PG: &str = "INSERT INTO work_orders (id, category_id, category_code, source, state, priority, title, description,
+        address, lon, lat, region_id, region_path, place_id, subject_person_id, reporter_name,
+        reporter_phone, reporter_email, external_id, attributes, owner_user_id,
+        accept_due_at, resolve_due_at, created_at, updated_at)
+     SELECT x.id, x.category_id, x.category_code, x.source, x.state, x.priority, x.title, x.description,
+        x.address, (x.point ->> 0)::float8, (x.point ->> 1)::float8, x.region_id, x.region_path, x.place_id,
+        x.subject_person_id, x.reporter_name, x.reporter_phone, x.reporter_email, x.external_id,
+        x.attributes, x.owner_user_id, x.accept_due_at, x.resolve_due_at, x.now, x.now
+     FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, category_id bigint, category_code text, source text,
+        state text, priority text, title text, description text, address text, point jsonb, region_id bigint,
+        region_path text, place_id bigint, subject_person_id bigint, reporter_name text, reporter_phone text,
+        reporter_email text, external_id text, attributes text, owner_user_id bigint, accept_due_at bigint,
+        resolve_due_at bigint, now bigint)";
+
+const EVENTS_INSERT_PG: &str = "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action, from_state, to_state, note, data, prev_hash, hash)
+     SELECT x.order_id, x.seq, x.at, x.actor, x.actor_user_id, x.action, x.from_state, x.to_state, x.note,
+            x.data, x.prev_hash, x.hash
+     FROM jsonb_to_recordset($1::jsonb) AS x(order_id bigint, seq bigint, at bigint, actor text,
+          actor_user_id bigint, action text, from_state text, to_state text, note text, data text,
+          prev_hash text, hash text)";
+
+const LINKS_INSERT_PG: &str = "INSERT INTO order_links (token_hash, order_id, created_at)
+     SELECT x.token_hash, x.order_id, x.created_at
+     FROM jsonb_to_recordset($1::jsonb) AS x(token_hash text, order_id bigint, created_at bigint)";
+
+const COUNTS_BUMP_PG: &str = "INSERT INTO order_counts (region_id, state, n)
+     SELECT x.region_id, x.state, x.n FROM jsonb_to_recordset($1::jsonb) AS x(region_id bigint, state text, n bigint)
+     ON CONFLICT (region_id, state) DO UPDATE SET n = order_counts.n + excluded.n";
+
+const LOADS_BUMP_PG: &str = "INSERT INTO user_loads (user_id, open_orders)
+     SELECT x.user_id, x.n FROM jsonb_to_recordset($1::jsonb) AS x(user_id bigint, n bigint)
+     ON CONFLICT (user_id) DO UPDATE SET open_orders = user_loads.open_orders + excluded.open_orders";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_chunks_cover_every_row_in_powers_of_two() {
+        assert_eq!(batch_chunks(0), Vec::<usize>::new());
+        assert_eq!(batch_chunks(16), vec![16]);
+        assert_eq!(batch_chunks(21), vec![16, 4, 1]);
+        assert_eq!(batch_chunks(600), vec![256, 256, 64, 16, 8]);
+        for n in 0..700 {
+            let chunks = batch_chunks(n);
+            assert_eq!(chunks.iter().sum::<usize>(), n);
+            assert!(chunks.iter().all(|c| c.is_power_of_two() && *c <= 256));
+        }
+    }
+}

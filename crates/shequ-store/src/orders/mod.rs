@@ -12,10 +12,13 @@ pub mod outbox;
 pub mod read;
 pub mod teams;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A work order as stored.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+///
+/// It also deserializes from a JSON array of [`order_columns!`] in order:
+/// lists of orders are read as one JSON row (see `read::orders_json`).
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Order {
     pub id: i64,
     pub category_id: i64,
@@ -33,17 +36,20 @@ pub struct Order {
     pub place_id: Option<i64>,
     pub subject_person_id: Option<i64>,
     pub reporter_name: String,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub reporter_phone: Option<String>,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub reporter_email: Option<String>,
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub external_id: Option<String>,
     pub attributes: String,
     pub owner_user_id: Option<i64>,
     pub supervisor_user_id: Option<i64>,
+    #[serde(deserialize_with = "flag")]
     pub supervised: bool,
+    #[serde(deserialize_with = "flag")]
     pub escalated_accept: bool,
+    #[serde(deserialize_with = "flag")]
     pub escalated_resolve: bool,
     pub accept_due_at: i64,
     pub resolve_due_at: i64,
@@ -56,6 +62,28 @@ pub struct Order {
     pub resolved_at: Option<i64>,
     pub closed_at: Option<i64>,
     pub updated_at: i64,
+}
+
+/// A boolean column as JSON: SQLite writes it as 0 or 1, PostgreSQL as
+/// `true` or `false`.
+fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    struct Flag;
+    impl serde::de::Visitor<'_> for Flag {
+        type Value = bool;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a boolean or 0/1")
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<bool, E> {
+            Ok(v)
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<bool, E> {
+            Ok(v != 0)
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<bool, E> {
+            Ok(v != 0)
+        }
+    }
+    d.deserialize_any(Flag)
 }
 
 impl Order {

@@ -150,6 +150,38 @@ macro_rules! bind_args {
     }};
 }
 
+/// Wraps `inner`, a `SELECT` of [`order_columns!`], so that the engine
+/// returns its rows as one JSON array of arrays in a single row.
+///
+/// sqlx's SQLite driver copies every value of every row and hands each row
+/// from its worker thread to the caller across a channel; for a page of
+/// 1,000 orders that cost more than the query itself (most of a
+/// `GET requests.json` in a profile). One row of JSON crosses once.
+fn as_json_rows(sqlite: bool, inner: &str) -> String {
+    if sqlite {
+        format!(
+            "SELECT json_group_array(json_array({})) FROM ({inner}) AS page",
+            order_columns!()
+        )
+    } else {
+        format!(
+            "SELECT COALESCE(json_agg(json_build_array({})), '[]'::json)::text FROM ({inner}) AS page",
+            order_columns!()
+        )
+    }
+}
+
+/// Orders newest first, as every list shows them (the aggregate does not
+/// promise to keep the inner query's order).
+fn newest_first(mut orders: Vec<Order>) -> Vec<Order> {
+    orders.sort_unstable_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    orders
+}
+
+fn parse_orders(json: &str) -> Result<Vec<Order>> {
+    serde_json::from_str(json).map_err(|e| crate::StoreError::Corrupt(format!("order list: {e}")))
+}
+
 impl Store {
     /// One order by id, wherever it is (callers check the scope on its
     /// path so they can log a refusal).
@@ -266,24 +298,26 @@ impl Store {
         f: &OrderFilter,
         paging: Paging,
     ) -> Result<Vec<Order>> {
-        let (filter, mut args) = order_filter(self.backend() == crate::Backend::Sqlite, scope, f);
+        let sqlite = self.backend() == crate::Backend::Sqlite;
+        let (filter, mut args) = order_filter(sqlite, scope, f);
         args.push(Arg::Int(paging.limit()));
         args.push(Arg::Int(paging.offset()));
-        let sql = format!(
+        let inner = format!(
             "SELECT {} FROM work_orders {filter} ORDER BY created_at DESC, id DESC LIMIT ${} OFFSET ${}",
             order_columns!(),
             args.len() - 1,
             args.len()
         );
-        let items = on_db!(self, read, |pool| {
+        let sql = as_json_rows(sqlite, &inner);
+        let json = on_db!(self, read, |pool| {
             bind_args!(
-                sqlx::query_as::<_, Order>(sqlx::AssertSqlSafe(sql.as_str())),
+                sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.as_str())),
                 &args
             )
-            .fetch_all(pool)
+            .fetch_one(pool)
             .await?
         });
-        Ok(items)
+        Ok(newest_first(parse_orders(&json)?))
     }
 
     /// The orders with these ids that lie under the scope, newest first.
@@ -294,29 +328,26 @@ impl Store {
         let (lo, hi) = scope.bounds();
         let json =
             serde_json::to_string(ids).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
-        let sql = crate::bulk::Sql {
-            sqlite: concat!(
-                "SELECT ",
-                order_columns!(),
-                "FROM work_orders WHERE id IN (SELECT value FROM json_each($1))
-                   AND region_path >= $2 AND region_path < $3 ORDER BY created_at DESC, id DESC"
-            ),
-            postgres: concat!(
-                "SELECT ",
-                order_columns!(),
-                "FROM work_orders WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)
-                   AND region_path >= $2 AND region_path < $3 ORDER BY created_at DESC, id DESC"
-            ),
+        let sqlite = self.backend() == crate::Backend::Sqlite;
+        let ids_in = if sqlite {
+            "SELECT value FROM json_each($1)"
+        } else {
+            "SELECT (jsonb_array_elements_text($1::jsonb))::bigint"
         };
-        let rows = on_db!(self, read, |pool| {
-            sqlx::query_as::<_, Order>(crate::bulk::pick(&self.db, &sql))
+        let inner = format!(
+            "SELECT {} FROM work_orders WHERE id IN ({ids_in}) AND region_path >= $2 AND region_path < $3",
+            order_columns!()
+        );
+        let sql = as_json_rows(sqlite, &inner);
+        let json = on_db!(self, read, |pool| {
+            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(&json)
                 .bind(lo)
                 .bind(hi)
-                .fetch_all(pool)
+                .fetch_one(pool)
                 .await?
         });
-        Ok(rows)
+        Ok(newest_first(parse_orders(&json)?))
     }
 
     /// Orders per state under the scope, from the counters table.

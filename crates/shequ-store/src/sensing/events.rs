@@ -145,15 +145,7 @@ pub(crate) fn chunk_sizes(mut n: usize) -> Vec<usize> {
 
 pub(crate) fn values_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
     let row = format!("({}?)", "?, ".repeat(columns - 1));
-    let mut sql = String::with_capacity(head.len() + tail.len() + rows * (row.len() + 2) + 2);
-    sql.push_str(head);
-    for r in 0..rows {
-        sql.push_str(if r == 0 { " " } else { ", " });
-        sql.push_str(&row);
-    }
-    sql.push(' ');
-    sql.push_str(tail);
-    sql
+    crate::bulk::rows_sql(head, &row, rows, tail)
 }
 
 pub(crate) fn direction_str(d: Direction) -> &'static str {
