@@ -594,3 +594,144 @@ async fn candidates_of_a_role_carry_their_load_when_it_decides() {
         db.cleanup().await;
     }
 }
+
+/// A batch of orders as the order writer stores it: every order gets its
+/// own id, trail, notices (with the id in their payload and an SMS to the
+/// owner's phone) and counters; and a list reads each order back exactly as
+/// reading it by id does, newest first.
+#[tokio::test]
+async fn a_batch_is_stored_whole_and_lists_read_it_back_as_stored() {
+    for db in backends().await {
+        let s = &db.store;
+        let (worker, operator, _) = setup(s).await;
+        let first = new_order(s, worker, None).await;
+        let template = s.order_by_id(first).await.expect("q").expect("order");
+        let cat = s
+            .category_by_code("sanitation")
+            .await
+            .expect("q")
+            .expect("cat");
+        let batch: Vec<NewOrder> = (0..21)
+            .map(|k| NewOrder {
+                category_id: cat.id,
+                category_code: cat.code.clone(),
+                source: "open311".into(),
+                priority: "normal".into(),
+                title: format!("批量 {k}"),
+                description: format!("引号 \" 反斜杠 \\ 换行\n第 {k} 条"),
+                address: "田林路1号".into(),
+                point: (k % 2 == 0).then_some((121.434_567_8, 31.176_543_2)),
+                region_id: template.region_id,
+                region_path: template.region_path.clone(),
+                place_id: None,
+                subject_person_id: None,
+                reporter_name: String::new(),
+                reporter_phone: None,
+                reporter_email: Some("a@b.cn".into()),
+                reporter_token_hash: (k == 3).then(|| format!("token-{k}")),
+                external_id: Some(format!("ext-{}", k % 20)),
+                attributes: r#"{"floor":3}"#.into(),
+                owner_user_id: Some(if k % 3 == 0 { operator } else { worker }),
+                accept_due_at: T0 + 30 * 60_000,
+                resolve_due_at: T0 + 24 * 3_600_000,
+                actor: "token:city".into(),
+                actor_user_id: None,
+                dispatch_data: "{}".into(),
+                dispatch_note: String::new(),
+                notices: vec![Notice {
+                    user_id: Some(worker),
+                    channel: "sms",
+                    recipient: String::new(),
+                    payload: r#"{"order":"{order_id}"}"#.into(),
+                }],
+                now: T0 + 1000 + k,
+            })
+            .collect();
+        let created = s.create_orders(&batch).await.expect("batch");
+        assert_eq!(created.len(), 21);
+        let ids: Vec<i64> = created.iter().map(|(c, _)| c.id).collect();
+        assert!(created[..20].iter().all(|(c, _)| c.new), "{}", db.label);
+        assert_eq!(
+            created[20].0,
+            shequ_store::orders::create::Created {
+                id: ids[0],
+                new: false
+            },
+            "{}: the same external id in one batch is one order",
+            db.label
+        );
+        let mut distinct = ids[..20].to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 20, "{}", db.label);
+        for (c, queued) in &created[..20] {
+            assert_eq!(queued.len(), 1, "{}", db.label);
+            let row = s.outbox_row(queued[0].id).await.expect("q").expect("row");
+            assert_eq!(
+                row.order_id,
+                Some(c.id),
+                "{}: the inferred id is the row's",
+                db.label
+            );
+            assert_eq!(
+                row.recipient, "13800000000",
+                "{}: the owner's phone",
+                db.label
+            );
+            assert_eq!(row.payload, format!(r#"{{"order":"{}"}}"#, c.id));
+        }
+        let counts = s
+            .order_counts_in(&Scope::everything())
+            .await
+            .expect("counts");
+        assert_eq!(counts, [("pending".to_owned(), 21)], "{}", db.label);
+        assert_eq!(s.verify_trails(None).await.expect("verify").events, 42);
+
+        // Mark one 督办 so a list has a true flag to carry.
+        s.act_on_order(
+            ids[5],
+            &Actor::System,
+            &Action::Escalate {
+                to_user: operator,
+                reason: "超时".into(),
+                overdue: Some(Overdue::Accept),
+            },
+            T0 + 31 * 60_000,
+            |_: &_, _: &_, _: &_| Effects::default(),
+        )
+        .await
+        .expect("escalate");
+        let page = s
+            .orders_page(
+                &Scope::everything(),
+                &OrderFilter::default(),
+                Paging::new(None, Some(100)),
+            )
+            .await
+            .expect("page");
+        assert_eq!(page.len(), 21, "{}", db.label);
+        let times: Vec<(i64, i64)> = page.iter().map(|o| (o.created_at, o.id)).collect();
+        let mut sorted = times.clone();
+        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(times, sorted, "{}: newest first", db.label);
+        let by_ids = s
+            .orders_by_ids(&Scope::everything(), &[ids[5], ids[2], first])
+            .await
+            .expect("ids");
+        assert_eq!(by_ids.len(), 3, "{}", db.label);
+        for listed in page.iter().chain(&by_ids) {
+            let one = s.order_by_id(listed.id).await.expect("q").expect("order");
+            assert_eq!(format!("{listed:?}"), format!("{one:?}"), "{}", db.label);
+        }
+        assert!(page.iter().any(|o| o.supervised && o.escalated_accept));
+        assert!(
+            s.orders_by_ids(&scope(PATH_B), &[ids[0]])
+                .await
+                .expect("ids")
+                .is_empty(),
+            "{}: outside the scope",
+            db.label
+        );
+        db.cleanup().await;
+    }
+}

@@ -145,8 +145,9 @@ impl Store {
         let (results, queued) = match &self.db {
             Db::Sqlite(pools) => {
                 let mut tx = pools.write.begin().await?;
-                let known = known_external_ids(&mut tx, EXTERNAL_LOOKUP.sqlite, &ext_keys, &ext_json)
-                    .await?;
+                let known =
+                    known_external_ids(&mut tx, EXTERNAL_LOOKUP.sqlite, &ext_keys, &ext_json)
+                        .await?;
                 // SQLite has one writer: the ids after the largest are free
                 // until this transaction commits.
                 let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM work_orders")
@@ -159,11 +160,16 @@ impl Store {
             }
             Db::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
-                let known = known_external_ids(&mut tx, EXTERNAL_LOOKUP.postgres, &ext_keys, &ext_json)
-                    .await?;
+                let known =
+                    known_external_ids(&mut tx, EXTERNAL_LOOKUP.postgres, &ext_keys, &ext_json)
+                        .await?;
                 let fresh = orders
                     .iter()
-                    .filter(|o| o.external_id.as_ref().is_none_or(|e| !known.contains_key(e)))
+                    .filter(|o| {
+                        o.external_id
+                            .as_ref()
+                            .is_none_or(|e| !known.contains_key(e))
+                    })
                     .count();
                 let ids: Vec<i64> = if fresh == 0 {
                     Vec::new()
@@ -254,19 +260,30 @@ fn lay_out<'a>(
     };
     for o in orders {
         if let Some(id) = o.external_id.as_ref().and_then(|e| known.get(e)) {
-            rows.results.push(Created { id: *id, new: false });
+            rows.results.push(Created {
+                id: *id,
+                new: false,
+            });
             continue;
         }
-        let id = ids
-            .next()
-            .ok_or_else(|| StoreError::Corrupt("fewer order ids reserved than needed".to_owned()))?;
+        let id = ids.next().ok_or_else(|| {
+            StoreError::Corrupt("fewer order ids reserved than needed".to_owned())
+        })?;
         if let Some(e) = &o.external_id {
             // A second report with the same id in this batch gets this order.
             known.insert(e.clone(), id);
         }
-        rows.orders.push(OrderRow { id, state: PENDING, o });
+        rows.orders.push(OrderRow {
+            id,
+            state: PENDING,
+            o,
+        });
         if let Some(hash) = &o.reporter_token_hash {
-            rows.links.push(LinkRow { token_hash: hash, order_id: id, created_at: o.now });
+            rows.links.push(LinkRow {
+                token_hash: hash,
+                order_id: id,
+                created_at: o.now,
+            });
         }
         let created = TrailEntry {
             order_id: id,
@@ -290,8 +307,18 @@ fn lay_out<'a>(
             ..created
         };
         let dispatched_hash = chain_hash(&created_hash, &dispatched);
-        rows.events.push(EventRow::of(&created, o.actor_user_id, GENESIS_HASH.to_owned(), created_hash.clone()));
-        rows.events.push(EventRow::of(&dispatched, None, created_hash, dispatched_hash));
+        rows.events.push(EventRow::of(
+            &created,
+            o.actor_user_id,
+            GENESIS_HASH.to_owned(),
+            created_hash.clone(),
+        ));
+        rows.events.push(EventRow::of(
+            &dispatched,
+            None,
+            created_hash,
+            dispatched_hash,
+        ));
         rows.outbox.extend(o.notices.iter().map(|notice| OutboxIn {
             order_id: Some(id),
             notice,
@@ -454,12 +481,14 @@ async fn write_sqlite(
         q.execute(&mut **tx).await?;
     }
     for link in &rows.links {
-        sqlx::query("INSERT INTO order_links (token_hash, order_id, created_at) VALUES ($1, $2, $3)")
-            .bind(link.token_hash)
-            .bind(link.order_id)
-            .bind(link.created_at)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO order_links (token_hash, order_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(link.token_hash)
+        .bind(link.order_id)
+        .bind(link.created_at)
+        .execute(&mut **tx)
+        .await?;
     }
     let mut queued = Vec::with_capacity(rows.outbox.len());
     let mut start = 0;
@@ -495,12 +524,16 @@ async fn write_sqlite(
                 done.rows_affected()
             )));
         }
-        queued.extend(part.iter().zip(last - size as i64 + 1..).map(|(r, id)| Queued {
-            id,
-            order_id: r.order_id,
-            user_id: r.notice.user_id,
-            channel: r.notice.channel.to_owned(),
-        }));
+        queued.extend(
+            part.iter()
+                .zip(last - size as i64 + 1..)
+                .map(|(r, id)| Queued {
+                    id,
+                    order_id: r.order_id,
+                    user_id: r.notice.user_id,
+                    channel: r.notice.channel.to_owned(),
+                }),
+        );
         start += size;
     }
     Ok(queued)
@@ -586,12 +619,14 @@ const ORDERS_HEAD: &str = "INSERT INTO work_orders (id, category_id, category_co
     reporter_phone, reporter_email, external_id, attributes, owner_user_id, accept_due_at, resolve_due_at,
     created_at, updated_at) VALUES";
 
-const EVENTS_HEAD: &str = "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action,
+const EVENTS_HEAD: &str =
+    "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action,
     from_state, to_state, note, data, prev_hash, hash) VALUES";
 
 /// A notice's row: an SMS to a user without a number given is sent to the
 /// user's phone.
-const OUTBOX_HEAD: &str = "INSERT INTO outbox (order_id, user_id, channel, recipient, payload, state,
+const OUTBOX_HEAD: &str =
+    "INSERT INTO outbox (order_id, user_id, channel, recipient, payload, state,
     attempts, next_attempt_at, created_at) VALUES";
 const OUTBOX_ROW: &str = "(?, ?, ?, CASE WHEN ? = 'sms' AND ? = '' THEN COALESCE((SELECT u.phone FROM users u WHERE u.id = ?), '') ELSE ? END,
     ?, 'pending', 0, ?, ?)";

@@ -174,7 +174,7 @@ fn as_json_rows(sqlite: bool, inner: &str) -> String {
 /// Orders newest first, as every list shows them (the aggregate does not
 /// promise to keep the inner query's order).
 fn newest_first(mut orders: Vec<Order>) -> Vec<Order> {
-    orders.sort_unstable_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+    orders.sort_unstable_by_key(|o| std::cmp::Reverse((o.created_at, o.id)));
     orders
 }
 

@@ -359,7 +359,10 @@ async fn query_history(
     for clients in [1, 8] {
         let url = health_url.clone();
         let r = load::run(client.clone(), clients, per_run, move |c, _, _| c.get(&url)).await;
-        println!("  GET /healthz, {clients} client(s) (baseline): {}", r.latency);
+        println!(
+            "  GET /healthz, {clients} client(s) (baseline): {}",
+            r.latency
+        );
         health.push(r);
     }
     for (label, queries) in history::history_queries(shequ_store::now_ms(), stored) {
