@@ -30,6 +30,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Live events for open pages.
     pub hub: Hub,
+    /// Pop-ups shown, to mark sent in the outbox.
+    pub popup_marks: crate::live::PopupMarks,
     /// Group commit for new orders.
     pub orders: crate::orders::writer::OrderWriter,
     /// Who holds which role where, and their loads, for routing.
@@ -76,6 +78,7 @@ impl AppState {
         };
         Ok(Self {
             orders: crate::orders::writer::OrderWriter::new(store.clone()),
+            popup_marks: crate::live::PopupMarks::new(store.clone()),
             store,
             i18n: Arc::new(I18n::load()?),
             limiter: Arc::new(limiter),

@@ -116,6 +116,11 @@ impl Scope {
         }
     }
 
+    /// The path of the region at the top of the scope (`/` for everything).
+    pub fn root_path(&self) -> &str {
+        &self.lo
+    }
+
     pub(crate) fn bounds(&self) -> (&str, &str) {
         (&self.lo, &self.hi)
     }

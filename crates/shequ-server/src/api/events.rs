@@ -16,7 +16,6 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Query, State};
@@ -25,11 +24,11 @@ use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use serde::Deserialize;
 use shequ_store::Scope;
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::auth::AuthUser;
 use crate::error::AppResult;
-use crate::live::{Hub, LiveEvent};
+use crate::live::{Hub, LiveEvent, Subscription};
 use crate::state::AppState;
 
 /// Interval of the keep-alive comments.
@@ -45,7 +44,7 @@ const END_STREAMS: &str = "end_streams";
 /// Ends every open event stream (at shutdown); pages reconnect by
 /// themselves and replay what they missed.
 pub fn end_streams(hub: &Hub) {
-    hub.publish(LiveEvent {
+    hub.publish_to_all(LiveEvent {
         id: 0,
         user_id: None,
         kind: END_STREAMS,
@@ -83,7 +82,7 @@ pub async fn stream(
         .or(params.last_event_id);
     // Subscribe before reading the outbox: a pop-up committed meanwhile is
     // then in the replay, the live stream or both (and sent once).
-    let rx = state.hub.subscribe();
+    let rx = state.hub.subscribe(user.user.id, user.scope.root_path());
     let mut feed = Feed {
         rx,
         user_id: user.user.id,
@@ -109,7 +108,7 @@ pub async fn stream(
 
 /// One page's subscription.
 struct Feed {
-    rx: broadcast::Receiver<Arc<LiveEvent>>,
+    rx: Subscription,
     user_id: i64,
     scope: Scope,
     /// Events to send before reading the hub (the replay).
@@ -164,7 +163,11 @@ impl Feed {
             return Some(e);
         }
         loop {
-            match self.rx.recv().await {
+            let received = tokio::select! {
+                r = self.rx.popups.recv() => r,
+                r = self.rx.feed.recv() => r,
+            };
+            match received {
                 Ok(live) if live.kind == END_STREAMS => return None,
                 Ok(live) => {
                     if let Some(e) = self.accept(&live).await {
@@ -215,16 +218,11 @@ impl Feed {
 
     /// Marks pop-ups delivered, off the stream's path.
     fn mark_sent(&self, ids: Vec<i64>) {
-        if ids.is_empty() {
-            return;
+        if !ids.is_empty() {
+            self.state
+                .popup_marks
+                .sent(&ids, self.state.clock.now_ms());
         }
-        let store = self.state.store.clone();
-        let now = self.state.clock.now_ms();
-        tokio::spawn(async move {
-            if let Err(e) = store.mark_popups_sent(&ids, now).await {
-                tracing::warn!(error = %e, n = ids.len(), "marking pop-ups sent failed");
-            }
-        });
     }
 }
 

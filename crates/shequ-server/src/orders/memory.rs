@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use shequ_domain::Role;
-use shequ_domain::order::duplicate::{DUPLICATE_WINDOW_MS, is_near_duplicate};
+use shequ_domain::order::duplicate::{DUPLICATE_WINDOW_MS, NearIndex, Placed};
 use shequ_domain::order::routing::Candidate;
 use shequ_store::Store;
 use shequ_store::orders::teams::{candidates_with_loads, tied_at_deepest};
@@ -110,23 +110,27 @@ impl People {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Recent {
-    id: i64,
-    point: (f64, f64),
-    created_at: i64,
-}
-
 /// Open orders of the last day by category, for the near-duplicate check.
 #[derive(Debug, Default)]
 pub struct RecentOrders {
     /// `None` until first loaded from the database.
-    by_category: tokio::sync::Mutex<Option<HashMap<String, Vec<Recent>>>>,
+    by_category: tokio::sync::Mutex<Option<Recent>>,
 }
+
+#[derive(Debug, Default)]
+struct Recent {
+    by_category: HashMap<String, NearIndex>,
+    /// Additions since orders older than the window were last dropped.
+    added: usize,
+}
+
+/// Expired orders are dropped after this many additions (a pass over
+/// every order held), not on every report.
+const PRUNE_EVERY: usize = 1_000;
 
 impl RecentOrders {
     /// An open order of `category` within the duplicate radius and window
-    /// of `point` at `now`, oldest first.
+    /// of `point` at `now`, the oldest if several.
     pub async fn near(
         &self,
         store: &Store,
@@ -136,50 +140,57 @@ impl RecentOrders {
     ) -> shequ_store::Result<Option<i64>> {
         let mut guard = self.by_category.lock().await;
         if guard.is_none() {
-            let mut map: HashMap<String, Vec<Recent>> = HashMap::new();
+            let mut recent = Recent::default();
             for (id, cat, lon, lat, created_at) in
                 store.open_orders_since(now - DUPLICATE_WINDOW_MS).await?
             {
-                map.entry(cat).or_default().push(Recent {
+                recent.by_category.entry(cat).or_default().add(Placed {
                     id,
                     point: (lon, lat),
                     created_at,
                 });
             }
-            *guard = Some(map);
+            *guard = Some(recent);
         }
-        let Some(list) = guard.as_mut().and_then(|m| m.get_mut(category)) else {
-            return Ok(None);
-        };
-        list.retain(|r| now - r.created_at <= DUPLICATE_WINDOW_MS);
-        Ok(list
-            .iter()
-            .find(|r| is_near_duplicate(point, now, r.point, r.created_at))
-            .map(|r| r.id))
+        Ok(guard
+            .as_ref()
+            .and_then(|r| r.by_category.get(category))
+            .and_then(|index| index.find(point, now)))
     }
 
     /// Adds a new open order (only once the index is loaded; until then the
     /// load will find it in the database).
     pub async fn add(&self, id: i64, category: &str, point: (f64, f64), created_at: i64) {
-        if let Some(map) = self.by_category.lock().await.as_mut() {
-            map.entry(category.to_owned()).or_default().push(Recent {
-                id,
-                point,
-                created_at,
-            });
+        if let Some(recent) = self.by_category.lock().await.as_mut() {
+            recent
+                .by_category
+                .entry(category.to_owned())
+                .or_default()
+                .add(Placed {
+                    id,
+                    point,
+                    created_at,
+                });
+            recent.added += 1;
+            if recent.added >= PRUNE_EVERY {
+                recent.added = 0;
+                for index in recent.by_category.values_mut() {
+                    index.prune(created_at);
+                }
+            }
         }
     }
 
     /// Drops an order that is no longer open.
     pub async fn forget(&self, id: i64, category: &str) {
-        if let Some(list) = self
+        if let Some(index) = self
             .by_category
             .lock()
             .await
             .as_mut()
-            .and_then(|m| m.get_mut(category))
+            .and_then(|r| r.by_category.get_mut(category))
         {
-            list.retain(|r| r.id != id);
+            index.remove(id);
         }
     }
 }

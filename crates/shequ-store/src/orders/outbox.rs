@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Notice;
 use super::create::{OUTBOX_INSERT, OutboxIn, Queued};
-use crate::bulk::pick;
+use crate::bulk::{Sql, pick};
 use crate::db::on_db;
 use crate::{Result, Scope, Store, StoreError};
 
@@ -277,19 +277,20 @@ impl Store {
         if ids.is_empty() {
             return Ok(());
         }
+        let ids = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let sql = Sql {
+            sqlite: "UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1
+                     WHERE id IN (SELECT value FROM json_each($1)) AND channel = 'popup' AND state = 'pending'",
+            postgres: "UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1
+                       WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)
+                         AND channel = 'popup' AND state = 'pending'",
+        };
         on_db!(self, write, |pool| {
-            let mut tx = pool.begin().await?;
-            for id in ids {
-                sqlx::query(
-                    "UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1
-                     WHERE id = $1 AND channel = 'popup' AND state = 'pending'",
-                )
-                .bind(id)
+            sqlx::query(pick(&self.db, &sql))
+                .bind(&ids)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(pool)
                 .await?;
-            }
-            tx.commit().await?;
         });
         Ok(())
     }
