@@ -248,15 +248,22 @@ impl Store {
         }
     }
 
-    /// Copies the whole WAL into the database file and empties it, waiting
-    /// for readers if it must (SQLite; nothing to do on PostgreSQL). For
-    /// the end of a bulk load, so that what follows starts from the state
-    /// a running server keeps the database in.
-    pub async fn checkpoint(&self) -> Result<()> {
-        if let Db::Sqlite(p) = &self.db {
-            sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
-                .fetch_one(&p.write)
-                .await?;
+    /// Settles the database after a bulk load, so that what follows starts
+    /// from the state a running server keeps it in: on SQLite the whole
+    /// WAL is copied into the database file and emptied (waiting for
+    /// readers if it must); on PostgreSQL the planner's statistics are
+    /// refreshed (autovacuum would do it later; until then a freshly
+    /// loaded table is planned as if it were empty).
+    pub async fn settle_after_bulk_load(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => {
+                sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .fetch_one(&p.write)
+                    .await?;
+            }
+            Db::Postgres(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+            }
         }
         Ok(())
     }

@@ -64,7 +64,10 @@ pub struct Placed {
 pub const CELL_DEG: f64 = 0.001;
 
 fn cell_of(lon: f64, lat: f64) -> (i64, i64) {
-    ((lon / CELL_DEG).floor() as i64, (lat / CELL_DEG).floor() as i64)
+    (
+        (lon / CELL_DEG).floor() as i64,
+        (lat / CELL_DEG).floor() as i64,
+    )
 }
 
 impl NearIndex {

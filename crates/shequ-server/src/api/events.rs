@@ -219,9 +219,7 @@ impl Feed {
     /// Marks pop-ups delivered, off the stream's path.
     fn mark_sent(&self, ids: Vec<i64>) {
         if !ids.is_empty() {
-            self.state
-                .popup_marks
-                .sent(&ids, self.state.clock.now_ms());
+            self.state.popup_marks.sent(&ids, self.state.clock.now_ms());
         }
     }
 }

@@ -92,7 +92,7 @@ pub async fn fill(store: &Store, n: usize, now: i64) -> anyhow::Result<f64> {
     eprintln!();
     let rate = n as f64 / started.elapsed().as_secs_f64();
     store.bench_close_orders_before(now - 2 * 3_600_000).await?;
-    store.checkpoint().await?;
+    store.settle_after_bulk_load().await?;
     Ok(rate)
 }
 
