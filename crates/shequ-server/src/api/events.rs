@@ -163,7 +163,10 @@ impl Feed {
             return Some(e);
         }
         loop {
+            // Pop-ups first: an order's pop-up is published before its feed
+            // event, and a page shows them in that order.
             let received = tokio::select! {
+                biased;
                 r = self.rx.popups.recv() => r,
                 r = self.rx.feed.recv() => r,
             };
