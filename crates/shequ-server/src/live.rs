@@ -26,13 +26,28 @@ pub struct LiveEvent {
     pub payload: String,
 }
 
-/// Who a channel of the hub is for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Topic {
-    /// One user's pop-ups.
-    User(i64),
-    /// Feed events anywhere under this region path.
-    Under(String),
+type Sender = broadcast::Sender<Arc<LiveEvent>>;
+
+/// The hub's channels: one per user with a page open (their pop-ups) and
+/// one per region path a page is scoped to (feed events under it).
+#[derive(Debug, Default)]
+struct Channels {
+    users: HashMap<i64, Sender>,
+    regions: HashMap<String, Sender>,
+}
+
+/// Sends `event` on the channel at `key`, if any; drops the channel when
+/// its last page has gone.
+fn send_on<K, Q>(channels: &mut HashMap<K, Sender>, key: &Q, event: &Arc<LiveEvent>)
+where
+    K: std::borrow::Borrow<Q> + std::hash::Hash + Eq,
+    Q: std::hash::Hash + Eq + ?Sized,
+{
+    if let Some(tx) = channels.get(key)
+        && tx.send(event.clone()).is_err()
+    {
+        channels.remove(key);
+    }
 }
 
 /// The fan-out of live events (cheap to clone).
@@ -45,7 +60,7 @@ enum Topic {
 #[derive(Debug, Clone)]
 pub struct Hub {
     capacity: usize,
-    channels: Arc<Mutex<HashMap<Topic, broadcast::Sender<Arc<LiveEvent>>>>>,
+    channels: Arc<Mutex<Channels>>,
 }
 
 /// What one open page listens to: its user's pop-ups and the feed of its
@@ -72,7 +87,7 @@ impl Hub {
         }
     }
 
-    fn channels(&self) -> MutexGuard<'_, HashMap<Topic, broadcast::Sender<Arc<LiveEvent>>>> {
+    fn channels(&self) -> MutexGuard<'_, Channels> {
         self.channels.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -82,20 +97,12 @@ impl Hub {
     pub fn publish(&self, event: LiveEvent) {
         let event = Arc::new(event);
         let mut channels = self.channels();
-        let mut send = |topic: Topic| {
-            if let Some(tx) = channels.get(&topic)
-                && tx.send(event.clone()).is_err()
-            {
-                // Its last page has gone.
-                channels.remove(&topic);
-            }
-        };
         match event.user_id {
-            Some(user) => send(Topic::User(user)),
+            Some(user) => send_on(&mut channels.users, &user, &event),
             None => {
                 // Every region path and each of its ancestors ends in '/'.
                 for (i, _) in event.region_path.match_indices('/') {
-                    send(Topic::Under(event.region_path[..=i].to_owned()));
+                    send_on(&mut channels.regions, &event.region_path[..=i], &event);
                 }
             }
         }
@@ -105,7 +112,8 @@ impl Hub {
     /// shutdown).
     pub fn publish_to_all(&self, event: LiveEvent) {
         let event = Arc::new(event);
-        for tx in self.channels().values() {
+        let channels = self.channels();
+        for tx in channels.users.values().chain(channels.regions.values()) {
             let _ = tx.send(event.clone());
         }
     }
@@ -114,15 +122,18 @@ impl Hub {
     /// (a region path, or `/` for everything).
     pub fn subscribe(&self, user_id: i64, scope_path: &str) -> Subscription {
         let mut channels = self.channels();
-        let mut receiver = |topic: Topic| {
-            channels
-                .entry(topic)
-                .or_insert_with(|| broadcast::channel(self.capacity).0)
-                .subscribe()
-        };
+        let open = || broadcast::channel(self.capacity).0;
         Subscription {
-            popups: receiver(Topic::User(user_id)),
-            feed: receiver(Topic::Under(scope_path.to_owned())),
+            popups: channels
+                .users
+                .entry(user_id)
+                .or_insert_with(open)
+                .subscribe(),
+            feed: channels
+                .regions
+                .entry(scope_path.to_owned())
+                .or_insert_with(open)
+                .subscribe(),
         }
     }
 }
