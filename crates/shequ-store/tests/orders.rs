@@ -516,6 +516,95 @@ async fn outbox_rows_are_claimed_once_popups_marked_once_and_dead_letters_scoped
 }
 
 #[tokio::test]
+async fn a_pass_of_deliveries_is_recorded_row_by_row_in_one_go() {
+    use shequ_store::orders::outbox::Delivery;
+    for db in backends().await {
+        let s = &db.store;
+        let (worker, _, _) = setup(s).await;
+        for _ in 0..4 {
+            new_order(s, worker, None).await;
+        }
+        let sms = s.due_outbox("sms", T0, 10).await.expect("outbox");
+        assert_eq!(sms.len(), 4, "{}", db.label);
+        let (sent, retry, dead, untouched) = (sms[0].id, sms[1].id, sms[2].id, sms[3].id);
+        s.record_deliveries(&[
+            (sent, Delivery::Sent { at: T0 + 7 }),
+            (
+                retry,
+                Delivery::Failed {
+                    error: "gateway answered 503 \"busy\"".into(),
+                    next_attempt_at: T0 + 30_000,
+                    dead: false,
+                },
+            ),
+            (
+                dead,
+                Delivery::Failed {
+                    error: "no phone number".into(),
+                    next_attempt_at: T0 + 60_000,
+                    dead: true,
+                },
+            ),
+        ])
+        .await
+        .expect("record");
+        let row = |id| async move { s.outbox_row(id).await.expect("q").expect("row") };
+        let r = row(sent).await;
+        assert_eq!(
+            (
+                r.state.as_str(),
+                r.sent_at,
+                r.attempts,
+                r.last_error,
+                r.next_attempt_at
+            ),
+            ("sent", Some(T0 + 7), 1, None, sms[0].next_attempt_at),
+            "{}: sent",
+            db.label
+        );
+        let r = row(retry).await;
+        assert_eq!(
+            (
+                r.state.as_str(),
+                r.sent_at,
+                r.attempts,
+                r.last_error.as_deref(),
+                r.next_attempt_at
+            ),
+            (
+                "pending",
+                None,
+                1,
+                Some("gateway answered 503 \"busy\""),
+                T0 + 30_000
+            ),
+            "{}: retried later",
+            db.label
+        );
+        let r = row(dead).await;
+        assert_eq!(
+            (
+                r.state.as_str(),
+                r.sent_at,
+                r.attempts,
+                r.last_error.as_deref()
+            ),
+            ("dead", None, 1, Some("no phone number")),
+            "{}: dead-lettered",
+            db.label
+        );
+        let r = row(untouched).await;
+        assert_eq!(
+            (r.state.as_str(), r.attempts, r.last_error),
+            ("pending", 0, None),
+            "{}: a row not in the pass is left alone",
+            db.label
+        );
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn candidates_of_a_role_carry_their_load_when_it_decides() {
     for db in backends().await {
         let s = &db.store;

@@ -5,8 +5,9 @@
 //! is committed.
 
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
-use shequ_store::orders::create::{Created, NewOrder, Queued};
+use shequ_store::orders::create::{Created, NewOrder, OrderSession, Queued};
 use shequ_store::{Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
@@ -70,40 +71,66 @@ impl OrderWriter {
     }
 }
 
+/// Longest the writer keeps the write connection while orders keep
+/// coming; then it lets the other writers (door events, deliveries,
+/// workers' actions) have a turn.
+const HOLD_AT_MOST: Duration = Duration::from_millis(20);
+
 async fn run(store: Store, mut rx: mpsc::Receiver<(NewOrder, Reply)>) {
     while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
+        let mut session = match store.order_session().await {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = first.1.send(Err(e));
+                continue;
+            }
+        };
+        // Batches that follow one another share the session: giving the
+        // connection back and taking it again costs two round trips.
+        let held = Instant::now();
+        let mut next = Some(first);
+        while let Some(first) = next.take() {
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(more) => batch.push(more),
+                    Err(_) => break,
+                }
+            }
+            write(&mut session, batch).await;
+            if held.elapsed() < HOLD_AT_MOST {
+                next = rx.try_recv().ok();
             }
         }
-        let (orders, replies): (Vec<NewOrder>, Vec<Reply>) = batch.into_iter().unzip();
-        let started = std::time::Instant::now();
-        let outcome = store.create_orders(&orders).await;
-        tracing::debug!(
-            orders = orders.len(),
-            duration_us = started.elapsed().as_micros() as u64,
-            "order batch written"
-        );
-        match outcome {
-            Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(Ok(result));
-                }
+    }
+}
+
+/// Writes one batch and answers each of its callers.
+async fn write(session: &mut OrderSession, batch: Vec<(NewOrder, Reply)>) {
+    let (orders, replies): (Vec<NewOrder>, Vec<Reply>) = batch.into_iter().unzip();
+    let started = Instant::now();
+    let outcome = session.create_orders(&orders).await;
+    tracing::debug!(
+        orders = orders.len(),
+        duration_us = started.elapsed().as_micros() as u64,
+        "order batch written"
+    );
+    match outcome {
+        Ok(results) => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(Ok(result));
             }
-            Err(e) if orders.len() == 1 => {
-                if let Some(reply) = replies.into_iter().next() {
-                    let _ = reply.send(Err(e));
-                }
+        }
+        Err(e) if orders.len() == 1 => {
+            if let Some(reply) = replies.into_iter().next() {
+                let _ = reply.send(Err(e));
             }
-            Err(e) => {
-                // One bad order must not sink the others: retry them one by one.
-                tracing::warn!(error = %e, orders = orders.len(), "a batch of orders failed; storing them one by one");
-                for (order, reply) in orders.iter().zip(replies) {
-                    let _ = reply.send(store.create_order(order).await);
-                }
+        }
+        Err(e) => {
+            // One bad order must not sink the others: retry them one by one.
+            tracing::warn!(error = %e, orders = orders.len(), "a batch of orders failed; storing them one by one");
+            for (order, reply) in orders.iter().zip(replies) {
+                let _ = reply.send(session.create_order(order).await);
             }
         }
     }
