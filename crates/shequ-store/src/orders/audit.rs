@@ -49,11 +49,16 @@ impl Store {
         let mut current: Vec<OrderEvent> = Vec::new();
         let (mut after_order, mut after_seq) = (order.map_or(i64::MIN, |o| o - 1), i64::MAX);
         loop {
+            // The row-value comparison is what lets PostgreSQL seek the
+            // primary key to where the last page ended; spelled out with OR
+            // it scanned from the first event for every page, so each page
+            // cost more than the last (80-100 ms a page by two million
+            // events).
             let batch: Vec<OrderEvent> = on_db!(self, read, |pool| {
                 sqlx::query_as::<_, OrderEvent>(
                     "SELECT order_id, seq, at, actor, actor_user_id, action, from_state, to_state, note, data, prev_hash, hash
                      FROM order_events
-                     WHERE (order_id > $1 OR (order_id = $1 AND seq > $2)) AND ($3 IS NULL OR order_id = $3)
+                     WHERE (order_id, seq) > ($1, $2) AND ($3 IS NULL OR order_id = $3)
                      ORDER BY order_id, seq LIMIT $4",
                 )
                 .bind(after_order)

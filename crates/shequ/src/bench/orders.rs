@@ -4,7 +4,7 @@
 //! trivial query), the ceiling of HTTP plus a database round trip here.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use shequ_server::Settings;
@@ -272,12 +272,14 @@ pub async fn run(args: OrdersBenchArgs) -> anyhow::Result<()> {
         "",
         None,
     );
+    let verifying = Instant::now();
     let verified = bs.store.verify_trails(None).await?;
     println!(
-        "  stored {} orders with {} trail events; trail intact: {}",
+        "  stored {} orders with {} trail events; trail intact: {} (`audit verify` took {:.1} s)",
         verified.orders,
         verified.events,
-        verified.broken.is_none()
+        verified.broken.is_none(),
+        verifying.elapsed().as_secs_f64()
     );
     let counts = bs.store.order_counts_in(&Scope::everything()).await?;
     println!(
@@ -328,7 +330,7 @@ async fn store_rate(store: &Store, duration: Duration) -> anyhow::Result<f64> {
         ..history::historical_order(&category, &grid, now)
     };
     let batch = vec![order; 16];
-    let started = std::time::Instant::now();
+    let started = Instant::now();
     let mut n = 0usize;
     while started.elapsed() < duration {
         n += store.create_orders(&batch).await?.len();
