@@ -217,8 +217,13 @@ pub async fn run(args: OrdersBenchArgs) -> anyhow::Result<()> {
             args.popup_rate, bs.label, pop.latency.p99
         );
         println!(
-            "  {}; sent {} at {:.0}/s, filed {}, pop-ups matched {} (likely duplicates pop up at the command centre)",
-            pop.latency, pop.sent, pop.achieved_rate, pop.filed, pop.popped
+            "  {}; sent {} at {:.0}/s, filed {}, pop-ups matched {} (likely duplicates pop up at the command centre); the first {} s not timed (warm-up)",
+            pop.latency,
+            pop.sent,
+            pop.achieved_rate,
+            pop.filed,
+            pop.popped,
+            history::POPUP_WARMUP.as_secs()
         );
     }
 
