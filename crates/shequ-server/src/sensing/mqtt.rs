@@ -5,10 +5,18 @@
 //! manual and sent only after the message's events are committed; a
 //! message not acknowledged is delivered again by the broker after a
 //! reconnect (persistent session), and counted once.
+//!
+//! shequ connects with MQTT 5 so that it can tell the broker how many
+//! unacknowledged messages it takes at once (receive maximum). Under MQTT
+//! 3.1.1 that number is the broker's own setting, 20 by default in
+//! Mosquitto: with acknowledgements sent only after a commit, 20 in flight
+//! capped each connection at 20 messages per commit.
 
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, Publish, QoS};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::mqttbytes::v5::{Packet, Publish};
+use rumqttc::v5::{AsyncClient, Event, MqttOptions};
 use tokio::sync::mpsc;
 
 use super::ingest::IngestError;
@@ -17,6 +25,15 @@ use crate::state::AppState;
 
 /// Messages handed to one commit at most.
 const MAX_MESSAGES_PER_ROUND: usize = 4096;
+/// Unacknowledged messages the broker may send one connection. Mosquitto
+/// holds about 1,000 messages per client by default, sent or queued, and
+/// drops what comes beyond (`max_queued_messages`). With 4,096 a default
+/// Mosquitto dropped messages meant for shequ's own live connections in
+/// `shequ bench ingest`; with 1,000 it did not.
+const RECEIVE_MAXIMUM: u16 = 1000;
+/// How long the broker keeps a connection's session (its subscription
+/// and the messages not yet acknowledged) after the connection drops.
+const SESSION_EXPIRY_SECONDS: u32 = 7 * 24 * 3600;
 /// Reconnect delays grow from this to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -90,9 +107,12 @@ pub async fn run(state: AppState, host: String, port: u16, client_id: String) {
     opts.set_keep_alive(Duration::from_secs(15))
         .set_manual_acks(true)
         // A persistent session: what the broker sent and we did not
-        // acknowledge comes again after a reconnect.
-        .set_clean_session(false)
-        .set_max_packet_size(4 * 1024 * 1024, 64 * 1024)
+        // acknowledge comes again after a reconnect, or after a restart
+        // within the expiry.
+        .set_clean_start(false)
+        .set_session_expiry_interval(Some(SESSION_EXPIRY_SECONDS))
+        .set_receive_maximum(Some(RECEIVE_MAXIMUM))
+        .set_max_packet_size(Some(4 * 1024 * 1024))
         .set_request_channel_capacity(2 * MAX_MESSAGES_PER_ROUND);
     let (client, mut eventloop) = AsyncClient::new(opts, 2 * MAX_MESSAGES_PER_ROUND);
     let (tx, rx) = mpsc::unbounded_channel::<Publish>();
@@ -153,7 +173,13 @@ async fn handle(state: AppState, client: AsyncClient, mut rx: mpsc::UnboundedRec
         // one per message.
         let messages: Vec<(&str, &[u8])> = round
             .iter()
-            .map(|p| (topic_device(&p.topic).unwrap_or_default(), &p.payload[..]))
+            .map(|p| {
+                let device = std::str::from_utf8(&p.topic)
+                    .ok()
+                    .and_then(topic_device)
+                    .unwrap_or_default();
+                (device, &p.payload[..])
+            })
             .collect();
         let mut failed = false;
         match state
@@ -164,7 +190,7 @@ async fn handle(state: AppState, client: AsyncClient, mut rx: mpsc::UnboundedRec
             Ok(refusals) => {
                 for (p, refusal) in round.iter().zip(refusals) {
                     if let Some(IngestError::TooMany { limit }) = refusal {
-                        tracing::warn!(topic = %p.topic, limit, "MQTT message with too many events dropped");
+                        tracing::warn!(topic = %String::from_utf8_lossy(&p.topic), limit, "MQTT message with too many events dropped");
                     }
                     if let Err(e) = client.ack(p).await {
                         tracing::warn!(error = %e, "MQTT acknowledgement not queued");

@@ -39,11 +39,10 @@ pub struct IngestBenchArgs {
     /// Events published over MQTT (0 skips the MQTT phase).
     #[arg(long, default_value_t = 200_000)]
     pub mqtt_events: usize,
-    /// MQTT connections the server opens (its `mqtt_connections`): the
-    /// broker keeps at most 20 unacknowledged QoS 1 messages in flight per
-    /// connection (Mosquitto's `max_inflight_messages`), so connections
-    /// bound the rate.
-    #[arg(long, default_value_t = 8)]
+    /// MQTT connections the server opens (its `mqtt_connections`; each
+    /// takes up to 1,000 unacknowledged messages, its MQTT 5 receive
+    /// maximum).
+    #[arg(long, default_value_t = 2)]
     pub mqtt_connections: u32,
     /// Most MQTT messages published ahead of those stored: a broker drops
     /// what queues for a subscriber beyond its limit (Mosquitto's
