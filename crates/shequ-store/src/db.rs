@@ -193,45 +193,23 @@ impl Store {
             // a memory access instead of a read() per page.
             .pragma("mmap_size", "1073741824")
             .pragma("temp_store", "memory");
-        // Every pool skips sqlx's ping before handing out a connection: an
-        // embedded database cannot hang up, and the ping is a round trip to
-        // the connection's thread that doubled the cost of a short read and
-        // added a wake-up to every order batch. Nor are connections
-        // recycled after 10 idle or 30 open minutes, sqlx's defaults for
-        // servers that may drop them: each holds a warm page cache.
-        //
         // The WAL is copied into the database file by a task of its own
         // (`checkpoints`), not by the writer: a checkpoint of a large
         // database writes thousands of scattered pages and syncs, and done
         // by the committing writer it stalled every order and event behind
         // it for a tenth of a second or more. The writer checkpoints only
         // if that task falls ~400 MiB behind.
-        let write = SqlitePoolOptions::new()
-            .test_before_acquire(false)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .max_connections(1)
+        let write = sqlite_pool(1)
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.clone().pragma("wal_autocheckpoint", "100000"))
             .await
             .map_err(unavailable)?;
-        let checkpointer = SqlitePoolOptions::new()
-            .test_before_acquire(false)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
+        let checkpointer = sqlite_pool(1)
             .connect_with(opts.clone())
             .await
             .map_err(unavailable)?;
         tokio::spawn(checkpoints(checkpointer, write.clone()));
-        let read = SqlitePoolOptions::new()
-            .test_before_acquire(false)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(30))
+        let read = sqlite_pool(8)
             .connect_with(opts)
             .await
             .map_err(unavailable)?;
@@ -334,6 +312,21 @@ impl Store {
             Db::Postgres(p) => p.close().await,
         }
     }
+}
+
+/// Options shared by the SQLite pools. They skip sqlx's ping before
+/// handing out a connection: an embedded database cannot hang up, and the
+/// ping is a round trip to the connection's thread that doubled the cost
+/// of a short read and added a wake-up to every order batch. Nor are
+/// connections recycled after 10 idle or 30 open minutes, sqlx's defaults
+/// for servers that may drop them: each holds a warm page cache.
+fn sqlite_pool(max_connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .test_before_acquire(false)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(30))
 }
 
 /// How often the WAL is copied into the database file.

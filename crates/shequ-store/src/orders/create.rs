@@ -105,14 +105,34 @@ pub struct Queued {
     pub channel: String,
 }
 
+/// The counter upserts' head and conflict clause, shared by the one-row
+/// statements below, SQLite's multi-row batch and PostgreSQL's JSON batch.
+macro_rules! counts_into {
+    () => {
+        "INSERT INTO order_counts (region_id, state, n)"
+    };
+}
+macro_rules! counts_add {
+    () => {
+        "ON CONFLICT (region_id, state) DO UPDATE SET n = order_counts.n + excluded.n"
+    };
+}
+macro_rules! loads_into {
+    () => {
+        "INSERT INTO user_loads (user_id, open_orders)"
+    };
+}
+macro_rules! loads_add {
+    () => {
+        "ON CONFLICT (user_id) DO UPDATE SET open_orders = user_loads.open_orders + excluded.open_orders"
+    };
+}
+
 /// Adds `delta` to the open-order counter of (region, state).
-pub(crate) const COUNT_BUMP: &str =
-    "INSERT INTO order_counts (region_id, state, n) VALUES ($1, $2, $3)
-     ON CONFLICT (region_id, state) DO UPDATE SET n = order_counts.n + excluded.n";
+pub(crate) const COUNT_BUMP: &str = concat!(counts_into!(), " VALUES ($1, $2, $3) ", counts_add!());
 
 /// Adds `delta` to the open orders a person holds.
-pub(crate) const LOAD_BUMP: &str = "INSERT INTO user_loads (user_id, open_orders) VALUES ($1, $2)
-     ON CONFLICT (user_id) DO UPDATE SET open_orders = user_loads.open_orders + excluded.open_orders";
+pub(crate) const LOAD_BUMP: &str = concat!(loads_into!(), " VALUES ($1, $2) ", loads_add!());
 
 pub(crate) const EVENT_INSERT: &str = "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action, from_state, to_state, note, data, prev_hash, hash)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
@@ -502,10 +522,10 @@ async fn write_sqlite(
     // Counters: one statement each (a batch names few regions and owners).
     if !rows.counts.is_empty() {
         let sql = values_sql(
-            "INSERT INTO order_counts (region_id, state, n) VALUES",
+            concat!(counts_into!(), " VALUES"),
             3,
             rows.counts.len(),
-            "ON CONFLICT (region_id, state) DO UPDATE SET n = order_counts.n + excluded.n",
+            counts_add!(),
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (region, n) in &rows.counts {
@@ -515,10 +535,10 @@ async fn write_sqlite(
     }
     if !rows.loads.is_empty() {
         let sql = values_sql(
-            "INSERT INTO user_loads (user_id, open_orders) VALUES",
+            concat!(loads_into!(), " VALUES"),
             2,
             rows.loads.len(),
-            "ON CONFLICT (user_id) DO UPDATE SET open_orders = user_loads.open_orders + excluded.open_orders",
+            loads_add!(),
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (user, n) in &rows.loads {
@@ -702,13 +722,17 @@ const LINKS_INSERT_PG: &str = "INSERT INTO order_links (token_hash, order_id, cr
      SELECT x.token_hash, x.order_id, x.created_at
      FROM jsonb_to_recordset($1::jsonb) AS x(token_hash text, order_id bigint, created_at bigint)";
 
-const COUNTS_BUMP_PG: &str = "INSERT INTO order_counts (region_id, state, n)
-     SELECT x.region_id, x.state, x.n FROM jsonb_to_recordset($1::jsonb) AS x(region_id bigint, state text, n bigint)
-     ON CONFLICT (region_id, state) DO UPDATE SET n = order_counts.n + excluded.n";
+const COUNTS_BUMP_PG: &str = concat!(
+    counts_into!(),
+    " SELECT x.region_id, x.state, x.n FROM jsonb_to_recordset($1::jsonb) AS x(region_id bigint, state text, n bigint) ",
+    counts_add!()
+);
 
-const LOADS_BUMP_PG: &str = "INSERT INTO user_loads (user_id, open_orders)
-     SELECT x.user_id, x.n FROM jsonb_to_recordset($1::jsonb) AS x(user_id bigint, n bigint)
-     ON CONFLICT (user_id) DO UPDATE SET open_orders = user_loads.open_orders + excluded.open_orders";
+const LOADS_BUMP_PG: &str = concat!(
+    loads_into!(),
+    " SELECT x.user_id, x.n FROM jsonb_to_recordset($1::jsonb) AS x(user_id bigint, n bigint) ",
+    loads_add!()
+);
 
 #[cfg(test)]
 mod tests {
