@@ -6,7 +6,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use shequ_store::StoreError;
+use shequ_store::{StoreError, Unavailability};
 
 /// A problem with one input field.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -60,9 +60,10 @@ pub enum AppError {
     /// Too many attempts; try again after this many seconds (429).
     #[error("too many attempts")]
     TooManyRequests { retry_after_secs: u64 },
-    /// The database is not answering (503).
+    /// The database cannot take the request now (503 with `Retry-After`):
+    /// nothing was stored, and the sender should try again.
     #[error("service unavailable")]
-    Unavailable,
+    Unavailable(Unavailability),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -98,7 +99,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -114,7 +115,9 @@ impl AppError {
             | AppError::PayloadTooLarge { code, .. }
             | AppError::UnsupportedMediaType { code, .. } => (*code).to_owned(),
             AppError::TooManyRequests { .. } => "too_many_attempts".to_owned(),
-            AppError::Unavailable => "database_unavailable".to_owned(),
+            AppError::Unavailable(Unavailability::Unreachable) => "database_unavailable".to_owned(),
+            AppError::Unavailable(Unavailability::Full) => "storage_full".to_owned(),
+            AppError::Unavailable(Unavailability::Busy) => "database_busy".to_owned(),
             AppError::Internal(_) => "internal_error".to_owned(),
         }
     }
@@ -145,7 +148,15 @@ impl AppError {
             AppError::TooManyRequests { retry_after_secs } => {
                 format!("too many failed attempts; try again in {retry_after_secs} s")
             }
-            AppError::Unavailable => "the database is not answering; try again shortly".to_owned(),
+            AppError::Unavailable(Unavailability::Unreachable) => {
+                "the database is not answering; nothing was stored, try again shortly".to_owned()
+            }
+            AppError::Unavailable(Unavailability::Full) => {
+                "the server's storage is full; nothing was stored, try again later".to_owned()
+            }
+            AppError::Unavailable(Unavailability::Busy) => {
+                "the database is busy; nothing was stored, try again in a moment".to_owned()
+            }
             AppError::Internal(_) => {
                 "something went wrong on our side; it has been logged".to_owned()
             }
@@ -158,8 +169,14 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Conflict { field, .. } => AppError::Conflict { field },
-            e if e.is_unavailable() => AppError::Unavailable,
-            other => AppError::Internal(anyhow::Error::new(other)),
+            other => match other.unavailable() {
+                Some(why) => {
+                    // Logged here once: the answer carries only the code.
+                    tracing::warn!(error = %other, "database cannot take the request now");
+                    AppError::Unavailable(why)
+                }
+                None => AppError::Internal(anyhow::Error::new(other)),
+            },
         }
     }
 }
@@ -182,10 +199,14 @@ impl IntoResponse for AppError {
             },
         };
         let mut resp = (status, Json(body)).into_response();
-        if let AppError::TooManyRequests { retry_after_secs } = self
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
-        {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        let retry_after = match self {
+            AppError::TooManyRequests { retry_after_secs } => Some(retry_after_secs),
+            AppError::Unavailable(why) => Some(why.retry_after_secs()),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         resp
     }

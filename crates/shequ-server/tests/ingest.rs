@@ -375,3 +375,83 @@ async fn retention_prunes_raw_and_refused_events_past_their_days() {
             .is_empty()
     );
 }
+
+/// Item 1 of issue 12 over HTTP: while the database cannot grow, a device
+/// is told 503 `storage_full` with `Retry-After`, never 200 for events
+/// that were not committed; once there is room it is 200 again, without a
+/// restart, and `/metrics` counts only what was stored.
+#[tokio::test]
+async fn a_full_disk_answers_retry_later_and_resumes_when_there_is_room() {
+    let f = fixture().await;
+    let observer = shequ_store::Store::open(&f.app.database_url())
+        .await
+        .expect("second connection");
+    let at = now_minus(60);
+    let send = |n: usize, size: usize| {
+        let batch: Vec<Value> = (0..size)
+            .map(|i| event(&format!("full-{n}-{i}"), "A1-1", &f.card_a, "resident", &at))
+            .collect();
+        events_request(
+            Some(&f.token_a),
+            "application/json",
+            Value::Array(batch).to_string(),
+        )
+    };
+    let mut accepted = 0u64;
+    let mut refused = 0;
+    f.app
+        .store
+        .cap_sqlite_pages_for_tests(Some(0))
+        .await
+        .expect("cap");
+    // A large batch, then single events: the room left in half-full pages
+    // takes some, then every one is refused.
+    for n in 0..150 {
+        let resp = f.app.send(send(n, if n == 0 { 300 } else { 1 })).await;
+        let status = resp.status().as_u16();
+        let retry_after = resp.headers().get(header::RETRY_AFTER).cloned();
+        let bytes = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .expect("body")
+            .to_bytes();
+        let body: Value = serde_json::from_slice(&bytes).expect("JSON body");
+        match status {
+            200 => accepted += body["accepted"].as_u64().expect("accepted"),
+            503 => {
+                assert_eq!(body["error"]["code"], "storage_full", "{body}");
+                assert!(retry_after.is_some(), "503 without Retry-After");
+                refused += 1;
+            }
+            other => panic!("batch {n}: {other} {body}"),
+        }
+        assert_eq!(
+            observer.door_event_count().await.expect("count") as u64,
+            accepted,
+            "after batch {n}: what was acknowledged is committed, and only that"
+        );
+    }
+    assert!(refused >= 50, "{refused} of 150 refused while full");
+
+    f.app
+        .store
+        .cap_sqlite_pages_for_tests(None)
+        .await
+        .expect("room again");
+    for n in 150..153 {
+        let (status, body) = f.app.json(send(n, 100)).await;
+        assert_eq!(status, 200, "writing resumes without a restart: {body}");
+        accepted += body["accepted"].as_u64().expect("accepted");
+    }
+    assert_eq!(
+        observer.door_event_count().await.expect("count") as u64,
+        accepted
+    );
+    let (_, _, text) = f.app.text(get("/metrics", None)).await;
+    assert!(
+        text.contains(&format!(
+            "shequ_door_events_accepted_total{{channel=\"http\"}} {accepted}"
+        )),
+        "{text}"
+    );
+    observer.close().await;
+}

@@ -571,3 +571,63 @@ async fn systems_file_with_scoped_tokens_and_external_ids_are_idempotent() {
         .expect("q");
     assert_eq!(orders.total, 1);
 }
+
+/// Item 1 of issue 12 for orders: while the database cannot grow, a new
+/// order is answered 503 `storage_full` with `Retry-After` (nothing was
+/// filed), and filing works again once there is room, without a restart.
+#[tokio::test]
+async fn a_full_disk_answers_retry_later_for_orders_and_resumes_when_there_is_room() {
+    let (app, _) = app_at_t0().await;
+    let op = app.login("operator").await;
+    let observer = shequ_store::Store::open(&app.database_url())
+        .await
+        .expect("second connection");
+    let order = |n: usize| {
+        post_json(
+            "/api/v1/orders",
+            Some(&op),
+            &json!({"category": "sanitation", "description": format!("{n} 号楼道堆物，{}", "杂物".repeat(400)),
+                    "lon": IN_A.0, "lat": IN_A.1}),
+        )
+    };
+    app.store
+        .cap_sqlite_pages_for_tests(Some(0))
+        .await
+        .expect("cap");
+    let mut filed = Vec::new();
+    let mut refused = 0;
+    for n in 0..20 {
+        let resp = app.send(order(n)).await;
+        let status = resp.status().as_u16();
+        let retry_after = resp.headers().get(axum::http::header::RETRY_AFTER).cloned();
+        let bytes = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .expect("body")
+            .to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON body");
+        match status {
+            201 => filed.push(body["id"].as_i64().expect("id")),
+            503 => {
+                assert_eq!(body["error"]["code"], "storage_full", "{body}");
+                assert!(retry_after.is_some(), "503 without Retry-After");
+                refused += 1;
+            }
+            other => panic!("order {n}: {other} {body}"),
+        }
+    }
+    assert!(refused >= 10, "{refused} of 20 refused while full");
+    app.store
+        .cap_sqlite_pages_for_tests(None)
+        .await
+        .expect("room again");
+    let (status, body) = app.json(order(99)).await;
+    assert_eq!(status, 201, "filing resumes without a restart: {body}");
+    filed.push(body["id"].as_i64().expect("id"));
+    for id in filed {
+        assert!(
+            observer.order_by_id(id).await.expect("read").is_some(),
+            "order {id} was answered 201 but is not committed"
+        );
+    }
+    observer.close().await;
+}

@@ -2,6 +2,8 @@
 //! one piece of query code against whichever engine is open.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -25,6 +27,14 @@ pub enum Backend {
 pub(crate) struct SqlitePools {
     pub(crate) write: SqlitePool,
     pub(crate) read: SqlitePool,
+    /// A page limit every write connection applies as it opens (0: none);
+    /// only tests set it, to play a full disk (see
+    /// `Store::cap_sqlite_pages_for_tests`).
+    #[cfg_attr(
+        not(feature = "test-support"),
+        expect(dead_code, reason = "only tests change the limit")
+    )]
+    page_cap: Arc<AtomicU64>,
 }
 
 #[derive(Debug, Clone)]
@@ -199,8 +209,19 @@ impl Store {
         // by the committing writer it stalled every order and event behind
         // it for a tenth of a second or more. The writer checkpoints only
         // if that task falls ~400 MiB behind.
+        let page_cap = Arc::new(AtomicU64::new(0));
+        let cap = page_cap.clone();
         let write = sqlite_pool(1)
             .min_connections(1)
+            .after_connect(move |conn, _| {
+                let cap = cap.load(Ordering::Relaxed);
+                Box::pin(async move {
+                    if cap > 0 {
+                        set_max_page_count(conn, cap).await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect_with(opts.clone().pragma("wal_autocheckpoint", "100000"))
             .await
             .map_err(unavailable)?;
@@ -214,7 +235,11 @@ impl Store {
             .await
             .map_err(unavailable)?;
         Ok(Store {
-            db: Db::Sqlite(SqlitePools { write, read }),
+            db: Db::Sqlite(SqlitePools {
+                write,
+                read,
+                page_cap,
+            }),
         })
     }
 
@@ -302,6 +327,33 @@ impl Store {
         Ok(n)
     }
 
+    /// Plays a full disk on SQLite: the database may not grow past its
+    /// present size (`Some(0)`), or past `pages` pages, until called again
+    /// with `None`. Every write connection applies the limit, also one the
+    /// pool opens later. Does nothing on PostgreSQL.
+    #[cfg(feature = "test-support")]
+    #[doc(hidden)]
+    pub async fn cap_sqlite_pages_for_tests(&self, pages: Option<u64>) -> Result<()> {
+        if let Db::Sqlite(p) = &self.db {
+            // SQLite never sets the limit below the pages in use, so 1
+            // means "as it is now".
+            let cap = pages.unwrap_or(0).max(1);
+            p.page_cap
+                .store(if pages.is_some() { cap } else { 0 }, Ordering::Relaxed);
+            let mut conn = p.write.acquire().await?;
+            set_max_page_count(
+                &mut conn,
+                if pages.is_some() {
+                    cap
+                } else {
+                    u64::from(u32::MAX) - 1
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// Closes all connections, flushing SQLite's WAL.
     pub async fn close(&self) {
         match &self.db {
@@ -320,6 +372,11 @@ impl Store {
 /// of a short read and added a wake-up to every order batch. Nor are
 /// connections recycled after 10 idle or 30 open minutes, sqlx's defaults
 /// for servers that may drop them: each holds a warm page cache.
+///
+/// A connection coming back is checked by [`transaction_state_is_sound`]
+/// and closed if it fails (the pool opens a fresh one), so that one failed
+/// transaction cannot leave the writer inside a transaction that never
+/// commits.
 fn sqlite_pool(max_connections: u32) -> SqlitePoolOptions {
     SqlitePoolOptions::new()
         .test_before_acquire(false)
@@ -327,6 +384,53 @@ fn sqlite_pool(max_connections: u32) -> SqlitePoolOptions {
         .max_lifetime(None)
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(30))
+        .after_release(|conn, _| {
+            Box::pin(async move { Ok(transaction_state_is_sound(conn).await) })
+        })
+}
+
+/// Whether a SQLite connection left a transaction the way sqlx thinks it
+/// did. On a full disk (SQLITE_FULL), an I/O error or a lack of memory,
+/// SQLite may roll the whole transaction back by itself; the `ROLLBACK`
+/// sqlx then sends fails with "no transaction is active", and sqlx keeps
+/// counting the connection as one level deep. Its next `begin` became a
+/// `SAVEPOINT` and its next commit a `RELEASE`; after one more failure a
+/// `ROLLBACK TO` left SQLite inside a transaction that no later commit
+/// ended: every write after that was answered as committed, held the
+/// write lock, and was lost (seen with the database on a full tmpfs:
+/// 3,126,600 door events acknowledged, 29,400 stored). A connection that
+/// still counts a transaction once its pending rollback has run is not
+/// trusted again; closing it makes SQLite roll back whatever it holds.
+///
+/// Costs nothing on the happy path: a committed or rolled-back transaction
+/// leaves the count at zero and no statement is sent.
+pub(crate) async fn transaction_state_is_sound(conn: &mut sqlx::SqliteConnection) -> bool {
+    use sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return true;
+    }
+    // A transaction dropped without commit queued its rollback; a round
+    // trip behind it lets it run before the count is read again.
+    if sqlx::query("SELECT 1").execute(&mut *conn).await.is_err() {
+        return false;
+    }
+    let sound = !conn.is_in_transaction();
+    if !sound {
+        tracing::warn!(
+            "a SQLite connection was left inside a failed transaction; closing it so the next write starts afresh"
+        );
+    }
+    sound
+}
+
+/// Sets SQLite's `max_page_count` on one connection.
+async fn set_max_page_count(conn: &mut sqlx::SqliteConnection, pages: u64) -> sqlx::Result<()> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "PRAGMA max_page_count = {pages}"
+    )))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// How often the WAL is copied into the database file.

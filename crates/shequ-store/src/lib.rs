@@ -50,19 +50,134 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// What kept the database from taking a batch, as told to the other
+    /// senders of that batch (see [`StoreError::copy_for_another_sender`]).
+    #[error("{message}")]
+    NotNow {
+        why: Unavailability,
+        message: String,
+    },
 }
 
 impl StoreError {
-    /// Whether the database is unreachable (as opposed to a bad query or
-    /// bad data): callers answer 503 and try again later.
+    /// Why the database cannot take this request now, if that is what
+    /// failed (as opposed to a bad query or bad data): callers answer 503
+    /// with `Retry-After`, and a sender that tries again later loses
+    /// nothing, since nothing was committed.
+    pub fn unavailable(&self) -> Option<Unavailability> {
+        match self {
+            StoreError::Unavailable { .. } => Some(Unavailability::Unreachable),
+            StoreError::Database(e) => unavailable_cause(e),
+            StoreError::NotNow { why, .. } => Some(*why),
+            _ => None,
+        }
+    }
+
+    /// The same failure for another caller whose work shared the failed
+    /// transaction (the error itself cannot be cloned): "not now" stays
+    /// "not now", so that every sender of a batch may retry, not only the
+    /// first.
+    pub fn copy_for_another_sender(&self) -> StoreError {
+        match self {
+            StoreError::NotFound(what) => StoreError::NotFound(what),
+            StoreError::Conflict { field, value } => StoreError::Conflict {
+                field,
+                value: value.clone(),
+            },
+            other => match other.unavailable() {
+                Some(why) => StoreError::NotNow {
+                    why,
+                    message: other.to_string(),
+                },
+                None => StoreError::Corrupt(other.to_string()),
+            },
+        }
+    }
+
+    /// Whether [`StoreError::unavailable`] has a reason.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Unavailable { .. }
-                | StoreError::Database(
-                    sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
-                )
-        )
+        self.unavailable().is_some()
+    }
+}
+
+/// What keeps the database from taking a write or a read for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailability {
+    /// No connection: refused, dropped, terminated by the server, or the
+    /// storage under the database failing.
+    Unreachable,
+    /// The disk (or SQLite's page limit) is full.
+    Full,
+    /// Busy or out of a resource (locks, connections, memory) for a moment.
+    Busy,
+}
+
+impl Unavailability {
+    /// Seconds a sender should wait before trying again.
+    pub fn retry_after_secs(self) -> u64 {
+        match self {
+            Unavailability::Unreachable => 5,
+            Unavailability::Full => 30,
+            Unavailability::Busy => 1,
+        }
+    }
+}
+
+fn unavailable_cause(e: &sqlx::Error) -> Option<Unavailability> {
+    match e {
+        sqlx::Error::PoolTimedOut => Some(Unavailability::Busy),
+        sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => Some(Unavailability::Unreachable),
+        sqlx::Error::Database(db) => {
+            if let Some(lite) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                sqlite_unavailable(lite)
+            } else if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                postgres_unavailable(pg.code(), pg.message())
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// SQLite's primary result codes (the low byte of the extended code) that
+/// mean "not now" rather than "not this".
+fn sqlite_unavailable(e: &sqlx::sqlite::SqliteError) -> Option<Unavailability> {
+    use sqlx::error::DatabaseError;
+    let extended: i64 = e.code()?.parse().ok()?;
+    match extended & 0xff {
+        13 => Some(Unavailability::Full),                 // SQLITE_FULL
+        5 | 6 => Some(Unavailability::Busy),              // SQLITE_BUSY, SQLITE_LOCKED
+        7 => Some(Unavailability::Busy),                  // SQLITE_NOMEM
+        8 | 10 | 14 => Some(Unavailability::Unreachable), // READONLY, IOERR, CANTOPEN
+        _ => None,
+    }
+}
+
+/// PostgreSQL's SQLSTATEs that mean the server cannot serve us now.
+fn postgres_unavailable(code: &str, message: &str) -> Option<Unavailability> {
+    match code {
+        // connection_exception and its subclasses
+        c if c.starts_with("08") => Some(Unavailability::Unreachable),
+        // admin_shutdown, crash_shutdown, cannot_connect_now
+        "57P01" | "57P02" | "57P03" => Some(Unavailability::Unreachable),
+        // system_error, io_error; read_only_sql_transaction (a standby
+        // after a failover)
+        "58000" | "58030" | "25006" => Some(Unavailability::Unreachable),
+        "53100" => Some(Unavailability::Full), // disk_full
+        // insufficient_resources, out_of_memory, too_many_connections,
+        // configuration_limit_exceeded; serialization_failure and
+        // deadlock_detected roll the transaction back and ask for a retry
+        "53000" | "53200" | "53300" | "53400" | "40001" | "40P01" => Some(Unavailability::Busy),
+        // object_not_in_prerequisite_state covers much; only the refusal
+        // of `ALTER DATABASE … ALLOW_CONNECTIONS false` is "not now".
+        "55000" if message.contains("not currently accepting connections") => {
+            Some(Unavailability::Unreachable)
+        }
+        _ => None,
     }
 }
 

@@ -68,6 +68,18 @@ async fn setup(s: &Store) -> (i64, i64, i64) {
 }
 
 async fn new_order(s: &Store, owner: i64, external: Option<&str>) -> i64 {
+    let (created, queued) = s
+        .create_order(&order_request(s, owner, external).await)
+        .await
+        .expect("create");
+    if created.new {
+        assert_eq!(queued.len(), 2);
+    }
+    created.id
+}
+
+/// A new public complaint in grid A1 owned by `owner`.
+async fn order_request(s: &Store, owner: i64, external: Option<&str>) -> NewOrder {
     let cat = s
         .category_by_code("sanitation")
         .await
@@ -79,55 +91,48 @@ async fn new_order(s: &Store, owner: i64, external: Option<&str>) -> i64 {
         .expect("q")
         .expect("grid")
         .region;
-    let (created, queued) = s
-        .create_order(&NewOrder {
-            category_id: cat.id,
-            category_code: cat.code.clone(),
-            source: "public".into(),
-            priority: "normal".into(),
-            title: "楼道堆物".into(),
-            description: "3号楼楼道堆满杂物".into(),
-            address: "田林路1号".into(),
-            point: Some((121.43, 31.17)),
-            region_id: region.id,
-            region_path: region.path,
-            place_id: None,
-            subject_person_id: None,
-            reporter_name: "张先生".into(),
-            reporter_phone: Some("13900000000".into()),
-            reporter_email: None,
-            reporter_token_hash: None,
-            external_id: external.map(str::to_owned),
-            attributes: "{}".into(),
-            owner_user_id: Some(owner),
-            accept_due_at: T0 + 30 * 60_000,
-            resolve_due_at: T0 + 24 * 3_600_000,
-            actor: "reporter".into(),
-            actor_user_id: None,
-            dispatch_data: r#"{"rule":1}"#.into(),
-            dispatch_note: "派给网格员".into(),
-            notices: vec![
-                Notice {
-                    user_id: Some(owner),
-                    channel: "popup",
-                    recipient: String::new(),
-                    payload: r#"{"title":"新工单"}"#.into(),
-                },
-                Notice {
-                    user_id: Some(owner),
-                    channel: "sms",
-                    recipient: String::new(),
-                    payload: r#"{"text":"新工单"}"#.into(),
-                },
-            ],
-            now: T0,
-        })
-        .await
-        .expect("create");
-    if created.new {
-        assert_eq!(queued.len(), 2);
+    NewOrder {
+        category_id: cat.id,
+        category_code: cat.code.clone(),
+        source: "public".into(),
+        priority: "normal".into(),
+        title: "楼道堆物".into(),
+        description: "3号楼楼道堆满杂物".into(),
+        address: "田林路1号".into(),
+        point: Some((121.43, 31.17)),
+        region_id: region.id,
+        region_path: region.path,
+        place_id: None,
+        subject_person_id: None,
+        reporter_name: "张先生".into(),
+        reporter_phone: Some("13900000000".into()),
+        reporter_email: None,
+        reporter_token_hash: None,
+        external_id: external.map(str::to_owned),
+        attributes: "{}".into(),
+        owner_user_id: Some(owner),
+        accept_due_at: T0 + 30 * 60_000,
+        resolve_due_at: T0 + 24 * 3_600_000,
+        actor: "reporter".into(),
+        actor_user_id: None,
+        dispatch_data: r#"{"rule":1}"#.into(),
+        dispatch_note: "派给网格员".into(),
+        notices: vec![
+            Notice {
+                user_id: Some(owner),
+                channel: "popup",
+                recipient: String::new(),
+                payload: r#"{"title":"新工单"}"#.into(),
+            },
+            Notice {
+                user_id: Some(owner),
+                channel: "sms",
+                recipient: String::new(),
+                payload: r#"{"text":"新工单"}"#.into(),
+            },
+        ],
+        now: T0,
     }
-    created.id
 }
 
 fn as_user(id: i64, role: Role, path: &str) -> Actor {
@@ -823,4 +828,65 @@ async fn a_batch_is_stored_whole_and_lists_read_it_back_as_stored() {
         );
         db.cleanup().await;
     }
+}
+
+/// Item 1 of issue 12, for orders: a full disk must refuse an order with an
+/// error the sender can retry, never acknowledge one it did not commit,
+/// and the writer's held session must write again once there is room.
+#[tokio::test]
+async fn a_full_disk_refuses_orders_until_there_is_room_and_loses_none_it_accepted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("full.db").display());
+    let s = Store::open(&url).await.expect("open");
+    let (worker, _, _) = setup(&s).await;
+    let observer = Store::open(&url).await.expect("second connection");
+    let mut accepted: Vec<i64> = vec![new_order(&s, worker, None).await];
+    let mut request = order_request(&s, worker, None).await;
+    // Long texts fill pages quickly.
+    request.description = "楼道堆满杂物，".repeat(300);
+
+    s.cap_sqlite_pages_for_tests(Some(0)).await.expect("cap");
+    let mut session = s.order_session().await.expect("session");
+    let mut refused = 0;
+    for n in 0..20 {
+        let batch = vec![request.clone(); if n % 4 == 3 { 5 } else { 1 }];
+        match session.create_orders(&batch).await {
+            Ok(created) => accepted.extend(created.iter().map(|(c, _)| c.id)),
+            Err(e) => {
+                assert_eq!(
+                    e.unavailable(),
+                    Some(shequ_store::Unavailability::Full),
+                    "batch {n}: {e}"
+                );
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        refused >= 10,
+        "a capped database refuses growth: {refused} of 20"
+    );
+
+    // The limit is changed through the writer, which the session holds.
+    drop(session);
+    s.cap_sqlite_pages_for_tests(None)
+        .await
+        .expect("room again");
+    let mut session = s.order_session().await.expect("session");
+    for _ in 0..3 {
+        let created = session
+            .create_orders(std::slice::from_ref(&request))
+            .await
+            .expect("writing resumes once there is room, without a restart");
+        accepted.extend(created.iter().map(|(c, _)| c.id));
+    }
+    drop(session);
+    for id in &accepted {
+        assert!(
+            observer.order_by_id(*id).await.expect("read").is_some(),
+            "order {id} was acknowledged but is not committed"
+        );
+    }
+    observer.close().await;
+    s.close().await;
 }

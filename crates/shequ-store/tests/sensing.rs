@@ -368,3 +368,92 @@ async fn retention_prunes_old_raw_events_in_batches_and_keeps_the_counts() {
         db.cleanup().await;
     }
 }
+
+/// Item 1 of issue 12: on a full disk SQLite rolls a failed transaction
+/// back by itself, and the connection used to be left miscounted, so that
+/// every later batch was answered as stored and was lost. Every batch must
+/// now either be committed (seen by another connection) or fail with an
+/// error the sender can retry, and writing resumes once there is room.
+#[tokio::test]
+async fn a_full_disk_refuses_door_events_until_there_is_room_and_loses_none_it_accepted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}", dir.path().join("full.db").display());
+    let s = Store::open(&url).await.expect("open");
+    let (ba, _) = seed_street(&s).await;
+    let da = s
+        .create_device(&device("DA-1", ba, None), T0)
+        .await
+        .expect("device");
+    // Another process's view: only committed rows reach it.
+    let observer = Store::open(&url).await.expect("second connection");
+    let batch = |n: usize, size: usize| DoorBatch {
+        events: (0..size)
+            .map(|i| {
+                let mut e = event(
+                    da.id,
+                    ba,
+                    &format!("b{n}-e{i}"),
+                    T0 + i as i64,
+                    PassKind::Resident,
+                );
+                // Long credentials fill pages quickly.
+                e.credential = format!("{:0>200}", format!("card-{n}-{i}"));
+                e
+            })
+            .collect(),
+        rejected: vec![],
+        heard: vec![],
+        received_at: T0,
+    };
+    let mut acknowledged = 0i64;
+    s.insert_door_events(&batch(0, 1_000))
+        .await
+        .expect("room at first");
+    acknowledged += 1_000;
+
+    s.cap_sqlite_pages_for_tests(Some(0)).await.expect("cap");
+    let mut refused = 0;
+    // Batches of one event and of many: SQLite undoes a failed one-row
+    // statement by rolling back the whole transaction, a many-row one by
+    // undoing the statement alone.
+    for n in 1..=30 {
+        let size = if n % 3 == 0 { 500 } else { 1 };
+        match s.insert_door_events(&batch(n, size)).await {
+            Ok(stored) => acknowledged += stored.events.len() as i64,
+            Err(e) => {
+                assert_eq!(
+                    e.unavailable(),
+                    Some(shequ_store::Unavailability::Full),
+                    "batch {n}: {e}"
+                );
+                refused += 1;
+            }
+        }
+        assert_eq!(
+            observer.door_event_count().await.expect("count"),
+            acknowledged,
+            "after batch {n}, every acknowledged event is committed and nothing else"
+        );
+    }
+    assert!(
+        refused >= 15,
+        "a capped database refuses growth: {refused} of 30 refused"
+    );
+
+    s.cap_sqlite_pages_for_tests(None)
+        .await
+        .expect("room again");
+    for n in 31..=33 {
+        let stored = s
+            .insert_door_events(&batch(n, 1_000))
+            .await
+            .expect("writing resumes once there is room, without a restart");
+        acknowledged += stored.events.len() as i64;
+    }
+    assert_eq!(
+        observer.door_event_count().await.expect("count"),
+        acknowledged
+    );
+    observer.close().await;
+    s.close().await;
+}

@@ -21,6 +21,8 @@ pub struct Problem {
     pub status: StatusCode,
     pub zh: String,
     pub en: String,
+    /// Seconds to wait before sending again, for a 503.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl Problem {
@@ -29,6 +31,7 @@ impl Problem {
             status,
             zh: zh.into(),
             en: en.into(),
+            retry_after_secs: None,
         }
     }
 
@@ -121,13 +124,16 @@ impl Problem {
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
-        if e.is_unavailable() {
-            tracing::warn!(error = %e, "open311: database not answering");
-            return Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "数据库暂时无法访问，请稍后再试",
-                "the database is not answering; try again shortly",
-            );
+        if let Some(why) = e.unavailable() {
+            tracing::warn!(error = %e, "open311: database cannot take the request now");
+            return Self {
+                retry_after_secs: Some(why.retry_after_secs()),
+                ..Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "数据库暂时无法写入，未保存任何内容，请稍后再试",
+                    "the database cannot take this now; nothing was stored, try again shortly",
+                )
+            };
         }
         Self::internal(&e)
     }
@@ -218,7 +224,14 @@ impl Problems {
                 ])
             })
             .collect();
-        render(format, status, "errors", &Node::List("error", items))
+        let mut resp = render(format, status, "errors", &Node::List("error", items));
+        if let Some(secs) = self.0.iter().filter_map(|p| p.retry_after_secs).max() {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
+        resp
     }
 }
 

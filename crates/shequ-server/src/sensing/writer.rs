@@ -185,13 +185,8 @@ async fn run(
                 // Nothing was stored; every sender is told and may retry
                 // (re-sent events are counted once).
                 tracing::error!(error = %e, events = merged.events.len(), "storing door events failed");
-                let message = e.to_string();
-                let mut first = Some(e);
                 for reply in replies {
-                    let err = first
-                        .take()
-                        .unwrap_or_else(|| StoreError::Corrupt(message.clone()));
-                    let _ = reply.send(Err(err));
+                    let _ = reply.send(Err(e.copy_for_another_sender()));
                 }
             }
         }

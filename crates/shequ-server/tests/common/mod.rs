@@ -25,7 +25,8 @@ pub struct TestApp {
     pub router: Router,
     pub store: Store,
     pub state: AppState,
-    _dir: tempfile::TempDir,
+    database_url: String,
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// A rectangle from west to east longitude, 31.16–31.18 north.
@@ -78,6 +79,16 @@ pub async fn app_with(settings: Settings) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let store = Store::open(&url).await.expect("open");
+    app_on(store, url, Some(dir), settings).await
+}
+
+/// Builds the app with the small street on an open, migrated store.
+pub async fn app_on(
+    store: Store,
+    database_url: String,
+    dir: Option<tempfile::TempDir>,
+    settings: Settings,
+) -> TestApp {
     use RegionKind::*;
     for o in store
         .upsert_regions(&[
@@ -212,11 +223,18 @@ pub async fn app_with(settings: Settings) -> TestApp {
         router: shequ_server::router(state.clone()),
         store,
         state,
+        database_url,
         _dir: dir,
     }
 }
 
 impl TestApp {
+    /// The URL of the app's database, for a second connection that sees
+    /// only what was committed.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone()
+    }
+
     /// A user's id by username.
     pub async fn user_id(&self, username: &str) -> i64 {
         self.store

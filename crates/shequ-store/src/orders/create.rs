@@ -160,10 +160,8 @@ impl Store {
     /// only while batches keep coming, and drop it between bursts.
     pub async fn order_session(&self) -> Result<OrderSession> {
         Ok(OrderSession {
-            conn: match &self.db {
-                Db::Sqlite(pools) => SessionConn::Sqlite(pools.write.acquire().await?),
-                Db::Postgres(pool) => SessionConn::Postgres(pool.acquire().await?),
-            },
+            conn: Some(SessionConn::acquire(self).await?),
+            store: self.clone(),
         })
     }
 }
@@ -174,15 +172,31 @@ impl Store {
 /// taker waits for that): on SQLite's single writer that was a third of
 /// each batch's time under load. The order writer keeps one session while
 /// its queue is busy.
+///
+/// After a failed batch the session gives its connection back to the pool,
+/// which checks it before anyone writes through it again (a transaction
+/// SQLite rolled back by itself leaves sqlx miscounting it; see
+/// `db::transaction_state_is_sound`), and takes a connection afresh for the
+/// next batch.
 #[derive(Debug)]
 pub struct OrderSession {
-    conn: SessionConn,
+    conn: Option<SessionConn>,
+    store: Store,
 }
 
 #[derive(Debug)]
 enum SessionConn {
     Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
     Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+}
+
+impl SessionConn {
+    async fn acquire(store: &Store) -> Result<SessionConn> {
+        Ok(match &store.db {
+            Db::Sqlite(pools) => SessionConn::Sqlite(pools.write.acquire().await?),
+            Db::Postgres(pool) => SessionConn::Postgres(pool.acquire().await?),
+        })
+    }
 }
 
 impl OrderSession {
@@ -201,70 +215,85 @@ impl OrderSession {
         &mut self,
         orders: &[NewOrder],
     ) -> Result<Vec<(Created, Vec<Queued>)>> {
-        use sqlx::Connection;
-        let ext_keys: Vec<&str> = orders
-            .iter()
-            .filter_map(|o| o.external_id.as_deref())
-            .collect();
-        let ext_json = json(&ext_keys)?;
-        let now = orders.iter().map(|o| o.now).max().unwrap_or_default();
-        let (results, queued) = match &mut self.conn {
-            SessionConn::Sqlite(conn) => {
-                let mut tx = conn.begin().await?;
-                let known =
-                    known_external_ids(&mut tx, EXTERNAL_LOOKUP.sqlite, &ext_keys, &ext_json)
-                        .await?;
-                // SQLite has one writer: the ids after the largest are free
-                // until this transaction commits.
-                let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM work_orders")
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let rows = lay_out(orders, known, last + 1..)?;
-                let queued = write_sqlite(&mut tx, &rows, now).await?;
-                tx.commit().await?;
-                (rows.results, queued)
-            }
-            SessionConn::Postgres(conn) => {
-                let mut tx = conn.begin().await?;
-                let known =
-                    known_external_ids(&mut tx, EXTERNAL_LOOKUP.postgres, &ext_keys, &ext_json)
-                        .await?;
-                let fresh = orders
-                    .iter()
-                    .filter(|o| {
-                        o.external_id
-                            .as_ref()
-                            .is_none_or(|e| !known.contains_key(e))
-                    })
-                    .count();
-                let ids: Vec<i64> = if fresh == 0 {
-                    Vec::new()
-                } else {
-                    sqlx::query_scalar(
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => self.conn.insert(SessionConn::acquire(&self.store).await?),
+        };
+        let written = write_batch(conn, orders).await;
+        if written.is_err() {
+            self.conn = None;
+        }
+        written
+    }
+}
+
+/// Writes one batch of orders in one transaction on the session's
+/// connection; see [`OrderSession::create_orders`].
+async fn write_batch(
+    conn: &mut SessionConn,
+    orders: &[NewOrder],
+) -> Result<Vec<(Created, Vec<Queued>)>> {
+    use sqlx::Connection;
+    let ext_keys: Vec<&str> = orders
+        .iter()
+        .filter_map(|o| o.external_id.as_deref())
+        .collect();
+    let ext_json = json(&ext_keys)?;
+    let now = orders.iter().map(|o| o.now).max().unwrap_or_default();
+    let (results, queued) = match conn {
+        SessionConn::Sqlite(conn) => {
+            let mut tx = conn.begin().await?;
+            let known =
+                known_external_ids(&mut tx, EXTERNAL_LOOKUP.sqlite, &ext_keys, &ext_json).await?;
+            // SQLite has one writer: the ids after the largest are free
+            // until this transaction commits.
+            let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM work_orders")
+                .fetch_one(&mut *tx)
+                .await?;
+            let rows = lay_out(orders, known, last + 1..)?;
+            let queued = write_sqlite(&mut tx, &rows, now).await?;
+            tx.commit().await?;
+            (rows.results, queued)
+        }
+        SessionConn::Postgres(conn) => {
+            let mut tx = conn.begin().await?;
+            let known =
+                known_external_ids(&mut tx, EXTERNAL_LOOKUP.postgres, &ext_keys, &ext_json).await?;
+            let fresh = orders
+                .iter()
+                .filter(|o| {
+                    o.external_id
+                        .as_ref()
+                        .is_none_or(|e| !known.contains_key(e))
+                })
+                .count();
+            let ids: Vec<i64> = if fresh == 0 {
+                Vec::new()
+            } else {
+                sqlx::query_scalar(
                         "SELECT nextval(pg_get_serial_sequence('work_orders', 'id')) FROM generate_series(1, CAST($1 AS INTEGER))",
                     )
                     .bind(fresh as i64)
                     .fetch_all(&mut *tx)
                     .await?
-                };
-                let rows = lay_out(orders, known, ids)?;
-                let queued = write_postgres(&mut tx, &rows, now).await?;
-                tx.commit().await?;
-                (rows.results, queued)
-            }
-        };
-        Ok(results
-            .into_iter()
-            .map(|c| {
-                let mine = queued
-                    .iter()
-                    .filter(|q| c.new && q.order_id == Some(c.id))
-                    .cloned()
-                    .collect();
-                (c, mine)
-            })
-            .collect())
-    }
+            };
+            let rows = lay_out(orders, known, ids)?;
+            let queued = write_postgres(&mut tx, &rows, now).await?;
+            tx.commit().await?;
+            (rows.results, queued)
+        }
+    };
+    Ok(results
+        .into_iter()
+        .map(|c| {
+            let mine = queued
+                .iter()
+                .filter(|q| c.new && q.order_id == Some(c.id))
+                .cloned()
+                .collect();
+            (c, mine)
+        })
+        .collect())
 }
 
 /// The orders already stored under these external ids, by external id.
