@@ -60,11 +60,24 @@ pub struct Settings {
     pub mqtt_enabled: bool,
     /// The broker, `mqtt://HOST:PORT`.
     pub mqtt_url: String,
-    /// The street whose topics to take (`shequ/<street>/door/<device>`);
-    /// `+` takes every street's.
+    /// The street whose topics to take (`shequ/<street>/door/<device>`).
+    /// Empty (the default): every street in this installation's registry,
+    /// so that a server never takes another installation's messages; `+`
+    /// takes every street's on the broker.
     pub mqtt_street_code: String,
-    /// MQTT client id; connection n adds `-n`. Give each process its own.
+    /// MQTT client id; connection n adds `-n`. Empty (the default): made
+    /// from this installation's key (kept in its database) and, on
+    /// PostgreSQL, the instance (see `instance_name`), so it is unique on
+    /// a shared broker and the same after a restart.
     pub mqtt_client_id: String,
+    /// The MQTT shared-subscription group (`$share/<group>/…`): servers in
+    /// one group split one street's messages between them.
+    pub mqtt_share_group: String,
+    /// Names this server among several sharing one database (PostgreSQL):
+    /// it must differ between them and stay the same across restarts.
+    /// Empty: `<hostname>-<listen port>`. Set it where hostnames change
+    /// with each start (containers).
+    pub instance_name: String,
     /// Connections this process opens to share the subscription.
     pub mqtt_connections: u32,
     /// Raw door events are kept this many days (daily counts stay).
@@ -120,8 +133,10 @@ impl Default for Settings {
                 .to_owned(),
             mqtt_enabled: true,
             mqtt_url: "mqtt://127.0.0.1:1883".to_owned(),
-            mqtt_street_code: "+".to_owned(),
-            mqtt_client_id: "shequ".to_owned(),
+            mqtt_street_code: String::new(),
+            mqtt_client_id: String::new(),
+            mqtt_share_group: "shequ".to_owned(),
+            instance_name: String::new(),
             mqtt_connections: 2,
             sensing_retention_days: 30,
             rejected_retention_days: 7,
@@ -198,13 +213,20 @@ sms_template_escalated = "{t2}"
 sms_template_resolved = "{t3}"
 
 # Door events over MQTT: shequ subscribes (QoS 1, shared subscription
-# $share/shequ/...) to shequ/<street>/door/<device> on this broker, and
-# reconnects with growing delays when it is down. "+" takes every street.
-# Each process needs its own client id (connection n adds "-n").
+# $share/<mqtt_share_group>/...) to shequ/<street>/door/<device> on this
+# broker, and reconnects with growing delays when it is down.
+# mqtt_street_code: empty takes the streets in this installation's
+# registry; a code takes that street; "+" every street on the broker.
+# mqtt_client_id: empty makes one from this installation's key (kept in
+# its database) and, on PostgreSQL, instance_name; connection n adds "-n".
+# Servers sharing one database set instance_name apart (default:
+# <hostname>-<listen port>) and split the messages in their share group.
 mqtt_enabled = {me}
 mqtt_url = "{mu}"
 mqtt_street_code = "{ms}"
 mqtt_client_id = "{mc}"
+mqtt_share_group = "{mg}"
+instance_name = "{inst}"
 mqtt_connections = {mn}
 
 # Raw door events are pruned after this many days (daily counts stay);
@@ -240,6 +262,8 @@ clock_speed = {cs:?}
             mu = d.mqtt_url,
             ms = d.mqtt_street_code,
             mc = d.mqtt_client_id,
+            mg = d.mqtt_share_group,
+            inst = d.instance_name,
             mn = d.mqtt_connections,
             srd = d.sensing_retention_days,
             rrd = d.rejected_retention_days,

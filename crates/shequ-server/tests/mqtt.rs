@@ -289,5 +289,338 @@ async fn a_broker_down_at_start_or_gone_mid_run_is_reconnected_to() {
         m.accepted(Channel::Mqtt) == 2
     })
     .await;
+    assert_eq!(
+        m.mqtt().last_error,
+        None,
+        "the error was the lost connection's, not this one's"
+    );
+    broker.stop();
+}
+
+/// Settings for an app whose MQTT ingest uses the defaults but the broker.
+fn defaults_on(url: &str) -> shequ_server::Settings {
+    shequ_server::Settings {
+        mqtt_url: url.to_owned(),
+        ..Default::default()
+    }
+}
+
+/// The door A1-1 and cards on an app; returns a card.
+async fn door_and_cards(app: &TestApp) -> String {
+    let refs = app.store.place_refs(&["A1"]).await.expect("refs");
+    app.store
+        .create_device(
+            &NewDevice {
+                code: "A1-1".into(),
+                name: String::new(),
+                kind: "door_controller".into(),
+                building_id: refs["A1"].id,
+                entrance: "1".into(),
+                token_hash: None,
+            },
+            shequ_store::now_ms(),
+        )
+        .await
+        .expect("device");
+    app.store
+        .issue_resident_cards(shequ_store::now_ms())
+        .await
+        .expect("cards");
+    app.store.door_credentials().await.expect("cards")[0]
+        .credential
+        .clone()
+}
+
+/// Publishes `n` one-event messages to `topic` from `publishers`
+/// connections as fast as the broker takes them, and returns once the
+/// broker has acknowledged (PUBACK) every one.
+async fn burst(port: u16, topic: &str, prefix: &str, card: &str, n: usize, publishers: usize) {
+    let mut tasks = Vec::new();
+    for p in 0..publishers {
+        let mut opts = MqttOptions::new(unique("burst-"), "127.0.0.1", port);
+        opts.set_inflight(1_000);
+        let (client, mut eventloop) = AsyncClient::new(opts, 10_000);
+        let mine: Vec<usize> = (0..n).filter(|i| i % publishers == p).collect();
+        let expected = mine.len();
+        let acks = tokio::spawn(async move {
+            let mut acked = 0;
+            while acked < expected {
+                match eventloop.poll().await {
+                    Ok(rumqttc::Event::Incoming(rumqttc::Packet::PubAck(_))) => acked += 1,
+                    Ok(_) => {}
+                    Err(e) => panic!("publisher lost its broker: {e}"),
+                }
+            }
+        });
+        let (topic, prefix, card) = (topic.to_owned(), prefix.to_owned(), card.to_owned());
+        tasks.push(tokio::spawn(async move {
+            for i in mine {
+                let payload = event(&format!("{prefix}{i}"), "A1-1", &card).to_string();
+                client
+                    .publish(&topic, QoS::AtLeastOnce, false, payload)
+                    .await
+                    .expect("publish");
+            }
+            acks.await.expect("acks");
+        }));
+    }
+    for t in tasks {
+        t.await.expect("publisher");
+    }
+}
+
+/// Waits until the events stored stop growing for two seconds (or reach
+/// `want`), and returns how many there are.
+async fn settled_count(app: &TestApp, want: i64) -> i64 {
+    let mut last = -1;
+    let mut still = std::time::Instant::now();
+    loop {
+        let now = app.store.door_event_count().await.expect("count");
+        if now == want {
+            return now;
+        }
+        if now != last {
+            last = now;
+            still = std::time::Instant::now();
+        } else if still.elapsed() > Duration::from_secs(5) {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Item 10 of issue 12: a door controller does not pace itself. A burst
+/// far above the 1,000 messages a Mosquitto at its defaults queues for a
+/// subscriber must be stored whole: not one message the broker
+/// acknowledged to the publisher may be dropped on the way to shequ.
+#[tokio::test]
+async fn a_burst_through_a_broker_at_its_defaults_is_stored_whole() {
+    if broker_url().is_none() {
+        return;
+    }
+    let broker = OwnBroker::start(None).expect("a mosquitto of our own");
+    let url = format!("mqtt://127.0.0.1:{}", broker.port);
+    let app = app_with(defaults_on(&url)).await;
+    let card = door_and_cards(&app).await;
+    mqtt::spawn(&app.state);
+    let m = app.state.ingest.metrics.clone();
+    wait_for("the connections", async || m.mqtt().connects >= 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    const N: usize = 20_000;
+    let started = std::time::Instant::now();
+    burst(broker.port, "shequ/310104011/door/A1-1", "b", &card, N, 4).await;
+    let published = started.elapsed();
+    let stored = settled_count(&app, N as i64).await;
+    eprintln!(
+        "burst: {N} messages published in {:.2} s, {stored} stored after {:.2} s",
+        published.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(
+        stored, N as i64,
+        "messages the broker acknowledged were lost"
+    );
+    assert_eq!(m.accepted(Channel::Mqtt), N as u64);
+    broker.stop();
+}
+
+/// Item 9 of issue 12: two servers of one street (sharing its database)
+/// on one broker split the street's messages through the share group and
+/// never take over each other's connections.
+#[tokio::test]
+async fn two_servers_of_one_street_split_its_messages_without_a_disconnect() {
+    if broker_url().is_none() {
+        return;
+    }
+    let broker = OwnBroker::start(None).expect("a mosquitto of our own");
+    let url = format!("mqtt://127.0.0.1:{}", broker.port);
+    let first = app_with(shequ_server::Settings {
+        instance_name: "a".into(),
+        ..defaults_on(&url)
+    })
+    .await;
+    let card = door_and_cards(&first).await;
+    let second = AppState::new(
+        shequ_server::Settings {
+            instance_name: "b".into(),
+            ..defaults_on(&url)
+        },
+        first.store.clone(),
+    )
+    .expect("second server");
+    mqtt::spawn(&first.state);
+    mqtt::spawn(&second);
+    let (m1, m2) = (
+        first.state.ingest.metrics.clone(),
+        second.ingest.metrics.clone(),
+    );
+    wait_for("the connections", async || {
+        m1.mqtt().connects >= 2 && m2.mqtt().connects >= 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    const N: usize = 2_000;
+    for round in 0..4 {
+        burst(
+            broker.port,
+            "shequ/310104011/door/A1-1",
+            &format!("s{round}-"),
+            &card,
+            N / 4,
+            2,
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+    }
+    assert_eq!(settled_count(&first, N as i64).await, N as i64);
+    let (a, b) = (m1.accepted(Channel::Mqtt), m2.accepted(Channel::Mqtt));
+    assert_eq!(a + b, N as u64, "each message stored by one server");
+    assert!(a > 0 && b > 0, "both servers take a share: {a} and {b}");
+    assert_eq!(
+        (m1.mqtt().connects, m2.mqtt().connects),
+        (2, 2),
+        "no connection was taken over or dropped"
+    );
+    broker.stop();
+}
+
+/// Item 9 of issue 12: the servers of two streets on one broker, both at
+/// the defaults but the street, take only their own street's messages and
+/// keep their connections.
+#[tokio::test]
+async fn servers_of_two_streets_on_one_broker_take_only_their_own() {
+    if broker_url().is_none() {
+        return;
+    }
+    let broker = OwnBroker::start(None).expect("a mosquitto of our own");
+    let url = format!("mqtt://127.0.0.1:{}", broker.port);
+    // Tianlin (310104011, the test street) subscribes to the street of its
+    // registry; the other server is configured for its street.
+    let tianlin = app_with(defaults_on(&url)).await;
+    let other = app_with(shequ_server::Settings {
+        mqtt_street_code: "310104012".into(),
+        ..defaults_on(&url)
+    })
+    .await;
+    let (card_t, card_o) = (door_and_cards(&tianlin).await, door_and_cards(&other).await);
+    mqtt::spawn(&tianlin.state);
+    mqtt::spawn(&other.state);
+    let (mt, mo) = (
+        tianlin.state.ingest.metrics.clone(),
+        other.state.ingest.metrics.clone(),
+    );
+    wait_for("the connections", async || {
+        mt.mqtt().connects >= 2 && mo.mqtt().connects >= 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    burst(
+        broker.port,
+        "shequ/310104011/door/A1-1",
+        "t",
+        &card_t,
+        300,
+        1,
+    )
+    .await;
+    burst(
+        broker.port,
+        "shequ/310104012/door/A1-1",
+        "o",
+        &card_o,
+        200,
+        1,
+    )
+    .await;
+    assert_eq!(settled_count(&tianlin, 300).await, 300);
+    assert_eq!(settled_count(&other, 200).await, 200);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        (
+            tianlin.store.door_event_count().await.expect("count"),
+            other.store.door_event_count().await.expect("count")
+        ),
+        (300, 200),
+        "each server stored its own street's messages and no other"
+    );
+    for m in [&mt, &mo] {
+        assert_eq!(m.rejected_count(Channel::Mqtt, Reason::UnknownDevice), 0);
+        assert_eq!(m.mqtt().connects, 2, "no connection was taken over");
+    }
+    broker.stop();
+}
+
+/// The default client id is made from the installation's key: different
+/// for two installations, the same after a restart.
+#[tokio::test]
+async fn default_client_ids_differ_between_installations_and_survive_a_restart() {
+    let one = app().await;
+    let two = app().await;
+    let id_one = mqtt::client_id_base(&one.state).await.expect("id");
+    let id_two = mqtt::client_id_base(&two.state).await.expect("id");
+    assert_ne!(id_one, id_two);
+    assert!(id_one.starts_with("shequ-"), "{id_one}");
+    let restarted =
+        AppState::new(shequ_server::Settings::default(), one.store.clone()).expect("state");
+    assert_eq!(mqtt::client_id_base(&restarted).await.expect("id"), id_one);
+    let named = AppState::new(
+        shequ_server::Settings {
+            instance_name: "b 2".into(),
+            ..Default::default()
+        },
+        one.store.clone(),
+    )
+    .expect("state");
+    assert_eq!(
+        mqtt::client_id_base(&named).await.expect("id"),
+        format!("{id_one}-b_2")
+    );
+}
+
+/// Item 1 of issue 12 over MQTT: while the database cannot grow, messages
+/// stay unacknowledged (the broker keeps them), and once there is room
+/// every one is stored, without a restart.
+#[tokio::test]
+async fn a_full_disk_leaves_mqtt_messages_with_the_broker_until_there_is_room() {
+    if broker_url().is_none() {
+        return;
+    }
+    let broker = OwnBroker::start(None).expect("a mosquitto of our own");
+    let url = format!("mqtt://127.0.0.1:{}", broker.port);
+    let app = app_with(defaults_on(&url)).await;
+    let card = door_and_cards(&app).await;
+    mqtt::spawn(&app.state);
+    let m = app.state.ingest.metrics.clone();
+    wait_for("the connections", async || m.mqtt().connects >= 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Fill the database up to a page limit first, so the events below
+    // cannot fit.
+    app.store
+        .cap_sqlite_pages_for_tests(Some(0))
+        .await
+        .expect("cap");
+    let before = app.store.door_event_count().await.expect("count");
+    burst(broker.port, "shequ/310104011/door/A1-1", "f", &card, 400, 1).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let while_full = app.store.door_event_count().await.expect("count");
+    assert_eq!(
+        m.accepted(Channel::Mqtt) as i64,
+        while_full - before,
+        "only what was stored is counted as accepted"
+    );
+    assert!(while_full - before < 400, "the cap held: {while_full}");
+
+    app.store
+        .cap_sqlite_pages_for_tests(None)
+        .await
+        .expect("room again");
+    assert_eq!(
+        settled_count(&app, before + 400).await,
+        before + 400,
+        "the broker delivered again what was not acknowledged"
+    );
     broker.stop();
 }

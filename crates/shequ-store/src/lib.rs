@@ -14,6 +14,7 @@ pub mod bench;
 mod bulk;
 pub mod command;
 mod db;
+mod installation;
 pub mod orders;
 pub mod people;
 pub mod places;

@@ -143,6 +143,8 @@ impl Metrics {
         };
         if state == "connected" {
             m.connects += 1;
+            // The error was the previous connection's; this one holds.
+            m.last_error = None;
         }
         if m.state != state {
             m.state = state.to_owned();

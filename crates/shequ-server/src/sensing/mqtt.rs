@@ -19,18 +19,23 @@ use rumqttc::v5::mqttbytes::v5::{Packet, Publish};
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
 use tokio::sync::mpsc;
 
+use shequ_store::{Backend, Scope, StoreError};
+
 use super::ingest::IngestError;
 use super::metrics::Channel;
 use crate::state::AppState;
 
 /// Messages handed to one commit at most.
 const MAX_MESSAGES_PER_ROUND: usize = 4096;
-/// Unacknowledged messages the broker may send one connection. Mosquitto
-/// holds about 1,000 messages per client by default, sent or queued, and
-/// drops what comes beyond (`max_queued_messages`). With 4,096 a default
-/// Mosquitto dropped messages meant for shequ's own live connections in
-/// `shequ bench ingest`; with 1,000 it did not.
-const RECEIVE_MAXIMUM: u16 = 1000;
+/// Unacknowledged messages the broker may send one connection: MQTT 5's
+/// largest. A Mosquitto at its defaults queues only 1,000 messages per
+/// subscriber beyond those in flight and drops the rest of a burst
+/// (`max_queued_messages`), after acknowledging them to the door that
+/// sent them; with 1,000 in flight, a burst of 20,000 messages in two
+/// seconds lost 8,400 of them in the debug build's test. With the largest
+/// window the broker sends a burst on at once and it waits here, in
+/// memory, for its commit: 200,000 messages in 20 s were all stored.
+const RECEIVE_MAXIMUM: u16 = u16::MAX;
 /// How long the broker keeps a connection's session (its subscription
 /// and the messages not yet acknowledged) after the connection drops.
 const SESSION_EXPIRY_SECONDS: u32 = 7 * 24 * 3600;
@@ -53,9 +58,80 @@ pub fn broker_address(url: &str) -> anyhow::Result<(String, u16)> {
     Ok((host.to_owned(), parsed.port().unwrap_or(1883)))
 }
 
-/// The subscription filter for the configured street (`+` = every street).
+/// The subscription filter for one street (`+` = every street).
 pub fn topic_filter(share_group: &str, street: &str) -> String {
     format!("$share/{share_group}/shequ/{street}/door/+")
+}
+
+/// The filters this server subscribes to: the configured street, or by
+/// default every street in this installation's registry. Never every
+/// street on the broker unless asked (`+`): another installation's
+/// messages would be refused here as `unknown_device`, acknowledged, and
+/// lost to the server they were for.
+pub async fn subscriptions(state: &AppState) -> Result<Vec<String>, StoreError> {
+    let s = &state.settings;
+    if !s.mqtt_street_code.is_empty() {
+        return Ok(vec![topic_filter(&s.mqtt_share_group, &s.mqtt_street_code)]);
+    }
+    let regions = state.store.regions_in(&Scope::everything()).await?;
+    Ok(regions
+        .iter()
+        .filter(|r| r.kind == "street")
+        .map(|r| topic_filter(&s.mqtt_share_group, &r.code))
+        .collect())
+}
+
+/// The client id this server's connections start from (connection n adds
+/// `-n`): the configured one, or `shequ-<installation key>` and, on
+/// PostgreSQL, where several servers may share the database, the instance
+/// (`instance_name`, else `<hostname>-<listen port>`). Unique on a shared
+/// broker, so servers never take over each other's sessions, and the same
+/// after a restart, so a server takes back its own session and the
+/// messages the broker kept for it.
+pub async fn client_id_base(state: &AppState) -> Result<String, StoreError> {
+    let s = &state.settings;
+    if !s.mqtt_client_id.is_empty() {
+        return Ok(s.mqtt_client_id.clone());
+    }
+    let candidate = format!("{:012x}", rand::random::<u64>() >> 16);
+    let key = state
+        .store
+        .installation_key(&candidate, shequ_store::now_ms())
+        .await?;
+    let instance = if !s.instance_name.is_empty() {
+        Some(s.instance_name.clone())
+    } else if state.store.backend() == Backend::Postgres {
+        Some(format!("{}-{}", hostname(), s.listen.port()))
+    } else {
+        None
+    };
+    Ok(match instance {
+        Some(i) => format!("shequ-{key}-{}", client_id_safe(&i)),
+        None => format!("shequ-{key}"),
+    })
+}
+
+/// This machine's name, for telling servers on one database apart.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".to_owned())
+}
+
+/// Letters, digits, `-`, `_` and `.` only: some brokers refuse the rest.
+fn client_id_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The device a topic names: `shequ/<street>/door/<device>`.
@@ -75,7 +151,8 @@ fn topic_device(topic: &str) -> Option<&str> {
     }
 }
 
-/// Starts the configured number of connections (when MQTT is enabled).
+/// Starts the configured number of connections (when MQTT is enabled),
+/// once the client id is known.
 pub fn spawn(state: &AppState) {
     let s = &state.settings;
     if !s.mqtt_enabled {
@@ -93,16 +170,29 @@ pub fn spawn(state: &AppState) {
             return;
         }
     };
-    for n in 0..s.mqtt_connections.max(1) {
-        let client_id = format!("{}-{n}", s.mqtt_client_id);
-        tokio::spawn(run(state.clone(), host.clone(), port, client_id));
-    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut delay = FIRST_BACKOFF;
+        let base = loop {
+            match client_id_base(&state).await {
+                Ok(base) => break base,
+                Err(e) => {
+                    tracing::warn!(error = %e, "MQTT client id not known yet; trying again");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(MAX_BACKOFF);
+                }
+            }
+        };
+        for n in 0..state.settings.mqtt_connections.max(1) {
+            let client_id = format!("{base}-{n}");
+            tokio::spawn(run(state.clone(), host.clone(), port, client_id));
+        }
+    });
 }
 
 /// One connection: connects, subscribes, reconnects with backoff for ever.
 pub async fn run(state: AppState, host: String, port: u16, client_id: String) {
     let broker = state.settings.mqtt_url.clone();
-    let filter = topic_filter("shequ", &state.settings.mqtt_street_code);
     let mut opts = MqttOptions::new(client_id.clone(), host, port);
     opts.set_keep_alive(Duration::from_secs(15))
         .set_manual_acks(true)
@@ -127,8 +217,21 @@ pub async fn run(state: AppState, host: String, port: u16, client_id: String) {
                 tracing::info!(broker = %broker, client_id = %client_id, session_present = ack.session_present, "MQTT ingest connected");
                 metrics.set_mqtt("connected", &broker, None);
                 connected_at = Some(std::time::Instant::now());
-                if let Err(e) = client.try_subscribe(filter.clone(), QoS::AtLeastOnce) {
-                    tracing::error!(error = %e, "MQTT subscribe could not be queued");
+                match subscriptions(&state).await {
+                    Ok(filters) if filters.is_empty() => tracing::warn!(
+                        "no street in the registry yet: MQTT ingest subscribes to nothing until it reconnects (or set mqtt_street_code)"
+                    ),
+                    Ok(filters) => {
+                        for filter in filters {
+                            if let Err(e) = client.try_subscribe(filter, QoS::AtLeastOnce) {
+                                tracing::error!(error = %e, "MQTT subscribe could not be queued");
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the streets to subscribe to could not be read; reconnecting");
+                        let _ = client.try_disconnect();
+                    }
                 }
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
