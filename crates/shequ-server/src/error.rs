@@ -6,7 +6,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use shequ_store::{StoreError, Unavailability};
+use shequ_store::{ConstraintKind, StoreError, Unavailability};
 
 /// A problem with one input field.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -169,6 +169,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Conflict { field, .. } => AppError::Conflict { field },
+            other if other.constraint_violation().is_some() => constraint_error(&other),
             other => match other.unavailable() {
                 Some(why) => {
                     // Logged here once: the answer carries only the code.
@@ -178,6 +179,37 @@ impl From<StoreError> for AppError {
                 None => AppError::Internal(anyhow::Error::new(other)),
             },
         }
+    }
+}
+
+/// A write that broke a constraint the handler did not check first: the
+/// client sent something the database refuses, never a failure on our side
+/// (500). Handlers that take ids from the input check them before writing
+/// and name the field; this is the one place that catches the rest.
+fn constraint_error(e: &StoreError) -> AppError {
+    let Some(v) = e.constraint_violation() else {
+        return AppError::Internal(anyhow::anyhow!("{e}"));
+    };
+    tracing::info!(error = %e, "a write broke a constraint; answered 4xx");
+    let field = v.column.unwrap_or_else(|| "body".to_owned());
+    match v.kind {
+        ConstraintKind::ForeignKey => AppError::Unprocessable(vec![FieldError::new(
+            &field,
+            "reference_not_found",
+            "refers to something that does not exist",
+        )]),
+        ConstraintKind::Unique => AppError::Refused {
+            code: "already_exists",
+            message: format!("{field}: this value is already taken"),
+        },
+        ConstraintKind::NotNull => {
+            AppError::Unprocessable(vec![FieldError::new(&field, "required", "is required")])
+        }
+        ConstraintKind::Check => AppError::Unprocessable(vec![FieldError::new(
+            &field,
+            "value_invalid",
+            "is not an allowed value",
+        )]),
     }
 }
 

@@ -631,3 +631,69 @@ async fn a_full_disk_answers_retry_later_for_orders_and_resumes_when_there_is_ro
     }
     observer.close().await;
 }
+
+/// Item 7 of issue 12: an id in the input that names nothing (or nothing
+/// in the caller's area) is a 422 naming the field, never a 500.
+#[tokio::test]
+async fn references_to_what_does_not_exist_are_refused_naming_the_field() {
+    let (app, _) = app_at_t0().await;
+    let op = app.login("operator").await;
+    let field_of = |body: &serde_json::Value| body["error"]["fields"][0]["field"].clone();
+    let (status, body) = app
+        .json(post_json(
+            "/api/v1/orders",
+            Some(&op),
+            &json!({"category": "sanitation", "description": "楼道堆物", "lon": IN_A.0, "lat": IN_A.1,
+                    "subject_person_id": 999_999}),
+        ))
+        .await;
+    assert_eq!(
+        (status, field_of(&body)),
+        (422, json!("subject_person_id")),
+        "{body}"
+    );
+
+    let (status, body) = app
+        .json(post_json(
+            "/api/v1/teams",
+            Some(&op),
+            &json!({"code": "fk_team", "name": "队", "members": [999_999]}),
+        ))
+        .await;
+    assert_eq!((status, field_of(&body)), (422, json!("members")), "{body}");
+    assert_eq!(body["error"]["fields"][0]["code"], "user_not_found");
+    // Nothing half made: the team was not created without its members.
+    let (_, teams) = app.json(get("/api/v1/teams", Some(&op))).await;
+    assert!(
+        !teams.to_string().contains("fk_team"),
+        "a refused team is not stored: {teams}"
+    );
+
+    let (status, team) = app
+        .json(post_json(
+            "/api/v1/teams",
+            Some(&op),
+            &json!({"code": "fk_team2", "name": "队"}),
+        ))
+        .await;
+    assert_eq!(status, 201, "{team}");
+    let (status, body) = app
+        .json(post_json(
+            &format!("/api/v1/teams/{}/shifts", team["id"]),
+            Some(&op),
+            &json!({"user_id": 999_999, "starts_at": T0, "ends_at": T0 + 3_600_000}),
+        ))
+        .await;
+    assert_eq!((status, field_of(&body)), (422, json!("user_id")), "{body}");
+
+    // What no handler checked first is still a 4xx, from the one place
+    // that maps constraint violations.
+    let broken = app
+        .store
+        .add_team_member(team["id"].as_i64().expect("id"), 999_999)
+        .await
+        .expect_err("no such user");
+    let answer = shequ_server::error::AppError::from(broken);
+    assert_eq!(answer.status().as_u16(), 422, "{answer:?}");
+    assert_eq!(answer.code(), "invalid_input");
+}

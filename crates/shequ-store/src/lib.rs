@@ -95,10 +95,64 @@ impl StoreError {
         }
     }
 
+    /// The constraint a write broke, if that is what failed: the input
+    /// named something that does not exist (a foreign key), repeated a
+    /// unique value, or left out or broke a rule of the table. Callers
+    /// answer 4xx; `column` is PostgreSQL's guess from the constraint's
+    /// name (SQLite does not name it), so callers that can should check
+    /// their references before writing and name the field themselves.
+    pub fn constraint_violation(&self) -> Option<ConstraintViolation> {
+        let StoreError::Database(sqlx::Error::Database(db)) = self else {
+            return None;
+        };
+        use sqlx::error::ErrorKind;
+        let kind = match db.kind() {
+            ErrorKind::ForeignKeyViolation => ConstraintKind::ForeignKey,
+            ErrorKind::UniqueViolation => ConstraintKind::Unique,
+            ErrorKind::NotNullViolation => ConstraintKind::NotNull,
+            ErrorKind::CheckViolation => ConstraintKind::Check,
+            _ => return None,
+        };
+        let column = db
+            .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            .and_then(|pg| match (pg.column(), pg.constraint(), pg.table()) {
+                (Some(column), _, _) => Some(column.to_owned()),
+                (None, Some(constraint), Some(table)) => constraint
+                    .strip_prefix(table)
+                    .and_then(|c| c.strip_prefix('_'))
+                    .map(|c| {
+                        c.trim_end_matches("_fkey")
+                            .trim_end_matches("_key")
+                            .trim_end_matches("_check")
+                            .to_owned()
+                    }),
+                _ => None,
+            });
+        Some(ConstraintViolation { kind, column })
+    }
+
     /// Whether [`StoreError::unavailable`] has a reason.
     pub fn is_unavailable(&self) -> bool {
         self.unavailable().is_some()
     }
+}
+
+/// A constraint a write broke; see [`StoreError::constraint_violation`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConstraintViolation {
+    pub kind: ConstraintKind,
+    /// The column, when the database says (PostgreSQL).
+    pub column: Option<String>,
+}
+
+/// Which kind of constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstraintKind {
+    /// A reference to a row that does not exist.
+    ForeignKey,
+    Unique,
+    NotNull,
+    Check,
 }
 
 /// What keeps the database from taking a write or a read for now.

@@ -172,6 +172,9 @@ pub async fn create_team(
         ));
     }
     let region_id = region_id_in_scope(&state, &user, t.region.as_deref(), &addr).await?;
+    for &member in &t.members {
+        member_in_scope(&state, &user, member, "members").await?;
+    }
     let id = state
         .store
         .create_team(&t.code, &t.name, &t.kind, region_id)
@@ -209,6 +212,19 @@ async fn region_id_in_scope(
     }
 }
 
+/// Refuses (422, naming `field`) a user id that is not a user in the
+/// caller's area; one outside it is answered as one that does not exist.
+async fn member_in_scope(state: &AppState, user: &AuthUser, id: i64, field: &str) -> AppResult<()> {
+    match state.store.user_by_id(id).await? {
+        Some(u) if user.scope.contains(&u.region_path) => Ok(()),
+        _ => Err(AppError::unprocessable(
+            field,
+            "user_not_found",
+            format!("no user {id} in your area"),
+        )),
+    }
+}
+
 /// A shift on duty.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ShiftIn {
@@ -243,6 +259,7 @@ pub async fn add_shift(
             "a shift must end after it starts",
         ));
     }
+    member_in_scope(&state, &user, s.user_id, "user_id").await?;
     state.store.add_team_member(id, s.user_id).await?;
     state
         .store

@@ -258,6 +258,17 @@ pub async fn submit(state: &AppState, r: Report) -> Result<Submitted, IntakeErro
     if !Scope::under(&r.scope_root).contains(&at.region_path) {
         return Err(IntakeError::OutsideScope);
     }
+    if let Some(person) = r.subject_person_id {
+        // A person outside the caller's area is answered as one who does
+        // not exist: the answer must not tell which ids are taken.
+        let path = state.store.person_path(person).await?;
+        if !path.is_some_and(|p| Scope::under(&r.scope_root).contains(&p)) {
+            return Err(IntakeError::Invalid {
+                field: "subject_person_id",
+                message: "no such person in your area".to_owned(),
+            });
+        }
+    }
 
     let likely_duplicate_of = match at.point {
         Some(p) => {
