@@ -13,6 +13,7 @@
 //! rows per store call (one transaction each).
 
 mod columns;
+mod encoding;
 mod fields;
 mod households;
 mod people;
@@ -31,6 +32,7 @@ use csv::StringRecord;
 use shequ_store::{Store, UpsertCounts};
 
 use columns::{ColumnMap, ColumnSpec};
+pub use encoding::TextEncoding;
 use fields::RowCheck;
 use report::{ErrorSink, Progress};
 pub use report::{ImportReport, RowError};
@@ -66,7 +68,7 @@ impl ImportKind {
 pub struct ImportArgs {
     /// What the file holds.
     pub kind: ImportKind,
-    /// A .csv (UTF-8, with or without BOM) or .xlsx file.
+    /// A .csv (UTF-8, with or without BOM, or GB18030/GBK) or .xlsx file.
     pub file: PathBuf,
     /// Write every row error to this CSV file (`line,field,reason`).
     #[arg(long, value_name = "FILE")]
@@ -220,7 +222,8 @@ async fn drive<I: Importer>(
     let header_line = match source.next(&mut rec)? {
         Next::Row(line) => line,
         Next::Bad(line, _) => anyhow::bail!(
-            "the header row (line {line}) is not UTF-8 text; save the file as \"CSV UTF-8\" or as XLSX"
+            "the header row (line {line}) holds bytes that are not UTF-8, although the rest \
+             of the file is UTF-8; retype the header; nothing was imported"
         ),
         Next::End => anyhow::bail!(
             "{} is empty; its first row must be the header",
@@ -229,7 +232,11 @@ async fn drive<I: Importer>(
     };
     let matched = ColumnMap::match_header(I::COLUMNS, &rec)
         .with_context(|| format!("the header row (line {header_line}) of {}", path.display()))?;
+    let encoding = source.encoding();
     let mut warnings = Vec::new();
+    if encoding == Some(TextEncoding::Gb18030) {
+        warnings.push(report::GB18030_NOTE.to_owned());
+    }
     if !matched.unknown.is_empty() {
         let w = format!(
             "ignoring unknown columns {}; known columns are {}",
@@ -328,6 +335,7 @@ async fn drive<I: Importer>(
         errors,
         error_count,
         warnings,
+        encoding,
         elapsed: started.elapsed(),
     })
 }

@@ -1,5 +1,5 @@
-//! Reading an import file: CSV (UTF-8, with or without a byte-order mark)
-//! or a spreadsheet (the first sheet of an XLSX, XLSM, XLS or ODS file),
+//! Reading an import file: CSV (UTF-8, with or without a byte-order mark,
+//! or else GB18030, as a Chinese Excel saves it) or a spreadsheet (the first sheet of an XLSX, XLSM, XLS or ODS file),
 //! row by row, each row with the number a person sees for it in a
 //! spreadsheet (the header is row 1 when it is the first line).
 //!
@@ -15,13 +15,16 @@ use anyhow::{Context, bail};
 use calamine::{Data, Range, Reader};
 use csv::StringRecord;
 
+use super::encoding::{self, Gb18030Reader, TextEncoding, Verdict};
+
 /// One step of reading.
 #[derive(Debug)]
 pub enum Next {
     /// A row was read into the record; its spreadsheet row number.
     Row(u64),
-    /// The row at this number cannot be read (e.g. it is not UTF-8); the
-    /// reason is for the user. Reading may go on.
+    /// The row at this number cannot be read (bytes that are not UTF-8 in
+    /// a file that otherwise is); the reason is for the user. Reading may
+    /// go on.
     Bad(u64, String),
     /// No more rows.
     End,
@@ -34,7 +37,10 @@ pub enum Source {
 }
 
 pub struct CsvSource {
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    encoding: TextEncoding,
+    /// Length of the text the CSV reader sees: the file's, or for GB18030
+    /// the length of its UTF-8 decoding.
     len: u64,
     /// Bytes skipped before the CSV reader starts (a byte-order mark).
     skipped: u64,
@@ -102,6 +108,14 @@ impl Source {
         }
     }
 
+    /// The text encoding a CSV file is read in; `None` for a spreadsheet.
+    pub fn encoding(&self) -> Option<TextEncoding> {
+        match self {
+            Source::Csv(s) => Some(s.encoding),
+            Source::Sheet(_) => None,
+        }
+    }
+
     /// Whether [`Source::progress`] counts bytes rather than rows.
     pub fn progress_in_bytes(&self) -> bool {
         matches!(self, Source::Csv(_))
@@ -140,12 +154,33 @@ impl CsvSource {
                 path.display()
             );
         }
-        let skipped = if head.starts_with(b"\xEF\xBB\xBF") {
-            3
-        } else {
-            0
+        let bom = head.starts_with(b"\xEF\xBB\xBF");
+        let verdict =
+            encoding::sniff(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
+        let (text, encoding, len, skipped): (Box<dyn Read + Send>, _, _, _) = match verdict {
+            Verdict::Utf8 => {
+                let skipped = if bom { 3 } else { 0 };
+                buf.seek(SeekFrom::Start(skipped))?;
+                (Box::new(buf), TextEncoding::Utf8, len, skipped)
+            }
+            Verdict::Gb18030 { decoded_len } => {
+                buf.seek(SeekFrom::Start(0))?;
+                (
+                    Box::new(Gb18030Reader::new(buf)),
+                    TextEncoding::Gb18030,
+                    decoded_len,
+                    0,
+                )
+            }
+            Verdict::Neither(at) => bail!(
+                "{} is neither UTF-8 nor GB18030 (GBK) text: the bytes at offset {} (line {}) \
+                 are valid in neither; save it from Excel as \"CSV UTF-8\" or as XLSX; \
+                 nothing was imported",
+                path.display(),
+                at.offset,
+                at.line
+            ),
         };
-        buf.consume(skipped);
         // Records end at a line feed; a carriage return before it stays in
         // the last cell, which is trimmed. That way every record consumes its
         // own line end, which the row numbering below relies on.
@@ -153,11 +188,12 @@ impl CsvSource {
             .has_headers(false)
             .flexible(true)
             .terminator(csv::Terminator::Any(b'\n'))
-            .from_reader(buf);
+            .from_reader(text);
         Ok(Self {
             reader,
+            encoding,
             len,
-            skipped: skipped as u64,
+            skipped,
             ends_with_newline,
             breaks_before: 0,
         })
@@ -190,7 +226,8 @@ impl CsvSource {
             Err(e) => match e.kind() {
                 csv::ErrorKind::Utf8 { .. } => Ok(Next::Bad(
                     row,
-                    "the row is not valid UTF-8; save the file as \"CSV UTF-8\" or as XLSX"
+                    "the row holds bytes that are not UTF-8, although the rest of the file \
+                     is UTF-8; retype its text and import the row again"
                         .to_owned(),
                 )),
                 _ => Err(anyhow::Error::new(e).context("while reading the CSV file")),
@@ -304,9 +341,17 @@ mod tests {
             "BOM, empty cells"
         );
         assert_eq!(
-            rows(b"h\n\xFF\xFE\nc\n"),
-            numbered(&[(1, "h"), (2, "BAD"), (3, "c")]),
-            "not UTF-8"
+            rows(b"h\n\xE5\xBC\xA0\n\xE8\x8A\n\xE6\x9D\x8E\n"),
+            numbered(&[(1, "h"), (2, "张"), (3, "BAD"), (4, "李")]),
+            "UTF-8 with a damaged character"
+        );
+        let gbk = |text: &str| encoding_rs::GB18030.encode(text).0.into_owned();
+        let want = numbered(&[(1, "h"), (2, "甲"), (4, "乙\n丙"), (5, "丁")]);
+        assert_eq!(rows(&gbk("h\n甲\n\n\"乙\n丙\"\n丁\n")), want, "GB18030");
+        assert_eq!(
+            rows(&gbk("h\n甲\n\n\"乙\n丙\"\n丁")),
+            want,
+            "GB18030, no final line break"
         );
         assert_eq!(rows(b""), numbered(&[]));
     }
