@@ -114,6 +114,11 @@ impl ColumnMap {
         self.index.get(field).is_some_and(Option::is_some)
     }
 
+    /// The file column (0-based) holding `field`, if the file has one.
+    pub fn column(&self, field: usize) -> Option<usize> {
+        self.index.get(field).copied().flatten()
+    }
+
     /// The trimmed cell of `field` in `rec`; empty when the file lacks the
     /// column or the row is short.
     pub fn get<'r>(&self, rec: &'r StringRecord, field: usize) -> &'r str {

@@ -7,11 +7,13 @@ use shequ_domain::InvalidValue;
 
 use super::columns::{ColumnMap, ColumnSpec};
 use super::report::RowError;
+use super::source::Cells;
 
 /// One row being validated: its cells and the errors found so far.
 pub struct RowCheck<'a> {
     pub line: u64,
     rec: &'a StringRecord,
+    cells: &'a Cells,
     map: &'a ColumnMap,
     specs: &'static [ColumnSpec],
     pub errors: Vec<RowError>,
@@ -21,12 +23,14 @@ impl<'a> RowCheck<'a> {
     pub fn new(
         line: u64,
         rec: &'a StringRecord,
+        cells: &'a Cells,
         map: &'a ColumnMap,
         specs: &'static [ColumnSpec],
     ) -> Self {
         Self {
             line,
             rec,
+            cells,
             map,
             specs,
             errors: Vec::new(),
@@ -82,6 +86,34 @@ impl<'a> RowCheck<'a> {
     ) -> Option<T> {
         let s = self.required(f)?;
         self.check(f, parse(s))
+    }
+
+    /// Parses a required cell that a spreadsheet must hold as text: a
+    /// number cell is refused, naming the cell and saying `why`, before
+    /// `parse` sees digits that may no longer be the ones typed.
+    pub fn parse_text<T>(
+        &mut self,
+        f: usize,
+        why: &str,
+        parse: impl FnOnce(&'a str) -> Result<T, InvalidValue>,
+    ) -> Option<T> {
+        let number_cell = self
+            .map
+            .column(f)
+            .filter(|&c| self.cells.is_number(c))
+            .and_then(|c| self.cells.name(c));
+        if let Some(cell) = number_cell {
+            let column = self.name(f);
+            self.fail(
+                f,
+                format!(
+                    "cell {cell} is a number, not text: {why}; format the {column} column \
+                     as text (设置单元格格式 → 文本) and type the values in again"
+                ),
+            );
+            return None;
+        }
+        self.parse(f, parse)
     }
 
     /// Parses an optional cell with a domain parser.

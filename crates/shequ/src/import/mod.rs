@@ -36,7 +36,7 @@ pub use encoding::TextEncoding;
 use fields::RowCheck;
 use report::{ErrorSink, Progress};
 pub use report::{ImportReport, RowError};
-use source::{Next, Source};
+use source::{Cells, Next, Source};
 
 /// Exit status when the file was read but some rows were refused.
 pub const EXIT_ROWS_FAILED: u8 = 2;
@@ -219,7 +219,8 @@ async fn drive<I: Importer>(
     let started = Instant::now();
     let mut source = Source::open(path)?;
     let mut rec = StringRecord::new();
-    let header_line = match source.next(&mut rec)? {
+    let mut cells = Cells::default();
+    let header_line = match source.next(&mut rec, &mut cells)? {
         Next::Row(line) => line,
         Next::Bad(line, _) => anyhow::bail!(
             "the header row (line {line}) holds bytes that are not UTF-8, although the rest \
@@ -265,7 +266,7 @@ async fn drive<I: Importer>(
     let mut rows_in_batch = 0usize;
     let mut last_line = header_line;
     loop {
-        let next = source.next(&mut rec)?;
+        let next = source.next(&mut rec, &mut cells)?;
         let end = matches!(next, Next::End);
         match next {
             Next::End => {}
@@ -280,7 +281,7 @@ async fn drive<I: Importer>(
             }
             Next::Row(line) => {
                 last_line = line;
-                let mut check = RowCheck::new(line, &rec, &map, I::COLUMNS);
+                let mut check = RowCheck::new(line, &rec, &cells, &map, I::COLUMNS);
                 match importer.check(&mut check) {
                     Some(row) if check.ok() => batch.push((line, row)),
                     _ => {

@@ -30,6 +30,49 @@ pub enum Next {
     End,
 }
 
+/// What a spreadsheet knows of a row's cells beyond their text; nothing
+/// for CSV.
+#[derive(Debug, Default)]
+pub struct Cells {
+    /// The sheet row and the sheet column (0 is A) of the record's first
+    /// cell; `None` for CSV.
+    origin: Option<(u64, u32)>,
+    /// Record indices of cells holding numbers.
+    numbers: Vec<usize>,
+}
+
+impl Cells {
+    fn clear(&mut self) {
+        self.origin = None;
+        self.numbers.clear();
+    }
+
+    /// The spreadsheet's name of the record's cell `i` ("D5"); `None` for
+    /// CSV.
+    pub fn name(&self, i: usize) -> Option<String> {
+        let (row, first) = self.origin?;
+        let col = u32::try_from(i).ok()?.checked_add(first)?;
+        Some(format!("{}{row}", column_name(col)))
+    }
+
+    /// Whether the record's cell `i` holds a number (not text).
+    pub fn is_number(&self, i: usize) -> bool {
+        self.numbers.contains(&i)
+    }
+}
+
+/// A spreadsheet column's letters: 0 is A, 25 is Z, 26 is AA.
+fn column_name(col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = col + 1;
+    while n > 0 {
+        n -= 1;
+        letters.push(b'A' + (n % 26) as u8);
+        n /= 26;
+    }
+    letters.iter().rev().map(|&b| char::from(b)).collect()
+}
+
 /// An open import file.
 pub enum Source {
     Csv(CsvSource),
@@ -55,6 +98,7 @@ pub struct SheetSource {
     range: Range<Data>,
     next: usize,
     first_row: u64,
+    first_col: u32,
 }
 
 impl Source {
@@ -86,12 +130,14 @@ impl Source {
         }
     }
 
-    /// Reads the next row into `rec`, skipping rows whose cells are all empty.
-    pub fn next(&mut self, rec: &mut StringRecord) -> anyhow::Result<Next> {
+    /// Reads the next row into `rec` and what a spreadsheet knows of its
+    /// cells into `cells`, skipping rows whose cells are all empty.
+    pub fn next(&mut self, rec: &mut StringRecord, cells: &mut Cells) -> anyhow::Result<Next> {
         loop {
+            cells.clear();
             let next = match self {
                 Source::Csv(s) => s.next(rec)?,
-                Source::Sheet(s) => s.next(rec),
+                Source::Sheet(s) => s.next(rec, cells),
             };
             if matches!(next, Next::Row(_)) && rec.iter().all(|c| c.trim().is_empty()) {
                 continue;
@@ -246,25 +292,30 @@ impl SheetSource {
             .map_err(|e| {
                 anyhow::anyhow!("cannot read the first sheet of {}: {e}", path.display())
             })?;
-        let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
+        let (first_row, first_col) = range.start().unwrap_or((0, 0));
         Ok(Self {
             range,
             next: 0,
-            first_row,
+            first_row: u64::from(first_row),
+            first_col,
         })
     }
 
-    fn next(&mut self, rec: &mut StringRecord) -> Next {
+    fn next(&mut self, rec: &mut StringRecord, cells: &mut Cells) -> Next {
         if self.next >= self.range.height() {
             return Next::End;
         }
         let row = self.first_row + self.next as u64 + 1;
+        cells.origin = Some((row, self.first_col));
         rec.clear();
         let mut text = String::new();
         for col in 0..self.range.width() {
             text.clear();
             if let Some(cell) = self.range.get((self.next, col)) {
                 cell_text(cell, &mut text);
+                if matches!(cell, Data::Float(_) | Data::Int(_)) {
+                    cells.numbers.push(col);
+                }
             }
             rec.push_field(&text);
         }
@@ -312,9 +363,10 @@ mod tests {
         std::fs::write(&path, text).expect("write");
         let mut source = Source::open(&path).expect("open");
         let mut rec = StringRecord::new();
+        let mut cells = Cells::default();
         let mut out = Vec::new();
         loop {
-            match source.next(&mut rec).expect("read") {
+            match source.next(&mut rec, &mut cells).expect("read") {
                 Next::Row(line) => {
                     out.push((line, rec.get(0).unwrap_or_default().trim().to_owned()))
                 }
@@ -354,5 +406,21 @@ mod tests {
             "GB18030, no final line break"
         );
         assert_eq!(rows(b""), numbered(&[]));
+    }
+
+    #[test]
+    fn cells_are_named_as_a_spreadsheet_names_them() {
+        let names: Vec<String> = [0, 3, 25, 26, 51, 52, 701, 702]
+            .into_iter()
+            .map(column_name)
+            .collect();
+        assert_eq!(names, ["A", "D", "Z", "AA", "AZ", "BA", "ZZ", "AAA"]);
+        let cells = Cells {
+            origin: Some((5, 1)),
+            numbers: vec![2],
+        };
+        assert_eq!(cells.name(2).as_deref(), Some("D5"));
+        assert!(cells.is_number(2) && !cells.is_number(1));
+        assert_eq!(Cells::default().name(0), None);
     }
 }

@@ -1,6 +1,7 @@
 //! Files as street offices save them: CSV from a Chinese Excel (GB18030,
-//! not UTF-8).
+//! not UTF-8), and spreadsheets with identity numbers typed as numbers.
 
+use rust_xlsxwriter::{Workbook, Worksheet};
 use shequ::import::{ImportKind, ImportOptions, import_file};
 use shequ_domain::IdentityNumber;
 
@@ -12,6 +13,12 @@ fn id(body: &str) -> String {
         .expect("valid body")
         .expose()
         .to_owned()
+}
+
+fn write_row(sheet: &mut Worksheet, row: u32, cells: &[&str]) {
+    for (c, text) in cells.iter().enumerate() {
+        sheet.write_string(row, c as u16, *text).expect("cell");
+    }
 }
 
 #[tokio::test]
@@ -178,6 +185,43 @@ async fn a_utf8_file_with_one_damaged_row_is_still_read_as_utf8() {
         assert_eq!(person(&db.store, &a).await.name, "张伟", "{l}");
         assert_eq!(person(&db.store, &c).await.name, "李娜", "{l}");
         assert!(!report.to_string().contains("GB18030"), "{l}: {report}");
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn xlsx_identity_number_stored_as_a_number_says_to_format_the_column_as_text() {
+    // b ends in a digit (not X), so it can be typed as a number.
+    let (a, b) = (id("31010419800101001"), id("31010419810202004"));
+    for db in backends().await {
+        let l = db.label;
+        db.seed_street().await;
+        let path = db.dir.path().join("people.xlsx");
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        write_row(sheet, 0, &["姓名", "户籍", "网格编码", "身份证号"]);
+        write_row(sheet, 1, &["张伟", "户籍", "G0101", &a]);
+        // Row 5: the identity number typed into a cell formatted as a
+        // number, which keeps only 15 significant digits.
+        write_row(sheet, 4, &["王芳", "流动", "G0101"]);
+        sheet
+            .write_number(4, 3, b.parse::<f64>().expect("digits"))
+            .expect("cell");
+        book.save(&path).expect("save xlsx");
+
+        let report = db.import(ImportKind::People, &path).await;
+        assert_eq!(
+            (report.counts.inserted, report.failed),
+            (1, 1),
+            "{l}: {:?}",
+            report.errors
+        );
+        assert_eq!(where_(&report.errors), [(5, "identity_number")], "{l}");
+        let why = reason(&report.errors, 5);
+        for want in ["cell D5", "number", "as text"] {
+            assert!(why.contains(want), "{l}: {want:?} in {why}");
+        }
+        assert!(!why.contains("checksum"), "{l}: {why}");
         db.cleanup().await;
     }
 }
