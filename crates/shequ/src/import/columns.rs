@@ -119,6 +119,11 @@ impl ColumnMap {
         self.index.get(field).copied().flatten()
     }
 
+    /// The field the file column `col` (0-based) holds, if any.
+    pub fn field_at(&self, col: usize) -> Option<usize> {
+        self.index.iter().position(|c| *c == Some(col))
+    }
+
     /// The trimmed cell of `field` in `rec`; empty when the file lacks the
     /// column or the row is short.
     pub fn get<'r>(&self, rec: &'r StringRecord, field: usize) -> &'r str {

@@ -17,6 +17,9 @@ pub struct RowCheck<'a> {
     map: &'a ColumnMap,
     specs: &'static [ColumnSpec],
     pub errors: Vec<RowError>,
+    /// Fields whose value the file does not hold (a formula never
+    /// calculated): every other complaint about them would be a guess.
+    unknown: Vec<&'static str>,
 }
 
 impl<'a> RowCheck<'a> {
@@ -27,14 +30,31 @@ impl<'a> RowCheck<'a> {
         map: &'a ColumnMap,
         specs: &'static [ColumnSpec],
     ) -> Self {
-        Self {
+        let mut row = Self {
             line,
             rec,
             cells,
             map,
             specs,
             errors: Vec::new(),
+            unknown: Vec::new(),
+        };
+        for (i, formula) in cells.unsaved_formulas() {
+            let Some(f) = map.field_at(i) else {
+                continue;
+            };
+            let cell = cells.name(i).unwrap_or_else(|| "the cell".to_owned());
+            row.fail(
+                f,
+                format!(
+                    "cell {cell} holds a formula (={formula}) with no saved value, so its value \
+                     is unknown; open the file in Excel or WPS and save it again, which saves \
+                     the values, or paste the column over itself as values"
+                ),
+            );
+            row.unknown.push(specs[f].name);
         }
+        row
     }
 
     /// The English name of field `f`.
@@ -58,6 +78,9 @@ impl<'a> RowCheck<'a> {
     }
 
     pub fn fail_named(&mut self, field: &'static str, reason: impl Into<String>) {
+        if self.unknown.contains(&field) {
+            return;
+        }
         self.errors.push(RowError {
             line: self.line,
             field,

@@ -7,6 +7,7 @@
 //! text a person sees: whole numbers without a decimal point (a phone typed
 //! as a number stays `13800138000`), dates as `YYYY-MM-DD`.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -39,12 +40,22 @@ pub struct Cells {
     origin: Option<(u64, u32)>,
     /// Record indices of cells holding numbers.
     numbers: Vec<usize>,
+    /// Record indices of formula cells the file holds no value for, with
+    /// their formulas.
+    unsaved: Vec<(usize, String)>,
 }
 
 impl Cells {
     fn clear(&mut self) {
         self.origin = None;
         self.numbers.clear();
+        self.unsaved.clear();
+    }
+
+    /// The formula cells of the row whose value the file does not hold:
+    /// record index and formula (without its `=`).
+    pub fn unsaved_formulas(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.unsaved.iter().map(|(i, f)| (*i, f.as_str()))
     }
 
     /// The spreadsheet's name of the record's cell `i` ("D5"); `None` for
@@ -96,9 +107,14 @@ pub struct CsvSource {
 
 pub struct SheetSource {
     range: Range<Data>,
-    next: usize,
-    first_row: u64,
-    first_col: u32,
+    /// Formula cells with no saved value, by sheet (row, column); the
+    /// value range leaves them out as empty.
+    unsaved: BTreeMap<(u32, u32), String>,
+    /// Sheet rows and columns (0-based) holding any cell: values and
+    /// formulas without one.
+    rows: std::ops::Range<u32>,
+    cols: std::ops::Range<u32>,
+    next: u32,
 }
 
 impl Source {
@@ -139,7 +155,10 @@ impl Source {
                 Source::Csv(s) => s.next(rec)?,
                 Source::Sheet(s) => s.next(rec, cells),
             };
-            if matches!(next, Next::Row(_)) && rec.iter().all(|c| c.trim().is_empty()) {
+            if matches!(next, Next::Row(_))
+                && rec.iter().all(|c| c.trim().is_empty())
+                && cells.unsaved.is_empty()
+            {
                 continue;
             }
             return Ok(next);
@@ -150,7 +169,10 @@ impl Source {
     pub fn progress(&self) -> (u64, u64) {
         match self {
             Source::Csv(s) => (s.reader.position().byte(), s.len),
-            Source::Sheet(s) => (s.next as u64, s.range.height() as u64),
+            Source::Sheet(s) => (
+                u64::from(s.next - s.rows.start),
+                u64::from(s.rows.end - s.rows.start),
+            ),
         }
     }
 
@@ -286,42 +308,90 @@ impl SheetSource {
     fn open(path: &Path) -> anyhow::Result<Self> {
         let mut book = calamine::open_workbook_auto(path)
             .map_err(|e| anyhow::anyhow!("cannot read {} as a spreadsheet: {e}", path.display()))?;
-        let range = book
-            .worksheet_range_at(0)
-            .with_context(|| format!("{} has no sheet", path.display()))?
-            .map_err(|e| {
-                anyhow::anyhow!("cannot read the first sheet of {}: {e}", path.display())
-            })?;
-        let (first_row, first_col) = range.start().unwrap_or((0, 0));
+        let first = book
+            .sheet_names()
+            .into_iter()
+            .next()
+            .with_context(|| format!("{} has no sheet", path.display()))?;
+        let sheet_error =
+            |e| anyhow::anyhow!("cannot read the first sheet of {}: {e}", path.display());
+        let range = book.worksheet_range(&first).map_err(sheet_error)?;
+        // A second pass over the sheet: the value range cannot tell a
+        // formula whose value was never saved from an empty cell.
+        let formulas = book.worksheet_formula(&first).map_err(sheet_error)?;
+        let unsaved = unsaved_formulas(&range, &formulas);
+        let (mut rows, mut cols) = match (range.start(), range.end()) {
+            (Some((r0, c0)), Some((r1, c1))) => (r0..r1 + 1, c0..c1 + 1),
+            _ => (0..0, 0..0),
+        };
+        for &(r, c) in unsaved.keys() {
+            (rows, cols) = if rows.is_empty() {
+                (r..r + 1, c..c + 1)
+            } else {
+                (
+                    rows.start.min(r)..rows.end.max(r + 1),
+                    cols.start.min(c)..cols.end.max(c + 1),
+                )
+            };
+        }
         Ok(Self {
             range,
-            next: 0,
-            first_row: u64::from(first_row),
-            first_col,
+            unsaved,
+            next: rows.start,
+            rows,
+            cols,
         })
     }
 
     fn next(&mut self, rec: &mut StringRecord, cells: &mut Cells) -> Next {
-        if self.next >= self.range.height() {
+        if self.next >= self.rows.end {
             return Next::End;
         }
-        let row = self.first_row + self.next as u64 + 1;
-        cells.origin = Some((row, self.first_col));
+        let r = self.next;
+        self.next += 1;
+        cells.origin = Some((u64::from(r) + 1, self.cols.start));
         rec.clear();
         let mut text = String::new();
-        for col in 0..self.range.width() {
+        for c in self.cols.clone() {
             text.clear();
-            if let Some(cell) = self.range.get((self.next, col)) {
+            let i = (c - self.cols.start) as usize;
+            if let Some(cell) = self.range.get_value((r, c)) {
                 cell_text(cell, &mut text);
                 if matches!(cell, Data::Float(_) | Data::Int(_)) {
-                    cells.numbers.push(col);
+                    cells.numbers.push(i);
                 }
             }
             rec.push_field(&text);
         }
-        self.next += 1;
-        Next::Row(row)
+        for (&(_, c), formula) in self.unsaved.range((r, 0)..(r + 1, 0)) {
+            cells
+                .unsaved
+                .push(((c - self.cols.start) as usize, formula.clone()));
+        }
+        Next::Row(u64::from(r) + 1)
     }
+}
+
+/// The formula cells, by sheet (row, column), for which the file holds no
+/// value. Excel and WPS save a formula's last value beside it; files
+/// written by some programs (Apache POI, openpyxl, export tools) do not,
+/// and what the formula would give is unknown until a spreadsheet
+/// program recalculates and saves it. A saved empty text (`=IF(…,"",…)`)
+/// is a value, not a missing one.
+fn unsaved_formulas(
+    values: &Range<Data>,
+    formulas: &Range<String>,
+) -> BTreeMap<(u32, u32), String> {
+    let Some((r0, c0)) = formulas.start() else {
+        return BTreeMap::new();
+    };
+    formulas
+        .used_cells()
+        .filter_map(|(r, c, formula)| {
+            let at = (r0 + r as u32, c0 + c as u32);
+            matches!(values.get_value(at), None | Some(Data::Empty)).then(|| (at, formula.clone()))
+        })
+        .collect()
 }
 
 /// The text a person sees in a cell.
@@ -418,9 +488,30 @@ mod tests {
         let cells = Cells {
             origin: Some((5, 1)),
             numbers: vec![2],
+            unsaved: Vec::new(),
         };
         assert_eq!(cells.name(2).as_deref(), Some("D5"));
         assert!(cells.is_number(2) && !cells.is_number(1));
         assert_eq!(Cells::default().name(0), None);
+    }
+
+    #[test]
+    fn formulas_without_a_saved_value_are_found() {
+        // Values from C2: C2 a saved text, D2 empty text, C3 a number.
+        let mut values = Range::new((1, 2), (2, 3));
+        values.set_value((1, 2), Data::String("张伟".into()));
+        values.set_value((1, 3), Data::String(String::new()));
+        values.set_value((2, 2), Data::Float(1.0));
+        // Formulas in C2, D2 (both saved) and B3, E3 (neither).
+        let mut formulas = Range::new((1, 1), (2, 4));
+        for at in [(1, 2), (1, 3), (2, 1), (2, 4)] {
+            formulas.set_value(at, format!("F{}{}", at.0, at.1));
+        }
+        let unsaved: Vec<_> = unsaved_formulas(&values, &formulas).into_iter().collect();
+        assert_eq!(
+            unsaved,
+            [((2, 1), "F21".to_owned()), ((2, 4), "F24".to_owned())]
+        );
+        assert!(unsaved_formulas(&values, &Range::empty()).is_empty());
     }
 }

@@ -1,7 +1,11 @@
 //! Files as street offices save them: CSV from a Chinese Excel (GB18030,
-//! not UTF-8), and spreadsheets with identity numbers typed as numbers.
+//! not UTF-8), and spreadsheets with identity numbers typed as numbers
+//! and formulas without a saved value.
 
-use rust_xlsxwriter::{Workbook, Worksheet};
+use std::io::{Read, Write};
+use std::path::Path;
+
+use rust_xlsxwriter::{Formula, Workbook, Worksheet};
 use shequ::import::{ImportKind, ImportOptions, import_file};
 use shequ_domain::IdentityNumber;
 
@@ -19,6 +23,30 @@ fn write_row(sheet: &mut Worksheet, row: u32, cells: &[&str]) {
     for (c, text) in cells.iter().enumerate() {
         sheet.write_string(row, c as u16, *text).expect("cell");
     }
+}
+
+/// Drops the value rust_xlsxwriter saves for a formula unless told one
+/// ("0"), leaving the formula with no cached value, as files written by
+/// Apache POI, openpyxl and many export tools have them.
+fn drop_zero_formula_values(path: &Path) {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(path).expect("open")).expect("zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).expect("entry");
+        let name = entry.name().expect("entry name").into_owned();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).expect("read entry");
+        if name.starts_with("xl/worksheets/") {
+            let xml = String::from_utf8(data).expect("xml");
+            assert!(xml.contains("</f><v>0</v>"), "{xml}");
+            data = xml.replace("</f><v>0</v>", "</f>").into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start entry");
+        out.write_all(&data).expect("write entry");
+    }
+    let bytes = out.finish().expect("finish zip").into_inner();
+    std::fs::write(path, bytes).expect("write xlsx");
 }
 
 #[tokio::test]
@@ -222,6 +250,54 @@ async fn xlsx_identity_number_stored_as_a_number_says_to_format_the_column_as_te
             assert!(why.contains(want), "{l}: {want:?} in {why}");
         }
         assert!(!why.contains("checksum"), "{l}: {why}");
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn xlsx_formula_without_a_saved_value_is_an_error_naming_the_cell() {
+    let (a, b, c) = (
+        id("31010419800101001"),
+        id("31010419810202002"),
+        id("31010419820303003"),
+    );
+    for db in backends().await {
+        let l = db.label;
+        db.seed_street().await;
+        let path = db.dir.path().join("people.xlsx");
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        write_row(sheet, 0, &["身份证号", "姓名", "户籍", "网格编码", "手机"]);
+        // Row 2: a formula with its value saved, as Excel saves it.
+        write_row(sheet, 1, &[&a, "", "户籍", "G0101"]);
+        sheet
+            .write_formula(1, 1, Formula::new(r#"="张"&"伟""#).set_result("张伟"))
+            .expect("cell");
+        // Row 3: a required cell, row 4 an optional one, formulas with no
+        // saved value.
+        write_row(sheet, 2, &[&b, "", "户籍", "G0101"]);
+        sheet.write_formula(2, 1, r#"="王"&"芳""#).expect("cell");
+        write_row(sheet, 3, &[&c, "李娜", "户籍", "G0101"]);
+        sheet.write_formula(3, 4, "=A2").expect("cell");
+        book.save(&path).expect("save xlsx");
+        drop_zero_formula_values(&path);
+
+        let report = db.import(ImportKind::People, &path).await;
+        assert_eq!(
+            where_(&report.errors),
+            [(3, "name"), (4, "phone")],
+            "{l}: {:?}",
+            report.errors
+        );
+        for (line, cell) in [(3, "cell B3"), (4, "cell E4")] {
+            let why = reason(&report.errors, line);
+            assert!(
+                why.contains(cell) && why.contains("formula") && why.contains("no saved value"),
+                "{l}: {why}"
+            );
+        }
+        assert_eq!(report.counts.inserted, 1, "{l}");
+        assert_eq!(person(&db.store, &a).await.name, "张伟", "{l}");
         db.cleanup().await;
     }
 }
