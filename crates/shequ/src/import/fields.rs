@@ -92,6 +92,53 @@ impl<'a> RowCheck<'a> {
         self.errors.is_empty()
     }
 
+    /// Called once the row is checked. In a row with fewer cells than the
+    /// header, an empty field past its end is not the user's mistake to
+    /// fix one by one (the row lost its end: a comma left out, a line
+    /// break outside quotes), so those errors become one saying the row
+    /// is short. Fields past the end that are rightly empty say nothing.
+    pub fn finish(&mut self) {
+        let (cells, width) = (self.rec.len(), self.map.width());
+        if cells >= width {
+            return;
+        }
+        let mut missing: Vec<(usize, &'static str)> = (0..self.specs.len())
+            .filter_map(|f| Some((self.map.column(f)?, self.specs[f].name)))
+            .filter(|&(c, name)| c >= cells && self.errors.iter().any(|e| e.field == name))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        missing.sort_unstable();
+        self.errors
+            .retain(|e| !missing.iter().any(|&(_, name)| name == e.field));
+        let names: Vec<String> = missing
+            .iter()
+            .map(|&(c, name)| match self.cells.name(c) {
+                Some(cell) => format!("{name} ({cell})"),
+                None => name.to_owned(),
+            })
+            .collect();
+        let what_to_do = if self.cells.name(0).is_some() {
+            "fill in those cells"
+        } else {
+            "add the missing cells; a cell holding a line break must be in quotes"
+        };
+        self.errors.insert(
+            0,
+            RowError {
+                line: self.line,
+                field: "row",
+                reason: format!(
+                    "the row is short: it has {cells} {} but the header has {width}, \
+                     so it has no {}; {what_to_do}",
+                    if cells == 1 { "cell" } else { "cells" },
+                    names.join(", ")
+                ),
+            },
+        );
+    }
+
     /// The cell of field `f`, or an error saying it is required.
     pub fn required(&mut self, f: usize) -> Option<&'a str> {
         let v = self.opt(f);
@@ -277,6 +324,68 @@ mod tests {
         }
         assert!(date("1990-02-30").is_err());
         assert!(date("yesterday").is_err());
+    }
+
+    const SPECS: &[ColumnSpec] = &[
+        ColumnSpec {
+            name: "code",
+            aliases: &[],
+            required: true,
+        },
+        ColumnSpec {
+            name: "name",
+            aliases: &[],
+            required: true,
+        },
+        ColumnSpec {
+            name: "note",
+            aliases: &[],
+            required: false,
+        },
+    ];
+
+    /// The errors of a row of `cells` checked as code, name, note (the
+    /// code also must be "a").
+    fn check(cells: &[&str]) -> Vec<(&'static str, String)> {
+        let header = StringRecord::from(vec!["code", "name", "note"]);
+        let map = ColumnMap::match_header(SPECS, &header).expect("header").map;
+        let rec = StringRecord::from(cells.to_vec());
+        let sheet = Cells::default();
+        let mut row = RowCheck::new(2, &rec, &sheet, &map, SPECS);
+        if row.required(0).is_some_and(|c| c != "a") {
+            row.fail(0, "is not a");
+        }
+        row.required(1);
+        row.opt(2);
+        row.finish();
+        row.errors
+            .into_iter()
+            .map(|e| (e.field, e.reason))
+            .collect()
+    }
+
+    #[test]
+    fn a_short_row_says_so_once() {
+        let errors = check(&["b"]);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors[0].0, "row");
+        assert!(
+            errors[0].1.starts_with(
+                "the row is short: it has 1 cell but the header has 3, so it has no name;"
+            ),
+            "{}",
+            errors[0].1
+        );
+        assert_eq!(errors[1], ("code", "is not a".to_owned()), "kept");
+        assert!(
+            check(&["a", "x"]).is_empty(),
+            "only the optional note is past the end"
+        );
+        assert_eq!(
+            check(&["a", "", ""]),
+            [("name", "is required but empty".to_owned())],
+            "not short: the cell is there and empty"
+        );
     }
 
     #[test]

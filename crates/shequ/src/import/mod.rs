@@ -282,7 +282,9 @@ async fn drive<I: Importer>(
             Next::Row(line) => {
                 last_line = line;
                 let mut check = RowCheck::new(line, &rec, &cells, &map, I::COLUMNS);
-                match importer.check(&mut check) {
+                let row = importer.check(&mut check);
+                check.finish();
+                match row {
                     Some(row) if check.ok() => batch.push((line, row)),
                     _ => {
                         failed += 1;

@@ -368,6 +368,13 @@ impl SheetSource {
                 .unsaved
                 .push(((c - self.cols.start) as usize, formula.clone()));
         }
+        // The row ends at its last cell holding something, as a CSV row
+        // ends at its last comma, so a short row looks short.
+        let used = (0..rec.len())
+            .rfind(|&i| !rec[i].trim().is_empty())
+            .map_or(0, |i| i + 1)
+            .max(cells.unsaved.iter().map(|&(i, _)| i + 1).max().unwrap_or(0));
+        rec.truncate(used);
         Next::Row(u64::from(r) + 1)
     }
 }

@@ -1,6 +1,6 @@
 //! Files as street offices save them: CSV from a Chinese Excel (GB18030,
-//! not UTF-8), and spreadsheets with identity numbers typed as numbers
-//! and formulas without a saved value.
+//! not UTF-8), and spreadsheets with identity numbers typed as numbers,
+//! formulas without a saved value and rows shorter than the header.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -297,6 +297,45 @@ async fn xlsx_formula_without_a_saved_value_is_an_error_naming_the_cell() {
             );
         }
         assert_eq!(report.counts.inserted, 1, "{l}");
+        assert_eq!(person(&db.store, &a).await.name, "张伟", "{l}");
+        db.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_row_shorter_than_the_header_says_so() {
+    let (a, b) = (id("31010419800101001"), id("31010419810202002"));
+    let header = ["身份证号", "姓名", "户籍", "网格编码", "手机"];
+    for db in backends().await {
+        let l = db.label;
+        db.seed_street().await;
+        let xlsx = db.dir.path().join("people.xlsx");
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        write_row(sheet, 0, &header);
+        // Row 2 ends before the optional last column: that is fine.
+        write_row(sheet, 1, &[&a, "张伟", "户籍", "G0101"]);
+        write_row(sheet, 2, &[&b, "王芳"]);
+        book.save(&xlsx).expect("save xlsx");
+        let csv = db.write(
+            "people.csv",
+            &format!("{}\n{a},张伟,户籍,G0101\n{b},王芳\n", header.join(",")),
+        );
+        for (path, cell) in [(xlsx, "residency (C3)"), (csv, "residency")] {
+            let report = db.import(ImportKind::People, &path).await;
+            let name = path.display();
+            assert_eq!(
+                where_(&report.errors),
+                [(3, "row")],
+                "{l}: {name}: {:?}",
+                report.errors
+            );
+            let why = reason(&report.errors, 3);
+            for want in ["short", "2 cells", "header has 5", cell, "grid_code"] {
+                assert!(why.contains(want), "{l}: {name}: {want:?} in {why}");
+            }
+            assert_eq!(report.failed, 1, "{l}: {name}");
+        }
         assert_eq!(person(&db.store, &a).await.name, "张伟", "{l}");
         db.cleanup().await;
     }
