@@ -21,6 +21,7 @@ mod places;
 mod regions;
 mod report;
 pub mod sample;
+mod sheet;
 mod source;
 
 use std::path::{Path, PathBuf};
