@@ -119,7 +119,7 @@ impl<'a> RowCheck<'a> {
                 None => name.to_owned(),
             })
             .collect();
-        let what_to_do = if self.cells.name(0).is_some() {
+        let what_to_do = if self.cells.in_sheet() {
             "fill in those cells"
         } else {
             "add the missing cells; a cell holding a line break must be in quotes"

@@ -45,6 +45,11 @@ impl Cells {
         self.unsaved.iter().map(|(i, f)| (*i, f.as_str()))
     }
 
+    /// Whether the row comes from a spreadsheet.
+    pub fn in_sheet(&self) -> bool {
+        self.origin.is_some()
+    }
+
     /// The spreadsheet's name of the record's cell `i` ("D5"); `None` for
     /// CSV.
     pub fn name(&self, i: usize) -> Option<String> {
