@@ -2,6 +2,8 @@
 //! PostgreSQL when `SHEQU_TEST_POSTGRES_URL` is set. Most tests call
 //! `import_file` in-process; the binary tests check exit status and output.
 
+#[path = "import/saved_files.rs"]
+mod saved_files;
 mod support;
 
 use std::path::Path;

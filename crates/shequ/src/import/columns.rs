@@ -30,6 +30,8 @@ impl ColumnSpec {
 #[derive(Debug)]
 pub struct ColumnMap {
     index: Vec<Option<usize>>,
+    /// Cells in the header up to its last non-empty one.
+    width: usize,
 }
 
 /// The header matched: the map and the header cells that matched nothing.
@@ -103,8 +105,11 @@ impl ColumnMap {
         if !problems.is_empty() {
             anyhow::bail!("{}; nothing was imported", problems.join("; "));
         }
+        let width = (0..header.len())
+            .rfind(|&i| !normalise(&header[i]).is_empty())
+            .map_or(0, |i| i + 1);
         Ok(Matched {
-            map: ColumnMap { index },
+            map: ColumnMap { index, width },
             unknown,
         })
     }
@@ -112,6 +117,21 @@ impl ColumnMap {
     /// Whether the file has the column `field` (an index into the specs).
     pub fn has(&self, field: usize) -> bool {
         self.index.get(field).is_some_and(Option::is_some)
+    }
+
+    /// How many cells the header has, up to its last non-empty one.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The file column (0-based) holding `field`, if the file has one.
+    pub fn column(&self, field: usize) -> Option<usize> {
+        self.index.get(field).copied().flatten()
+    }
+
+    /// The field the file column `col` (0-based) holds, if any.
+    pub fn field_at(&self, col: usize) -> Option<usize> {
+        self.index.iter().position(|c| *c == Some(col))
     }
 
     /// The trimmed cell of `field` in `rec`; empty when the file lacks the
@@ -149,6 +169,10 @@ mod tests {
         let m = ColumnMap::match_header(SPECS, &header).expect("matches");
         assert!(m.map.has(0) && m.map.has(1));
         assert_eq!(m.unknown, ["备注"]);
+        assert_eq!(m.map.width(), 3);
+        let trailing = StringRecord::from(vec!["code", "", " "]);
+        let m = ColumnMap::match_header(SPECS, &trailing).expect("matches");
+        assert_eq!(m.map.width(), 1, "empty cells after the last name");
         let row = StringRecord::from(vec![" a ", "b"]);
         assert_eq!(m.map.get(&row, 0), "a");
         let zh = StringRecord::from(vec!["上级编码", "编码"]);

@@ -7,30 +7,54 @@ use shequ_domain::InvalidValue;
 
 use super::columns::{ColumnMap, ColumnSpec};
 use super::report::RowError;
+use super::source::Cells;
 
 /// One row being validated: its cells and the errors found so far.
 pub struct RowCheck<'a> {
     pub line: u64,
     rec: &'a StringRecord,
+    cells: &'a Cells,
     map: &'a ColumnMap,
     specs: &'static [ColumnSpec],
     pub errors: Vec<RowError>,
+    /// Fields whose value the file does not hold (a formula never
+    /// calculated): every other complaint about them would be a guess.
+    unknown: Vec<&'static str>,
 }
 
 impl<'a> RowCheck<'a> {
     pub fn new(
         line: u64,
         rec: &'a StringRecord,
+        cells: &'a Cells,
         map: &'a ColumnMap,
         specs: &'static [ColumnSpec],
     ) -> Self {
-        Self {
+        let mut row = Self {
             line,
             rec,
+            cells,
             map,
             specs,
             errors: Vec::new(),
+            unknown: Vec::new(),
+        };
+        for (i, formula) in cells.unsaved_formulas() {
+            let Some(f) = map.field_at(i) else {
+                continue;
+            };
+            let cell = cells.name(i).unwrap_or_else(|| "the cell".to_owned());
+            row.fail(
+                f,
+                format!(
+                    "cell {cell} holds a formula (={formula}) with no saved value, so its value \
+                     is unknown; open the file in Excel or WPS and save it again, which saves \
+                     the values, or paste the column over itself as values"
+                ),
+            );
+            row.unknown.push(specs[f].name);
         }
+        row
     }
 
     /// The English name of field `f`.
@@ -54,6 +78,9 @@ impl<'a> RowCheck<'a> {
     }
 
     pub fn fail_named(&mut self, field: &'static str, reason: impl Into<String>) {
+        if self.unknown.contains(&field) {
+            return;
+        }
         self.errors.push(RowError {
             line: self.line,
             field,
@@ -63,6 +90,53 @@ impl<'a> RowCheck<'a> {
 
     pub fn ok(&self) -> bool {
         self.errors.is_empty()
+    }
+
+    /// Called once the row is checked. In a row with fewer cells than the
+    /// header, an empty field past its end is not the user's mistake to
+    /// fix one by one (the row lost its end: a comma left out, a line
+    /// break outside quotes), so those errors become one saying the row
+    /// is short. Fields past the end that are rightly empty say nothing.
+    pub fn finish(&mut self) {
+        let (cells, width) = (self.rec.len(), self.map.width());
+        if cells >= width {
+            return;
+        }
+        let mut missing: Vec<(usize, &'static str)> = (0..self.specs.len())
+            .filter_map(|f| Some((self.map.column(f)?, self.specs[f].name)))
+            .filter(|&(c, name)| c >= cells && self.errors.iter().any(|e| e.field == name))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        missing.sort_unstable();
+        self.errors
+            .retain(|e| !missing.iter().any(|&(_, name)| name == e.field));
+        let names: Vec<String> = missing
+            .iter()
+            .map(|&(c, name)| match self.cells.name(c) {
+                Some(cell) => format!("{name} ({cell})"),
+                None => name.to_owned(),
+            })
+            .collect();
+        let what_to_do = if self.cells.in_sheet() {
+            "fill in those cells"
+        } else {
+            "add the missing cells; a cell holding a line break must be in quotes"
+        };
+        self.errors.insert(
+            0,
+            RowError {
+                line: self.line,
+                field: "row",
+                reason: format!(
+                    "the row is short: it has {cells} {} but the header has {width}, \
+                     so it has no {}; {what_to_do}",
+                    if cells == 1 { "cell" } else { "cells" },
+                    names.join(", ")
+                ),
+            },
+        );
     }
 
     /// The cell of field `f`, or an error saying it is required.
@@ -82,6 +156,34 @@ impl<'a> RowCheck<'a> {
     ) -> Option<T> {
         let s = self.required(f)?;
         self.check(f, parse(s))
+    }
+
+    /// Parses a required cell that a spreadsheet must hold as text: a
+    /// number cell is refused, naming the cell and saying `why`, before
+    /// `parse` sees digits that may no longer be the ones typed.
+    pub fn parse_text<T>(
+        &mut self,
+        f: usize,
+        why: &str,
+        parse: impl FnOnce(&'a str) -> Result<T, InvalidValue>,
+    ) -> Option<T> {
+        let number_cell = self
+            .map
+            .column(f)
+            .filter(|&c| self.cells.is_number(c))
+            .and_then(|c| self.cells.name(c));
+        if let Some(cell) = number_cell {
+            let column = self.name(f);
+            self.fail(
+                f,
+                format!(
+                    "cell {cell} is a number, not text: {why}; format the {column} column \
+                     as text (设置单元格格式 → 文本) and type the values in again"
+                ),
+            );
+            return None;
+        }
+        self.parse(f, parse)
     }
 
     /// Parses an optional cell with a domain parser.
@@ -222,6 +324,68 @@ mod tests {
         }
         assert!(date("1990-02-30").is_err());
         assert!(date("yesterday").is_err());
+    }
+
+    const SPECS: &[ColumnSpec] = &[
+        ColumnSpec {
+            name: "code",
+            aliases: &[],
+            required: true,
+        },
+        ColumnSpec {
+            name: "name",
+            aliases: &[],
+            required: true,
+        },
+        ColumnSpec {
+            name: "note",
+            aliases: &[],
+            required: false,
+        },
+    ];
+
+    /// The errors of a row of `cells` checked as code, name, note (the
+    /// code also must be "a").
+    fn check(cells: &[&str]) -> Vec<(&'static str, String)> {
+        let header = StringRecord::from(vec!["code", "name", "note"]);
+        let map = ColumnMap::match_header(SPECS, &header).expect("header").map;
+        let rec = StringRecord::from(cells.to_vec());
+        let sheet = Cells::default();
+        let mut row = RowCheck::new(2, &rec, &sheet, &map, SPECS);
+        if row.required(0).is_some_and(|c| c != "a") {
+            row.fail(0, "is not a");
+        }
+        row.required(1);
+        row.opt(2);
+        row.finish();
+        row.errors
+            .into_iter()
+            .map(|e| (e.field, e.reason))
+            .collect()
+    }
+
+    #[test]
+    fn a_short_row_says_so_once() {
+        let errors = check(&["b"]);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors[0].0, "row");
+        assert!(
+            errors[0].1.starts_with(
+                "the row is short: it has 1 cell but the header has 3, so it has no name;"
+            ),
+            "{}",
+            errors[0].1
+        );
+        assert_eq!(errors[1], ("code", "is not a".to_owned()), "kept");
+        assert!(
+            check(&["a", "x"]).is_empty(),
+            "only the optional note is past the end"
+        );
+        assert_eq!(
+            check(&["a", "", ""]),
+            [("name", "is required but empty".to_owned())],
+            "not short: the cell is there and empty"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! rows per store call (one transaction each).
 
 mod columns;
+mod encoding;
 mod fields;
 mod households;
 mod people;
@@ -20,6 +21,7 @@ mod places;
 mod regions;
 mod report;
 pub mod sample;
+mod sheet;
 mod source;
 
 use std::path::{Path, PathBuf};
@@ -31,10 +33,11 @@ use csv::StringRecord;
 use shequ_store::{Store, UpsertCounts};
 
 use columns::{ColumnMap, ColumnSpec};
+pub use encoding::TextEncoding;
 use fields::RowCheck;
 use report::{ErrorSink, Progress};
 pub use report::{ImportReport, RowError};
-use source::{Next, Source};
+use source::{Cells, Next, Source};
 
 /// Exit status when the file was read but some rows were refused.
 pub const EXIT_ROWS_FAILED: u8 = 2;
@@ -66,7 +69,7 @@ impl ImportKind {
 pub struct ImportArgs {
     /// What the file holds.
     pub kind: ImportKind,
-    /// A .csv (UTF-8, with or without BOM) or .xlsx file.
+    /// A .csv (UTF-8, with or without BOM, or GB18030/GBK) or .xlsx file.
     pub file: PathBuf,
     /// Write every row error to this CSV file (`line,field,reason`).
     #[arg(long, value_name = "FILE")]
@@ -217,10 +220,12 @@ async fn drive<I: Importer>(
     let started = Instant::now();
     let mut source = Source::open(path)?;
     let mut rec = StringRecord::new();
-    let header_line = match source.next(&mut rec)? {
+    let mut cells = Cells::default();
+    let header_line = match source.next(&mut rec, &mut cells)? {
         Next::Row(line) => line,
         Next::Bad(line, _) => anyhow::bail!(
-            "the header row (line {line}) is not UTF-8 text; save the file as \"CSV UTF-8\" or as XLSX"
+            "the header row (line {line}) holds bytes that are not UTF-8, although the rest \
+             of the file is UTF-8; retype the header; nothing was imported"
         ),
         Next::End => anyhow::bail!(
             "{} is empty; its first row must be the header",
@@ -229,7 +234,11 @@ async fn drive<I: Importer>(
     };
     let matched = ColumnMap::match_header(I::COLUMNS, &rec)
         .with_context(|| format!("the header row (line {header_line}) of {}", path.display()))?;
+    let encoding = source.encoding();
     let mut warnings = Vec::new();
+    if encoding == Some(TextEncoding::Gb18030) {
+        warnings.push(report::GB18030_NOTE.to_owned());
+    }
     if !matched.unknown.is_empty() {
         let w = format!(
             "ignoring unknown columns {}; known columns are {}",
@@ -258,7 +267,7 @@ async fn drive<I: Importer>(
     let mut rows_in_batch = 0usize;
     let mut last_line = header_line;
     loop {
-        let next = source.next(&mut rec)?;
+        let next = source.next(&mut rec, &mut cells)?;
         let end = matches!(next, Next::End);
         match next {
             Next::End => {}
@@ -273,8 +282,10 @@ async fn drive<I: Importer>(
             }
             Next::Row(line) => {
                 last_line = line;
-                let mut check = RowCheck::new(line, &rec, &map, I::COLUMNS);
-                match importer.check(&mut check) {
+                let mut check = RowCheck::new(line, &rec, &cells, &map, I::COLUMNS);
+                let row = importer.check(&mut check);
+                check.finish();
+                match row {
                     Some(row) if check.ok() => batch.push((line, row)),
                     _ => {
                         failed += 1;
@@ -328,6 +339,7 @@ async fn drive<I: Importer>(
         errors,
         error_count,
         warnings,
+        encoding,
         elapsed: started.elapsed(),
     })
 }

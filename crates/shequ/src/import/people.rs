@@ -156,7 +156,12 @@ impl Importer for PeopleImport {
     }
 
     fn check(&mut self, row: &mut RowCheck<'_>) -> Option<PersonRow> {
-        let id = row.parse(IDENTITY_NUMBER, IdentityNumber::parse);
+        let id = row.parse_text(
+            IDENTITY_NUMBER,
+            "a spreadsheet keeps only 15 significant digits of a number, so an 18-digit \
+             identity number stored as one has lost its last digits",
+            IdentityNumber::parse,
+        );
         let name = row.text(NAME, 100);
         let gender = row.parse_opt(GENDER, Gender::parse);
         let birth_date = row.parse_opt(BIRTH_DATE, fields::date);

@@ -13,7 +13,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use shequ_store::UpsertCounts;
 
-use super::ImportKind;
+use super::{ImportKind, TextEncoding};
+
+/// What the report says of a CSV file that was read as GB18030.
+pub const GB18030_NOTE: &str =
+    "file was not UTF-8; read as GB18030 (GBK), the encoding a Chinese Excel saves \"CSV\" in";
 
 /// One problem with one row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,8 +57,11 @@ pub struct ImportReport {
     pub errors: Vec<RowError>,
     /// Number of errors in all, which may exceed `errors.len()`.
     pub error_count: u64,
-    /// Things the user should know that refused nothing (unknown columns).
+    /// Things the user should know that refused nothing (unknown columns,
+    /// a CSV file read as GB18030).
     pub warnings: Vec<String>,
+    /// The text encoding a CSV file was read in; `None` for a spreadsheet.
+    pub encoding: Option<TextEncoding>,
     pub elapsed: Duration,
 }
 
@@ -91,6 +98,9 @@ impl fmt::Display for ImportReport {
                 "\nhouseholds: {} inserted, {} updated, {} unchanged",
                 h.inserted, h.updated, h.unchanged
             )?;
+        }
+        if self.encoding == Some(TextEncoding::Gb18030) {
+            write!(f, "\nnote: {GB18030_NOTE}")?;
         }
         Ok(())
     }

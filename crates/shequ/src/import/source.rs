@@ -1,27 +1,28 @@
-//! Reading an import file: CSV (UTF-8, with or without a byte-order mark)
-//! or a spreadsheet (the first sheet of an XLSX, XLSM, XLS or ODS file),
-//! row by row, each row with the number a person sees for it in a
-//! spreadsheet (the header is row 1 when it is the first line).
-//!
-//! Cells come out as trimmed text. Spreadsheet cells are turned into the
-//! text a person sees: whole numbers without a decimal point (a phone typed
-//! as a number stays `13800138000`), dates as `YYYY-MM-DD`.
+//! Reading an import file row by row, each row with the number a person
+//! sees for it in a spreadsheet (the header is row 1 when it is the first
+//! line): CSV here (UTF-8, with or without a byte-order mark, or else
+//! GB18030, as a Chinese Excel saves it), the first sheet of a spreadsheet
+//! in `sheet.rs`. Cells come out as text, trimmed by the caller.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use calamine::{Data, Range, Reader};
 use csv::StringRecord;
+
+use super::encoding::{self, Gb18030Reader, TextEncoding, Verdict};
+pub use super::sheet::Cells;
+use super::sheet::SheetSource;
 
 /// One step of reading.
 #[derive(Debug)]
 pub enum Next {
     /// A row was read into the record; its spreadsheet row number.
     Row(u64),
-    /// The row at this number cannot be read (e.g. it is not UTF-8); the
-    /// reason is for the user. Reading may go on.
+    /// The row at this number cannot be read (bytes that are not UTF-8 in
+    /// a file that otherwise is); the reason is for the user. Reading may
+    /// go on.
     Bad(u64, String),
     /// No more rows.
     End,
@@ -34,7 +35,10 @@ pub enum Source {
 }
 
 pub struct CsvSource {
-    reader: csv::Reader<BufReader<File>>,
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    encoding: TextEncoding,
+    /// Length of the text the CSV reader sees: the file's, or for GB18030
+    /// the length of its UTF-8 decoding.
     len: u64,
     /// Bytes skipped before the CSV reader starts (a byte-order mark).
     skipped: u64,
@@ -43,12 +47,6 @@ pub struct CsvSource {
     /// Line breaks inside quoted fields of the records read so far: each
     /// makes the text one line longer than the spreadsheet.
     breaks_before: u64,
-}
-
-pub struct SheetSource {
-    range: Range<Data>,
-    next: usize,
-    first_row: u64,
 }
 
 impl Source {
@@ -80,14 +78,19 @@ impl Source {
         }
     }
 
-    /// Reads the next row into `rec`, skipping rows whose cells are all empty.
-    pub fn next(&mut self, rec: &mut StringRecord) -> anyhow::Result<Next> {
+    /// Reads the next row into `rec` and what a spreadsheet knows of its
+    /// cells into `cells`, skipping rows whose cells are all empty.
+    pub fn next(&mut self, rec: &mut StringRecord, cells: &mut Cells) -> anyhow::Result<Next> {
         loop {
+            cells.clear();
             let next = match self {
                 Source::Csv(s) => s.next(rec)?,
-                Source::Sheet(s) => s.next(rec),
+                Source::Sheet(s) => s.next(rec, cells),
             };
-            if matches!(next, Next::Row(_)) && rec.iter().all(|c| c.trim().is_empty()) {
+            if matches!(next, Next::Row(_))
+                && rec.iter().all(|c| c.trim().is_empty())
+                && !cells.has_unsaved_formulas()
+            {
                 continue;
             }
             return Ok(next);
@@ -98,7 +101,15 @@ impl Source {
     pub fn progress(&self) -> (u64, u64) {
         match self {
             Source::Csv(s) => (s.reader.position().byte(), s.len),
-            Source::Sheet(s) => (s.next as u64, s.range.height() as u64),
+            Source::Sheet(s) => s.progress(),
+        }
+    }
+
+    /// The text encoding a CSV file is read in; `None` for a spreadsheet.
+    pub fn encoding(&self) -> Option<TextEncoding> {
+        match self {
+            Source::Csv(s) => Some(s.encoding),
+            Source::Sheet(_) => None,
         }
     }
 
@@ -140,12 +151,33 @@ impl CsvSource {
                 path.display()
             );
         }
-        let skipped = if head.starts_with(b"\xEF\xBB\xBF") {
-            3
-        } else {
-            0
+        let bom = head.starts_with(b"\xEF\xBB\xBF");
+        let verdict =
+            encoding::sniff(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
+        let (text, encoding, len, skipped): (Box<dyn Read + Send>, _, _, _) = match verdict {
+            Verdict::Utf8 => {
+                let skipped = if bom { 3 } else { 0 };
+                buf.seek(SeekFrom::Start(skipped))?;
+                (Box::new(buf), TextEncoding::Utf8, len, skipped)
+            }
+            Verdict::Gb18030 { decoded_len } => {
+                buf.seek(SeekFrom::Start(0))?;
+                (
+                    Box::new(Gb18030Reader::new(buf)),
+                    TextEncoding::Gb18030,
+                    decoded_len,
+                    0,
+                )
+            }
+            Verdict::Neither(at) => bail!(
+                "{} is neither UTF-8 nor GB18030 (GBK) text: the bytes at offset {} (line {}) \
+                 are valid in neither; save it from Excel as \"CSV UTF-8\" or as XLSX; \
+                 nothing was imported",
+                path.display(),
+                at.offset,
+                at.line
+            ),
         };
-        buf.consume(skipped);
         // Records end at a line feed; a carriage return before it stays in
         // the last cell, which is trimmed. That way every record consumes its
         // own line end, which the row numbering below relies on.
@@ -153,11 +185,12 @@ impl CsvSource {
             .has_headers(false)
             .flexible(true)
             .terminator(csv::Terminator::Any(b'\n'))
-            .from_reader(buf);
+            .from_reader(text);
         Ok(Self {
             reader,
+            encoding,
             len,
-            skipped: skipped as u64,
+            skipped,
             ends_with_newline,
             breaks_before: 0,
         })
@@ -190,78 +223,14 @@ impl CsvSource {
             Err(e) => match e.kind() {
                 csv::ErrorKind::Utf8 { .. } => Ok(Next::Bad(
                     row,
-                    "the row is not valid UTF-8; save the file as \"CSV UTF-8\" or as XLSX"
+                    "the row holds bytes that are not UTF-8, although the rest of the file \
+                     is UTF-8; retype its text and import the row again"
                         .to_owned(),
                 )),
                 _ => Err(anyhow::Error::new(e).context("while reading the CSV file")),
             },
         }
     }
-}
-
-impl SheetSource {
-    fn open(path: &Path) -> anyhow::Result<Self> {
-        let mut book = calamine::open_workbook_auto(path)
-            .map_err(|e| anyhow::anyhow!("cannot read {} as a spreadsheet: {e}", path.display()))?;
-        let range = book
-            .worksheet_range_at(0)
-            .with_context(|| format!("{} has no sheet", path.display()))?
-            .map_err(|e| {
-                anyhow::anyhow!("cannot read the first sheet of {}: {e}", path.display())
-            })?;
-        let first_row = range.start().map_or(0, |(r, _)| u64::from(r));
-        Ok(Self {
-            range,
-            next: 0,
-            first_row,
-        })
-    }
-
-    fn next(&mut self, rec: &mut StringRecord) -> Next {
-        if self.next >= self.range.height() {
-            return Next::End;
-        }
-        let row = self.first_row + self.next as u64 + 1;
-        rec.clear();
-        let mut text = String::new();
-        for col in 0..self.range.width() {
-            text.clear();
-            if let Some(cell) = self.range.get((self.next, col)) {
-                cell_text(cell, &mut text);
-            }
-            rec.push_field(&text);
-        }
-        self.next += 1;
-        Next::Row(row)
-    }
-}
-
-/// The text a person sees in a cell.
-fn cell_text(cell: &Data, out: &mut String) {
-    use std::fmt::Write;
-    // Writing to a String cannot fail.
-    let _ = match cell {
-        Data::Empty => Ok(()),
-        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => {
-            out.push_str(s);
-            Ok(())
-        }
-        Data::Int(i) => write!(out, "{i}"),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e17 => write!(out, "{}", *f as i64),
-        Data::Float(f) => write!(out, "{f}"),
-        Data::Bool(b) => write!(out, "{b}"),
-        Data::DateTime(dt) => {
-            let (y, m, d, hh, mm, ss, _) = dt.to_ymd_hms_milli();
-            if dt.is_datetime() && (hh, mm, ss) == (0, 0, 0) {
-                write!(out, "{y:04}-{m:02}-{d:02}")
-            } else if dt.is_datetime() {
-                write!(out, "{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}")
-            } else {
-                write!(out, "{}", dt.as_f64())
-            }
-        }
-        Data::Error(e) => write!(out, "#{e:?}"),
-    };
 }
 
 #[cfg(test)]
@@ -275,9 +244,10 @@ mod tests {
         std::fs::write(&path, text).expect("write");
         let mut source = Source::open(&path).expect("open");
         let mut rec = StringRecord::new();
+        let mut cells = Cells::default();
         let mut out = Vec::new();
         loop {
-            match source.next(&mut rec).expect("read") {
+            match source.next(&mut rec, &mut cells).expect("read") {
                 Next::Row(line) => {
                     out.push((line, rec.get(0).unwrap_or_default().trim().to_owned()))
                 }
@@ -304,9 +274,17 @@ mod tests {
             "BOM, empty cells"
         );
         assert_eq!(
-            rows(b"h\n\xFF\xFE\nc\n"),
-            numbered(&[(1, "h"), (2, "BAD"), (3, "c")]),
-            "not UTF-8"
+            rows(b"h\n\xE5\xBC\xA0\n\xE8\x8A\n\xE6\x9D\x8E\n"),
+            numbered(&[(1, "h"), (2, "张"), (3, "BAD"), (4, "李")]),
+            "UTF-8 with a damaged character"
+        );
+        let gbk = |text: &str| encoding_rs::GB18030.encode(text).0.into_owned();
+        let want = numbered(&[(1, "h"), (2, "甲"), (4, "乙\n丙"), (5, "丁")]);
+        assert_eq!(rows(&gbk("h\n甲\n\n\"乙\n丙\"\n丁\n")), want, "GB18030");
+        assert_eq!(
+            rows(&gbk("h\n甲\n\n\"乙\n丙\"\n丁")),
+            want,
+            "GB18030, no final line break"
         );
         assert_eq!(rows(b""), numbered(&[]));
     }
