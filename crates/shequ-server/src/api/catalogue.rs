@@ -430,7 +430,14 @@ pub async fn figures(
     };
     let now = state.clock.now_ms();
     let to = p.to.unwrap_or(now + 1);
-    let from = p.from.unwrap_or(to - 30 * 86_400_000);
+    let from = p.from.unwrap_or(to.saturating_sub(30 * 86_400_000));
+    if from > to {
+        return Err(AppError::unprocessable(
+            "from",
+            "period_invalid",
+            "from must not be after to",
+        ));
+    }
     let who = Principal::User(Box::new(user));
     let scope = scope_for_region(&state, &who, p.region.as_deref(), &addr).await?;
     let rows = state

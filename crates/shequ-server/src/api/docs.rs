@@ -31,7 +31,8 @@ use utoipa::{Modify, OpenApi};
         super::alerts::list_rules, super::alerts::create_rule, super::alerts::update_rule,
         super::alerts::disable_rule, super::alerts::list_alerts,
     ),
-    modifiers(&BearerAuth),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldError)),
+    modifiers(&BearerAuth, &ErrorResponses),
     tags(
         (name = "auth", description = "Logging in"),
         (name = "registry", description = "Regions, places, households and residents (人、地)"),
@@ -54,6 +55,86 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Lists with every operation the errors it can answer, from what the
+/// operation takes: every answer a client can get is in the document, as
+/// the fuzzing test (`crates/shequ/tests/api_fuzz.rs`) checks. Each one
+/// carries the one error body (`ErrorBody`), also the answers the
+/// framework makes before a handler runs (see `api::json_errors`).
+struct ErrorResponses;
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{Operation, ParameterIn};
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        let add = |op: &mut Operation, writes: bool| {
+            let has_body = op.request_body.is_some();
+            let params = op.parameters.iter().flatten().filter_map(|p| match p {
+                RefOr::T(p) => Some(p.parameter_in.clone()),
+                RefOr::Ref(_) => None,
+            });
+            let (mut in_path, mut in_query) = (false, false);
+            for at in params {
+                in_path |= matches!(at, ParameterIn::Path);
+                in_query |= matches!(at, ParameterIn::Query);
+            }
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let mut wanted: Vec<(&str, &str)> = Vec::new();
+            if has_body || in_query || in_path {
+                wanted.push(("400", "The body is not valid JSON, or a parameter could not be read."));
+                wanted.push(("422", "A field or parameter is invalid; `fields` says which and why."));
+            }
+            if secured {
+                wanted.push(("401", "Not logged in, or the session or token has expired."));
+                wanted.push(("403", "The role or scope does not allow this, or the target lies outside the caller's area."));
+            }
+            if has_body || in_query || in_path {
+                wanted.push(("404", "No such record, or the input names one that does not exist."));
+            }
+            if writes {
+                wanted.push(("409", "A rule refused the change, or a unique value is taken."));
+            }
+            if has_body {
+                wanted.push(("413", "The body is larger than allowed."));
+                wanted.push(("415", "The body is not of a type this operation takes (send Content-Type: application/json)."));
+            }
+            wanted.push(("500", "A failure on our side; it is logged. Try again later."));
+            wanted.push(("503", "The database cannot take the request now; nothing was stored. Try again after Retry-After seconds."));
+            for (status, description) in wanted {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error(description));
+            }
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for (op, writes) in [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.patch, true),
+                (&mut item.delete, true),
+            ] {
+                if let Some(op) = op {
+                    add(op, writes);
+                }
+            }
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod devices;
 pub mod docs;
 pub mod events;
+pub mod json_errors;
 pub mod notifications;
 pub mod orders;
 pub mod people;
@@ -93,6 +94,8 @@ pub fn router() -> Router<AppState> {
         .route("/alert-rules/{id}", axum::routing::put(alerts::update_rule))
         .route("/alert-rules/{id}/disable", post(alerts::disable_rule))
         .route("/alerts", get(alerts::list_alerts))
+        .fallback(json_errors::not_found)
+        .layer(axum::middleware::map_response(json_errors::shape))
 }
 
 /// `?page=&page_size=` on listings.
