@@ -1,4 +1,5 @@
-//! The edges an attacker pushes on: reads outside one's scope.
+//! The edges an attacker pushes on: reads outside one's scope, and the
+//! headers every answer carries.
 
 mod common;
 
@@ -6,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Request, StatusCode};
+use axum::http::{Request, StatusCode, header};
 use common::pages::{page_get, send};
 use common::*;
 use shequ_store::{Paging, Scope};
@@ -117,4 +118,63 @@ async fn places_and_households_outside_the_scope_are_refused_and_logged() {
         (rows[3].subject_kind.as_str(), rows[4].subject_kind.as_str()),
         ("place", "household")
     );
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let app = app().await;
+    let token = app.login("sec_a").await;
+    let bad_json = Request::post("/api/v1/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("{"))
+        .expect("request");
+    let wrong_method = Request::delete("/healthz")
+        .body(Body::empty())
+        .expect("request");
+    let cases: Vec<(&str, Request<Body>, u16)> = vec![
+        ("docs page", page_get("/api/docs", None), 200),
+        ("openapi", page_get("/api/docs/openapi.json", None), 200),
+        ("json", get("/api/v1/me", Some(&token)), 200),
+        ("json error", get("/api/v1/me", None), 401),
+        ("unknown api route", get("/api/v1/nope", None), 404),
+        ("unknown page", page_get("/no/such/page", None), 404),
+        ("login page", page_get("/login", None), 200),
+        ("stylesheet", page_get("/static/shequ.css", None), 200),
+        ("health", page_get("/healthz", None), 200),
+        ("open311", page_get("/open311/v2/services.xml", None), 200),
+        ("bad json", bad_json, 400),
+        ("wrong method", wrong_method, 405),
+    ];
+    let mut policies = Vec::new();
+    for (what, req, status) in cases {
+        let r = send(&app, req).await;
+        assert_eq!(r.status.as_u16(), status, "{what}: {}", r.text());
+        assert_eq!(
+            r.header(header::X_CONTENT_TYPE_OPTIONS),
+            "nosniff",
+            "{what}"
+        );
+        assert_eq!(r.header(header::REFERRER_POLICY), "same-origin", "{what}");
+        let csp = r.header(header::CONTENT_SECURITY_POLICY).to_owned();
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp:?}");
+        policies.push(csp);
+    }
+    policies.dedup();
+    assert_eq!(policies.len(), 1, "one policy for everything: {policies:?}");
+
+    // The docs page works under that policy: no inline style, its
+    // stylesheet served from our own origin.
+    let docs = send(&app, page_get("/api/docs", None)).await.text();
+    assert!(
+        !docs.contains("<style") && !docs.contains("style="),
+        "{docs}"
+    );
+    let href = docs
+        .split("<link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the docs page links a stylesheet");
+    let css = send(&app, page_get(href, None)).await;
+    assert_eq!(css.status, StatusCode::OK, "{href}");
+    assert_eq!(css.header(header::CONTENT_TYPE), "text/css; charset=utf-8");
 }
