@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod live;
 pub mod open311;
 pub mod orders;
+pub mod proxy;
 pub mod sensing;
 pub mod settings;
 pub mod state;

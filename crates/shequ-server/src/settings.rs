@@ -32,6 +32,11 @@ pub struct Settings {
     pub public_url: String,
     /// Public reports accepted per client address per hour.
     pub public_reports_per_hour: u32,
+    /// Reverse proxies (addresses or CIDR blocks) whose forwarded client
+    /// address is believed; empty: the connecting peer is the client.
+    pub trusted_proxies: Vec<String>,
+    /// The header those proxies write: `x-forwarded-for` or `forwarded`.
+    pub forwarded_header: String,
     /// Largest photo accepted with an order, in bytes (then 413).
     pub max_photo_bytes: u32,
     /// HTTP endpoint of the SMS gateway; messages wait in the outbox and
@@ -103,6 +108,8 @@ impl Default for Settings {
             login_window_minutes: 15,
             public_url: "http://127.0.0.1:8080".to_owned(),
             public_reports_per_hour: 10,
+            trusted_proxies: Vec::new(),
+            forwarded_header: "x-forwarded-for".to_owned(),
             max_photo_bytes: 5 * 1024 * 1024,
             sms_webhook_url: None,
             sms_webhook_key: None,
@@ -169,6 +176,18 @@ public_url = "{pu}"
 # Public reports accepted per client address per hour (then 429).
 public_reports_per_hour = {prh}
 
+# Behind a reverse proxy every request comes from the proxy's address, so
+# all residents would share one report cap and one login limit, and the
+# access log would name the proxy. List the proxies here (addresses or CIDR
+# blocks, e.g. ["127.0.0.1", "10.0.0.0/8"]): for a request whose connecting
+# peer is one of them, the client is the rightmost address in the header
+# below that is not itself a listed proxy. Requests from anyone else are
+# taken at their connecting address, whatever headers they send. Name the
+# one header your proxies write ("x-forwarded-for", or "forwarded" for
+# RFC 7239): a proxy passes the other through from the client untouched.
+trusted_proxies = {tp:?}
+forwarded_header = "{fh}"
+
 # Largest photo (JPEG, PNG or WebP) accepted with an order, in bytes.
 max_photo_bytes = {mpb}
 
@@ -228,6 +247,8 @@ clock_speed = {cs:?}
             lw = d.login_window_minutes,
             pu = d.public_url,
             prh = d.public_reports_per_hour,
+            tp = d.trusted_proxies,
+            fh = d.forwarded_header,
             mpb = d.max_photo_bytes,
             sma = d.sms_max_attempts,
             sps = d.sms_poll_seconds,

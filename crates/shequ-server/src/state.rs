@@ -14,6 +14,7 @@ use crate::i18n::I18n;
 use crate::live::Hub;
 use crate::orders::geo::GridIndex;
 use crate::orders::limit::ReportLimiter;
+use crate::proxy::TrustedProxies;
 
 /// Shared application state (cheap to clone).
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// Public reports per client address and hour.
     pub report_limiter: Arc<ReportLimiter>,
+    /// Whose forwarded client addresses to believe (`trusted_proxies`).
+    pub proxies: Arc<TrustedProxies>,
     /// The street's time zone, in which times are shown.
     pub tz: chrono_tz::Tz,
     /// The time as the platform sees it (a manual clock in tests).
@@ -63,6 +66,8 @@ impl AppState {
                 settings.timezone
             )
         })?;
+        let proxies = TrustedProxies::parse(&settings.trusted_proxies, &settings.forwarded_header)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let limiter = LoginLimiter::new(
             settings.login_max_failures,
             Duration::from_secs(u64::from(settings.login_window_minutes) * 60),
@@ -83,6 +88,7 @@ impl AppState {
             i18n: Arc::new(I18n::load()?),
             limiter: Arc::new(limiter),
             report_limiter: Arc::new(ReportLimiter::new(settings.public_reports_per_hour)),
+            proxies: Arc::new(proxies),
             settings: Arc::new(settings),
             tz,
             clock,

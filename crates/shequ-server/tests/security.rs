@@ -1,5 +1,5 @@
-//! The edges an attacker pushes on: reads outside one's scope, and the
-//! headers every answer carries.
+//! The edges an attacker pushes on: reads outside one's scope, the client
+//! address behind a reverse proxy, and the headers every answer carries.
 
 mod common;
 
@@ -7,9 +7,11 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use common::pages::{page_get, send};
 use common::*;
+use serde_json::json;
+use shequ_server::Settings;
 use shequ_store::{Paging, Scope};
 
 /// `req` as if it came over a connection from `peer`.
@@ -18,6 +20,123 @@ fn from(mut req: Request<Body>, peer: &str) -> Request<Body> {
     req.extensions_mut()
         .insert(ConnectInfo(SocketAddr::new(ip, 40000)));
     req
+}
+
+/// `req` from `peer`, carrying `X-Forwarded-For: xff`.
+fn forwarded(req: Request<Body>, peer: &str, xff: &str) -> Request<Body> {
+    let mut req = from(req, peer);
+    req.headers_mut().insert(
+        "x-forwarded-for",
+        HeaderValue::from_str(xff).expect("header"),
+    );
+    req
+}
+
+/// A public report from `peer` with `X-Forwarded-For: xff`; the status.
+async fn report(app: &TestApp, peer: &str, xff: &str) -> u16 {
+    let body = format!(
+        "category=sanitation&description={}&lon={}&lat={}&address={}",
+        common::pages::enc("3号楼楼道堆满杂物"),
+        IN_A.0,
+        IN_A.1,
+        common::pages::enc("田林路1号"),
+    );
+    // Any address here: `forwarded` sets the real peer (IPv6 too).
+    let req = common::pages::post(
+        "/report",
+        None,
+        "application/x-www-form-urlencoded",
+        body.into_bytes(),
+        "192.0.2.250",
+    );
+    let req = forwarded(req, peer, xff);
+    send(app, req).await.status.as_u16()
+}
+
+#[tokio::test]
+async fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
+    let app = app_with(Settings {
+        public_reports_per_hour: 2,
+        ..Settings::default()
+    })
+    .await;
+    let peer = "198.51.100.20";
+    let statuses = [
+        report(&app, peer, "203.0.113.1").await,
+        report(&app, peer, "203.0.113.2").await,
+        report(&app, peer, "203.0.113.3").await,
+    ];
+    assert_eq!(
+        statuses,
+        [200, 200, 429],
+        "a client cannot pick its address"
+    );
+}
+
+#[tokio::test]
+async fn behind_trusted_proxies_each_resident_is_known_by_their_own_address() {
+    let app = app_with(Settings {
+        public_reports_per_hour: 2,
+        trusted_proxies: vec!["10.0.0.0/8".into(), "192.0.2.1".into(), "fd00::/8".into()],
+        ..Settings::default()
+    })
+    .await;
+    let nginx = "10.1.2.3";
+    // Two residents behind one proxy have a cap each.
+    assert_eq!(report(&app, nginx, "203.0.113.5").await, 200);
+    assert_eq!(report(&app, nginx, "203.0.113.5").await, 200);
+    assert_eq!(report(&app, nginx, "203.0.113.5").await, 429);
+    assert_eq!(report(&app, nginx, "203.0.113.6").await, 200);
+    // What a resident writes herself is left of what the proxy appended.
+    assert_eq!(report(&app, nginx, "203.0.113.77, 203.0.113.5").await, 429);
+    // A chain: a CDN (192.0.2.1) in front of nginx.
+    assert_eq!(report(&app, nginx, "203.0.113.6, 192.0.2.1").await, 200);
+    assert_eq!(report(&app, nginx, "203.0.113.6, 192.0.2.1").await, 429);
+    // An IPv6 proxy.
+    assert_eq!(report(&app, "fd00::5", "2001:db8::9").await, 200);
+    // A peer that is not a listed proxy is taken at its own address.
+    assert_eq!(report(&app, "198.51.100.20", "203.0.113.8").await, 200);
+    assert_eq!(report(&app, "198.51.100.20", "203.0.113.9").await, 200);
+    assert_eq!(report(&app, "198.51.100.20", "203.0.113.10").await, 429);
+
+    // The login limits count residents apart.
+    for _ in 0..5 {
+        let req = post_json(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "sec_a", "password": "guess-123"}),
+        );
+        assert_eq!(
+            app.send(forwarded(req, nginx, "203.0.113.5"))
+                .await
+                .status(),
+            401
+        );
+    }
+    let gw_b = |client: &str| {
+        forwarded(
+            post_json(
+                "/api/v1/auth/login",
+                None,
+                &json!({"username": "gw_b", "password": PASSWORD}),
+            ),
+            nginx,
+            client,
+        )
+    };
+    assert_eq!(app.send(gw_b("203.0.113.5")).await.status(), 429);
+    let (status, body) = app.json(gw_b("203.0.113.6")).await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["token"].as_str().expect("token");
+
+    // The access log names the resident, not the proxy.
+    let a1 = app.store.place_refs(&["A1"]).await.expect("refs")["A1"].id;
+    let req = get(&format!("/api/v1/places/{a1}"), Some(token));
+    let (status, _) = app.json(forwarded(req, nginx, "203.0.113.6")).await;
+    assert_eq!(status, 403);
+    let rows = denied(&app).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].remote_addr.as_deref(), Some("203.0.113.6"));
 }
 
 async fn denied(app: &TestApp) -> Vec<shequ_store::access_log::Access> {
