@@ -23,8 +23,11 @@ pub struct Settings {
     pub bearer_token_hours: u32,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
-    /// Failed logins (per username, and per client address) tolerated
-    /// within `login_window_minutes` before further attempts are refused.
+    /// Failed logins tolerated within `login_window_minutes` before further
+    /// attempts are refused, counted per client address and per account
+    /// for devices new to the account, and per device for browsers and
+    /// clients that have logged in to it before (a signed device cookie),
+    /// which the account's lock does not shut out.
     pub login_max_failures: u32,
     pub login_window_minutes: u32,
     /// The address residents and workers reach the server at; used in the
@@ -165,8 +168,14 @@ bearer_token_hours = {bh}
 # Set to true when shequ is served over HTTPS, so cookies are marked Secure.
 secure_cookies = {sc}
 
-# After this many failed logins for one username or one client address within
-# the window, further attempts are refused for a while (doubling each time).
+# After this many failed logins within the window, further attempts are
+# refused for a while (30 s, doubling each time up to an hour). Counted per
+# client address, and per account for devices that have not logged in to it
+# before. A browser or API client that has logged in to the account before
+# carries a signed device cookie: it is counted on its own and is not shut
+# out when someone else's guesses lock the account. The signing key is made
+# on first start and kept in the database (table server_secrets); delete
+# that row to make every device unknown again.
 login_max_failures = {mf}
 login_window_minutes = {lw}
 

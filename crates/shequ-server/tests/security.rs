@@ -1,18 +1,21 @@
-//! The edges an attacker pushes on: reads outside one's scope, the client
-//! address behind a reverse proxy, and the headers every answer carries.
+//! The edges an attacker pushes on: password guessing that must not shut
+//! the real user out, reads outside one's scope, the client address behind
+//! a reverse proxy, and the headers every answer carries.
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, Request, StatusCode, header};
-use common::pages::{page_get, send};
+use common::pages::{Reply, page_get, send};
 use common::*;
 use serde_json::json;
 use shequ_server::Settings;
 use shequ_store::{Paging, Scope};
+use tower::ServiceExt;
 
 /// `req` as if it came over a connection from `peer`.
 fn from(mut req: Request<Body>, peer: &str) -> Request<Body> {
@@ -20,6 +23,230 @@ fn from(mut req: Request<Body>, peer: &str) -> Request<Body> {
     req.extensions_mut()
         .insert(ConnectInfo(SocketAddr::new(ip, 40000)));
     req
+}
+
+fn with_cookie(mut req: Request<Body>, cookie: Option<&str>) -> Request<Body> {
+    if let Some(c) = cookie {
+        req.headers_mut()
+            .insert(header::COOKIE, HeaderValue::from_str(c).expect("cookie"));
+    }
+    req
+}
+
+/// `POST /api/v1/auth/login` from `peer`, presenting `device` if given.
+fn api_login(user: &str, password: &str, device: Option<&str>, peer: &str) -> Request<Body> {
+    let req = post_json(
+        "/api/v1/auth/login",
+        None,
+        &json!({"username": user, "password": password}),
+    );
+    from(with_cookie(req, device), peer)
+}
+
+/// The login form posted from `peer`, presenting `device` if given.
+fn form_login(user: &str, password: &str, device: Option<&str>, peer: &str) -> Request<Body> {
+    common::pages::post(
+        "/login",
+        device,
+        "application/x-www-form-urlencoded",
+        format!("username={user}&password={password}&next=/").into_bytes(),
+        peer,
+    )
+}
+
+/// The whole `Set-Cookie` of the device cookie a login answer set.
+fn device_set_cookie(r: &Reply) -> Option<String> {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("shequ_device"))
+        .map(str::to_owned)
+}
+
+/// The device cookie a login answer set, as the browser sends it back.
+fn device_cookie(r: &Reply) -> Option<String> {
+    device_set_cookie(r).and_then(|c| c.split(';').next().map(str::to_owned))
+}
+
+#[tokio::test]
+async fn a_thousand_wrong_guesses_do_not_shut_the_real_user_out() {
+    let app = app().await;
+    let office = "198.51.100.7";
+    // The admin has logged in before, from her office browser and from a
+    // script of hers that uses the API.
+    let earlier = send(&app, form_login("admin", PASSWORD, None, office)).await;
+    assert_eq!(earlier.status, StatusCode::SEE_OTHER, "{}", earlier.text());
+    let browser = device_cookie(&earlier);
+    let earlier = send(&app, api_login("admin", PASSWORD, None, office)).await;
+    assert_eq!(earlier.status, StatusCode::OK);
+    let script = device_cookie(&earlier);
+
+    let attacker = "203.0.113.66";
+    let mut answers = BTreeMap::new();
+    for i in 0..1000 {
+        let r = app
+            .send(api_login("admin", &format!("guess-{i}"), None, attacker))
+            .await;
+        *answers.entry(r.status().as_u16()).or_insert(0) += 1;
+    }
+    assert_eq!(
+        answers,
+        BTreeMap::from([(401, 5), (429, 995)]),
+        "guessing from one address is slowed down"
+    );
+
+    // The real admin gets in at once from the browser and the script she
+    // used before, from her office or from anywhere else.
+    let r = send(
+        &app,
+        form_login("admin", PASSWORD, browser.as_deref(), office),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "known browser: {}",
+        r.text()
+    );
+    let r = send(
+        &app,
+        api_login("admin", PASSWORD, script.as_deref(), "192.0.2.44"),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "known script elsewhere: {}",
+        r.text()
+    );
+    assert!(r.text().contains("\"token\""));
+    // Even from the attacker's own address: a whole neighbourhood may
+    // share one address behind the carrier's NAT.
+    let r = send(
+        &app,
+        api_login("admin", PASSWORD, browser.as_deref(), attacker),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    // That address stays limited for every account and unknown device.
+    for password in ["guess-again", PASSWORD] {
+        let r = send(&app, api_login("sec_a", password, None, attacker)).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(r.headers.contains_key(header::RETRY_AFTER));
+    }
+    // An unknown device, even from a fresh address, meets the per-account
+    // lock: the password alone does not let it past.
+    let fresh = "192.0.2.99";
+    let r = send(&app, api_login("admin", PASSWORD, None, fresh)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
+    let r = send(&app, form_login("admin", PASSWORD, None, fresh)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Only a cookie we signed, for this account, counts as a known device.
+    let browser = browser.expect("a login sets a device cookie");
+    let mut forged = browser.clone();
+    let last = forged.pop().expect("not empty");
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    let r = send(&app, api_login("admin", PASSWORD, Some(&forged), fresh)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a forged signature"
+    );
+    let other = send(&app, api_login("sec_b", PASSWORD, None, "192.0.2.5")).await;
+    let other = device_cookie(&other).expect("device cookie of sec_b");
+    let admins_name = browser.split_once('=').expect("name=value").0;
+    let other_value = other.split_once('=').expect("name=value").1;
+    let borrowed = format!("{admins_name}={other_value}");
+    let r = send(&app, api_login("admin", PASSWORD, Some(&borrowed), fresh)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "another account's device cookie"
+    );
+}
+
+#[tokio::test]
+async fn a_known_device_that_keeps_guessing_is_locked_on_its_own() {
+    let app = app().await;
+    let first = send(&app, api_login("sec_a", PASSWORD, None, "198.51.100.7")).await;
+    let set = device_set_cookie(&first).unwrap_or_default();
+    let laptop = device_cookie(&first);
+    let phone =
+        device_cookie(&send(&app, api_login("sec_a", PASSWORD, None, "198.51.100.8")).await);
+    for _ in 0..5 {
+        let r = send(
+            &app,
+            api_login("sec_a", "wrong-pass", laptop.as_deref(), "198.51.100.7"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = send(
+        &app,
+        api_login("sec_a", PASSWORD, laptop.as_deref(), "198.51.100.7"),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the laptop's own lock"
+    );
+    // Another known device, and an unknown one, are not shut out by the
+    // laptop's failures.
+    let r = send(
+        &app,
+        api_login("sec_a", PASSWORD, phone.as_deref(), "198.51.100.8"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let r = send(&app, api_login("sec_a", PASSWORD, None, "192.0.2.99")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+
+    // The cookie is for the server only, and lasts well beyond a session.
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+    assert!(set.contains("Path=/;") || set.ends_with("Path=/"), "{set}");
+    let max_age: i64 = set
+        .split("Max-Age=")
+        .nth(1)
+        .and_then(|s| s.split(';').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    assert!(max_age >= 90 * 86_400, "{set}");
+}
+
+#[tokio::test]
+async fn device_cookies_outlive_a_restart_and_hold_on_every_instance() {
+    let app = app().await;
+    let first = send(&app, api_login("admin", PASSWORD, None, "198.51.100.7")).await;
+    let device = device_cookie(&first).expect("device cookie");
+    // Another server on the same database (or this one after a restart:
+    // its failure counts are gone, the signing key is not).
+    let state = shequ_server::AppState::new(Settings::default(), app.store.clone()).expect("state");
+    let other = shequ_server::router(state);
+    let status = |req: Request<Body>| {
+        let other = other.clone();
+        async move { other.oneshot(req).await.expect("infallible").status() }
+    };
+    for i in 0..10 {
+        let s = status(api_login(
+            "admin",
+            &format!("guess-{i}"),
+            None,
+            "203.0.113.66",
+        ))
+        .await;
+        assert!(matches!(s.as_u16(), 401 | 429), "{s}");
+    }
+    let s = status(api_login("admin", PASSWORD, None, "192.0.2.99")).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "unknown device");
+    let s = status(api_login("admin", PASSWORD, Some(&device), "192.0.2.99")).await;
+    assert_eq!(s, StatusCode::OK, "known device");
 }
 
 /// `req` from `peer`, carrying `X-Forwarded-For: xff`.

@@ -18,6 +18,7 @@ pub mod orders;
 pub mod people;
 pub mod places;
 pub mod regions;
+mod secrets;
 pub mod sensing;
 
 pub use db::{Backend, Store, redact_url};

@@ -539,3 +539,20 @@ async fn unreachable_database_names_the_url_without_its_password() {
         .expect_err("unsupported");
     assert!(matches!(unsupported, StoreError::UnsupportedUrl(_)));
 }
+
+#[tokio::test]
+async fn a_server_secret_is_made_once_and_then_always_the_same() {
+    for db in backends().await {
+        let s = &db.store;
+        let first = s.server_secret("k", "aaaa").await.expect("secret");
+        assert_eq!(first, "aaaa", "{}", db.label);
+        // A restart, or a second instance, proposes another: the kept one wins.
+        let again = s.server_secret("k", "bbbb").await.expect("secret");
+        assert_eq!(again, "aaaa", "{}", db.label);
+        assert_eq!(
+            s.server_secret("other", "cccc").await.expect("secret"),
+            "cccc"
+        );
+        db.cleanup().await;
+    }
+}
