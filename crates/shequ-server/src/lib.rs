@@ -6,10 +6,12 @@ pub mod auth;
 pub mod cache;
 pub mod clock;
 pub mod error;
+pub mod headers;
 pub mod i18n;
 pub mod live;
 pub mod open311;
 pub mod orders;
+pub mod proxy;
 pub mod sensing;
 pub mod settings;
 pub mod state;
@@ -48,6 +50,9 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", method = %req.method(), route)
             }),
         )
+        // Outermost, so it also covers answers made by axum itself (405,
+        // body limits, extractor rejections) and every fallback.
+        .layer(axum::middleware::map_response(headers::security_headers))
         .with_state(state)
 }
 

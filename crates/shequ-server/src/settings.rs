@@ -23,8 +23,11 @@ pub struct Settings {
     pub bearer_token_hours: u32,
     /// Mark cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
-    /// Failed logins (per username, and per client address) tolerated
-    /// within `login_window_minutes` before further attempts are refused.
+    /// Failed logins tolerated within `login_window_minutes` before further
+    /// attempts are refused, counted per client address and per account
+    /// for devices new to the account, and per device for browsers and
+    /// clients that have logged in to it before (a signed device cookie),
+    /// which the account's lock does not shut out.
     pub login_max_failures: u32,
     pub login_window_minutes: u32,
     /// The address residents and workers reach the server at; used in the
@@ -32,6 +35,11 @@ pub struct Settings {
     pub public_url: String,
     /// Public reports accepted per client address per hour.
     pub public_reports_per_hour: u32,
+    /// Reverse proxies (addresses or CIDR blocks) whose forwarded client
+    /// address is believed; empty: the connecting peer is the client.
+    pub trusted_proxies: Vec<String>,
+    /// The header those proxies write: `x-forwarded-for` or `forwarded`.
+    pub forwarded_header: String,
     /// Largest photo accepted with an order, in bytes (then 413).
     pub max_photo_bytes: u32,
     /// HTTP endpoint of the SMS gateway; messages wait in the outbox and
@@ -116,6 +124,8 @@ impl Default for Settings {
             login_window_minutes: 15,
             public_url: "http://127.0.0.1:8080".to_owned(),
             public_reports_per_hour: 10,
+            trusted_proxies: Vec::new(),
+            forwarded_header: "x-forwarded-for".to_owned(),
             max_photo_bytes: 5 * 1024 * 1024,
             sms_webhook_url: None,
             sms_webhook_key: None,
@@ -173,8 +183,14 @@ bearer_token_hours = {bh}
 # Set to true when shequ is served over HTTPS, so cookies are marked Secure.
 secure_cookies = {sc}
 
-# After this many failed logins for one username or one client address within
-# the window, further attempts are refused for a while (doubling each time).
+# After this many failed logins within the window, further attempts are
+# refused for a while (30 s, doubling each time up to an hour). Counted per
+# client address, and per account for devices that have not logged in to it
+# before. A browser or API client that has logged in to the account before
+# carries a signed device cookie: it is counted on its own and is not shut
+# out when someone else's guesses lock the account. The signing key is made
+# on first start and kept in the database (table server_secrets); delete
+# that row to make every device unknown again.
 login_max_failures = {mf}
 login_window_minutes = {lw}
 
@@ -183,6 +199,18 @@ public_url = "{pu}"
 
 # Public reports accepted per client address per hour (then 429).
 public_reports_per_hour = {prh}
+
+# Behind a reverse proxy every request comes from the proxy's address, so
+# all residents would share one report cap and one login limit, and the
+# access log would name the proxy. List the proxies here (addresses or CIDR
+# blocks, e.g. ["127.0.0.1", "10.0.0.0/8"]): for a request whose connecting
+# peer is one of them, the client is the rightmost address in the header
+# below that is not itself a listed proxy. Requests from anyone else are
+# taken at their connecting address, whatever headers they send. Name the
+# one header your proxies write ("x-forwarded-for", or "forwarded" for
+# RFC 7239): a proxy passes the other through from the client untouched.
+trusted_proxies = {tp:?}
+forwarded_header = "{fh}"
 
 # Largest photo (JPEG, PNG or WebP) accepted with an order, in bytes.
 max_photo_bytes = {mpb}
@@ -250,6 +278,8 @@ clock_speed = {cs:?}
             lw = d.login_window_minutes,
             pu = d.public_url,
             prh = d.public_reports_per_hour,
+            tp = d.trusted_proxies,
+            fh = d.forwarded_header,
             mpb = d.max_photo_bytes,
             sma = d.sms_max_attempts,
             sps = d.sms_poll_seconds,

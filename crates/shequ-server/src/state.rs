@@ -5,15 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use shequ_store::Store;
-use tokio::sync::{Notify, RwLock};
+use tokio::sync::{Notify, OnceCell, RwLock};
 
 use crate::Settings;
+use crate::auth::device::DeviceKey;
 use crate::auth::limiter::LoginLimiter;
 use crate::clock::{Clock, SystemClock};
 use crate::i18n::I18n;
 use crate::live::Hub;
 use crate::orders::geo::GridIndex;
 use crate::orders::limit::ReportLimiter;
+use crate::proxy::TrustedProxies;
 
 /// Shared application state (cheap to clone).
 #[derive(Debug, Clone)]
@@ -24,6 +26,10 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// Public reports per client address and hour.
     pub report_limiter: Arc<ReportLimiter>,
+    /// Whose forwarded client addresses to believe (`trusted_proxies`).
+    pub proxies: Arc<TrustedProxies>,
+    /// Signs device cookies; read from the store on first use.
+    device_key: Arc<OnceCell<DeviceKey>>,
     /// The street's time zone, in which times are shown.
     pub tz: chrono_tz::Tz,
     /// The time as the platform sees it (a manual clock in tests).
@@ -63,6 +69,8 @@ impl AppState {
                 settings.timezone
             )
         })?;
+        let proxies = TrustedProxies::parse(&settings.trusted_proxies, &settings.forwarded_header)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let limiter = LoginLimiter::new(
             settings.login_max_failures,
             Duration::from_secs(u64::from(settings.login_window_minutes) * 60),
@@ -83,6 +91,8 @@ impl AppState {
             i18n: Arc::new(I18n::load()?),
             limiter: Arc::new(limiter),
             report_limiter: Arc::new(ReportLimiter::new(settings.public_reports_per_hour)),
+            proxies: Arc::new(proxies),
+            device_key: Arc::new(OnceCell::new()),
             settings: Arc::new(settings),
             tz,
             clock,
@@ -119,6 +129,14 @@ impl AppState {
         let loaded = Arc::new(GridIndex::load(&self.store).await?);
         *self.grids.write().await = Some(loaded.clone());
         Ok(loaded)
+    }
+
+    /// The key that signs device cookies, loaded (or made) in the store on
+    /// first use so building the state needs no database round trip.
+    pub async fn device_key(&self) -> shequ_store::Result<&DeviceKey> {
+        self.device_key
+            .get_or_try_init(|| DeviceKey::load(&self.store))
+            .await
     }
 
     /// Forgets the grid index (after regions change).

@@ -348,11 +348,13 @@ async fn places_and_regions_are_scoped_and_validated() {
         (422, Some("kind"))
     );
     let a1 = app.store.place_refs(&["A1"]).await.expect("refs")["A1"].id;
+    // Outside the scope: refused as a person would be (and logged, see
+    // tests/security.rs), not passed off as missing.
     assert_eq!(
         app.json(get(&format!("/api/v1/places/{a1}"), Some(&sec)))
             .await
             .0,
-        404
+        403
     );
     let (status, detail) = app
         .json(get("/api/v1/regions/310104011002", Some(&sec)))

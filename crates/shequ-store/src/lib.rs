@@ -19,6 +19,7 @@ pub mod orders;
 pub mod people;
 pub mod places;
 pub mod regions;
+mod secrets;
 pub mod sensing;
 
 pub use db::{Backend, Store, redact_url};

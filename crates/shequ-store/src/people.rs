@@ -389,6 +389,18 @@ impl Store {
         Ok(row)
     }
 
+    /// The region path of a household regardless of scope, so a refused
+    /// read can be logged with where it lives. `None` if no such household.
+    pub async fn household_path(&self, id: i64) -> Result<Option<String>> {
+        let row = on_db!(self, read, |pool| {
+            sqlx::query_scalar::<_, String>("SELECT region_path FROM households WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row)
+    }
+
     /// One household with its members, if inside the scope.
     pub async fn household_in(&self, scope: &Scope, id: i64) -> Result<Option<Household>> {
         let (lo, hi) = scope.bounds();

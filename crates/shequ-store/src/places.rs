@@ -243,6 +243,18 @@ impl Store {
         Ok(row)
     }
 
+    /// The region path of a place regardless of scope, so a refused read
+    /// can be logged with where the place lies. `None` if no such place.
+    pub async fn place_path(&self, id: i64) -> Result<Option<String>> {
+        let row = on_db!(self, read, |pool| {
+            sqlx::query_scalar::<_, String>("SELECT region_path FROM places WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row)
+    }
+
     /// Number of places of each kind under the scope.
     pub async fn count_places_by_kind(&self, scope: &Scope) -> Result<Vec<(String, i64)>> {
         let (lo, hi) = scope.bounds();

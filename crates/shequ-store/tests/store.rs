@@ -147,6 +147,14 @@ async fn places_are_idempotent_and_scoped() {
                 .expect("q")
                 .is_some()
         );
+        // Where an out-of-scope place lies, for the log of the refusal.
+        assert_eq!(
+            s.place_path(b_building).await.expect("q").as_deref(),
+            Some(PATH_B1),
+            "{}",
+            db.label
+        );
+        assert_eq!(s.place_path(i64::MAX).await.expect("q"), None);
 
         // Same rows again: nothing changes; one changed field: one update.
         let mut rows = vec![];
@@ -287,6 +295,13 @@ async fn people_search_is_confined_to_the_scope_in_the_store() {
             .expect("q")
             .expect("household");
         assert_eq!(hh.members.len(), 2);
+        assert_eq!(
+            s.household_path(hh.id).await.expect("q").as_deref(),
+            Some(hh.region_path.as_str()),
+            "{}",
+            db.label
+        );
+        assert_eq!(s.household_path(i64::MAX).await.expect("q"), None);
         let summary = s.population_summary(&scope(PATH_A)).await.expect("q");
         assert_eq!((summary.residents, summary.households), (3, 1));
         db.cleanup().await;
@@ -523,4 +538,21 @@ async fn unreachable_database_names_the_url_without_its_password() {
         .await
         .expect_err("unsupported");
     assert!(matches!(unsupported, StoreError::UnsupportedUrl(_)));
+}
+
+#[tokio::test]
+async fn a_server_secret_is_made_once_and_then_always_the_same() {
+    for db in backends().await {
+        let s = &db.store;
+        let first = s.server_secret("k", "aaaa").await.expect("secret");
+        assert_eq!(first, "aaaa", "{}", db.label);
+        // A restart, or a second instance, proposes another: the kept one wins.
+        let again = s.server_secret("k", "bbbb").await.expect("secret");
+        assert_eq!(again, "aaaa", "{}", db.label);
+        assert_eq!(
+            s.server_secret("other", "cccc").await.expect("secret"),
+            "cccc"
+        );
+        db.cleanup().await;
+    }
 }

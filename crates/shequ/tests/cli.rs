@@ -46,9 +46,27 @@ fn default_config_prints_every_setting() {
         "default_language",
         "session_hours",
         "login_max_failures",
+        "trusted_proxies",
+        "forwarded_header",
     ] {
         assert!(text.contains(&format!("{key} =")), "missing {key}");
     }
+}
+
+#[test]
+fn a_bad_trusted_proxy_stops_the_server_naming_the_entry() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+    let out = shequ()
+        // The environment's list form, as the README gives it.
+        .env("SHEQU__TRUSTED_PROXIES", "[127.0.0.1, 10.0.0/8]")
+        .args(["serve", "--database-url", &url, "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run shequ");
+    assert!(!out.status.success(), "must exit non-zero");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\"10.0.0/8\""), "names the entry: {err}");
+    assert!(!err.contains("127.0.0.1\""), "the good one is fine: {err}");
 }
 
 #[test]

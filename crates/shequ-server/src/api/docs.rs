@@ -214,13 +214,10 @@ fn render_page(doc: &utoipa::openapi::OpenApi) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>shequ API</title>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2733}}\
-         h1{{margin-bottom:.2rem}}.op{{border-top:1px solid #d7dde4;padding:.6rem 0}}h2{{font-size:1.05rem;margin:.2rem 0}}\
-         .m{{display:inline-block;min-width:4.2rem;text-align:center;border-radius:4px;color:#fff;font-size:.8rem;padding:.1rem .3rem}}\
-         .m-GET{{background:#2f6fb0}}.m-POST{{background:#2e8b57}}.m-DELETE{{background:#b03a2e}}.m-PUT,.m-PATCH{{background:#8a6d1f}}\
-         table{{border-collapse:collapse;font-size:.9rem}}td,th{{border:1px solid #d7dde4;padding:.15rem .5rem;text-align:left}}</style>\
+         <link rel=\"stylesheet\" href=\"{css}\">\
          </head><body><h1>shequ API</h1><p>{desc} Machine-readable: <a href=\"/api/docs/openapi.json\">openapi.json</a>. \
          Authenticate with <code>POST /api/v1/auth/login</code> and send <code>Authorization: Bearer &lt;token&gt;</code>.</p>{body}</body></html>",
-        desc = esc(doc.info.description.as_deref().unwrap_or(""))
+        desc = esc(doc.info.description.as_deref().unwrap_or("")),
+        css = crate::web::assets::href("api-docs.css"),
     )
 }

@@ -113,19 +113,25 @@ impl PageParams {
     }
 }
 
-/// The client's address, when the server knows it.
+/// The client's address, when the server knows it: the connecting peer,
+/// or behind a trusted reverse proxy the address it forwards
+/// ([`crate::proxy`]). The one source of the address for the report cap,
+/// the login limits and the access log.
 #[derive(Debug, Clone, Default)]
 pub struct ClientAddr(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientAddr(
             parts
                 .extensions
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip().to_string()),
+                .map(|c| state.proxies.client(c.0.ip(), &parts.headers).to_string()),
         ))
     }
 }

@@ -9,6 +9,7 @@ use shequ_store::access_log::{AccessAction, NewAccess};
 use shequ_store::people::{Household, PeopleQuery, Person};
 use shequ_store::{Page, Paging};
 
+use super::places::place_for;
 use super::{ClientAddr, deny, scope_for_region};
 use crate::auth::{AuthUser, Principal};
 use crate::error::{AppError, AppResult, FieldError};
@@ -229,7 +230,9 @@ pub struct HouseholdParams {
 /// Households under your scope, by building and room.
 #[utoipa::path(get, path = "/api/v1/households", tag = "registry",
     params(HouseholdParams),
-    responses((status = 200, body = Page<Household>)),
+    responses((status = 200, body = Page<Household>),
+              (status = 403, description = "region or building outside your scope (logged)", body = crate::error::ErrorBody),
+              (status = 404, description = "no such region or building", body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn households(
     State(state): State<AppState>,
@@ -240,6 +243,11 @@ pub async fn households(
     require_resident_reader(&user)?;
     let who = Principal::User(Box::new(user));
     let scope = scope_for_region(&state, &who, params.region.as_deref(), &addr).await?;
+    if let Some(building) = params.building {
+        // Naming a building outside the scope is refused like naming a
+        // region outside it, not answered with an empty page.
+        place_for(&state, &who, building, &addr).await?;
+    }
     Ok(Json(
         state
             .store
@@ -252,21 +260,38 @@ pub async fn households(
     ))
 }
 
+/// Loads a household in scope, or refuses (logging the attempt) when it
+/// exists elsewhere.
+pub async fn household_for(
+    state: &AppState,
+    user: &AuthUser,
+    id: i64,
+    addr: &ClientAddr,
+) -> AppResult<Household> {
+    if let Some(h) = state.store.household_in(&user.scope, id).await? {
+        return Ok(h);
+    }
+    match state.store.household_path(id).await? {
+        Some(path) => {
+            let who = Principal::User(Box::new(user.clone()));
+            Err(deny(state, &who, "household", id.to_string(), Some(path), addr).await)
+        }
+        None => Err(AppError::NotFound("household")),
+    }
+}
+
 /// One household with its members (numbers masked).
 #[utoipa::path(get, path = "/api/v1/households/{id}", tag = "registry",
     params(("id" = i64, Path)),
-    responses((status = 200, body = Household), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, body = Household), (status = 403, description = "outside your scope (logged)", body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn household(
     State(state): State<AppState>,
     user: AuthUser,
+    addr: ClientAddr,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Household>> {
     require_resident_reader(&user)?;
-    state
-        .store
-        .household_in(&user.scope, id)
-        .await?
-        .map(Json)
-        .ok_or(AppError::NotFound("household"))
+    Ok(Json(household_for(&state, &user, id, &addr).await?))
 }

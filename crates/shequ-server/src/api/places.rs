@@ -7,7 +7,7 @@ use shequ_domain::PlaceKind;
 use shequ_store::places::{Place, PlaceQuery};
 use shequ_store::{Page, Paging};
 
-use super::{ClientAddr, scope_for_region};
+use super::{ClientAddr, deny, scope_for_region};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
@@ -62,21 +62,36 @@ pub async fn list(
     Ok(Json(page))
 }
 
+/// Loads a place in the caller's scope, or refuses (logging the attempt)
+/// when the place exists elsewhere, as for people: a caller learns no more
+/// than that it is not theirs.
+pub async fn place_for(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+    addr: &ClientAddr,
+) -> AppResult<Place> {
+    if let Some(p) = state.store.place_in(&who.scope()?, id).await? {
+        return Ok(p);
+    }
+    match state.store.place_path(id).await? {
+        Some(path) => Err(deny(state, who, "place", id.to_string(), Some(path), addr).await),
+        None => Err(AppError::NotFound("place")),
+    }
+}
+
 /// One place, if inside the caller's scope.
 #[utoipa::path(get, path = "/api/v1/places/{id}", tag = "registry",
     params(("id" = i64, Path)),
-    responses((status = 200, body = Place), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, body = Place), (status = 403, description = "outside your scope (logged)", body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn detail(
     State(state): State<AppState>,
     who: Principal,
+    addr: ClientAddr,
     Path(id): Path<i64>,
 ) -> AppResult<Json<Place>> {
     who.require_token_scope("registry:read")?;
-    state
-        .store
-        .place_in(&who.scope()?, id)
-        .await?
-        .map(Json)
-        .ok_or(AppError::NotFound("place"))
+    Ok(Json(place_for(&state, &who, id, &addr).await?))
 }

@@ -1,6 +1,8 @@
-//! Slows down password guessing: after too many failures for one username
-//! or one client address within a window, further attempts are refused for
-//! a lock-out period that doubles each time it is hit again.
+//! Slows down password guessing: after too many failures for one key within
+//! a window, further attempts are refused for a lock-out period that
+//! doubles each time it is hit again. The keys (a client address, an
+//! account tried from unknown devices, one known device) are chosen by
+//! [`crate::api::auth::authenticate`].
 
 use std::collections::HashMap;
 use std::sync::Mutex;

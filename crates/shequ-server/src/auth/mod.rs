@@ -3,12 +3,13 @@
 //! (cookie) or a bearer token; devices and integrations use API tokens.
 //! Every credential is random, stored only as its SHA-256 hash.
 
+pub mod device;
 pub mod limiter;
 pub mod password;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{Method, header};
+use axum::http::{HeaderMap, Method, header};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use shequ_domain::{RegionPath, Role};
@@ -116,8 +117,12 @@ fn bearer(parts: &Parts) -> Option<&str> {
 
 /// The value of a cookie from the request.
 pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+    cookie_in(&parts.headers, name)
+}
+
+/// The value of a cookie from request headers.
+pub fn cookie_in<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

@@ -3,7 +3,7 @@
 use axum::Form;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
@@ -120,10 +120,11 @@ pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     addr: ClientAddr,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> PageResult<Response> {
     let next = safe_next(Some(&f.next));
-    let user = match authenticate(&state, &f.username, &f.password, &addr).await {
+    let logged_in = match authenticate(&state, &f.username, &f.password, &addr, &headers).await {
         Ok(u) => u,
         Err(AppError::Unauthorized(_)) => {
             let page = login_page(
@@ -150,9 +151,15 @@ pub async fn submit(
         }
         Err(e) => return Err(PageError(e)),
     };
-    let (token, _) = start_session(&state, &user, SessionKind::Cookie).await?;
+    let (token, _) = start_session(&state, &logged_in.user, SessionKind::Cookie).await?;
     let max_age = i64::from(state.settings.session_hours) * 3600;
-    Ok(redirect(&next, &[session_cookie(&state, &token, max_age)]))
+    Ok(redirect(
+        &next,
+        &[
+            session_cookie(&state, &token, max_age),
+            logged_in.device_cookie,
+        ],
+    ))
 }
 
 /// `POST /logout`: end the session and drop the cookie.

@@ -8,7 +8,7 @@
 
 mod admin;
 mod alert_rules;
-mod assets;
+pub(crate) mod assets;
 pub mod command;
 pub mod ctx;
 mod devices;
@@ -126,18 +126,10 @@ async fn pages_layer(State(state): State<AppState>, req: Request, next: Next) ->
     if let Some(failure) = resp.extensions_mut().remove::<PageFailure>() {
         resp = render_failure(&state, resp.status(), failure, saved).await;
     }
-    let h = resp.headers_mut();
-    h.entry(header::CACHE_CONTROL)
+    // The security headers are set for every answer in crate::headers.
+    resp.headers_mut()
+        .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
-    h.entry(header::CONTENT_SECURITY_POLICY)
-        .or_insert(HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-        ));
-    h.entry(header::X_CONTENT_TYPE_OPTIONS)
-        .or_insert(HeaderValue::from_static("nosniff"));
-    h.entry(header::REFERRER_POLICY)
-        .or_insert(HeaderValue::from_static("same-origin"));
     resp
 }
 

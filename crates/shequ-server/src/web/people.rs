@@ -17,7 +17,7 @@ use shequ_store::regions::Region;
 
 use super::ctx::{Ctx, PageError, PageResult, Viewer};
 use super::layout::{Nav, empty, page, pager};
-use crate::api::people::{REASON_CHARS, Revealed, person_for, reveal_person};
+use crate::api::people::{REASON_CHARS, Revealed, household_for, person_for, reveal_person};
 use crate::api::{ClientAddr, scope_for_region};
 use crate::auth::{AuthUser, Principal};
 use crate::error::{AppError, FieldError};
@@ -369,15 +369,12 @@ pub async fn reveal(
 pub async fn household(
     State(state): State<AppState>,
     v: Viewer,
+    addr: ClientAddr,
     Path(id): Path<i64>,
 ) -> PageResult<Markup> {
     require_reader(&v.user)?;
     let ctx = &v.ctx;
-    let h = state
-        .store
-        .household_in(&v.user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound("household"))?;
+    let h = household_for(&state, &v.user, id, &addr).await?;
     let title = format!("{} {}", h.building_name, h.room);
     let body = html! {
         dl.facts {

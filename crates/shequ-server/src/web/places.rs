@@ -11,6 +11,7 @@ use shequ_store::places::PlaceQuery;
 
 use super::ctx::{PageResult, Viewer};
 use super::layout::{Nav, empty, page, pager};
+use crate::api::places::place_for;
 use crate::api::{ClientAddr, scope_for_region};
 use crate::auth::Principal;
 use crate::error::{AppError, FieldError};
@@ -124,14 +125,12 @@ pub async fn list(
 pub async fn detail(
     State(state): State<AppState>,
     v: Viewer,
+    addr: ClientAddr,
     Path(id): Path<i64>,
 ) -> PageResult<Markup> {
     let ctx = &v.ctx;
-    let p = state
-        .store
-        .place_in(&v.user.scope, id)
-        .await?
-        .ok_or(AppError::NotFound("place"))?;
+    let who = Principal::User(Box::new(v.user.clone()));
+    let p = place_for(&state, &who, id, &addr).await?;
     let residential = p.kind == PlaceKind::ResidentialBuilding.as_str();
     let households = if residential && v.user.role.reads_residents() {
         Some(
