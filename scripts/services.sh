@@ -81,3 +81,23 @@ ensure_browser() {
         }
     fi
 }
+
+# schemathesis (from PyPI, in a venv of its own) for the test that fuzzes
+# the API against its OpenAPI document. The venv lives outside the clone
+# so CI on the same machine reuses it.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_schemathesis() {
+    local venv="${SHEQU_VENV:-/var/tmp/shequ-venv}"
+    if [ "$("$venv/bin/st" --version 2>/dev/null)" != "st, version $SCHEMATHESIS_VERSION" ]; then
+        echo "installing schemathesis $SCHEMATHESIS_VERSION from PyPI into $venv…"
+        if ! python3 -m venv "$venv" >/tmp/shequ-venv.log 2>&1; then
+            apt_install python3-venv python3-pip
+            python3 -m venv "$venv" >>/tmp/shequ-venv.log 2>&1
+        fi
+        "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" >>/tmp/shequ-venv.log 2>&1 || {
+            echo "error: pip install schemathesis failed (see /tmp/shequ-venv.log)" >&2
+            return 1
+        }
+    fi
+    export SHEQU_TEST_SCHEMATHESIS="$venv/bin/st"
+}

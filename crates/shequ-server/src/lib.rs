@@ -41,6 +41,21 @@ pub fn router(state: AppState) -> Router {
         .route("/api/docs", get(api::docs::page))
         .route("/api/docs/openapi.json", get(api::docs::openapi_json))
         .merge(web::router(state.clone()))
+        // A handler that panics answers 500 in the API's error body (and
+        // is logged once, by `AppError`), instead of the connection
+        // closing without an answer.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            |panic: Box<dyn std::any::Any + Send>| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                axum::response::IntoResponse::into_response(error::AppError::Internal(
+                    anyhow::anyhow!("a request handler panicked: {what}"),
+                ))
+            },
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 let route = req

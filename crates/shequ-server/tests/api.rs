@@ -510,3 +510,95 @@ async fn openapi_describes_every_route() {
         "no external resources"
     );
 }
+
+/// Item 8 of issue 12: the answers axum makes itself (body too large, JSON
+/// that does not parse or fit, no content type, unknown path or method)
+/// carry the API's error body, not plain text.
+#[tokio::test]
+async fn the_frameworks_own_refusals_carry_the_apis_error_body() {
+    let app = app().await;
+    let token = app.login("operator").await;
+    let raw = |method: &str, uri: &str, content_type: Option<&str>, body: Vec<u8>| {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        if let Some(ct) = content_type {
+            b = b.header(header::CONTENT_TYPE, ct);
+        }
+        b.body(axum::body::Body::from(body)).expect("request")
+    };
+    let cases = [
+        (
+            raw(
+                "POST",
+                "/api/v1/orders",
+                Some("application/json"),
+                vec![b' '; 20 * 1024 * 1024],
+            ),
+            413,
+            "payload_too_large",
+        ),
+        (
+            raw(
+                "POST",
+                "/api/v1/orders",
+                Some("application/json"),
+                b"{not json".to_vec(),
+            ),
+            400,
+            "bad_request",
+        ),
+        (
+            raw(
+                "POST",
+                "/api/v1/teams",
+                Some("application/json"),
+                br#"{"code":"t","name":"n","members":["x"]}"#.to_vec(),
+            ),
+            422,
+            "invalid_input",
+        ),
+        (
+            raw("POST", "/api/v1/orders", None, b"{}".to_vec()),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            raw("GET", "/api/v1/no-such-thing", None, vec![]),
+            404,
+            "not_found",
+        ),
+        (
+            raw("DELETE", "/api/v1/people", None, vec![]),
+            405,
+            "method_not_allowed",
+        ),
+    ];
+    for (req, status, code) in cases {
+        let uri = req.uri().to_string();
+        let resp = app.send(req).await;
+        assert_eq!(resp.status().as_u16(), status, "{uri}");
+        assert_eq!(
+            resp.headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            Some("application/json"),
+            "{uri}"
+        );
+        let bytes = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .expect("body")
+            .to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+        assert_eq!(body["error"]["code"], code, "{uri}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
+        if status == 422 {
+            assert_eq!(body["error"]["fields"][0]["field"], "members[0]", "{body}");
+        }
+    }
+}

@@ -96,24 +96,39 @@ impl Modify for ErrorResponses {
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
             let mut wanted: Vec<(&str, &str)> = Vec::new();
             if has_body || in_query || in_path {
-                wanted.push(("400", "The body is not valid JSON, or a parameter could not be read."));
-                wanted.push(("422", "A field or parameter is invalid; `fields` says which and why."));
+                wanted.push((
+                    "400",
+                    "The body is not valid JSON, or a parameter could not be read.",
+                ));
+                wanted.push((
+                    "422",
+                    "A field or parameter is invalid; `fields` says which and why.",
+                ));
             }
             if secured {
                 wanted.push(("401", "Not logged in, or the session or token has expired."));
                 wanted.push(("403", "The role or scope does not allow this, or the target lies outside the caller's area."));
             }
             if has_body || in_query || in_path {
-                wanted.push(("404", "No such record, or the input names one that does not exist."));
+                wanted.push((
+                    "404",
+                    "No such record, or the input names one that does not exist.",
+                ));
             }
             if writes {
-                wanted.push(("409", "A rule refused the change, or a unique value is taken."));
+                wanted.push((
+                    "409",
+                    "A rule refused the change, or a unique value is taken.",
+                ));
             }
             if has_body {
                 wanted.push(("413", "The body is larger than allowed."));
                 wanted.push(("415", "The body is not of a type this operation takes (send Content-Type: application/json)."));
             }
-            wanted.push(("500", "A failure on our side; it is logged. Try again later."));
+            wanted.push((
+                "500",
+                "A failure on our side; it is logged. Try again later.",
+            ));
             wanted.push(("503", "The database cannot take the request now; nothing was stored. Try again after Retry-After seconds."));
             for (status, description) in wanted {
                 op.responses
