@@ -118,6 +118,15 @@ impl Hub {
         }
     }
 
+    /// How many open pages listen for `user_id`'s pop-ups (a page counts
+    /// until the server notices its connection is gone).
+    pub fn pages_of(&self, user_id: i64) -> usize {
+        self.channels()
+            .users
+            .get(&user_id)
+            .map_or(0, broadcast::Sender::receiver_count)
+    }
+
     /// Listens for `user_id`'s pop-ups and feed events under `scope_path`
     /// (a region path, or `/` for everything).
     pub fn subscribe(&self, user_id: i64, scope_path: &str) -> Subscription {

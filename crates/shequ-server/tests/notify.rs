@@ -660,8 +660,17 @@ async fn a_new_order_pops_up_on_its_owners_page_and_only_there_and_replays_after
     .await
     .expect("the pop-up is marked sent");
 
-    // The page goes away; two orders come meanwhile.
+    // The page goes away; two orders come meanwhile (once the server has
+    // noticed: until then the page counts as open, and a busy machine
+    // takes a moment).
     drop(mine);
+    tokio::time::timeout(PATIENCE, async {
+        while w.state.hub.pages_of(grid_a) > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the server notices the page is gone");
     let second = w.report_of("noise", w.place_a, None).await;
     let third = w.report_of("facility_repair", w.place_a, None).await;
     let rows = popups_of(&w, grid_a).await;

@@ -106,6 +106,46 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Every stored trail was hashed with this encoding: a change to it
+    /// would make `shequ audit verify` fail every order while the round
+    /// trip tests still passed. The expected hashes were computed apart
+    /// from this code (Python's hashlib over the documented encoding:
+    /// each field as `<byte length>:<bytes>|`, from the previous hash on).
+    #[test]
+    fn the_hash_of_a_known_trail_is_unchanged() {
+        let filed = TrailEntry {
+            order_id: 42,
+            seq: 1,
+            at: 1_780_000_000_000,
+            actor: "reporter",
+            action: "file",
+            from_state: "",
+            to_state: "pending",
+            note: "楼道堆物",
+            data: r#"{"rule":1}"#,
+        };
+        let accepted = TrailEntry {
+            order_id: 42,
+            seq: 2,
+            at: 1_780_000_060_000,
+            actor: "user:7",
+            action: "accept",
+            from_state: "pending",
+            to_state: "accepted",
+            note: "",
+            data: "",
+        };
+        let first = chain_hash(GENESIS_HASH, &filed);
+        assert_eq!(
+            first,
+            "adb233275f81c2492f91b9a2d65696e475cf6215032ef1121a164ef0e3947664"
+        );
+        assert_eq!(
+            chain_hash(&first, &accepted),
+            "5abb4d63f93865543b779ee0924787149175eeae3a8096b02f6b3e9c239ff8fd"
+        );
+    }
+
     fn entry(seq: i64, note: &str) -> TrailEntry<'_> {
         TrailEntry {
             order_id: 7,
