@@ -424,27 +424,6 @@ async fn history_postgres(
 }
 
 impl Store {
-    /// Marks every order created before `cutoff` as closed a day after it
-    /// was filed, to give a benchmark a realistic history (most orders
-    /// closed). Bypasses the trail and the counters: for benchmark
-    /// databases only.
-    pub async fn bench_close_orders_before(&self, cutoff: i64) -> Result<u64> {
-        let n = on_db!(self, write, |pool| {
-            sqlx::query(
-                "UPDATE work_orders SET state = 'closed', accepted_at = created_at + 600000,
-                    resolved_at = created_at + 3600000, closed_at = created_at + 86400000, rating = 'satisfied'
-                 WHERE created_at < $1 AND state = 'pending'",
-            )
-            .bind(cutoff)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        Ok(n)
-    }
-}
-
-impl Store {
     /// The baseline of `shequ bench ingest`: the same event rows inserted
     /// into a bare table (primary key only: no dedupe key, no time index,
     /// no daily counts) `batch` rows per transaction, with the same

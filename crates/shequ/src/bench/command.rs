@@ -102,7 +102,7 @@ pub async fn run(args: CommandBenchArgs) -> anyhow::Result<()> {
         file(&client, &base, &auth, *p, &format!("基准在办工单 {i}")).await?;
     }
     let counts = bs.store.order_counts_in(&Scope::everything()).await?;
-    println!("open orders by state: {counts:?}");
+    println!("orders by state (from the counters): {counts:?}");
 
     // The page and its map.
     let page = client
