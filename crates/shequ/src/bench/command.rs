@@ -48,7 +48,7 @@ pub async fn run(args: CommandBenchArgs) -> anyhow::Result<()> {
         "# shequ bench command — {} — {} s per figure, {} clients",
         bs.label, args.seconds, args.concurrency
     );
-    let summary = crate::demo::generate(
+    let summary = crate::demo::generate_street(
         &bs.store,
         &crate::demo::DemoOptions {
             residents: args.residents,

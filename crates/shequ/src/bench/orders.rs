@@ -162,7 +162,7 @@ pub async fn run(args: OrdersBenchArgs) -> anyhow::Result<()> {
         "# shequ bench orders — {} — {} s per figure, {} connections",
         bs.label, args.seconds, args.concurrency
     );
-    let summary = crate::demo::generate(
+    let summary = crate::demo::generate_street(
         &bs.store,
         &crate::demo::DemoOptions {
             residents: args.residents,

@@ -42,7 +42,7 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<()> {
     // batches, through the same driver.
     let raw = super::raw::insert_rows(&bs.store, args.residents as usize).await?;
     let started = Instant::now();
-    let summary = crate::demo::generate(
+    let summary = crate::demo::generate_street(
         &bs.store,
         &crate::demo::DemoOptions {
             residents: args.residents,

@@ -1,13 +1,18 @@
 //! `shequ demo`: generate a demo street modelled on Tianlin Street into an
-//! SQLite file and serve it. A data directory that already holds a demo is
-//! reused as it is, and its logins are printed again.
+//! SQLite file — its registry, a year of work orders and a working
+//! morning — and serve it with a live stream of door passes. A data directory that already holds a demo is reused as it
+//! is, and its logins are printed again.
 
+mod cast;
 mod generate;
 mod geometry;
+pub mod history;
 mod names;
 mod people;
 mod places;
+mod stories;
 mod street;
+mod today;
 mod write;
 
 use std::net::SocketAddr;
@@ -19,6 +24,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use shequ_domain::Residency;
 use shequ_server::auth::password::{MIN_PASSWORD_LEN, hash_password, verify_password};
+use shequ_store::Scope;
 
 pub use street::STREET_CODE;
 
@@ -89,13 +95,99 @@ pub struct DemoSummary {
     pub users: usize,
     pub secretary: ExampleLogin,
     pub grid_worker: ExampleLogin,
+    /// Work orders at the end of generation (absent in a demo.json written
+    /// before the demo had any).
+    #[serde(default)]
+    pub orders: Option<OrderFigures>,
 }
 
-/// Generates the demo street into `store` (which should be empty).
+/// The street's work orders when generation ended.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrderFigures {
+    pub total: i64,
+    pub closed: i64,
+    pub pending: i64,
+    pub in_progress: i64,
+    pub overdue: i64,
+    pub alerts_today: i64,
+    pub took_ms: u64,
+}
+
+/// Generates the demo street into `store` (which should be empty): the
+/// registry, a year of work orders, and the last days lived through the
+/// server's intake, order service, SLA worker and rules engine.
 pub async fn generate(
     store: &shequ_store::Store,
     opts: &DemoOptions,
 ) -> anyhow::Result<DemoSummary> {
+    let started = Instant::now();
+    let (mut summary, plan, written) = registry(store, opts).await?;
+    let orders_started = Instant::now();
+    let now = shequ_store::now_ms();
+    let cast = cast::Cast::build(store, &plan, &written).await?;
+    let past = history::plan(
+        &cast,
+        plan.people.len(),
+        now,
+        &mut generate::stream(opts.seed, 8),
+    );
+    // Batches of a few thousand: each is one transaction.
+    for chunk in past.chunks(5_000) {
+        store
+            .load_order_history(chunk)
+            .await
+            .context("while storing the year of work orders")?;
+    }
+    let lived = today::live(
+        store,
+        &cast,
+        plan.people.len(),
+        now,
+        &mut generate::stream(opts.seed, 9),
+    )
+    .await
+    .context("while living through the demo's last days")?;
+    store.settle_after_bulk_load().await?;
+    let counters = store
+        .command_counters(&Scope::everything(), now, history::day_start(now))
+        .await?;
+    let by_state = store.order_counts_in(&Scope::everything()).await?;
+    let state_count = |s: &str| {
+        by_state
+            .iter()
+            .filter(|(k, _)| k == s)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    summary.orders = Some(OrderFigures {
+        total: by_state.iter().map(|(_, n)| n).sum(),
+        closed: state_count("closed"),
+        pending: counters.pending,
+        in_progress: counters.in_progress,
+        overdue: counters.overdue,
+        alerts_today: i64::try_from(lived.alerts)
+            .unwrap_or(i64::MAX)
+            .max(counters.alerts_today),
+        took_ms: u64::try_from(orders_started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    });
+    summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(summary)
+}
+
+/// The registry alone — regions, places, people, accounts, doors — for
+/// the benchmarks, whose figures are about the registry or orders of
+/// their own.
+pub async fn generate_street(
+    store: &shequ_store::Store,
+    opts: &DemoOptions,
+) -> anyhow::Result<DemoSummary> {
+    Ok(registry(store, opts).await?.0)
+}
+
+async fn registry(
+    store: &shequ_store::Store,
+    opts: &DemoOptions,
+) -> anyhow::Result<(DemoSummary, generate::Plan, write::Written)> {
     let started = Instant::now();
     let (residents, seed) = (opts.residents as usize, opts.seed);
     let plan = tokio::task::spawn_blocking(move || generate::plan(residents, seed))
@@ -110,7 +202,7 @@ pub async fn generate(
         .await
         .context("password hashing panicked")?
         .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
-    write::write(store, &plan, &password_hash).await?;
+    let written = write::write(store, &plan, &password_hash).await?;
     let example = |role: shequ_domain::Role| {
         plan.staff
             .iter()
@@ -121,7 +213,7 @@ pub async fn generate(
             })
             .context("the demo has no account of a role it always creates")
     };
-    Ok(DemoSummary {
+    let summary = DemoSummary {
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         regions: 3 + plan.street.neighbourhoods.len() + plan.street.grids.len(),
         neighbourhoods: plan.street.neighbourhoods.len(),
@@ -146,7 +238,9 @@ pub async fn generate(
         users: plan.staff.len(),
         secretary: example(shequ_domain::Role::NeighbourhoodSecretary)?,
         grid_worker: example(shequ_domain::Role::GridWorker)?,
-    })
+        orders: None,
+    };
+    Ok((summary, plan, written))
 }
 
 /// `DIR/demo.json`: how the demo in DIR was made. Holds the admin password
@@ -267,7 +361,7 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<E
     let simulated = if args.no_simulate {
         None
     } else {
-        Some(crate::simulate::Street::load(&store, 3).await?)
+        Some(crate::simulate::Street::load(&store, today::SIMULATED_HOUSEBOUND).await?)
     };
     let rate = args.simulate_rate;
     let speed = settings.clock_speed;
@@ -313,6 +407,12 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
     );
     println!("  80岁以上独居 80+ alone:  {}", s.elderly_living_alone);
     println!("  账号 users:              {}", s.users);
+    if let Some(o) = &s.orders {
+        println!(
+            "  工单 work orders:         {} (办结 closed {}; 生成时 at generation: 待受理 pending {}, 在办 in progress {}, 超时 overdue {}; 今日预警 alerts today {})",
+            o.total, o.closed, o.pending, o.in_progress, o.overdue, o.alerts_today
+        );
+    }
     println!(
         "  生成用时 generation took: {:.1} s",
         s.elapsed_ms as f64 / 1000.0
