@@ -670,3 +670,101 @@ async fn todays_welfare_alerts_became_orders_for_the_grid_workers() {
         );
     }
 }
+
+/// Kills a demo server when the test ends, however it ends.
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Serves the demo in `dir` on a free port; returns once it listens.
+fn serve_demo(dir: &Path, extra: &[&str]) -> Serving {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shequ"))
+        .arg("demo")
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .env_remove("SHEQU_DEMO_ADMIN_PASSWORD")
+        .env("SHEQU_LOG", "warn")
+        .env("SHEQU__MQTT_ENABLED", "false")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start shequ demo");
+    let stdout = child.stdout.take().expect("stdout");
+    let serving = Serving(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("Open:") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(120))
+        .expect("shequ demo did not start serving within 120 s");
+    serving
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_live_stream_files_public_complaints_and_no_simulate_stops_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("live");
+    demo(
+        &dir,
+        &[
+            "--residents",
+            "2000",
+            "--seed",
+            "4",
+            "--admin-password",
+            PASSWORD,
+        ],
+    );
+    let pool = open(&dir).await;
+    let public_since = "SELECT COUNT(*) FROM work_orders w WHERE w.source = 'public' AND w.created_at >= $1
+        AND EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = w.id AND e.seq = 1 AND e.actor = 'reporter')";
+    let doors_since = "SELECT COUNT(*) FROM door_events WHERE received_at >= $1";
+
+    // One complaint a second, so a few arrive within seconds.
+    let started = now_ms();
+    let server = serve_demo(&dir, &["--complaints-per-hour", "3600"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut filed = 0;
+    while std::time::Instant::now() < deadline {
+        filed = count_at(&pool, public_since, started).await;
+        if filed >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(
+        filed >= 3,
+        "the live stream filed {filed} complaints in 60 s"
+    );
+    assert!(
+        count_at(&pool, doors_since, started).await > 0,
+        "the door simulator runs beside it"
+    );
+    drop(server);
+
+    let started = now_ms();
+    let server = serve_demo(&dir, &["--no-simulate", "--complaints-per-hour", "3600"]);
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert_eq!(
+        count_at(&pool, public_since, started).await,
+        0,
+        "--no-simulate stops the complaints"
+    );
+    assert_eq!(
+        count_at(&pool, doors_since, started).await,
+        0,
+        "--no-simulate stops the doors"
+    );
+    drop(server);
+}

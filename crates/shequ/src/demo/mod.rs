@@ -1,12 +1,14 @@
 //! `shequ demo`: generate a demo street modelled on Tianlin Street into an
 //! SQLite file — its registry, a year of work orders and a working
-//! morning — and serve it with a live stream of door passes. A data directory that already holds a demo is reused as it
+//! morning — and serve it with a live stream of door passes and
+//! complaints. A data directory that already holds a demo is reused as it
 //! is, and its logins are printed again.
 
 mod cast;
 mod generate;
 mod geometry;
 pub mod history;
+mod live;
 mod names;
 mod people;
 mod places;
@@ -18,6 +20,7 @@ mod write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -50,12 +53,16 @@ pub struct DemoArgs {
     /// Generate the data and exit without serving.
     #[arg(long)]
     pub no_serve: bool,
-    /// Do not run the door event simulator beside the server.
+    /// Run neither the door event simulator nor the stream of residents'
+    /// complaints beside the server.
     #[arg(long)]
     pub no_simulate: bool,
     /// Average simulated door events per second.
     #[arg(long, default_value_t = 5.0)]
     pub simulate_rate: f64,
+    /// Average complaints an hour filed as if from the public report page.
+    #[arg(long, default_value_t = 30.0)]
+    pub complaints_per_hour: f64,
     /// Run the platform's clock this many times faster than real time, so
     /// welfare alerts (48 hours) and SLA deadlines come due while you watch;
     /// e.g. 3600 makes an hour pass each second.
@@ -358,34 +365,71 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<E
         );
         settings.clock_speed = speed;
     }
+    anyhow::ensure!(
+        args.complaints_per_hour > 0.0,
+        "--complaints-per-hour must be above 0 (use --no-simulate to stop the stream)"
+    );
     let simulated = if args.no_simulate {
         None
     } else {
-        Some(crate::simulate::Street::load(&store, today::SIMULATED_HOUSEBOUND).await?)
+        Some((
+            crate::simulate::Street::load(&store, today::SIMULATED_HOUSEBOUND).await?,
+            live::Complaints::load(&store).await?,
+        ))
     };
     let rate = args.simulate_rate;
+    let per_hour = args.complaints_per_hour;
     let speed = settings.clock_speed;
+    // The complaint stream files through the server's own state, which
+    // exists only once the server builds it.
+    let served: Arc<Mutex<Option<shequ_server::AppState>>> = Arc::default();
+    let keep = served.clone();
     shequ_server::run_with(
         settings,
         store,
-        shequ_server::sensing::engine::install,
+        move |state| {
+            let state = shequ_server::sensing::engine::install(state);
+            if let Ok(mut slot) = keep.lock() {
+                *slot = Some(state.clone());
+            }
+            state
+        },
         move |addr| {
-        println!();
-        println!("打开 Open:  http://{addr}/");
-        if let Some(street) = simulated {
+            println!();
+            println!("打开 Open:  http://{addr}/");
+            let Some((street, complaints)) = simulated else {
+                println!("未运行模拟 Nothing simulated (--no-simulate)");
+                return;
+            };
             println!(
                 "门禁模拟 Door simulator: {rate} events/s; 不再出门的独居老人 housebound: {} (--no-simulate to stop it)",
                 street.housebound.join(", ")
             );
+            if !street.still_unseen.is_empty() {
+                println!(
+                    "  今日预警、尚待看望 alerted today, still indoors: {}",
+                    street.still_unseen.join(", ")
+                );
+            }
+            println!(
+                "居民投诉 Residents' complaints: about {per_hour} an hour through the public report intake"
+            );
             let server = format!("http://{addr}");
             tokio::spawn(async move {
                 let via = crate::simulate::Via::Http;
-                if let Err(e) = crate::simulate::drive(street, via, &server, None, rate, None, speed).await {
+                if let Err(e) =
+                    crate::simulate::drive(street, via, &server, None, rate, None, speed).await
+                {
                     tracing::warn!(error = %e, "the door simulator stopped");
                 }
             });
-        }
-    },
+            match served.lock().ok().and_then(|mut s| s.take()) {
+                Some(state) => {
+                    tokio::spawn(live::run(state, complaints, per_hour));
+                }
+                None => tracing::warn!("the complaint stream has no server state to file through"),
+            }
+        },
     )
     .await?;
     Ok(ExitCode::SUCCESS)
