@@ -69,6 +69,36 @@ async fn digest(dir: &Path) -> String {
     hex::encode(h.finalize())
 }
 
+/// A digest of the orders filed before `before` and their trails, less
+/// the hashes (which the digest stands for).
+async fn history_digest(dir: &Path, before: i64) -> String {
+    let pool = open(dir).await;
+    let mut h = Sha256::new();
+    let mut rows = 0;
+    for sql in [
+        "SELECT json_array(id, category_code, source, state, rating, reopened, region_id, owner_user_id,
+                supervisor_user_id, title, description, created_at, accepted_at, resolved_at, closed_at)
+         FROM work_orders WHERE created_at < $1 ORDER BY id",
+        "SELECT json_array(e.order_id, e.seq, e.at, e.actor, e.action, e.to_state, e.note, e.data)
+         FROM order_events e JOIN work_orders w ON w.id = e.order_id
+         WHERE w.created_at < $1 ORDER BY e.order_id, e.seq",
+    ] {
+        let got: Vec<String> = sqlx::query_scalar(sql)
+            .bind(before)
+            .fetch_all(&pool)
+            .await
+            .expect(sql);
+        rows += got.len();
+        for row in got {
+            h.update(row.as_bytes());
+            h.update(b"\n");
+        }
+    }
+    pool.close().await;
+    assert!(rows > 100, "{rows} rows of history in {}", dir.display());
+    hex::encode(h.finalize())
+}
+
 const PASSWORD: &str = "demo-password-1";
 
 #[tokio::test]
@@ -95,6 +125,17 @@ async fn same_seed_gives_identical_rows_and_another_seed_differs() {
     let (da, db, dc) = (digest(&a).await, digest(&b).await, digest(&c).await);
     assert_eq!(da, db, "the same seed must give the same rows");
     assert_ne!(da, dc, "another seed must give another street");
+    // The year of orders too, as far as it is over: orders filed a month
+    // or more ago have closed (runs a few seconds apart cut the open ones'
+    // lives at slightly different moments).
+    let month_ago = now_ms() - 30 * DAY_MS;
+    let (ha, hb, hc) = (
+        history_digest(&a, month_ago).await,
+        history_digest(&b, month_ago).await,
+        history_digest(&c, month_ago).await,
+    );
+    assert_eq!(ha, hb, "the same seed must give the same history");
+    assert_ne!(ha, hc, "another seed must give another history");
     let pool = open(&a).await;
     assert_eq!(count(&pool, "SELECT COUNT(*) FROM people").await, 3000);
     // A door at every residential building and a card for every resident.

@@ -133,6 +133,15 @@ impl<'a> Filing<'a> {
         stories::fill(self.kind.text, &self.spot.address)
     }
 
+    /// The title as filed: the public page asks for none, and intake
+    /// titles such an order with the start of its description.
+    pub fn title(&self) -> String {
+        match self.channel {
+            Channel::Public => String::new(),
+            _ => self.kind.title.to_owned(),
+        }
+    }
+
     /// The order as intake would have stored it at `at`, dispatched to
     /// the grid's worker by the default rule.
     pub fn new_order(&self, at: i64) -> NewOrder {
@@ -146,7 +155,10 @@ impl<'a> Filing<'a> {
             category_code: self.category.code.clone(),
             source: self.channel.source().to_owned(),
             priority: self.category.default_priority.clone(),
-            title: self.kind.title.to_owned(),
+            title: match self.channel {
+                Channel::Public => self.description().chars().take(40).collect(),
+                _ => self.title(),
+            },
             description: self.description(),
             address: self.spot.address.clone(),
             point: Some(self.spot.point),

@@ -102,6 +102,10 @@ pub struct DemoSummary {
     pub users: usize,
     pub secretary: ExampleLogin,
     pub grid_worker: ExampleLogin,
+    /// A command-centre operator (absent in a demo.json written before it
+    /// was printed).
+    #[serde(default)]
+    pub operator: Option<ExampleLogin>,
     /// Work orders at the end of generation (absent in a demo.json written
     /// before the demo had any).
     #[serde(default)]
@@ -245,6 +249,7 @@ async fn registry(
         users: plan.staff.len(),
         secretary: example(shequ_domain::Role::NeighbourhoodSecretary)?,
         grid_worker: example(shequ_domain::Role::GridWorker)?,
+        operator: Some(example(shequ_domain::Role::StreetOperator)?),
         orders: None,
     };
     Ok((summary, plan, written))
@@ -457,10 +462,17 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
             o.total, o.closed, o.pending, o.in_progress, o.overdue, o.alerts_today
         );
     }
-    println!(
-        "  生成用时 generation took: {:.1} s",
-        s.elapsed_ms as f64 / 1000.0
-    );
+    match &s.orders {
+        Some(o) => println!(
+            "  生成用时 generation took: {:.1} s (工单 of which orders {:.1} s)",
+            s.elapsed_ms as f64 / 1000.0,
+            o.took_ms as f64 / 1000.0
+        ),
+        None => println!(
+            "  生成用时 generation took: {:.1} s",
+            s.elapsed_ms as f64 / 1000.0
+        ),
+    }
     println!(
         "登录 Logins (所有演示账号与管理员密码相同 / every demo account shares the admin's password):"
     );
@@ -474,12 +486,18 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
             meta.admin_username
         ),
     }
+    if let Some(op) = &s.operator {
+        println!(
+            "  指挥中心 operator:       {}  ({}, /command)",
+            op.username, op.region
+        );
+    }
     println!(
         "  居民区书记 secretary:    {}  ({})",
         s.secretary.username, s.secretary.region
     );
     println!(
-        "  网格员 grid worker:      {}  ({})",
+        "  网格员 grid worker:      {}  ({}, /my)",
         s.grid_worker.username, s.grid_worker.region
     );
 }

@@ -307,7 +307,7 @@ fn report(f: &Filing<'_>, street_path: &str) -> anyhow::Result<Report> {
     Ok(Report {
         category: f.category.code.clone(),
         source: f.channel.source(),
-        title: f.kind.title.to_owned(),
+        title: f.title(),
         description: f.description(),
         address: f.spot.address.clone(),
         point: Some(f.spot.point),
@@ -496,10 +496,17 @@ fn shape_life(
                     (_, 70..90) => (Rating::BasicallySatisfied, false),
                     _ => (Rating::Unsatisfied, false),
                 };
+                let rated = rated.min(now - MINUTE_MS);
                 plan.add(
-                    rated.min(now - MINUTE_MS),
+                    rated,
                     Beat::Act(k, Planned::Reporter(Action::Rate { rating, reopen })),
                 );
+                // A reopened order goes back to its owner, who takes it up
+                // again in time (or it is still waiting, if just reopened).
+                let again = rated + within(rng, aw, 0.1, 0.8);
+                if reopen && again < now {
+                    plan.add(again, owner(Action::Accept));
+                }
             }
         }
         _ => {}
