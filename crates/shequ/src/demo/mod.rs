@@ -154,7 +154,10 @@ pub async fn generate(
         &cast,
         plan.people.len(),
         now,
-        &mut generate::stream(opts.seed, 9),
+        (
+            &mut generate::stream(opts.seed, 9),
+            &mut generate::stream(opts.seed, 10),
+        ),
     )
     .await
     .context("while living through the demo's last days")?;

@@ -131,17 +131,19 @@ impl Timeline {
     }
 }
 
-/// Lives the last days up to `now` on `store`.
+/// Lives the last days up to `now` on `store`. The orders and the door
+/// passes draw from streams of their own: how many draws the orders take
+/// depends on the hour, and the elderly alerted today should not.
 pub async fn live(
     store: &Store,
     cast: &Cast,
     residents: usize,
     now: i64,
-    rng: &mut ChaCha8Rng,
+    (orders_rng, doors_rng): (&mut ChaCha8Rng, &mut ChaCha8Rng),
 ) -> anyhow::Result<Lived> {
     let mut plan = Timeline { beats: Vec::new() };
-    let filings = plan_orders(cast, residents, now, rng, &mut plan);
-    let alerted = plan_doors(store, now, rng, &mut plan).await?;
+    let filings = plan_orders(cast, residents, now, orders_rng, &mut plan);
+    let alerted = plan_doors(store, now, doors_rng, &mut plan).await?;
     plan.beats.sort_by_key(|(at, rank, _)| (*at, *rank));
     // The door passes of a batch come up to an hour before it is sent,
     // and the rules must exist before the first of them.
