@@ -262,9 +262,19 @@ async function flowWelfareAlert() {
   await loginAs(wall, env('ADMIN_USER'), '/command');
   const alerts0 = +(await counter(wall, 'alerts_today'));
   const markers0 = await wall.locator('svg.command-map g.markers a').count();
-  const line = wall.locator('#feed li', { hasText: '独居老人关怀' }).first();
-  await line.waitFor({ timeout: 90000 });
-  const href = await line.locator('a').getAttribute('href');
+  // The demo street opens with this morning's alerts already in the feed;
+  // wait for one raised while the page is open.
+  const seen = await wall.locator('#feed li a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  const fresh = await wall.waitForFunction((old) => {
+    for (const li of document.querySelectorAll('#feed li')) {
+      const a = li.querySelector('a');
+      if (a && li.textContent.includes('独居老人关怀') && !old.includes(a.getAttribute('href'))) {
+        return a.getAttribute('href');
+      }
+    }
+    return null;
+  }, seen, { timeout: 90000 });
+  const href = await fresh.jsonValue();
   const number = (href.match(/\/orders\/(\d+)/) || [])[1];
   check(Boolean(number), `the welfare alert's order reaches the feed live (#${number})`);
   await wall.locator(`svg.command-map g.markers a[data-order="${number}"]`).waitFor();

@@ -1,8 +1,19 @@
-//! Baselines for `shequ bench`: the raw speed of this database through
-//! this driver, measured in the same run as the figures they explain.
+//! Bulk loads for synthetic databases — the history of `shequ bench` and
+//! `shequ demo` — and the baselines of `shequ bench`: the raw speed of
+//! this database through this driver, measured in the same run as the
+//! figures they explain.
+
+use std::collections::{BTreeMap, HashMap};
+
+use shequ_domain::order::history::{Opening, Played, Step, play};
+use shequ_domain::order::sla::SlaPolicy;
 
 use crate::bulk::{Sql, pick};
-use crate::db::on_db;
+use crate::db::{Db, on_db};
+use crate::orders::create::{
+    COUNT_BUMP, EVENTS_HEAD, EVENTS_INSERT_PG, LOAD_BUMP, NewOrder, batch_chunks,
+};
+use crate::sensing::events::values_sql;
 use crate::{Result, Store, StoreError};
 
 const CREATE: Sql = Sql {
@@ -45,25 +56,371 @@ impl Store {
     }
 }
 
+/// An order of a synthetic past: how it was filed (`order.now` is when)
+/// and what happened to it since. A past sends nothing, so the order's
+/// notices and reporter link are not written.
+#[derive(Debug, Clone)]
+pub struct PastOrder {
+    pub order: NewOrder,
+    pub steps: Vec<Step>,
+}
+
+/// An order played to its end, with its id.
+struct Laid<'a> {
+    id: i64,
+    o: &'a NewOrder,
+    played: Played,
+}
+
+/// Every category's service levels, by id, read on the transaction `$tx`
+/// (one text for both engines; a macro because the two transactions
+/// differ in type).
+macro_rules! category_slas {
+    ($tx:expr) => {{
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT id, accept_within_minutes, resolve_within_minutes FROM categories",
+        )
+        .fetch_all(&mut *$tx)
+        .await?;
+        rows.into_iter()
+            .map(|(id, a, r)| (id, crate::orders::act::sla_of(a, r)))
+            .collect::<HashMap<i64, SlaPolicy>>()
+    }};
+}
+
+/// Moves the counters on `$tx` by what the loaded orders hold: one per
+/// (region, state), one open order per owner.
+macro_rules! bump_counters {
+    ($tx:expr, $laid:expr) => {{
+        let (counts, loads) = counter_moves($laid);
+        for ((region, state), n) in counts {
+            sqlx::query(COUNT_BUMP)
+                .bind(region)
+                .bind(state)
+                .bind(n)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for (user, n) in loads {
+            sqlx::query(LOAD_BUMP)
+                .bind(user)
+                .bind(n)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
 impl Store {
-    /// Marks every order created before `cutoff` as closed a day after it
-    /// was filed, to give a benchmark a realistic history (most orders
-    /// closed). Bypasses the trail and the counters: for benchmark
-    /// databases only.
-    pub async fn bench_close_orders_before(&self, cutoff: i64) -> Result<u64> {
-        let n = on_db!(self, write, |pool| {
-            sqlx::query(
-                "UPDATE work_orders SET state = 'closed', accepted_at = created_at + 600000,
-                    resolved_at = created_at + 3600000, closed_at = created_at + 86400000, rating = 'satisfied'
-                 WHERE created_at < $1 AND state = 'pending'",
-            )
-            .bind(cutoff)
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        Ok(n)
+    /// Stores `orders` with their whole past in one transaction. Each
+    /// story is played through the state machine
+    /// ([`shequ_domain::order::history::play`], the same rules and field
+    /// changes as [`Store::act_on_order`]), so every trail verifies and
+    /// ends in the state its order is in, and the counters the command
+    /// centre and routing read (`order_counts`, `user_loads`) move with the
+    /// orders in the same transaction. A story the state machine refuses
+    /// stores nothing. Returns the new orders' ids, in input order. Meant
+    /// for synthetic databases (the demo, benchmarks): it skips intake.
+    pub async fn load_order_history(&self, orders: &[PastOrder]) -> Result<Vec<i64>> {
+        if orders.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = match &self.db {
+            Db::Sqlite(pools) => {
+                let mut tx = pools.write.begin().await?;
+                let slas = category_slas!(tx);
+                // SQLite has one writer: the ids after the largest are free
+                // until this transaction commits.
+                let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM work_orders")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let laid = lay_out(orders, last + 1.., &slas)?;
+                history_sqlite(&mut tx, &laid).await?;
+                bump_counters!(tx, &laid);
+                tx.commit().await?;
+                laid.iter().map(|l| l.id).collect()
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let slas = category_slas!(tx);
+                let ids: Vec<i64> = sqlx::query_scalar(
+                    "SELECT nextval(pg_get_serial_sequence('work_orders', 'id')) FROM generate_series(1, CAST($1 AS INTEGER))",
+                )
+                .bind(i32::try_from(orders.len()).map_err(|_| StoreError::Corrupt("too many orders in one load".into()))?)
+                .fetch_all(&mut *tx)
+                .await?;
+                let laid = lay_out(orders, ids, &slas)?;
+                history_postgres(&mut tx, &laid).await?;
+                bump_counters!(tx, &laid);
+                tx.commit().await?;
+                laid.iter().map(|l| l.id).collect()
+            }
+        };
+        Ok(ids)
     }
+}
+
+/// What the loaded orders add to each (region, state) count and to each
+/// owner's open orders.
+#[expect(clippy::type_complexity, reason = "two small maps, named by the doc")]
+fn counter_moves(laid: &[Laid<'_>]) -> (BTreeMap<(i64, &'static str), i64>, BTreeMap<i64, i64>) {
+    let mut counts = BTreeMap::new();
+    let mut loads = BTreeMap::new();
+    for l in laid {
+        let p = &l.played.progress;
+        *counts.entry((l.o.region_id, p.state.as_str())).or_default() += 1;
+        if let Some(owner) = p.owner.filter(|_| p.state.is_open()) {
+            *loads.entry(owner).or_default() += 1;
+        }
+    }
+    (counts, loads)
+}
+
+/// Plays every story with the id it will be stored under.
+fn lay_out<'a>(
+    orders: &'a [PastOrder],
+    ids: impl IntoIterator<Item = i64>,
+    slas: &HashMap<i64, SlaPolicy>,
+) -> Result<Vec<Laid<'a>>> {
+    let mut ids = ids.into_iter();
+    orders
+        .iter()
+        .map(|p| {
+            let o = &p.order;
+            let id = ids.next().ok_or_else(|| {
+                StoreError::Corrupt("fewer order ids reserved than needed".to_owned())
+            })?;
+            let sla = slas.get(&o.category_id).copied().ok_or_else(|| {
+                StoreError::Corrupt(format!("no category {} for a past order", o.category_id))
+            })?;
+            let opening = Opening {
+                order_id: id,
+                created_at: o.now,
+                actor: &o.actor,
+                actor_user_id: o.actor_user_id,
+                title: &o.title,
+                dispatch_note: &o.dispatch_note,
+                dispatch_data: &o.dispatch_data,
+                owner: o.owner_user_id,
+                accept_due_at: o.accept_due_at,
+                resolve_due_at: o.resolve_due_at,
+            };
+            let played =
+                play(&opening, &p.steps, sla).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(Laid { id, o, played })
+        })
+        .collect()
+}
+
+const HISTORY_HEAD: &str = "INSERT INTO work_orders (id, category_id, category_code, source, state, priority,
+    title, description, address, lon, lat, region_id, region_path, place_id, subject_person_id, reporter_name,
+    reporter_phone, reporter_email, external_id, attributes, owner_user_id, supervisor_user_id, supervised,
+    escalated_accept, escalated_resolve, accept_due_at, resolve_due_at, clock_paused_at, duplicate_of, rating,
+    reopened, created_at, accepted_at, resolved_at, closed_at, updated_at) VALUES";
+const HISTORY_COLUMNS: usize = 36;
+
+const PARTICIPANT_INSERT: &str =
+    "INSERT INTO order_participants (order_id, kind, team_id, due_at, reported_at, created_at)
+     VALUES ($1, 'summoned', $2, $3, $4, $5)";
+
+/// SQLite takes multi-row `INSERT … VALUES` of bound values, as the
+/// order writer does (its JSON functions re-read each element per field).
+async fn history_sqlite(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    laid: &[Laid<'_>],
+) -> Result<()> {
+    let mut start = 0;
+    for size in batch_chunks(laid.len()) {
+        let sql = values_sql(HISTORY_HEAD, HISTORY_COLUMNS, size, "");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for l in &laid[start..start + size] {
+            let (o, p) = (l.o, &l.played.progress);
+            q = q
+                .bind(l.id)
+                .bind(o.category_id)
+                .bind(o.category_code.as_str())
+                .bind(o.source.as_str())
+                .bind(p.state.as_str())
+                .bind(o.priority.as_str())
+                .bind(o.title.as_str())
+                .bind(o.description.as_str())
+                .bind(o.address.as_str())
+                .bind(o.point.map(|p| p.0))
+                .bind(o.point.map(|p| p.1))
+                .bind(o.region_id)
+                .bind(o.region_path.as_str())
+                .bind(o.place_id)
+                .bind(o.subject_person_id)
+                .bind(o.reporter_name.as_str())
+                .bind(o.reporter_phone.as_deref())
+                .bind(o.reporter_email.as_deref())
+                .bind(o.external_id.as_deref())
+                .bind(o.attributes.as_str())
+                .bind(p.owner)
+                .bind(p.supervisor)
+                .bind(p.supervised)
+                .bind(p.escalated_accept)
+                .bind(p.escalated_resolve)
+                .bind(p.accept_due_at)
+                .bind(p.resolve_due_at)
+                .bind(p.clock_paused_at)
+                .bind(p.duplicate_of)
+                .bind(p.rating.map(|r| r.as_str()))
+                .bind(i64::from(p.reopened))
+                .bind(o.now)
+                .bind(p.accepted_at)
+                .bind(p.resolved_at)
+                .bind(p.closed_at)
+                .bind(p.updated_at);
+        }
+        q.execute(&mut **tx).await?;
+        start += size;
+    }
+    let events: Vec<_> = laid.iter().flat_map(|l| &l.played.events).collect();
+    let mut start = 0;
+    for size in batch_chunks(events.len()) {
+        let sql = values_sql(EVENTS_HEAD, 12, size, "");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in &events[start..start + size] {
+            q = q
+                .bind(e.order_id)
+                .bind(e.seq)
+                .bind(e.at)
+                .bind(e.actor.as_str())
+                .bind(e.actor_user_id)
+                .bind(e.action.as_str())
+                .bind(e.from_state.as_str())
+                .bind(e.to_state.as_str())
+                .bind(e.note.as_str())
+                .bind(e.data.as_str())
+                .bind(e.prev_hash.as_str())
+                .bind(e.hash.as_str());
+        }
+        q.execute(&mut **tx).await?;
+        start += size;
+    }
+    for l in laid {
+        for s in &l.played.summoned {
+            sqlx::query(PARTICIPANT_INSERT)
+                .bind(l.id)
+                .bind(s.team)
+                .bind(s.due_at)
+                .bind(s.reported_at)
+                .bind(s.created_at)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// An order row as PostgreSQL's JSON insert takes it: the order as filed,
+/// then the fields its past changed. Those come later in the object, and
+/// `jsonb` keeps the last of duplicate keys (the deadlines).
+#[derive(serde::Serialize)]
+struct PgHistoryRow<'a> {
+    #[serde(flatten)]
+    o: &'a NewOrder,
+    id: i64,
+    state: &'static str,
+    supervisor_user_id: Option<i64>,
+    supervised: bool,
+    escalated_accept: bool,
+    escalated_resolve: bool,
+    accept_due_at: i64,
+    resolve_due_at: i64,
+    clock_paused_at: Option<i64>,
+    duplicate_of: Option<i64>,
+    rating: Option<&'static str>,
+    reopened: i64,
+    accepted_at: Option<i64>,
+    resolved_at: Option<i64>,
+    closed_at: Option<i64>,
+    updated_at: i64,
+    owner: Option<i64>,
+}
+
+const HISTORY_INSERT_PG: &str = "INSERT INTO work_orders (id, category_id, category_code, source, state, priority,
+        title, description, address, lon, lat, region_id, region_path, place_id, subject_person_id, reporter_name,
+        reporter_phone, reporter_email, external_id, attributes, owner_user_id, supervisor_user_id, supervised,
+        escalated_accept, escalated_resolve, accept_due_at, resolve_due_at, clock_paused_at, duplicate_of, rating,
+        reopened, created_at, accepted_at, resolved_at, closed_at, updated_at)
+     SELECT x.id, x.category_id, x.category_code, x.source, x.state, x.priority, x.title, x.description,
+        x.address, (x.point ->> 0)::float8, (x.point ->> 1)::float8, x.region_id, x.region_path, x.place_id,
+        x.subject_person_id, x.reporter_name, x.reporter_phone, x.reporter_email, x.external_id, x.attributes,
+        x.owner, x.supervisor_user_id, x.supervised, x.escalated_accept, x.escalated_resolve, x.accept_due_at,
+        x.resolve_due_at, x.clock_paused_at, x.duplicate_of, x.rating, x.reopened, x.now, x.accepted_at,
+        x.resolved_at, x.closed_at, x.updated_at
+     FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, category_id bigint, category_code text, source text,
+        state text, priority text, title text, description text, address text, point jsonb, region_id bigint,
+        region_path text, place_id bigint, subject_person_id bigint, reporter_name text, reporter_phone text,
+        reporter_email text, external_id text, attributes text, owner bigint, supervisor_user_id bigint,
+        supervised boolean, escalated_accept boolean, escalated_resolve boolean, accept_due_at bigint,
+        resolve_due_at bigint, clock_paused_at bigint, duplicate_of bigint, rating text, reopened bigint,
+        now bigint, accepted_at bigint, resolved_at bigint, closed_at bigint, updated_at bigint)";
+
+/// Rows per JSON parameter on PostgreSQL: a few megabytes at most.
+const PG_CHUNK: usize = 2_000;
+
+fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// PostgreSQL takes each kind of row as JSON arrays.
+async fn history_postgres(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    laid: &[Laid<'_>],
+) -> Result<()> {
+    for chunk in laid.chunks(PG_CHUNK) {
+        let rows: Vec<PgHistoryRow<'_>> = chunk
+            .iter()
+            .map(|l| {
+                let p = &l.played.progress;
+                PgHistoryRow {
+                    id: l.id,
+                    state: p.state.as_str(),
+                    supervisor_user_id: p.supervisor,
+                    supervised: p.supervised,
+                    escalated_accept: p.escalated_accept,
+                    escalated_resolve: p.escalated_resolve,
+                    accept_due_at: p.accept_due_at,
+                    resolve_due_at: p.resolve_due_at,
+                    clock_paused_at: p.clock_paused_at,
+                    duplicate_of: p.duplicate_of,
+                    rating: p.rating.map(|r| r.as_str()),
+                    reopened: i64::from(p.reopened),
+                    accepted_at: p.accepted_at,
+                    resolved_at: p.resolved_at,
+                    closed_at: p.closed_at,
+                    updated_at: p.updated_at,
+                    owner: p.owner,
+                    o: l.o,
+                }
+            })
+            .collect();
+        sqlx::query(HISTORY_INSERT_PG)
+            .bind(to_json(&rows)?)
+            .execute(&mut **tx)
+            .await?;
+        let events: Vec<_> = chunk.iter().flat_map(|l| &l.played.events).collect();
+        sqlx::query(EVENTS_INSERT_PG)
+            .bind(to_json(&events)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for l in laid {
+        for s in &l.played.summoned {
+            sqlx::query(PARTICIPANT_INSERT)
+                .bind(l.id)
+                .bind(s.team)
+                .bind(s.due_at)
+                .bind(s.reported_at)
+                .bind(s.created_at)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 impl Store {
@@ -158,8 +515,10 @@ impl Store {
     /// Inserts closed orders numbered `[first, last]` as a history: spread
     /// over the grids in turn, filed `step_ms` apart from `start`, each
     /// accepted, resolved (one in seven late) and rated (one in ten
-    /// unsatisfied). Straight into the table — no trail, outbox or counters
-    /// (closed orders count in none): for benchmark databases only.
+    /// unsatisfied). Straight into the table — no trail or outbox, which
+    /// makes a million in seconds: for benchmark databases only. The
+    /// counters take the new closed orders in the same transaction
+    /// (`order_counts` holds every state, as acting on an order keeps it).
     pub async fn bench_history_orders(
         &self,
         (first, last): (i64, i64),
@@ -168,7 +527,11 @@ impl Store {
         (category_id, category_code): (i64, &str),
     ) -> Result<u64> {
         let n = on_db!(self, write, |pool| {
-            sqlx::query(
+            let mut tx = pool.begin().await?;
+            let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM work_orders")
+                .fetch_one(&mut *tx)
+                .await?;
+            let n = sqlx::query(
                 "WITH RECURSIVE seq(i) AS (SELECT CAST($1 AS BIGINT) UNION ALL SELECT i + 1 FROM seq WHERE i < $2),
                  g AS (SELECT id, path, center_lon, center_lat, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k
                        FROM regions WHERE kind = 'grid'),
@@ -187,9 +550,21 @@ impl Store {
             .bind(category_code)
             .bind(start)
             .bind(step_ms)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+            // Identity and rowid ids only grow: the new orders are those
+            // above the largest before.
+            sqlx::query(
+                "INSERT INTO order_counts (region_id, state, n)
+                 SELECT region_id, 'closed', COUNT(*) FROM work_orders WHERE id > $1 GROUP BY region_id
+                 ON CONFLICT (region_id, state) DO UPDATE SET n = order_counts.n + excluded.n",
+            )
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            n
         });
         Ok(n)
     }

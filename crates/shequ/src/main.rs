@@ -3,13 +3,10 @@
 
 mod apikey;
 mod audit;
-mod bench;
-mod demo;
 mod serve;
-mod simulate;
 mod user;
 
-use shequ::{config, import};
+use shequ::{bench, config, demo, import, simulate};
 
 use std::process::ExitCode;
 

@@ -64,6 +64,9 @@ pub struct Street {
     watched: Vec<(String, i64)>,
     /// The cards that fell silent.
     pub housebound: Vec<String>,
+    /// Cards of residents whose absence alert is still open: nobody has
+    /// been to see them yet, so they stay indoors too.
+    pub still_unseen: Vec<String>,
 }
 
 /// Every watched resident who still goes out passes a door this often
@@ -95,11 +98,21 @@ impl Street {
             .cards_of_tagged_residents("elderly_living_alone")
             .await?;
         let silent: Vec<String> = elderly.iter().take(housebound).cloned().collect();
-        let cards = store
-            .door_credentials()
+        let unseen_people: std::collections::HashSet<i64> = store
+            .open_alerts()
             .await?
+            .iter()
+            .filter_map(|a| a.subject.strip_prefix("person:")?.parse().ok())
+            .collect();
+        let credentials = store.door_credentials().await?;
+        let still_unseen: Vec<String> = credentials
+            .iter()
+            .filter(|c| unseen_people.contains(&c.person_id) && !silent.contains(&c.credential))
+            .map(|c| c.credential.clone())
+            .collect();
+        let cards = credentials
             .into_iter()
-            .filter(|c| !silent.contains(&c.credential))
+            .filter(|c| !silent.contains(&c.credential) && !still_unseen.contains(&c.credential))
             .filter_map(|c| {
                 let b = c.building_id?;
                 doors_of_building
@@ -132,6 +145,7 @@ impl Street {
             households_of_building,
             watched,
             housebound: silent,
+            still_unseen,
         })
     }
 }

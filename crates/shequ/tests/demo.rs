@@ -69,6 +69,36 @@ async fn digest(dir: &Path) -> String {
     hex::encode(h.finalize())
 }
 
+/// A digest of the orders filed before `before` and their trails, less
+/// the hashes (which the digest stands for).
+async fn history_digest(dir: &Path, before: i64) -> String {
+    let pool = open(dir).await;
+    let mut h = Sha256::new();
+    let mut rows = 0;
+    for sql in [
+        "SELECT json_array(id, category_code, source, state, rating, reopened, region_id, owner_user_id,
+                supervisor_user_id, title, description, created_at, accepted_at, resolved_at, closed_at)
+         FROM work_orders WHERE created_at < $1 ORDER BY id",
+        "SELECT json_array(e.order_id, e.seq, e.at, e.actor, e.action, e.to_state, e.note, e.data)
+         FROM order_events e JOIN work_orders w ON w.id = e.order_id
+         WHERE w.created_at < $1 ORDER BY e.order_id, e.seq",
+    ] {
+        let got: Vec<String> = sqlx::query_scalar(sql)
+            .bind(before)
+            .fetch_all(&pool)
+            .await
+            .expect(sql);
+        rows += got.len();
+        for row in got {
+            h.update(row.as_bytes());
+            h.update(b"\n");
+        }
+    }
+    pool.close().await;
+    assert!(rows > 100, "{rows} rows of history in {}", dir.display());
+    hex::encode(h.finalize())
+}
+
 const PASSWORD: &str = "demo-password-1";
 
 #[tokio::test]
@@ -95,6 +125,17 @@ async fn same_seed_gives_identical_rows_and_another_seed_differs() {
     let (da, db, dc) = (digest(&a).await, digest(&b).await, digest(&c).await);
     assert_eq!(da, db, "the same seed must give the same rows");
     assert_ne!(da, dc, "another seed must give another street");
+    // The year of orders too, as far as it is over: orders filed a month
+    // or more ago have closed (runs a few seconds apart cut the open ones'
+    // lives at slightly different moments).
+    let month_ago = now_ms() - 30 * DAY_MS;
+    let (ha, hb, hc) = (
+        history_digest(&a, month_ago).await,
+        history_digest(&b, month_ago).await,
+        history_digest(&c, month_ago).await,
+    );
+    assert_eq!(ha, hb, "the same seed must give the same history");
+    assert_ne!(ha, hc, "another seed must give another history");
     let pool = open(&a).await;
     assert_eq!(count(&pool, "SELECT COUNT(*) FROM people").await, 3000);
     // A door at every residential building and a card for every resident.
@@ -108,14 +149,15 @@ async fn same_seed_gives_identical_rows_and_another_seed_differs() {
     );
 }
 
-/// A 20,000-resident street, generated once for the tests that read it.
-fn street_20k() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
+/// A 20,000-resident street, generated once for the tests that read it,
+/// with what `shequ demo` printed.
+fn street_20k_printed() -> &'static (PathBuf, String) {
+    static DIR: OnceLock<(PathBuf, String)> = OnceLock::new();
     DIR.get_or_init(|| {
         // Under the target directory, so repeated runs do not litter /tmp.
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-street-20k");
         let _ = std::fs::remove_dir_all(&dir);
-        demo(
+        let printed = demo(
             &dir,
             &[
                 "--residents",
@@ -126,8 +168,12 @@ fn street_20k() -> &'static Path {
                 PASSWORD,
             ],
         );
-        dir
+        (dir, printed)
     })
+}
+
+fn street_20k() -> &'static Path {
+    &street_20k_printed().0
 }
 
 fn polygon(geojson: &str) -> Polygon {
@@ -334,4 +380,432 @@ async fn a_second_run_reuses_the_directory_and_prints_the_same_password() {
             .mode();
         assert_eq!(mode & 0o777, 0o600, "demo.json holds a password");
     }
+}
+
+fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970");
+    i64::try_from(d.as_millis()).expect("ms fit i64")
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Local midnight (Asia/Shanghai, the demo's zone) at the start of today.
+fn today_start_ms() -> i64 {
+    use chrono::TimeZone;
+    let tz = chrono_tz::Asia::Shanghai;
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    tz.from_local_datetime(&today.and_time(chrono::NaiveTime::MIN))
+        .earliest()
+        .expect("midnight exists")
+        .timestamp_millis()
+}
+
+async fn count_at(pool: &SqlitePool, sql: &'static str, t: i64) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(t)
+        .fetch_one(pool)
+        .await
+        .expect(sql)
+}
+
+#[tokio::test]
+async fn the_demo_street_has_a_year_of_closed_rated_history() {
+    let pool = open(street_20k()).await;
+    let now = now_ms();
+    let closed = count(
+        &pool,
+        "SELECT COUNT(*) FROM work_orders WHERE state = 'closed'",
+    )
+    .await;
+    // About 100 orders a day per 100,000 residents: a 20,000-resident
+    // street files thousands a year.
+    assert!(closed >= 2_000, "{closed} closed orders");
+    let rated = count(
+        &pool,
+        "SELECT COUNT(*) FROM work_orders WHERE state = 'closed' AND rating IS NOT NULL",
+    )
+    .await;
+    let satisfied = count(
+        &pool,
+        "SELECT COUNT(*) FROM work_orders WHERE state = 'closed'
+           AND rating IN ('satisfied', 'basically_satisfied')",
+    )
+    .await;
+    let unsatisfied = rated - satisfied;
+    assert!(
+        rated * 2 > closed,
+        "{rated} of {closed} closed orders rated"
+    );
+    assert!(
+        satisfied * 10 >= rated * 7,
+        "mostly satisfied: {satisfied} of {rated}"
+    );
+    assert!(unsatisfied > 0, "some not satisfied");
+    let late = count(
+        &pool,
+        "SELECT COUNT(*) FROM work_orders WHERE state = 'closed' AND resolved_at > resolve_due_at",
+    )
+    .await;
+    assert!(
+        late > 0 && late * 3 < closed,
+        "some resolved late: {late} of {closed}"
+    );
+    // Late ones were escalated (督办) by the platform when they fell due.
+    let late_unescalated = count(
+        &pool,
+        "SELECT COUNT(*) FROM work_orders w WHERE w.state = 'closed' AND w.resolved_at > w.resolve_due_at
+           AND NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = w.id
+                             AND e.action = 'escalate' AND e.actor = 'system')",
+    )
+    .await;
+    assert_eq!(late_unescalated, 0, "every late order was escalated");
+    let reopened = count(
+        &pool,
+        "SELECT COUNT(*) FROM work_orders WHERE state = 'closed' AND reopened > 0",
+    )
+    .await;
+    assert!(reopened > 0, "some were reopened");
+    let reopen_events = count(
+        &pool,
+        "SELECT COUNT(*) FROM order_events WHERE action = 'rate' AND to_state = 'pending'",
+    )
+    .await;
+    assert!(reopen_events >= reopened, "each reopen is in the trail");
+    // 吹哨报到: departments summoned, and reporting in, in the trail too.
+    let whistled = count(
+        &pool,
+        "SELECT COUNT(DISTINCT p.order_id) FROM order_participants p
+           JOIN work_orders w ON w.id = p.order_id
+         WHERE p.kind = 'summoned' AND p.reported_at IS NOT NULL AND w.state = 'closed'
+           AND EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = p.order_id AND e.action = 'summon')
+           AND EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = p.order_id AND e.action = 'report_in')",
+    )
+    .await;
+    assert!(
+        whistled > 0,
+        "some orders summoned departments that reported in"
+    );
+
+    let categories = count(
+        &pool,
+        "SELECT COUNT(DISTINCT category_code) FROM work_orders WHERE state = 'closed'",
+    )
+    .await;
+    assert!(categories >= 6, "{categories} categories");
+    let grids = count(&pool, "SELECT COUNT(*) FROM regions WHERE kind = 'grid'").await;
+    let with_history = count(
+        &pool,
+        "SELECT COUNT(DISTINCT w.region_id) FROM work_orders w JOIN regions r ON r.id = w.region_id
+         WHERE w.state = 'closed' AND r.kind = 'grid'",
+    )
+    .await;
+    assert!(
+        with_history * 10 >= grids * 9,
+        "{with_history} of {grids} grids"
+    );
+    let workers = count(
+        &pool,
+        "SELECT COUNT(DISTINCT w.owner_user_id) FROM work_orders w JOIN users u ON u.id = w.owner_user_id
+         WHERE w.state = 'closed' AND u.role = 'grid_worker'",
+    )
+    .await;
+    assert!(
+        workers * 10 >= grids * 9,
+        "{workers} grid workers handled history"
+    );
+    // Spread over the year: every one of the last twelve 30-day months.
+    let months = count_at(
+        &pool,
+        "SELECT COUNT(DISTINCT ($1 - created_at) / 2592000000) FROM work_orders
+         WHERE state = 'closed' AND created_at > $1 - 360 * 86400000",
+        now,
+    )
+    .await;
+    assert_eq!(months, 12, "closed orders in each of the last 12 months");
+}
+
+#[tokio::test]
+async fn the_morning_has_open_orders_on_the_grid_workers() {
+    let (dir, printed) = street_20k_printed();
+    let pool = open(dir).await;
+    let now = now_ms();
+    let open_by_grid_worker = |cond: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let sql = format!(
+                "SELECT COUNT(*), COUNT(DISTINCT w.owner_user_id), COUNT(DISTINCT w.region_id)
+                 FROM work_orders w JOIN users u ON u.id = w.owner_user_id
+                 WHERE u.role = 'grid_worker' AND {cond}"
+            );
+            let row: (i64, i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(now)
+                .fetch_one(&pool)
+                .await
+                .expect(cond);
+            row
+        }
+    };
+    let pending = open_by_grid_worker("w.state = 'pending' AND w.accept_due_at > $1").await;
+    assert!(
+        pending.0 >= 3,
+        "pending orders waiting for grid workers: {pending:?}"
+    );
+    let working = open_by_grid_worker("w.state = 'in_progress' AND w.resolve_due_at > $1").await;
+    assert!(working.0 >= 3, "in progress: {working:?}");
+    let overdue = open_by_grid_worker(
+        "w.state IN ('accepted', 'in_progress') AND w.resolve_due_at <= $1
+         AND w.supervised = 1 AND w.escalated_resolve = 1 AND w.supervisor_user_id IS NOT NULL",
+    )
+    .await;
+    assert!(overdue.0 >= 1, "overdue and escalated (督办): {overdue:?}");
+    let not_escalated = count_at(
+        &pool,
+        "SELECT COUNT(*) FROM work_orders WHERE state IN ('pending', 'accepted', 'in_progress', 'returned')
+           AND resolve_due_at <= $1 AND escalated_resolve = 0",
+        now - 120_000,
+    )
+    .await;
+    assert_eq!(not_escalated, 0, "every overdue order is escalated");
+    let all_open = open_by_grid_worker(
+        "w.state IN ('pending', 'accepted', 'in_progress', 'returned') AND $1 = $1",
+    )
+    .await;
+    assert!(
+        all_open.1 >= 5 && all_open.2 >= 5,
+        "open orders spread over grids and their workers: {all_open:?}"
+    );
+    let filed_today = count_at(
+        &pool,
+        "SELECT COUNT(*) FROM work_orders WHERE created_at >= $1",
+        today_start_ms().min(now - 3_600_000),
+    )
+    .await;
+    assert!(
+        filed_today >= 3,
+        "the feed has today's orders: {filed_today}"
+    );
+
+    // The grid worker the demo prints has work on their phone page.
+    let worker = printed
+        .lines()
+        .find_map(|l| l.split("grid worker:").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no grid worker printed:\n{printed}"));
+    let theirs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM work_orders w JOIN users u ON u.id = w.owner_user_id
+         WHERE u.username = $1 AND w.state IN ('pending', 'accepted', 'in_progress', 'returned')",
+    )
+    .bind(worker)
+    .fetch_one(&pool)
+    .await
+    .expect("theirs");
+    assert!(theirs >= 2, "{worker} holds {theirs} open orders");
+}
+
+#[tokio::test]
+async fn counters_match_a_recount_and_every_trail_verifies() {
+    let dir = street_20k();
+    let pool = open(dir).await;
+    let orders = count(&pool, "SELECT COUNT(*) FROM work_orders").await;
+    assert!(orders >= 2_000, "{orders} orders");
+    let counters: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT region_id, state, n FROM order_counts WHERE n <> 0 ORDER BY region_id, state",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("counters");
+    let recount: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT region_id, state, COUNT(*) FROM work_orders GROUP BY region_id, state ORDER BY region_id, state",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("recount");
+    assert_eq!(counters, recount, "order_counts against the orders");
+    let loads: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT user_id, open_orders FROM user_loads WHERE open_orders <> 0 ORDER BY user_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("loads");
+    let held: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT owner_user_id, COUNT(*) FROM work_orders
+         WHERE owner_user_id IS NOT NULL AND state IN ('pending', 'accepted', 'in_progress', 'returned')
+         GROUP BY owner_user_id ORDER BY owner_user_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("held");
+    assert_eq!(loads, held, "user_loads against the open orders");
+    assert!(!held.is_empty());
+
+    // Every trail starts with its filing and ends in the order's state.
+    let astray = count(
+        &pool,
+        "SELECT COUNT(*) FROM work_orders w
+         WHERE (SELECT e.to_state FROM order_events e WHERE e.order_id = w.id ORDER BY e.seq DESC LIMIT 1)
+               IS NOT w.state
+            OR NOT EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = w.id AND e.seq = 1 AND e.action = 'create')",
+    )
+    .await;
+    assert_eq!(astray, 0, "trails that do not end where their order stands");
+    pool.close().await;
+
+    let out = Command::new(env!("CARGO_BIN_EXE_shequ"))
+        .args(["audit", "verify", "--database-url"])
+        .arg(format!("sqlite://{}", dir.join("shequ.db").display()))
+        .env("SHEQU_LOG", "warn")
+        .output()
+        .expect("audit verify");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "audit verify: {text}");
+    assert!(
+        text.contains(&format!("trail intact: {orders} orders")),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn todays_welfare_alerts_became_orders_for_the_grid_workers() {
+    let pool = open(street_20k()).await;
+    let alerts: Vec<(i64, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT a.id, a.person_id, a.raised_at, a.order_id FROM alerts a
+         WHERE a.kind = 'inactivity' AND a.raised_at >= $1",
+    )
+    .bind(today_start_ms())
+    .fetch_all(&pool)
+    .await
+    .expect("alerts");
+    assert!(!alerts.is_empty(), "no welfare alert today");
+    for (id, person, raised_at, order) in alerts {
+        let order = order.unwrap_or_else(|| panic!("alert {id} has no order"));
+        let (category, subject, role): (String, Option<i64>, String) = sqlx::query_as(
+            "SELECT w.category_code, w.subject_person_id, u.role FROM work_orders w
+             JOIN users u ON u.id = w.owner_user_id WHERE w.id = $1",
+        )
+        .bind(order)
+        .fetch_one(&pool)
+        .await
+        .expect("the alert's order");
+        assert_eq!(category, "elderly_care", "alert {id}");
+        assert_eq!(subject, Some(person), "alert {id}");
+        assert_eq!(role, "grid_worker", "alert {id} goes to the grid worker");
+        let tagged: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM person_tags WHERE person_id = $1 AND tag = 'elderly_living_alone'",
+        )
+        .bind(person)
+        .fetch_one(&pool)
+        .await
+        .expect("tag");
+        assert_eq!(tagged, 1, "alert {id} is about an elder living alone");
+        let last_pass: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(at) FROM door_events WHERE person_id = $1")
+                .bind(person)
+                .fetch_one(&pool)
+                .await
+                .expect("last pass");
+        assert!(
+            last_pass.is_none_or(|at| at <= raised_at - 2 * DAY_MS),
+            "alert {id}: the resident passed a door at {last_pass:?}, less than two days before {raised_at}"
+        );
+    }
+}
+
+/// Kills a demo server when the test ends, however it ends.
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Serves the demo in `dir` on a free port; returns once it listens.
+fn serve_demo(dir: &Path, extra: &[&str]) -> Serving {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shequ"))
+        .arg("demo")
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .env_remove("SHEQU_DEMO_ADMIN_PASSWORD")
+        .env("SHEQU_LOG", "warn")
+        .env("SHEQU__MQTT_ENABLED", "false")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start shequ demo");
+    let stdout = child.stdout.take().expect("stdout");
+    let serving = Serving(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("Open:") {
+                let _ = tx.send(());
+            }
+        }
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(120))
+        .expect("shequ demo did not start serving within 120 s");
+    serving
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_live_stream_files_public_complaints_and_no_simulate_stops_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("live");
+    demo(
+        &dir,
+        &[
+            "--residents",
+            "2000",
+            "--seed",
+            "4",
+            "--admin-password",
+            PASSWORD,
+        ],
+    );
+    let pool = open(&dir).await;
+    let public_since = "SELECT COUNT(*) FROM work_orders w WHERE w.source = 'public' AND w.created_at >= $1
+        AND EXISTS (SELECT 1 FROM order_events e WHERE e.order_id = w.id AND e.seq = 1 AND e.actor = 'reporter')";
+    let doors_since = "SELECT COUNT(*) FROM door_events WHERE received_at >= $1";
+
+    // One complaint a second, so a few arrive within seconds.
+    let started = now_ms();
+    let server = serve_demo(&dir, &["--complaints-per-hour", "3600"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut filed = 0;
+    while std::time::Instant::now() < deadline {
+        filed = count_at(&pool, public_since, started).await;
+        if filed >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    assert!(
+        filed >= 3,
+        "the live stream filed {filed} complaints in 60 s"
+    );
+    assert!(
+        count_at(&pool, doors_since, started).await > 0,
+        "the door simulator runs beside it"
+    );
+    drop(server);
+
+    let started = now_ms();
+    let server = serve_demo(&dir, &["--no-simulate", "--complaints-per-hour", "3600"]);
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert_eq!(
+        count_at(&pool, public_since, started).await,
+        0,
+        "--no-simulate stops the complaints"
+    );
+    assert_eq!(
+        count_at(&pool, doors_since, started).await,
+        0,
+        "--no-simulate stops the doors"
+    );
+    drop(server);
 }

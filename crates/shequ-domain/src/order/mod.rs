@@ -4,11 +4,14 @@
 
 pub mod attributes;
 pub mod duplicate;
+pub mod history;
+pub mod progress;
 pub mod routing;
 pub mod sla;
 pub mod state;
 pub mod trail;
 
+pub use progress::Progress;
 pub use state::{
     Action, ActorKind, CancelReason, MAX_REOPENS, OrderFacts, OrderState, Rating, Transition,
     TransitionError, actor_kinds, transition, transition_as_any,

@@ -215,6 +215,21 @@ impl Action {
             Action::AutoClose => "auto_close",
         }
     }
+
+    /// The text the trail records for the action: what was said with it.
+    pub fn trail_note(&self) -> &str {
+        match self {
+            Action::Note { text } => text,
+            Action::Resolve { note } | Action::ReportIn { note, .. } => note,
+            Action::Return { reason }
+            | Action::Escalate { reason, .. }
+            | Action::PauseClock { reason } => reason,
+            Action::Cancel {
+                reason: CancelReason::Invalid { note },
+            } => note,
+            _ => "",
+        }
+    }
 }
 
 /// Every way a person stands to an order, strongest first, from what is

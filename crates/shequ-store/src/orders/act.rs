@@ -3,10 +3,10 @@
 //! notifications and moves the counters.
 
 use shequ_domain::Role;
-use shequ_domain::order::sla::{Overdue, shift_after_pause};
+use shequ_domain::order::sla::SlaPolicy;
 use shequ_domain::order::trail::{TrailEntry, chain_hash};
 use shequ_domain::order::{
-    Action, ActorKind, CancelReason, OrderFacts, Transition, TransitionError, actor_kinds,
+    Action, ActorKind, CancelReason, Progress, Rating, Transition, TransitionError, actor_kinds,
     transition_as_any,
 };
 
@@ -85,6 +85,70 @@ struct Head {
     co_owner: bool,
 }
 
+impl Head {
+    fn sla(&self) -> SlaPolicy {
+        sla_of(self.accept_within_minutes, self.resolve_within_minutes)
+    }
+}
+
+/// A category's stored deadlines (minutes, written from `u32`s).
+pub(crate) fn sla_of(accept_minutes: i64, resolve_minutes: i64) -> SlaPolicy {
+    let minutes = |m: i64| u32::try_from(m.max(0)).unwrap_or(u32::MAX);
+    SlaPolicy {
+        accept_within_minutes: minutes(accept_minutes),
+        resolve_within_minutes: minutes(resolve_minutes),
+    }
+}
+
+/// The fields of a stored order that actions change.
+fn progress_of(o: &Order) -> Progress {
+    Progress {
+        state: o.state(),
+        owner: o.owner_user_id,
+        supervisor: o.supervisor_user_id,
+        supervised: o.supervised,
+        escalated_accept: o.escalated_accept,
+        escalated_resolve: o.escalated_resolve,
+        accept_due_at: o.accept_due_at,
+        resolve_due_at: o.resolve_due_at,
+        clock_paused_at: o.clock_paused_at,
+        duplicate_of: o.duplicate_of,
+        rating: o.rating.as_deref().and_then(Rating::parse),
+        reopened: u32::try_from(o.reopened).unwrap_or(u32::MAX),
+        accepted_at: o.accepted_at,
+        resolved_at: o.resolved_at,
+        closed_at: o.closed_at,
+        updated_at: o.updated_at,
+    }
+}
+
+/// `before` with the fields `p` holds.
+fn with_progress(before: &Order, p: &Progress) -> Order {
+    Order {
+        state: p.state.as_str().to_owned(),
+        owner_user_id: p.owner,
+        supervisor_user_id: p.supervisor,
+        supervised: p.supervised,
+        escalated_accept: p.escalated_accept,
+        escalated_resolve: p.escalated_resolve,
+        accept_due_at: p.accept_due_at,
+        resolve_due_at: p.resolve_due_at,
+        clock_paused_at: p.clock_paused_at,
+        duplicate_of: p.duplicate_of,
+        // A stored rating this version cannot read is kept as it was.
+        rating: p
+            .rating
+            .map(|r| r.as_str().to_owned())
+            .or_else(|| before.rating.clone()),
+        reopened: i64::from(p.reopened),
+        accepted_at: p.accepted_at,
+        resolved_at: p.resolved_at,
+        closed_at: p.closed_at,
+        updated_at: p.updated_at,
+        ..before.clone()
+    }
+}
+
 /// Statements to lock and read the order: PostgreSQL takes a row lock;
 /// SQLite has one writer already.
 const LOCK_ORDER: crate::bulk::Sql = crate::bulk::Sql {
@@ -115,18 +179,7 @@ impl Store {
     ) -> Result<Acted, ActError> {
         let label = actor.label();
         let data = serde_json::to_string(action).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let note = match action {
-            Action::Note { text } => text.as_str(),
-            Action::Resolve { note } => note.as_str(),
-            Action::Return { reason }
-            | Action::Escalate { reason, .. }
-            | Action::PauseClock { reason } => reason.as_str(),
-            Action::ReportIn { note, .. } => note.as_str(),
-            Action::Cancel {
-                reason: CancelReason::Invalid { note },
-            } => note.as_str(),
-            _ => "",
-        };
+        let note = action.trail_note();
         let outbox_sql = pick(&self.db, &OUTBOX_INSERT);
         let lock_sql = pick(&self.db, &LOCK_ORDER);
         let acted = on_db!(self, write, |pool| {
@@ -170,69 +223,13 @@ impl Store {
                     path: before.region_path.clone(),
                 });
             }
-            let facts = OrderFacts {
-                state: before.state(),
-                clock_paused: before.clock_paused_at.is_some(),
-                reopened: u32::try_from(before.reopened).unwrap_or(u32::MAX),
-            };
-            let (t, kind) = transition_as_any(facts, action, &kinds)?;
+            let mut progress = progress_of(&before);
+            let (t, kind) = transition_as_any(progress.facts(), action, &kinds)?;
 
-            let mut after = before.clone();
-            after.state = t.to.as_str().to_owned();
-            after.updated_at = now;
-            after.supervised |= t.supervised;
-            let minutes = |m: i64| now + m * 60_000;
-            match action {
-                Action::Accept => after.accepted_at = Some(now),
-                Action::Resolve { .. } => after.resolved_at = Some(now),
-                Action::Reassign { to_user } => {
-                    after.owner_user_id = Some(*to_user);
-                    after.accept_due_at = minutes(head.accept_within_minutes);
-                    after.escalated_accept = false;
-                    after.accepted_at = None;
-                }
-                Action::Escalate {
-                    to_user, overdue, ..
-                } => {
-                    after.supervisor_user_id = Some(*to_user);
-                    match overdue {
-                        Some(Overdue::Accept) => after.escalated_accept = true,
-                        Some(Overdue::Resolve) => after.escalated_resolve = true,
-                        None => {}
-                    }
-                }
-                Action::Cancel { reason } => {
-                    after.closed_at = Some(now);
-                    if let CancelReason::Duplicate { of } = reason {
-                        after.duplicate_of = Some(*of);
-                    }
-                }
-                Action::Rate { rating, .. } => {
-                    after.rating = Some(rating.as_str().to_owned());
-                    if t.reopened {
-                        after.reopened += 1;
-                        after.resolved_at = None;
-                        after.accepted_at = None;
-                        after.accept_due_at = minutes(head.accept_within_minutes);
-                        after.resolve_due_at = minutes(head.resolve_within_minutes);
-                        after.escalated_accept = false;
-                        after.escalated_resolve = false;
-                    } else {
-                        after.closed_at = Some(now);
-                    }
-                }
-                Action::AutoClose => after.closed_at = Some(now),
-                _ => {}
-            }
-            match (before.clock_paused_at, t.clock_paused) {
-                (None, true) => after.clock_paused_at = Some(now),
-                (Some(paused_at), false) => {
-                    after.clock_paused_at = None;
-                    after.accept_due_at = shift_after_pause(after.accept_due_at, paused_at, now);
-                    after.resolve_due_at = shift_after_pause(after.resolve_due_at, paused_at, now);
-                }
-                _ => {}
-            }
+            // The fields the action changes, decided by the same pure code
+            // that plays a bulk-loaded history (shequ_domain::order::history).
+            progress.apply(&t, action, now, head.sla());
+            let after = with_progress(&before, &progress);
 
             sqlx::query(
                 "UPDATE work_orders SET state = $2, updated_at = $3, supervised = $4, accepted_at = $5,

@@ -636,7 +636,7 @@ async fn write_sqlite(
 
 /// Statement sizes for a batch of `n` rows: powers of two, so that a batch
 /// takes few statements and the statement cache holds few shapes.
-fn batch_chunks(mut n: usize) -> Vec<usize> {
+pub(crate) fn batch_chunks(mut n: usize) -> Vec<usize> {
     let mut out = Vec::new();
     let mut size = 256;
     while n > 0 {
@@ -714,7 +714,7 @@ const ORDERS_HEAD: &str = "INSERT INTO work_orders (id, category_id, category_co
     reporter_phone, reporter_email, external_id, attributes, owner_user_id, accept_due_at, resolve_due_at,
     created_at, updated_at) VALUES";
 
-const EVENTS_HEAD: &str =
+pub(crate) const EVENTS_HEAD: &str =
     "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action,
     from_state, to_state, note, data, prev_hash, hash) VALUES";
 
@@ -740,7 +740,7 @@ const ORDERS_INSERT_PG: &str = "INSERT INTO work_orders (id, category_id, catego
         reporter_email text, external_id text, attributes text, owner_user_id bigint, accept_due_at bigint,
         resolve_due_at bigint, now bigint)";
 
-const EVENTS_INSERT_PG: &str = "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action, from_state, to_state, note, data, prev_hash, hash)
+pub(crate) const EVENTS_INSERT_PG: &str = "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action, from_state, to_state, note, data, prev_hash, hash)
      SELECT x.order_id, x.seq, x.at, x.actor, x.actor_user_id, x.action, x.from_state, x.to_state, x.note,
             x.data, x.prev_hash, x.hash
      FROM jsonb_to_recordset($1::jsonb) AS x(order_id bigint, seq bigint, at bigint, actor text,

@@ -48,7 +48,7 @@ pub async fn run(args: CommandBenchArgs) -> anyhow::Result<()> {
         "# shequ bench command — {} — {} s per figure, {} clients",
         bs.label, args.seconds, args.concurrency
     );
-    let summary = crate::demo::generate(
+    let summary = crate::demo::generate_street(
         &bs.store,
         &crate::demo::DemoOptions {
             residents: args.residents,
@@ -102,7 +102,7 @@ pub async fn run(args: CommandBenchArgs) -> anyhow::Result<()> {
         file(&client, &base, &auth, *p, &format!("基准在办工单 {i}")).await?;
     }
     let counts = bs.store.order_counts_in(&Scope::everything()).await?;
-    println!("open orders by state: {counts:?}");
+    println!("orders by state (from the counters): {counts:?}");
 
     // The page and its map.
     let page = client

@@ -7,8 +7,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use shequ_domain::Role;
+use shequ_domain::order::history::{Step, Who};
+use shequ_domain::order::{Action, Rating};
 use shequ_server::auth::{USER_TOKEN_PREFIX, new_token, token_hash};
 use shequ_store::accounts::SessionKind;
+use shequ_store::bench::PastOrder;
 use shequ_store::orders::create::NewOrder;
 use shequ_store::{Paging, Scope, Store};
 
@@ -55,35 +59,58 @@ pub fn historical_order(
 }
 
 /// Stores `n` orders spread evenly over the year before `now`, across the
-/// street's grids and the catalogue, each with its trail; all but the last
-/// two hours' are then closed, as a real history would be. Returns the rate.
+/// street's grids (each owned by its grid worker) and the catalogue, each
+/// with its whole trail: all but the last two hours' accepted, resolved an
+/// hour after filing and rated satisfied a day later, as a real history
+/// would be; the last two hours' still pending. They go in through
+/// [`Store::load_order_history`], which plays every story through the
+/// state machine and moves the counters with the orders, so the command
+/// centre counts what the history holds. Returns the rate.
 pub async fn fill(store: &Store, n: usize, now: i64) -> anyhow::Result<f64> {
     // The server seeds the catalogue on start; history comes before it.
     shequ_server::orders::catalogue::ensure_default_catalogue(store).await?;
     let categories = store.categories().await?;
     anyhow::ensure!(!categories.is_empty(), "the catalogue is empty");
-    let grids: Vec<_> = store
+    let mut grids = Vec::new();
+    for g in store
         .regions_in(&Scope::everything())
         .await?
         .into_iter()
         .filter(|r| r.kind == "grid")
-        .collect();
+    {
+        let worker = store
+            .users_bound_to(g.id)
+            .await?
+            .into_iter()
+            .find(|u| u.role == "grid_worker")
+            .map(|u| u.id);
+        grids.push((g, worker));
+    }
     anyhow::ensure!(!grids.is_empty(), "the street has no grids");
     let step = (365 * DAY_MS) / n.max(1) as i64;
+    let open_from = now - 2 * 3_600_000;
     let started = Instant::now();
     let batch_size = 1000;
     let mut i = 0usize;
     while i < n {
-        let batch: Vec<NewOrder> = (i..(i + batch_size).min(n))
+        let batch: Vec<PastOrder> = (i..(i + batch_size).min(n))
             .map(|k| {
-                historical_order(
-                    &categories[k % categories.len()],
-                    &grids[(k * 7) % grids.len()],
-                    now - 365 * DAY_MS + k as i64 * step,
-                )
+                let (grid, worker) = &grids[(k * 7) % grids.len()];
+                let at = now - 365 * DAY_MS + k as i64 * step;
+                let order = NewOrder {
+                    owner_user_id: *worker,
+                    ..historical_order(&categories[k % categories.len()], grid, at)
+                };
+                PastOrder {
+                    steps: match worker {
+                        Some(w) if at < open_from => closed_story(*w, at),
+                        _ => Vec::new(),
+                    },
+                    order,
+                }
             })
             .collect();
-        store.create_orders(&batch).await?;
+        store.load_order_history(&batch).await?;
         i += batch.len();
         if i.is_multiple_of(100_000) {
             eprint!("\r  history: {i}/{n} orders");
@@ -91,9 +118,40 @@ pub async fn fill(store: &Store, n: usize, now: i64) -> anyhow::Result<f64> {
     }
     eprintln!();
     let rate = n as f64 / started.elapsed().as_secs_f64();
-    store.bench_close_orders_before(now - 2 * 3_600_000).await?;
     store.settle_after_bulk_load().await?;
     Ok(rate)
+}
+
+/// Accepted ten minutes after filing, resolved after an hour, rated
+/// satisfied a day later.
+fn closed_story(worker: i64, at: i64) -> Vec<Step> {
+    let by_worker = || Who::User {
+        id: worker,
+        role: Role::GridWorker,
+        teams: Vec::new(),
+    };
+    vec![
+        Step {
+            at: at + 600_000,
+            who: by_worker(),
+            action: Action::Accept,
+        },
+        Step {
+            at: at + 3_600_000,
+            who: by_worker(),
+            action: Action::Resolve {
+                note: "已处理".into(),
+            },
+        },
+        Step {
+            at: at + DAY_MS,
+            who: Who::Reporter,
+            action: Action::Rate {
+                rating: Rating::Satisfied,
+                reopen: false,
+            },
+        },
+    ]
 }
 
 /// Bearer tokens for every grid worker and street operator: the people who

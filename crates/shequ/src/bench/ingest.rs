@@ -79,7 +79,7 @@ async fn run_on(args: &IngestBenchArgs, postgres: Option<&str>) -> anyhow::Resul
         bs.label, args.residents, args.devices, args.concurrency
     );
     let started = Instant::now();
-    crate::demo::generate(
+    crate::demo::generate_street(
         &bs.store,
         &crate::demo::DemoOptions {
             residents: args.residents,

@@ -162,7 +162,7 @@ pub async fn run(args: OrdersBenchArgs) -> anyhow::Result<()> {
         "# shequ bench orders — {} — {} s per figure, {} connections",
         bs.label, args.seconds, args.concurrency
     );
-    let summary = crate::demo::generate(
+    let summary = crate::demo::generate_street(
         &bs.store,
         &crate::demo::DemoOptions {
             residents: args.residents,
@@ -359,7 +359,9 @@ async fn query_history(
 ) -> anyhow::Result<()> {
     let counts = store.order_counts_in(&Scope::everything()).await?;
     let stored: i64 = counts.iter().map(|(_, n)| n).sum();
-    println!("history: {stored} orders stored at {fill_rate:.0} orders/s (batches of 1000)");
+    println!(
+        "history: {stored} orders stored with their trails at {fill_rate:.0} orders/s (batches of 1000)"
+    );
     let per_run = Duration::from_secs((seconds / 2).max(2));
     let health_url = format!("{base}/healthz");
     let mut health = Vec::new();

@@ -42,7 +42,7 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<()> {
     // batches, through the same driver.
     let raw = super::raw::insert_rows(&bs.store, args.residents as usize).await?;
     let started = Instant::now();
-    let summary = crate::demo::generate(
+    let summary = crate::demo::generate_street(
         &bs.store,
         &crate::demo::DemoOptions {
             residents: args.residents,
@@ -146,9 +146,9 @@ pub async fn run(args: RegistryBenchArgs) -> anyhow::Result<()> {
 /// Rows per second importing a generated people file (after its regions and
 /// buildings) into a fresh database.
 async fn import_rate(postgres_url: Option<&str>, people: usize) -> anyhow::Result<f64> {
-    use shequ::import::{ImportKind, ImportOptions, import_file};
+    use crate::import::{ImportKind, ImportOptions, import_file};
     let dir = tempfile::tempdir()?;
-    let files = shequ::import::sample::generate_street(dir.path(), 1_000, people)?;
+    let files = crate::import::sample::generate_street(dir.path(), 1_000, people)?;
     let target = BenchStore::open(postgres_url).await?;
     let opts = ImportOptions::default();
     import_file(&target.store, ImportKind::Regions, &files.regions, &opts).await?;

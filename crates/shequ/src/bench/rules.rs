@@ -45,7 +45,7 @@ pub async fn run(args: RulesBenchArgs) -> anyhow::Result<()> {
     memory(args.people);
 
     let bs = BenchStore::open(None).await?;
-    crate::demo::generate(
+    crate::demo::generate_street(
         &bs.store,
         &crate::demo::DemoOptions {
             residents: args.residents,

@@ -34,7 +34,7 @@ pub struct Plan {
     pub staff: Vec<StaffPlan>,
 }
 
-fn stream(seed: u64, part: u64) -> ChaCha8Rng {
+pub fn stream(seed: u64, part: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(part);
     rng

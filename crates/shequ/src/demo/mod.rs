@@ -1,24 +1,33 @@
 //! `shequ demo`: generate a demo street modelled on Tianlin Street into an
-//! SQLite file and serve it. A data directory that already holds a demo is
-//! reused as it is, and its logins are printed again.
+//! SQLite file — its registry, a year of work orders and a working
+//! morning — and serve it with a live stream of door passes and
+//! complaints. A data directory that already holds a demo is reused as it
+//! is, and its logins are printed again.
 
+mod cast;
 mod generate;
 mod geometry;
+pub mod history;
+mod live;
 mod names;
 mod people;
 mod places;
+mod stories;
 mod street;
+mod today;
 mod write;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use shequ_domain::Residency;
 use shequ_server::auth::password::{MIN_PASSWORD_LEN, hash_password, verify_password};
+use shequ_store::Scope;
 
 pub use street::STREET_CODE;
 
@@ -44,12 +53,16 @@ pub struct DemoArgs {
     /// Generate the data and exit without serving.
     #[arg(long)]
     pub no_serve: bool,
-    /// Do not run the door event simulator beside the server.
+    /// Run neither the door event simulator nor the stream of residents'
+    /// complaints beside the server.
     #[arg(long)]
     pub no_simulate: bool,
     /// Average simulated door events per second.
     #[arg(long, default_value_t = 5.0)]
     pub simulate_rate: f64,
+    /// Average complaints an hour filed as if from the public report page.
+    #[arg(long, default_value_t = 30.0)]
+    pub complaints_per_hour: f64,
     /// Run the platform's clock this many times faster than real time, so
     /// welfare alerts (48 hours) and SLA deadlines come due while you watch;
     /// e.g. 3600 makes an hour pass each second.
@@ -89,13 +102,106 @@ pub struct DemoSummary {
     pub users: usize,
     pub secretary: ExampleLogin,
     pub grid_worker: ExampleLogin,
+    /// A command-centre operator (absent in a demo.json written before it
+    /// was printed).
+    #[serde(default)]
+    pub operator: Option<ExampleLogin>,
+    /// Work orders at the end of generation (absent in a demo.json written
+    /// before the demo had any).
+    #[serde(default)]
+    pub orders: Option<OrderFigures>,
 }
 
-/// Generates the demo street into `store` (which should be empty).
+/// The street's work orders when generation ended.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrderFigures {
+    pub total: i64,
+    pub closed: i64,
+    pub pending: i64,
+    pub in_progress: i64,
+    pub overdue: i64,
+    pub alerts_today: i64,
+    pub took_ms: u64,
+}
+
+/// Generates the demo street into `store` (which should be empty): the
+/// registry, a year of work orders, and the last days lived through the
+/// server's intake, order service, SLA worker and rules engine.
 pub async fn generate(
     store: &shequ_store::Store,
     opts: &DemoOptions,
 ) -> anyhow::Result<DemoSummary> {
+    let started = Instant::now();
+    let (mut summary, plan, written) = registry(store, opts).await?;
+    let orders_started = Instant::now();
+    let now = shequ_store::now_ms();
+    let cast = cast::Cast::build(store, &plan, &written).await?;
+    let past = history::plan(
+        &cast,
+        plan.people.len(),
+        now,
+        &mut generate::stream(opts.seed, 8),
+    );
+    // Batches of a few thousand: each is one transaction.
+    for chunk in past.chunks(5_000) {
+        store
+            .load_order_history(chunk)
+            .await
+            .context("while storing the year of work orders")?;
+    }
+    let lived = today::live(
+        store,
+        &cast,
+        plan.people.len(),
+        now,
+        (
+            &mut generate::stream(opts.seed, 9),
+            &mut generate::stream(opts.seed, 10),
+        ),
+    )
+    .await
+    .context("while living through the demo's last days")?;
+    store.settle_after_bulk_load().await?;
+    let counters = store
+        .command_counters(&Scope::everything(), now, history::day_start(now))
+        .await?;
+    let by_state = store.order_counts_in(&Scope::everything()).await?;
+    let state_count = |s: &str| {
+        by_state
+            .iter()
+            .filter(|(k, _)| k == s)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    summary.orders = Some(OrderFigures {
+        total: by_state.iter().map(|(_, n)| n).sum(),
+        closed: state_count("closed"),
+        pending: counters.pending,
+        in_progress: counters.in_progress,
+        overdue: counters.overdue,
+        alerts_today: i64::try_from(lived.alerts)
+            .unwrap_or(i64::MAX)
+            .max(counters.alerts_today),
+        took_ms: u64::try_from(orders_started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    });
+    summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    Ok(summary)
+}
+
+/// The registry alone — regions, places, people, accounts, doors — for
+/// the benchmarks, whose figures are about the registry or orders of
+/// their own.
+pub async fn generate_street(
+    store: &shequ_store::Store,
+    opts: &DemoOptions,
+) -> anyhow::Result<DemoSummary> {
+    Ok(registry(store, opts).await?.0)
+}
+
+async fn registry(
+    store: &shequ_store::Store,
+    opts: &DemoOptions,
+) -> anyhow::Result<(DemoSummary, generate::Plan, write::Written)> {
     let started = Instant::now();
     let (residents, seed) = (opts.residents as usize, opts.seed);
     let plan = tokio::task::spawn_blocking(move || generate::plan(residents, seed))
@@ -110,7 +216,7 @@ pub async fn generate(
         .await
         .context("password hashing panicked")?
         .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
-    write::write(store, &plan, &password_hash).await?;
+    let written = write::write(store, &plan, &password_hash).await?;
     let example = |role: shequ_domain::Role| {
         plan.staff
             .iter()
@@ -121,7 +227,7 @@ pub async fn generate(
             })
             .context("the demo has no account of a role it always creates")
     };
-    Ok(DemoSummary {
+    let summary = DemoSummary {
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         regions: 3 + plan.street.neighbourhoods.len() + plan.street.grids.len(),
         neighbourhoods: plan.street.neighbourhoods.len(),
@@ -146,7 +252,10 @@ pub async fn generate(
         users: plan.staff.len(),
         secretary: example(shequ_domain::Role::NeighbourhoodSecretary)?,
         grid_worker: example(shequ_domain::Role::GridWorker)?,
-    })
+        operator: Some(example(shequ_domain::Role::StreetOperator)?),
+        orders: None,
+    };
+    Ok((summary, plan, written))
 }
 
 /// `DIR/demo.json`: how the demo in DIR was made. Holds the admin password
@@ -264,34 +373,71 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<E
         );
         settings.clock_speed = speed;
     }
+    anyhow::ensure!(
+        args.complaints_per_hour > 0.0,
+        "--complaints-per-hour must be above 0 (use --no-simulate to stop the stream)"
+    );
     let simulated = if args.no_simulate {
         None
     } else {
-        Some(crate::simulate::Street::load(&store, 3).await?)
+        Some((
+            crate::simulate::Street::load(&store, today::SIMULATED_HOUSEBOUND).await?,
+            live::Complaints::load(&store).await?,
+        ))
     };
     let rate = args.simulate_rate;
+    let per_hour = args.complaints_per_hour;
     let speed = settings.clock_speed;
+    // The complaint stream files through the server's own state, which
+    // exists only once the server builds it.
+    let served: Arc<Mutex<Option<shequ_server::AppState>>> = Arc::default();
+    let keep = served.clone();
     shequ_server::run_with(
         settings,
         store,
-        shequ_server::sensing::engine::install,
+        move |state| {
+            let state = shequ_server::sensing::engine::install(state);
+            if let Ok(mut slot) = keep.lock() {
+                *slot = Some(state.clone());
+            }
+            state
+        },
         move |addr| {
-        println!();
-        println!("打开 Open:  http://{addr}/");
-        if let Some(street) = simulated {
+            println!();
+            println!("打开 Open:  http://{addr}/");
+            let Some((street, complaints)) = simulated else {
+                println!("未运行模拟 Nothing simulated (--no-simulate)");
+                return;
+            };
             println!(
                 "门禁模拟 Door simulator: {rate} events/s; 不再出门的独居老人 housebound: {} (--no-simulate to stop it)",
                 street.housebound.join(", ")
             );
+            if !street.still_unseen.is_empty() {
+                println!(
+                    "  今日预警、尚待看望 alerted today, still indoors: {}",
+                    street.still_unseen.join(", ")
+                );
+            }
+            println!(
+                "居民投诉 Residents' complaints: about {per_hour} an hour through the public report intake"
+            );
             let server = format!("http://{addr}");
             tokio::spawn(async move {
                 let via = crate::simulate::Via::Http;
-                if let Err(e) = crate::simulate::drive(street, via, &server, None, rate, None, speed).await {
+                if let Err(e) =
+                    crate::simulate::drive(street, via, &server, None, rate, None, speed).await
+                {
                     tracing::warn!(error = %e, "the door simulator stopped");
                 }
             });
-        }
-    },
+            match served.lock().ok().and_then(|mut s| s.take()) {
+                Some(state) => {
+                    tokio::spawn(live::run(state, complaints, per_hour));
+                }
+                None => tracing::warn!("the complaint stream has no server state to file through"),
+            }
+        },
     )
     .await?;
     Ok(ExitCode::SUCCESS)
@@ -313,10 +459,23 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
     );
     println!("  80岁以上独居 80+ alone:  {}", s.elderly_living_alone);
     println!("  账号 users:              {}", s.users);
-    println!(
-        "  生成用时 generation took: {:.1} s",
-        s.elapsed_ms as f64 / 1000.0
-    );
+    if let Some(o) = &s.orders {
+        println!(
+            "  工单 work orders:         {} (办结 closed {}; 生成时 at generation: 待受理 pending {}, 在办 in progress {}, 超时 overdue {}; 今日预警 alerts today {})",
+            o.total, o.closed, o.pending, o.in_progress, o.overdue, o.alerts_today
+        );
+    }
+    match &s.orders {
+        Some(o) => println!(
+            "  生成用时 generation took: {:.1} s (工单 of which orders {:.1} s)",
+            s.elapsed_ms as f64 / 1000.0,
+            o.took_ms as f64 / 1000.0
+        ),
+        None => println!(
+            "  生成用时 generation took: {:.1} s",
+            s.elapsed_ms as f64 / 1000.0
+        ),
+    }
     println!(
         "登录 Logins (所有演示账号与管理员密码相同 / every demo account shares the admin's password):"
     );
@@ -330,12 +489,18 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
             meta.admin_username
         ),
     }
+    if let Some(op) = &s.operator {
+        println!(
+            "  指挥中心 operator:       {}  ({}, /command)",
+            op.username, op.region
+        );
+    }
     println!(
         "  居民区书记 secretary:    {}  ({})",
         s.secretary.username, s.secretary.region
     );
     println!(
-        "  网格员 grid worker:      {}  ({})",
+        "  网格员 grid worker:      {}  ({}, /my)",
         s.grid_worker.username, s.grid_worker.region
     );
 }

@@ -18,8 +18,19 @@ use super::street::STREET_CODE;
 /// to keep each JSON parameter to a megabyte or two.
 const BATCH: usize = 5_000;
 
+/// The database ids of what [`write`] stored, for the work that follows.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// Region code → (id, path), for the street's subtree.
+    pub regions: HashMap<String, (i64, String)>,
+    /// Ids of the residential buildings, in plan order.
+    pub buildings: Vec<i64>,
+    /// Username → id of every account.
+    pub users: HashMap<String, i64>,
+}
+
 /// Stores the plan; every account gets `password_hash`.
-pub async fn write(store: &Store, plan: &Plan, password_hash: &str) -> anyhow::Result<()> {
+pub async fn write(store: &Store, plan: &Plan, password_hash: &str) -> anyhow::Result<Written> {
     let regions = plan.street.regions()?;
     for (row, outcome) in regions.iter().zip(store.upsert_regions(&regions).await?) {
         outcome.with_context(|| format!("while storing region {} {}", row.code, row.name))?;
@@ -146,6 +157,7 @@ pub async fn write(store: &Store, plan: &Plan, password_hash: &str) -> anyhow::R
         .await
         .context("while issuing door cards")?;
 
+    let mut users = HashMap::with_capacity(plan.staff.len());
     for s in &plan.staff {
         let region_id = match region_ids.get(&s.region_code) {
             Some((id, _)) => *id,
@@ -167,13 +179,18 @@ pub async fn write(store: &Store, plan: &Plan, password_hash: &str) -> anyhow::R
             region_id,
             phone: Some(s.phone.clone()),
         };
-        store.create_user(&user).await.map_err(|e| match e {
+        let id = store.create_user(&user).await.map_err(|e| match e {
             StoreError::Conflict { .. } => anyhow::anyhow!(
                 "the user {:?} already exists: this database already holds a demo street",
                 s.username
             ),
             other => anyhow::Error::new(other).context("while creating the demo accounts"),
         })?;
+        users.insert(s.username.clone(), id);
     }
-    Ok(())
+    Ok(Written {
+        regions: region_ids,
+        buildings: building_ids,
+        users,
+    })
 }
