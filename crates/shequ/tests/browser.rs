@@ -23,6 +23,17 @@ use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
+/// One browser flow at a time: each runs a server (one of them a whole
+/// demo street on a fast clock) and a Chromium, and side by side on two
+/// cores they starved each other past the scripts' waits.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -75,6 +86,7 @@ fn run_node(mut node: Command, script: &str, limit: Duration) {
 /// label switched to English. Screenshots go to `target/screenshots/`.
 #[test]
 fn command_centre_in_chromium() {
+    let _turn = one_at_a_time();
     let root = workspace_root();
     require_browser_tooling(&root);
     let (dir, db_url, seeded) = seeded_street();
@@ -100,6 +112,7 @@ fn command_centre_in_chromium() {
 /// centre shows the alert's order live.
 #[test]
 fn welfare_alert_in_chromium() {
+    let _turn = one_at_a_time();
     let root = workspace_root();
     require_browser_tooling(&root);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -146,6 +159,7 @@ fn welfare_alert_in_chromium() {
 
 #[test]
 fn smoke_in_chromium() {
+    let _turn = one_at_a_time();
     let root = workspace_root();
     require_browser_tooling(&root);
     let (dir, db_url, seeded) = seeded_street();
