@@ -1,22 +1,18 @@
-//! The shequ HTTP server: JSON API under `/api/v1`, OpenAPI docs, the web
-//! pages, and the background workers.
+//! The shequ HTTP server, one folder per capability, each with its
+//! service, API and pages: `accounts`, `registry`, `orders` (and `open311`,
+//! an adapter over orders' intake), `sensing`, `command`. `app` is the kit
+//! they share and knows none of them; this file nests each capability's
+//! `api()` and `pages()`, and starts the workers.
 
-pub mod api;
-pub mod auth;
-pub mod cache;
-pub mod clock;
-pub mod error;
-pub mod headers;
-pub mod i18n;
-pub mod live;
+pub mod accounts;
+pub mod app;
+pub mod command;
+pub mod docs;
 pub mod open311;
 pub mod orders;
-pub mod proxy;
+pub mod registry;
 pub mod sensing;
-pub mod settings;
 pub mod state;
-pub mod web;
-pub mod workers;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -28,19 +24,27 @@ use axum::routing::get;
 use shequ_store::Store;
 use tower_http::trace::TraceLayer;
 
-pub use settings::Settings;
+pub use app::settings::Settings;
 pub use state::AppState;
 
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(api::devices::metrics))
-        .nest("/api/v1", api::router())
+        .route("/metrics", get(sensing::api::devices::metrics))
+        .nest("/api/v1", api())
         .nest("/open311/v2", open311::router())
-        .route("/api/docs", get(api::docs::page))
-        .route("/api/docs/openapi.json", get(api::docs::openapi_json))
-        .merge(web::router(state.clone()))
+        .route("/api/docs", get(docs::page))
+        .route("/api/docs/openapi.json", get(docs::openapi_json))
+        .merge(app::page::finish(
+            Router::new()
+                .merge(accounts::pages())
+                .merge(registry::pages())
+                .merge(orders::pages())
+                .merge(sensing::pages())
+                .merge(command::pages()),
+            state.clone(),
+        ))
         // A handler that panics answers 500 in the API's error body (and
         // is logged once, by `AppError`), instead of the connection
         // closing without an answer.
@@ -51,7 +55,7 @@ pub fn router(state: AppState) -> Router {
                     .map(|s| (*s).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
-                axum::response::IntoResponse::into_response(error::AppError::Internal(
+                axum::response::IntoResponse::into_response(app::error::AppError::Internal(
                     anyhow::anyhow!("a request handler panicked: {what}"),
                 ))
             },
@@ -67,8 +71,22 @@ pub fn router(state: AppState) -> Router {
         )
         // Outermost, so it also covers answers made by axum itself (405,
         // body limits, extractor rejections) and every fallback.
-        .layer(axum::middleware::map_response(headers::security_headers))
+        .layer(axum::middleware::map_response(
+            app::headers::security_headers,
+        ))
         .with_state(state)
+}
+
+/// Every capability's routes under `/api/v1`, answering errors in the
+/// API's one error body.
+fn api() -> Router<AppState> {
+    Router::new()
+        .merge(accounts::api())
+        .merge(registry::api())
+        .merge(orders::api())
+        .merge(sensing::api())
+        .fallback(app::json_errors::not_found)
+        .layer(axum::middleware::map_response(app::json_errors::shape))
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.
@@ -111,7 +129,7 @@ pub async fn run_with(
     let addr = listener.local_addr()?;
     on_listening(addr);
     tokio::spawn(purge_sessions(store.clone()));
-    workers::spawn(&state);
+    orders::workers::spawn(&state);
     let hub = state.hub.clone();
     axum::serve(
         listener,
@@ -121,7 +139,7 @@ pub async fn run_with(
         shutdown_signal().await;
         // Open event streams never end by themselves; a graceful shutdown
         // would wait for them for ever.
-        api::events::end_streams(&hub);
+        orders::api::events::end_streams(&hub);
     })
     .await?;
     store.close().await;
@@ -161,4 +179,171 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Every message key a page uses, in both languages. Here, where every
+/// capability's pages are in reach.
+#[cfg(test)]
+mod messages {
+    use crate::app::i18n::EN_FTL;
+    use crate::app::i18n::ZH_FTL;
+    use crate::app::i18n::message_ids;
+
+    /// The page sources, scanned for the message keys they use.
+    const SOURCES: &[&str] = &[
+        include_str!("accounts/pages/admin.rs"),
+        include_str!("command/mod.rs"),
+        include_str!("command/panel.rs"),
+        include_str!("command/map.rs"),
+        include_str!("orders/pages/ops.rs"),
+        include_str!("registry/pages/home.rs"),
+        include_str!("app/page/layout.rs"),
+        include_str!("accounts/pages/login.rs"),
+        include_str!("orders/pages/act.rs"),
+        include_str!("orders/pages/detail.rs"),
+        include_str!("orders/pages/fields.rs"),
+        include_str!("orders/pages/file.rs"),
+        include_str!("orders/pages/list.rs"),
+        include_str!("orders/pages/mod.rs"),
+        include_str!("orders/pages/offers.rs"),
+        include_str!("orders/pages/parse.rs"),
+        include_str!("orders/pages/trail.rs"),
+        include_str!("orders/pages/report.rs"),
+        include_str!("orders/pages/status.rs"),
+        include_str!("registry/pages/people.rs"),
+        include_str!("registry/pages/places.rs"),
+        include_str!("registry/pages/regions.rs"),
+    ];
+
+    fn keys_used() -> Vec<String> {
+        let mut keys = Vec::new();
+        for src in SOURCES {
+            for pat in [".t(\"", ".t_args(\"", "empty(ctx, \""] {
+                for (i, _) in src.match_indices(pat) {
+                    let rest = &src[i + pat.len()..];
+                    if let Some(end) = rest.find('"') {
+                        keys.push(rest[..end].to_owned());
+                    }
+                }
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    #[test]
+    fn every_literal_key_exists_in_both_languages() {
+        let keys = keys_used();
+        assert!(keys.len() > 40, "scanner found too few keys: {keys:?}");
+        let zh = message_ids(ZH_FTL);
+        let en = message_ids(EN_FTL);
+        let missing: Vec<_> = keys
+            .iter()
+            .filter(|k| !zh.contains(k) || !en.contains(k))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "keys used by pages but not defined: {missing:?}"
+        );
+    }
+
+    /// Labels looked up from stored codes (states, actions, sources…) and
+    /// the error codes the order pages show: each in both languages.
+    #[test]
+    fn labels_of_codes_exist_in_both_languages() {
+        use crate::orders::pages::offers::Offer;
+        use shequ_domain::order::OrderState;
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(OrderState::ALL.map(|s| format!("order-state-{}", s.as_str())));
+        for o in Offer::ALL {
+            keys.push(format!("action-{}", o.name()));
+            keys.push(format!("order-step-{}", o.name()));
+        }
+        for step in ["create", "dispatch", "rate", "auto_close"] {
+            keys.push(format!("order-step-{step}"));
+        }
+        keys.extend(
+            crate::orders::intake::SOURCES
+                .iter()
+                .map(|s| format!("order-source-{s}")),
+        );
+        for r in ["satisfied", "basically_satisfied", "unsatisfied"] {
+            keys.push(format!("rating-{r}"));
+        }
+        for p in ["low", "normal", "high", "urgent"] {
+            keys.push(format!("order-priority-{p}"));
+        }
+        for code in [
+            "order_wrong_state",
+            "order_action_not_allowed",
+            "order_field_missing",
+            "order_clock_state",
+            "order_reopen_used",
+            "photo_too_large",
+            "photo_not_image",
+            "photo_empty",
+            "photo_missing",
+            "photo_stage_invalid",
+            "category_missing",
+            "description_missing",
+            "description_too_long",
+            "location_missing",
+            "location_invalid",
+            "location_outside",
+            "address_too_long",
+            "name_too_long",
+            "phone_invalid",
+            "attribute_required",
+            "attribute_invalid",
+            "attribute_number",
+            "attribute_datetime",
+            "form_too_large",
+            "form_invalid",
+            "source_invalid",
+            "rating_missing",
+            "to_user_missing",
+            "of_missing",
+            "teams_missing",
+            "minutes_invalid",
+            "team_missing",
+            "action_invalid",
+        ] {
+            keys.push(format!("error-{code}"));
+        }
+        keys.extend(
+            [
+                "order-overdue-accept",
+                "order-overdue-resolve",
+                "action-file",
+            ]
+            .map(String::from),
+        );
+        keys.extend(["order-photo-intake", "order-photo-resolution"].map(String::from));
+        for kind in [
+            "new_order",
+            "reassigned",
+            "escalated",
+            "reopened",
+            "summoned",
+            "returned",
+        ] {
+            keys.push(format!("popup-kind-{kind}"));
+        }
+        keys.extend(
+            [
+                "order-actor-reporter",
+                "order-actor-system",
+                "participant-summoned",
+            ]
+            .map(String::from),
+        );
+        let zh = message_ids(ZH_FTL);
+        let en = message_ids(EN_FTL);
+        let missing: Vec<_> = keys
+            .iter()
+            .filter(|k| !zh.contains(k) || !en.contains(k))
+            .collect();
+        assert!(missing.is_empty(), "labels missing: {missing:?}");
+    }
 }

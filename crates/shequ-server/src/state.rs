@@ -8,14 +8,15 @@ use shequ_store::Store;
 use tokio::sync::{Notify, OnceCell, RwLock};
 
 use crate::Settings;
-use crate::auth::device::DeviceKey;
-use crate::auth::limiter::LoginLimiter;
-use crate::clock::{Clock, SystemClock};
-use crate::i18n::I18n;
-use crate::live::Hub;
+use crate::accounts::device::DeviceKey;
+use crate::accounts::limiter::LoginLimiter;
+use crate::app::clock::Clock;
+use crate::app::clock::SystemClock;
+use crate::app::i18n::I18n;
+use crate::app::live::Hub;
+use crate::app::proxy::TrustedProxies;
 use crate::orders::geo::GridIndex;
 use crate::orders::limit::ReportLimiter;
-use crate::proxy::TrustedProxies;
 
 /// Shared application state (cheap to clone).
 #[derive(Debug, Clone)]
@@ -37,7 +38,7 @@ pub struct AppState {
     /// Live events for open pages.
     pub hub: Hub,
     /// Pop-ups shown, to mark sent in the outbox.
-    pub popup_marks: crate::live::PopupMarks,
+    pub popup_marks: crate::app::live::PopupMarks,
     /// Group commit for new orders.
     pub orders: crate::orders::writer::OrderWriter,
     /// Who holds which role where, and their loads, for routing.
@@ -49,11 +50,11 @@ pub struct AppState {
     /// Door event ingest: registry in memory, counters, group-commit writer.
     pub ingest: Arc<crate::sensing::ingest::Ingest>,
     /// API tokens recently used.
-    pub tokens: crate::cache::TokenCache,
+    pub tokens: crate::app::cache::TokenCache,
     /// Categories and routing rules, read on every intake.
-    pub config: crate::cache::ConfigCache,
+    pub config: crate::app::cache::ConfigCache,
     /// This month's command-centre figures, reused for a minute.
-    pub command: crate::web::command::QualityCache,
+    pub command: crate::command::QualityCache,
     /// Wakes the SMS worker after a commit that queued an SMS.
     pub sms_wake: Arc<Notify>,
     /// Grid polygons for locating reports, loaded on first use.
@@ -80,13 +81,13 @@ impl AppState {
                 speed = settings.clock_speed,
                 "the platform clock runs faster than real time (clock_speed); for demonstrations only"
             );
-            Arc::new(crate::clock::ScaledClock::new(settings.clock_speed))
+            Arc::new(crate::app::clock::ScaledClock::new(settings.clock_speed))
         } else {
             Arc::new(SystemClock)
         };
         Ok(Self {
             orders: crate::orders::writer::OrderWriter::new(store.clone()),
-            popup_marks: crate::live::PopupMarks::new(store.clone()),
+            popup_marks: crate::app::live::PopupMarks::new(store.clone()),
             store,
             i18n: Arc::new(I18n::load()?),
             limiter: Arc::new(limiter),
@@ -97,8 +98,8 @@ impl AppState {
             tz,
             clock,
             hub: Hub::default(),
-            config: crate::cache::ConfigCache::default(),
-            tokens: crate::cache::TokenCache::default(),
+            config: crate::app::cache::ConfigCache::default(),
+            tokens: crate::app::cache::TokenCache::default(),
             people: Arc::default(),
             sensing: Arc::new(crate::sensing::NoSink),
             ingest: Arc::default(),

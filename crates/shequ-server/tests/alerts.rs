@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use common::{GRID_A, TestApp, app, get, post_json};
 use shequ_domain::sensing::{Direction, DoorEvent, PassKind};
-use shequ_server::clock::{Clock, ManualClock};
+use shequ_server::app::clock::Clock;
+use shequ_server::app::clock::ManualClock;
 use shequ_server::sensing::EventSink;
 use shequ_server::sensing::engine::Engine;
 use shequ_store::alerts::{Alert, AlertQuery};

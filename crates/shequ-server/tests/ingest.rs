@@ -311,7 +311,9 @@ async fn tokens_bodies_and_sizes_are_checked() {
 async fn retention_prunes_raw_and_refused_events_past_their_days() {
     let f = fixture().await;
     // Events from 40 days ago and from 5 minutes ago, plus a refused one.
-    let clock = Arc::new(shequ_server::clock::ManualClock::new(shequ_store::now_ms()));
+    let clock = Arc::new(shequ_server::app::clock::ManualClock::new(
+        shequ_store::now_ms(),
+    ));
     let old = now_minus(40 * 86_400);
     let batch = json!([
         event("old1", "A1-1", &f.card_a, "resident", &old),

@@ -11,7 +11,8 @@ use common::*;
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 use serde_json::json;
 use shequ_server::AppState;
-use shequ_server::sensing::metrics::{Channel, Reason};
+use shequ_server::sensing::metrics::Channel;
+use shequ_server::sensing::metrics::Reason;
 use shequ_server::sensing::mqtt;
 use shequ_store::sensing::NewDevice;
 

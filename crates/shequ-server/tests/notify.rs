@@ -18,16 +18,26 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use shequ_domain::RegionPath;
 use shequ_domain::order::Action;
-use shequ_server::api::ClientAddr;
-use shequ_server::auth::{AuthUser, USER_TOKEN_PREFIX, new_token, token_hash};
-use shequ_server::clock::{Clock, ManualClock};
-use shequ_server::live::{Hub, LiveEvent};
+use shequ_server::AppState;
+use shequ_server::Settings;
+use shequ_server::app::access::ClientAddr;
+use shequ_server::app::auth::AuthUser;
+use shequ_server::app::auth::USER_TOKEN_PREFIX;
+use shequ_server::app::auth::new_token;
+use shequ_server::app::auth::token_hash;
+use shequ_server::app::clock::Clock;
+use shequ_server::app::clock::ManualClock;
+use shequ_server::app::live::Hub;
+use shequ_server::app::live::LiveEvent;
+use shequ_server::app::settings::Secret;
 use shequ_server::orders::catalogue::ensure_default_catalogue;
-use shequ_server::orders::intake::{self, Report};
-use shequ_server::orders::service::{self, Who};
-use shequ_server::settings::Secret;
-use shequ_server::workers::{self, sla, sms};
-use shequ_server::{AppState, Settings};
+use shequ_server::orders::intake;
+use shequ_server::orders::intake::Report;
+use shequ_server::orders::service;
+use shequ_server::orders::service::Who;
+use shequ_server::orders::workers;
+use shequ_server::orders::workers::sla;
+use shequ_server::orders::workers::sms;
 use shequ_store::Scope;
 use shequ_store::accounts::SessionKind;
 use shequ_store::orders::outbox::OutboxRow;
@@ -782,7 +792,7 @@ async fn the_feed_follows_the_scope_and_a_cookie_is_enough() {
     assert_eq!(changed.last().expect("event").data["state"], "accepted");
 
     // At shutdown every stream ends, so the server can stop.
-    shequ_server::api::events::end_streams(&w.state.hub);
+    shequ_server::orders::api::events::end_streams(&w.state.hub);
     tokio::time::timeout(PATIENCE, async {
         while street.resp.chunk().await.expect("read").is_some() {}
     })

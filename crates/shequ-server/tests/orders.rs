@@ -10,8 +10,9 @@ use std::sync::Arc;
 use common::*;
 use serde_json::json;
 use shequ_domain::RegionPath;
-use shequ_server::clock::ManualClock;
-use shequ_server::orders::intake::{self, Report};
+use shequ_server::app::clock::ManualClock;
+use shequ_server::orders::intake;
+use shequ_server::orders::intake::Report;
 use shequ_store::{Paging, Scope};
 
 const T0: i64 = 1_800_000_000_000;
@@ -180,7 +181,7 @@ async fn a_hotline_call_reaches_the_grid_worker_and_is_worked_to_the_end() {
 }
 
 fn clock_now(c: &ManualClock) -> i64 {
-    use shequ_server::clock::Clock;
+    use shequ_server::app::clock::Clock;
     c.now_ms()
 }
 
@@ -693,7 +694,7 @@ async fn references_to_what_does_not_exist_are_refused_naming_the_field() {
         .add_team_member(team["id"].as_i64().expect("id"), 999_999)
         .await
         .expect_err("no such user");
-    let answer = shequ_server::error::AppError::from(broken);
+    let answer = shequ_server::app::error::AppError::from(broken);
     assert_eq!(answer.status().as_u16(), 422, "{answer:?}");
     assert_eq!(answer.code(), "invalid_input");
 }

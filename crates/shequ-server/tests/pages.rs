@@ -9,7 +9,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
-use shequ_server::{AppState, Settings};
+use shequ_server::AppState;
+use shequ_server::Settings;
 use shequ_store::{Paging, Scope, Store};
 use tower::ServiceExt;
 

@@ -5,7 +5,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use shequ_server::auth::{API_TOKEN_PREFIX, new_token, token_hash};
+use shequ_server::app::auth::API_TOKEN_PREFIX;
+use shequ_server::app::auth::new_token;
+use shequ_server::app::auth::token_hash;
 use shequ_server::open311::SCOPE;
 use shequ_store::Scope;
 use shequ_store::accounts::NewApiToken;

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::Timelike;
 use rand::{RngExt, SeedableRng};
-use shequ_server::api::devices::DEVICE_TOKEN_PREFIX;
-use shequ_server::auth::{new_token, token_hash};
+use shequ_server::app::auth::new_token;
+use shequ_server::app::auth::token_hash;
+use shequ_server::sensing::api::devices::DEVICE_TOKEN_PREFIX;
 use shequ_store::{Scope, Store};
 
 /// How events reach the server.

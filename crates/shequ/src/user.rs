@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use shequ_domain::Role;
-use shequ_server::auth::password::{MIN_PASSWORD_LEN, hash_password};
+use shequ_server::app::auth::password::MIN_PASSWORD_LEN;
+use shequ_server::app::auth::password::hash_password;
 use shequ_store::accounts::NewUser;
 
 #[derive(Debug, clap::Subcommand)]

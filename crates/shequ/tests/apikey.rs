@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 
 use shequ_domain::{RegionCode, RegionKind};
-use shequ_server::auth::token_hash;
+use shequ_server::app::auth::token_hash;
 use shequ_store::Store;
 use shequ_store::regions::NewRegion;
 

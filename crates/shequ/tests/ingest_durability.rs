@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use shequ::import::{ImportKind, ImportOptions, import_file};
-use shequ_server::auth::{new_token, token_hash};
+use shequ_server::app::auth::new_token;
+use shequ_server::app::auth::token_hash;
 use shequ_store::{Scope, Store};
 
 fn serve(url: &str) -> (Child, String) {

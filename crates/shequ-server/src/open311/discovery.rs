@@ -5,9 +5,12 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::format::{Format, Node};
-use super::{Ctx, SPECIFICATION, language};
-use crate::i18n::Lang;
+use crate::app::i18n::Lang;
+use crate::open311::Ctx;
+use crate::open311::SPECIFICATION;
+use crate::open311::format::Format;
+use crate::open311::format::Node;
+use crate::open311::language;
 use crate::state::AppState;
 
 /// When this endpoint's behaviour or the shape of its answers last

@@ -11,8 +11,10 @@ use axum::response::Response;
 use shequ_domain::order::attributes::{AttributeError, AttributeProblem};
 use shequ_store::StoreError;
 
-use super::format::{Format, Node, render};
-use crate::i18n::Lang;
+use crate::app::i18n::Lang;
+use crate::open311::format::Format;
+use crate::open311::format::Node;
+use crate::open311::format::render;
 use crate::orders::intake::IntakeError;
 
 /// One problem, described in both languages.

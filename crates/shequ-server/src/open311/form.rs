@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::errors::Problem;
+use crate::open311::errors::Problem;
 
 /// The name/value pairs of a form or query string, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -47,8 +47,8 @@ use axum::response::Response;
 use axum::routing::get;
 use shequ_store::accounts::ApiToken;
 
-use crate::auth::token_hash;
-use crate::i18n::Lang;
+use crate::app::auth::token_hash;
+use crate::app::i18n::Lang;
 use crate::state::AppState;
 use errors::{Problem, Problems};
 use format::Format;

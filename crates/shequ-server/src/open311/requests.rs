@@ -16,11 +16,16 @@ use shequ_store::orders::Order;
 use shequ_store::orders::read::OrderFilter;
 use shequ_store::{Paging, Scope};
 
-use super::errors::{Problem, Problems};
-use super::form::Pairs;
-use super::format::{Format, Node};
-use super::view::{Viewer, states_of};
-use super::{Ctx, api_key, language};
+use crate::open311::Ctx;
+use crate::open311::api_key;
+use crate::open311::errors::Problem;
+use crate::open311::errors::Problems;
+use crate::open311::form::Pairs;
+use crate::open311::format::Format;
+use crate::open311::format::Node;
+use crate::open311::language;
+use crate::open311::view::Viewer;
+use crate::open311::view::states_of;
 use crate::state::AppState;
 
 /// The spec's default and largest answer: 1,000 requests.

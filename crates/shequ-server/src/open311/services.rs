@@ -8,11 +8,14 @@ use axum::response::Response;
 use shequ_domain::order::attributes::{AttributeDef, parse_definitions};
 use shequ_store::orders::catalogue::Category;
 
-use super::errors::{Problem, Problems};
-use super::form::Pairs;
-use super::format::{Format, Node};
-use super::{Ctx, language};
-use crate::i18n::Lang;
+use crate::app::i18n::Lang;
+use crate::open311::Ctx;
+use crate::open311::errors::Problem;
+use crate::open311::errors::Problems;
+use crate::open311::form::Pairs;
+use crate::open311::format::Format;
+use crate::open311::format::Node;
+use crate::open311::language;
 use crate::state::AppState;
 
 /// The category's name in the asked language (Chinese when it has no

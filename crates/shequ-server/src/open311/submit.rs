@@ -13,13 +13,20 @@ use shequ_domain::order::attributes::validate;
 use shequ_store::accounts::ApiToken;
 use shequ_store::orders::catalogue::Category;
 
-use super::errors::{Problem, Problems};
-use super::form::Pairs;
-use super::format::Node;
-use super::view::META_KEY;
-use super::{Ctx, api_key, services};
-use crate::i18n::Lang;
-use crate::orders::intake::{self, IntakeError, MAX_DESCRIPTION, Report, Submitted};
+use crate::app::i18n::Lang;
+use crate::open311::Ctx;
+use crate::open311::api_key;
+use crate::open311::errors::Problem;
+use crate::open311::errors::Problems;
+use crate::open311::form::Pairs;
+use crate::open311::format::Node;
+use crate::open311::services;
+use crate::open311::view::META_KEY;
+use crate::orders::intake;
+use crate::orders::intake::IntakeError;
+use crate::orders::intake::MAX_DESCRIPTION;
+use crate::orders::intake::Report;
+use crate::orders::intake::Submitted;
 use crate::state::AppState;
 
 /// The longest media_url, address_string and name fields accepted.

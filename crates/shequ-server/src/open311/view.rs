@@ -11,11 +11,12 @@ use std::sync::Arc;
 use shequ_domain::order::OrderState;
 use shequ_store::orders::Order;
 
-use super::errors::Problems;
-use super::format::{Node, datetime};
-use super::services;
-use crate::cache::Config;
-use crate::i18n::Lang;
+use crate::app::cache::Config;
+use crate::app::i18n::Lang;
+use crate::open311::errors::Problems;
+use crate::open311::format::Node;
+use crate::open311::format::datetime;
+use crate::open311::services;
 use crate::orders::catalogue::ELDERLY_CARE;
 use crate::state::AppState;
 

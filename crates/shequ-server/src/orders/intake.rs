@@ -11,9 +11,10 @@ use shequ_store::orders::catalogue::Category;
 use shequ_store::orders::create::NewOrder;
 use shequ_store::{Scope, StoreError};
 
-use super::notices;
-use crate::auth::{new_token, token_hash};
-use crate::live::LiveEvent;
+use crate::app::auth::new_token;
+use crate::app::auth::token_hash;
+use crate::app::live::LiveEvent;
+use crate::orders::notices;
 use crate::state::AppState;
 
 /// Sources an order can come from.
@@ -406,5 +407,5 @@ fn publish_created(
         region_path: o.region_path.clone(),
         payload: payload.to_string(),
     });
-    crate::workers::sms::wake_if_queued(state, queued);
+    crate::orders::workers::sms::wake_if_queued(state, queued);
 }

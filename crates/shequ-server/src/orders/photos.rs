@@ -5,7 +5,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::error::AppError;
+use crate::app::error::AppError;
 use crate::state::AppState;
 
 /// When in an order's life a photo was taken.

@@ -7,12 +7,18 @@ use shequ_domain::order::{Action, ActorKind};
 use shequ_store::orders::act::{ActError, Acted, Actor};
 use shequ_store::orders::{Effects, Order};
 
-use super::intake::REPORTER_TOKEN_PREFIX;
-use super::notices::{self, Brief};
-use crate::api::{ClientAddr, deny};
-use crate::auth::{AuthUser, Principal, new_token, token_hash};
-use crate::error::{AppError, AppResult};
-use crate::live::LiveEvent;
+use crate::app::access::ClientAddr;
+use crate::app::access::deny;
+use crate::app::auth::AuthUser;
+use crate::app::auth::Principal;
+use crate::app::auth::new_token;
+use crate::app::auth::token_hash;
+use crate::app::error::AppError;
+use crate::app::error::AppResult;
+use crate::app::live::LiveEvent;
+use crate::orders::intake::REPORTER_TOKEN_PREFIX;
+use crate::orders::notices;
+use crate::orders::notices::Brief;
 use crate::state::AppState;
 
 /// Who acts, as the service sees them.
@@ -252,7 +258,7 @@ pub fn publish(state: &AppState, acted: &Acted) {
         region_path: o.region_path.clone(),
         payload,
     });
-    crate::workers::sms::wake_if_queued(state, &acted.queued);
+    crate::orders::workers::sms::wake_if_queued(state, &acted.queued);
 }
 
 /// Whether the actor kind may see everything about the order (the reporter

@@ -8,11 +8,15 @@ use shequ_domain::order::Action;
 use shequ_store::Scope;
 use shequ_store::alerts::NewAlert;
 
-use super::engine::{Loaded, Rules};
-use crate::api::ClientAddr;
-use crate::orders::catalogue::{DEVICE_MAINTENANCE, ELDERLY_CARE};
-use crate::orders::intake::{self, Report};
-use crate::orders::service::{self, Who};
+use crate::app::access::ClientAddr;
+use crate::orders::catalogue::DEVICE_MAINTENANCE;
+use crate::orders::catalogue::ELDERLY_CARE;
+use crate::orders::intake;
+use crate::orders::intake::Report;
+use crate::orders::service;
+use crate::orders::service::Who;
+use crate::sensing::engine::Loaded;
+use crate::sensing::engine::Rules;
 use crate::state::AppState;
 
 /// An alert the engine decided to raise.

@@ -16,8 +16,9 @@ use shequ_domain::sensing::{DoorEvent, PassKind};
 use shequ_store::alerts::{AlertRule, NewAlertRule};
 use tokio::sync::{mpsc, oneshot};
 
-use super::EventSink;
-use super::alerting::{self, Raise};
+use crate::sensing::EventSink;
+use crate::sensing::alerting;
+use crate::sensing::alerting::Raise;
 use crate::state::AppState;
 
 /// How often the engine looks at the clock when nothing else wakes it.

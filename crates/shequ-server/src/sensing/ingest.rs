@@ -13,9 +13,13 @@ use shequ_domain::sensing::{Direction, PassKind};
 use shequ_store::StoreError;
 use shequ_store::sensing::events::{DoorBatch, NewDoorEvent, RejectedDoorEvent};
 
-use super::metrics::{Channel, Metrics, Reason};
-use super::registry::{Cards, Devices, Registry};
-use super::writer::Writer;
+use crate::sensing::metrics::Channel;
+use crate::sensing::metrics::Metrics;
+use crate::sensing::metrics::Reason;
+use crate::sensing::registry::Cards;
+use crate::sensing::registry::Devices;
+use crate::sensing::registry::Registry;
+use crate::sensing::writer::Writer;
 use crate::state::AppState;
 
 /// Most events in one message (HTTP request or MQTT payload).

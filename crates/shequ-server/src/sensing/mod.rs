@@ -1,10 +1,59 @@
-//! Door-access sensing in the server: ingest (HTTP and MQTT) stores events
-//! durably and then hands them to the rules engine through [`EventSink`].
+//! Door-access sensing (门禁感知): ingest (HTTP and MQTT) stores events
+//! durably and then hands them to the rules engine through [`EventSink`];
+//! the engine's alerts become work orders through the orders' intake.
+//! Devices, alert rules and alerts have their API and pages here.
 
 pub(crate) mod alerting;
+pub mod api;
 pub mod engine;
+pub mod pages;
 
 use std::fmt::Debug;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+
+use crate::state::AppState;
+
+/// The sensing routes under `/api/v1`.
+pub fn api() -> Router<AppState> {
+    use api::{alerts, devices};
+    Router::new()
+        .route("/devices", get(devices::list).post(devices::create))
+        // 10,000 events of a few hundred bytes each; the count is checked
+        // after reading (413 with the limit).
+        .route(
+            "/devices/events",
+            post(devices::post_events).layer(DefaultBodyLimit::max(16 * 1024 * 1024)),
+        )
+        .route("/devices/rejected", get(devices::rejected))
+        .route("/devices/ingest-health", get(devices::ingest_health))
+        .route(
+            "/alert-rules",
+            get(alerts::list_rules).post(alerts::create_rule),
+        )
+        .route("/alert-rules/{id}", put(alerts::update_rule))
+        .route("/alert-rules/{id}/disable", post(alerts::disable_rule))
+        .route("/alerts", get(alerts::list_alerts))
+}
+
+/// The sensing pages: alert rules and devices, under operations.
+pub fn pages() -> Router<AppState> {
+    use pages::{alert_rules, devices};
+    Router::new()
+        .route(
+            "/ops/alert-rules",
+            get(alert_rules::list).post(alert_rules::create),
+        )
+        .route("/ops/alert-rules/new", get(alert_rules::new_form))
+        .route(
+            "/ops/alert-rules/{id}",
+            get(alert_rules::show).post(alert_rules::update),
+        )
+        .route("/ops/alert-rules/{id}/disable", post(alert_rules::disable))
+        .route("/ops/devices", get(devices::list))
+}
 
 use shequ_domain::sensing::DoorEvent;
 

@@ -21,8 +21,8 @@ use tokio::sync::mpsc;
 
 use shequ_store::{Backend, Scope, StoreError};
 
-use super::ingest::IngestError;
-use super::metrics::Channel;
+use crate::sensing::ingest::IngestError;
+use crate::sensing::metrics::Channel;
 use crate::state::AppState;
 
 /// Messages handed to one commit at most.

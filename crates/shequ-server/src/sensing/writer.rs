@@ -2,7 +2,7 @@
 //! messages that arrive while a transaction is being written wait and go
 //! together into the next one, so under load many requests share one
 //! commit. Each caller is answered only after its events are committed;
-//! then the stored events go to the rules engine ([`super::EventSink`]).
+//! then the stored events go to the rules engine ([`crate::sensing::EventSink`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -11,8 +11,9 @@ use shequ_store::sensing::events::DoorBatch;
 use shequ_store::{Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
-use super::EventSink;
-use super::metrics::{Channel, Metrics};
+use crate::sensing::EventSink;
+use crate::sensing::metrics::Channel;
+use crate::sensing::metrics::Metrics;
 use crate::state::AppState;
 
 /// A transaction stops taking more messages once it holds this many events.

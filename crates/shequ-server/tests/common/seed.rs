@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use shequ_domain::{IdentityNumber, PlaceKind, RegionCode, RegionKind, Role};
-use shequ_server::auth::password::hash_password;
+use shequ_server::app::auth::password::hash_password;
 use shequ_store::Store;
 use shequ_store::accounts::NewUser;
 use shequ_store::people::{NewHousehold, NewPerson};

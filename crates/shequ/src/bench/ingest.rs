@@ -13,8 +13,9 @@ use anyhow::Context;
 use rand::{RngExt, SeedableRng};
 use shequ_domain::sensing::{Direction, PassKind};
 use shequ_server::Settings;
-use shequ_server::api::devices::DEVICE_TOKEN_PREFIX;
-use shequ_server::auth::{new_token, token_hash};
+use shequ_server::app::auth::new_token;
+use shequ_server::app::auth::token_hash;
+use shequ_server::sensing::api::devices::DEVICE_TOKEN_PREFIX;
 use shequ_store::Scope;
 use shequ_store::sensing::events::NewDoorEvent;
 

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use shequ_server::Settings;
-use shequ_server::auth::{API_TOKEN_PREFIX, new_token, token_hash};
+use shequ_server::app::auth::API_TOKEN_PREFIX;
+use shequ_server::app::auth::new_token;
+use shequ_server::app::auth::token_hash;
 use shequ_store::accounts::NewApiToken;
 use shequ_store::{Scope, Store};
 

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use rand::{RngExt, SeedableRng};
 use shequ_domain::sensing::watch::{Entry, Watch};
 use shequ_domain::sensing::{Direction, DoorEvent, PassKind};
+use shequ_server::AppState;
+use shequ_server::Settings;
 use shequ_server::sensing::EventSink;
 use shequ_server::sensing::engine::Engine;
-use shequ_server::{AppState, Settings};
 use shequ_store::alerts::{AlertQuery, NewAlertRule};
 use shequ_store::{Paging, Scope};
 

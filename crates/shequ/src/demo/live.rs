@@ -12,7 +12,8 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use shequ_domain::{PlaceKind, RegionPath};
 use shequ_server::AppState;
-use shequ_server::orders::intake::{self, Report};
+use shequ_server::orders::intake;
+use shequ_server::orders::intake::Report;
 use shequ_store::places::PlaceQuery;
 use shequ_store::{Paging, Scope, Store};
 

@@ -26,7 +26,9 @@ use std::time::Instant;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 use shequ_domain::Residency;
-use shequ_server::auth::password::{MIN_PASSWORD_LEN, hash_password, verify_password};
+use shequ_server::app::auth::password::MIN_PASSWORD_LEN;
+use shequ_server::app::auth::password::hash_password;
+use shequ_server::app::auth::password::verify_password;
 use shequ_store::Scope;
 
 pub use street::STREET_CODE;

@@ -16,11 +16,13 @@ use rand_chacha::ChaCha8Rng;
 use shequ_domain::RegionPath;
 use shequ_domain::order::Action;
 use shequ_server::AppState;
-use shequ_server::api::ClientAddr;
-use shequ_server::auth::AuthUser;
-use shequ_server::clock::ManualClock;
-use shequ_server::orders::intake::{self, Report};
-use shequ_server::orders::service::{self, Who};
+use shequ_server::app::access::ClientAddr;
+use shequ_server::app::auth::AuthUser;
+use shequ_server::app::clock::ManualClock;
+use shequ_server::orders::intake;
+use shequ_server::orders::intake::Report;
+use shequ_server::orders::service;
+use shequ_server::orders::service::Who;
 use shequ_server::sensing::engine::Engine;
 use shequ_server::sensing::ingest::Framing;
 use shequ_server::sensing::metrics::Channel as IngestChannel;
@@ -136,7 +138,7 @@ pub async fn live(
         match beat {
             Beat::Due => engine.settle().await,
             Beat::Sla => {
-                shequ_server::workers::sla::run_once(&state)
+                shequ_server::orders::workers::sla::run_once(&state)
                     .await
                     .context("while escalating the day's late orders")?;
             }

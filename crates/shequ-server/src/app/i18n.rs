@@ -1,0 +1,161 @@
+//! Words of the UI in Chinese (first) and English, from Fluent message
+//! files in `web/i18n/`, compiled into the binary.
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::langid;
+
+/// A language the UI speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Parses `zh`, `zh-CN`, `en`, `en-GB`…; anything else is `None`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The BCP 47 tag for `<html lang>` and cookies.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language, for the switch link.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+}
+
+/// Message source files, by language.
+pub const ZH_FTL: &str = include_str!("../../../../web/i18n/zh-CN.ftl");
+pub const EN_FTL: &str = include_str!("../../../../web/i18n/en.ftl");
+
+/// Both bundles, ready to format.
+pub struct I18n {
+    zh: FluentBundle<FluentResource>,
+    en: FluentBundle<FluentResource>,
+}
+
+impl std::fmt::Debug for I18n {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("I18n")
+    }
+}
+
+fn bundle(
+    lang: unic_langid::LanguageIdentifier,
+    source: &str,
+) -> anyhow::Result<FluentBundle<FluentResource>> {
+    let resource = FluentResource::try_new(source.to_owned()).map_err(|(_, errors)| {
+        anyhow::anyhow!("message file for {lang} does not parse: {errors:?}")
+    })?;
+    let mut bundle = FluentBundle::new_concurrent(vec![lang]);
+    // Unicode isolation marks would end up as stray characters in HTML.
+    bundle.set_use_isolating(false);
+    bundle
+        .add_resource(resource)
+        .map_err(|errors| anyhow::anyhow!("duplicate messages: {errors:?}"))?;
+    Ok(bundle)
+}
+
+impl I18n {
+    /// Loads the built-in message files.
+    pub fn load() -> anyhow::Result<Self> {
+        Ok(Self {
+            zh: bundle(langid!("zh-CN"), ZH_FTL)?,
+            en: bundle(langid!("en"), EN_FTL)?,
+        })
+    }
+
+    fn bundle(&self, lang: Lang) -> &FluentBundle<FluentResource> {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+
+    /// The message `key` in `lang`, or the key itself if missing (a test
+    /// keeps that from happening with shipped keys).
+    pub fn t(&self, lang: Lang, key: &str) -> String {
+        self.format(lang, key, None)
+    }
+
+    /// The message `key` with arguments.
+    pub fn t_args(&self, lang: Lang, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let mut fa = FluentArgs::new();
+        for (k, v) in args {
+            fa.set(*k, v.clone());
+        }
+        self.format(lang, key, Some(&fa))
+    }
+
+    /// Whether a message exists (used to translate optional codes).
+    pub fn has(&self, lang: Lang, key: &str) -> bool {
+        self.bundle(lang).has_message(key)
+    }
+
+    fn format(&self, lang: Lang, key: &str, args: Option<&FluentArgs<'_>>) -> String {
+        let bundle = self.bundle(lang);
+        let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+            tracing::warn!(key, lang = lang.tag(), "missing message");
+            return key.to_owned();
+        };
+        let mut errors = Vec::new();
+        bundle
+            .format_pattern(pattern, args, &mut errors)
+            .into_owned()
+    }
+}
+
+/// Message identifiers defined in a Fluent source (for the parity test).
+pub fn message_ids(source: &str) -> Vec<String> {
+    let mut ids: Vec<String> = source
+        .lines()
+        .filter(|l| !l.starts_with([' ', '#', '\t', '.', '-']) && l.contains('='))
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k.trim().to_owned()))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_define_the_same_keys() {
+        let zh = message_ids(ZH_FTL);
+        let en = message_ids(EN_FTL);
+        let only_zh: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
+        let only_en: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
+        assert!(only_zh.is_empty(), "keys missing in en.ftl: {only_zh:?}");
+        assert!(only_en.is_empty(), "keys missing in zh-CN.ftl: {only_en:?}");
+        assert!(zh.len() > 10, "suspiciously few keys: {}", zh.len());
+    }
+
+    #[test]
+    fn messages_load_and_format_in_both_languages() {
+        let i = I18n::load().expect("message files parse");
+        assert_eq!(i.t(Lang::Zh, "nav-people"), "人口");
+        assert_eq!(i.t(Lang::En, "nav-people"), "People");
+        assert_eq!(i.t(Lang::En, "no-such-key"), "no-such-key");
+        let s = i.t_args(Lang::Zh, "people-total", &[("count", FluentValue::from(3))]);
+        assert!(s.contains('3'), "{s}");
+    }
+}

@@ -1,0 +1,146 @@
+//! A posted form, URL-encoded or multipart, read with fixed limits: text
+//! fields up to [`MAX_TEXT_BYTES`] in all, and one optional file field,
+//! `photo`, up to the configured `max_photo_bytes`. The body is streamed,
+//! so an oversized upload is refused without being held in memory.
+//!
+//! Routes that take this extractor disable axum's default body limit; the
+//! limits here replace it.
+
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::header;
+
+use crate::app::error::AppError;
+use crate::app::page::ctx::PageError;
+use crate::orders::photos::PhotoError;
+use crate::state::AppState;
+
+/// Text of a form, all fields together.
+pub const MAX_TEXT_BYTES: usize = 256 * 1024;
+
+/// The name of the file field.
+pub const PHOTO_FIELD: &str = "photo";
+
+/// A posted form.
+#[derive(Debug, Default)]
+pub struct FormData {
+    pub fields: Vec<(String, String)>,
+    /// The bytes of a chosen photo (none when no file was chosen).
+    pub photo: Option<Vec<u8>>,
+    /// Why the photo was not taken (too large); the other fields are kept
+    /// so the form can be shown again.
+    pub photo_error: Option<PhotoError>,
+}
+
+impl FormData {
+    /// The first value of `name`, trimmed; empty when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.trim())
+    }
+
+    /// Every non-empty value of `name` (checkboxes, multiple selects).
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim())
+            .collect()
+    }
+
+    /// Whether `name` was sent (a ticked checkbox).
+    pub fn has(&self, name: &str) -> bool {
+        self.fields.iter().any(|(k, _)| k == name)
+    }
+
+    /// From URL-encoded text (also used by tests).
+    pub fn from_urlencoded(body: &[u8]) -> Self {
+        Self {
+            fields: url::form_urlencoded::parse(body).into_owned().collect(),
+            ..Self::default()
+        }
+    }
+}
+
+fn too_large() -> AppError {
+    AppError::PayloadTooLarge {
+        code: "form_too_large",
+        message: "the form is too large".to_owned(),
+    }
+}
+
+fn bad_multipart(e: &axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large();
+    }
+    AppError::unprocessable("form", "form_invalid", e.body_text())
+}
+
+async fn read_multipart(mut mp: Multipart, max_photo: usize) -> Result<FormData, AppError> {
+    let mut form = FormData::default();
+    let mut text_bytes = 0usize;
+    while let Some(mut field) = mp.next_field().await.map_err(|e| bad_multipart(&e))? {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == PHOTO_FIELD {
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| bad_multipart(&e))? {
+                if bytes.len() + chunk.len() > max_photo {
+                    // Stop reading: nothing after the photo is needed, and
+                    // the rest of an oversized upload is never buffered.
+                    form.photo_error = Some(PhotoError::TooLarge {
+                        max: u32::try_from(max_photo).unwrap_or(u32::MAX),
+                    });
+                    return Ok(form);
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            // A file input left empty still sends a part, with no bytes.
+            if !bytes.is_empty() {
+                form.photo = Some(bytes);
+            }
+            continue;
+        }
+        let mut value = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| bad_multipart(&e))? {
+            text_bytes += chunk.len();
+            if text_bytes > MAX_TEXT_BYTES {
+                return Err(too_large());
+            }
+            value.extend_from_slice(&chunk);
+        }
+        form.fields
+            .push((name, String::from_utf8_lossy(&value).into_owned()));
+    }
+    Ok(form)
+}
+
+impl FormData {
+    /// Reads a posted form (for JSON API handlers, whose errors are JSON).
+    pub async fn read(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if multipart {
+            let mp = Multipart::from_request(req, state)
+                .await
+                .map_err(|e| AppError::unprocessable("form", "form_invalid", e.body_text()))?;
+            read_multipart(mp, state.settings.max_photo_bytes as usize).await
+        } else {
+            let bytes = axum::body::to_bytes(req.into_body(), MAX_TEXT_BYTES)
+                .await
+                .map_err(|_| too_large())?;
+            Ok(FormData::from_urlencoded(&bytes))
+        }
+    }
+}
+
+impl FromRequest<AppState> for FormData {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(Self::read(req, state).await?)
+    }
+}
