@@ -27,24 +27,30 @@ use tower_http::trace::TraceLayer;
 pub use app::settings::Settings;
 pub use state::AppState;
 
-/// Every route of the server.
+/// Every route of the server: each capability's routers get their part
+/// of the state here.
 pub fn router(state: AppState) -> Router {
+    let s = &state;
+    let pages = Router::new()
+        .merge(accounts::pages().with_state(s.accounts.clone()))
+        .merge(registry::pages().with_state(s.core.clone()))
+        .merge(orders::pages().with_state(s.orders.clone()))
+        .merge(sensing::pages().with_state(s.sensing.clone()))
+        .merge(command::pages().with_state(s.command.clone()));
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(sensing::api::devices::metrics))
-        .nest("/api/v1", api())
-        .nest("/open311/v2", open311::router())
+        .route(
+            "/metrics",
+            get(sensing::api::devices::metrics).with_state(s.sensing.clone()),
+        )
+        .nest("/api/v1", api(s))
+        .nest(
+            "/open311/v2",
+            open311::router().with_state(s.orders.clone()),
+        )
         .route("/api/docs", get(docs::page))
         .route("/api/docs/openapi.json", get(docs::openapi_json))
-        .merge(app::page::finish(
-            Router::new()
-                .merge(accounts::pages())
-                .merge(registry::pages())
-                .merge(orders::pages())
-                .merge(sensing::pages())
-                .merge(command::pages()),
-            state.clone(),
-        ))
+        .merge(app::page::finish(pages, s.core.clone()))
         // A handler that panics answers 500 in the API's error body (and
         // is logged once, by `AppError`), instead of the connection
         // closing without an answer.
@@ -79,12 +85,12 @@ pub fn router(state: AppState) -> Router {
 
 /// Every capability's routes under `/api/v1`, answering errors in the
 /// API's one error body.
-fn api() -> Router<AppState> {
+fn api(s: &AppState) -> Router<AppState> {
     Router::new()
-        .merge(accounts::api())
-        .merge(registry::api())
-        .merge(orders::api())
-        .merge(sensing::api())
+        .merge(accounts::api().with_state(s.accounts.clone()))
+        .merge(registry::api().with_state(s.core.clone()))
+        .merge(orders::api().with_state(s.orders.clone()))
+        .merge(sensing::api().with_state(s.sensing.clone()))
         .fallback(app::json_errors::not_found)
         .layer(axum::middleware::map_response(app::json_errors::shape))
 }
@@ -111,7 +117,7 @@ pub async fn run(
 }
 
 /// [`run`], letting `prepare` finish the state before serving (e.g.
-/// [`sensing::engine::install`] puts the rules engine in).
+/// [`AppState::with_rules_engine`] puts the rules engine in).
 pub async fn run_with(
     settings: Settings,
     store: Store,
@@ -129,7 +135,8 @@ pub async fn run_with(
     let addr = listener.local_addr()?;
     on_listening(addr);
     tokio::spawn(purge_sessions(store.clone()));
-    orders::workers::spawn(&state);
+    orders::workers::spawn(&state.orders);
+    sensing::spawn(&state.sensing);
     let hub = state.hub.clone();
     axum::serve(
         listener,

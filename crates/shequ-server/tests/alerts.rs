@@ -135,7 +135,7 @@ async fn an_absent_elder_becomes_an_order_for_the_grid_worker_and_a_pass_clears_
         .insert_bare_pass(s.device, "e1", s.elder, s.building, T0 - 47 * H)
         .await
         .expect("pass");
-    let engine = Engine::spawn(s.app.state.clone());
+    let engine = Engine::spawn(s.app.state.sensing.clone());
     engine.settle().await;
     assert!(s.alerts().await.is_empty(), "47 h: no alert");
     let rules = s.app.store.alert_rules().await.expect("rules");
@@ -270,7 +270,7 @@ async fn a_silent_door_becomes_a_maintenance_order_and_never_an_absence_alert() 
         .insert_bare_pass(s.device, "e1", s.elder, s.building, T0 - 40 * H)
         .await
         .expect("pass");
-    let engine = Engine::spawn(s.app.state.clone());
+    let engine = Engine::spawn(s.app.state.sensing.clone());
     engine.settle().await;
     // The door falls silent at T0; the elder is due at T0 + 8 h.
     s.advance(&engine, 5, false).await;
@@ -316,14 +316,14 @@ async fn a_silent_door_becomes_a_maintenance_order_and_never_an_absence_alert() 
 #[tokio::test]
 async fn open_alerts_and_last_passes_survive_a_restart() {
     let s = street().await;
-    let engine = Engine::spawn(s.app.state.clone());
+    let engine = Engine::spawn(s.app.state.sensing.clone());
     engine.settle().await;
     s.advance(&engine, 48, true).await;
     assert_eq!(s.alerts().await.len(), 1, "unseen since the rule began");
     drop(engine);
 
     // A new process: the open alert is known, so nothing is raised twice.
-    let engine = Engine::spawn(s.app.state.clone());
+    let engine = Engine::spawn(s.app.state.sensing.clone());
     engine.settle().await;
     s.advance(&engine, 24, true).await;
     assert_eq!(s.alerts().await.len(), 1, "no duplicate after a restart");
@@ -346,7 +346,7 @@ async fn open_alerts_and_last_passes_survive_a_restart() {
         .set_device_heard(s.device, s.now())
         .await
         .expect("touch");
-    let engine = Engine::spawn(s.app.state.clone());
+    let engine = Engine::spawn(s.app.state.sensing.clone());
     engine.settle().await;
     assert_eq!(s.alerts().await.len(), 1);
     s.advance(&engine, 1, true).await;
@@ -356,7 +356,7 @@ async fn open_alerts_and_last_passes_survive_a_restart() {
 #[tokio::test]
 async fn rules_are_managed_through_the_api_audited_and_targeted_ones_expire() {
     let s = street().await;
-    let engine = Engine::spawn(s.app.state.clone());
+    let engine = Engine::spawn(s.app.state.sensing.clone());
     engine.settle().await;
     let admin = s.app.login("admin").await;
     let grid = s.app.login("grid_a").await;
@@ -488,7 +488,7 @@ async fn rules_are_managed_through_the_api_audited_and_targeted_ones_expire() {
 #[tokio::test]
 async fn night_wandering_and_a_stream_of_visitors_each_raise_one_alert() {
     let s = street().await;
-    let engine = Engine::spawn(s.app.state.clone());
+    let engine = Engine::spawn(s.app.state.sensing.clone());
     engine.settle().await;
     let admin = s.app.login("admin").await;
     for rule in [

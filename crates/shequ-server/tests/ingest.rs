@@ -335,7 +335,7 @@ async fn retention_prunes_raw_and_refused_events_past_their_days() {
         "{body}"
     );
     let state = f.app.state.clone().with_clock(clock.clone());
-    let pruned = shequ_server::sensing::retention::run_once(&state)
+    let pruned = shequ_server::sensing::retention::run_once(&state.sensing)
         .await
         .expect("prune");
     assert_eq!((pruned.events, pruned.rejected), (2, 0));
@@ -364,7 +364,7 @@ async fn retention_prunes_raw_and_refused_events_past_their_days() {
     assert_eq!(ids[0].1, "new1");
     // Refused events go after rejected_retention_days (7).
     clock.advance_ms(8 * 86_400_000);
-    let pruned = shequ_server::sensing::retention::run_once(&state)
+    let pruned = shequ_server::sensing::retention::run_once(&state.sensing)
         .await
         .expect("prune");
     assert_eq!(pruned.rejected, 1);

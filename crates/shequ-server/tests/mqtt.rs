@@ -98,7 +98,7 @@ async fn mqtt_app(url: &str, street: &str) -> (TestApp, String) {
 fn start(state: &AppState) {
     let (host, port) = mqtt::broker_address(&state.settings.mqtt_url).expect("url");
     let id = state.settings.mqtt_client_id.clone();
-    tokio::spawn(mqtt::run(state.clone(), host, port, id));
+    tokio::spawn(mqtt::run(state.sensing.clone(), host, port, id));
 }
 
 fn event(id: &str, device: &str, card: &str) -> serde_json::Value {
@@ -112,7 +112,7 @@ async fn events_published_over_mqtt_are_stored_once_each() {
     let street = unique("T");
     let (app, card) = mqtt_app(&url, &street).await;
     start(&app.state);
-    let m = app.state.ingest.metrics.clone();
+    let m = app.state.sensing.ingest.metrics.clone();
     wait_for("the connection", async || m.mqtt().state == "connected").await;
     // The subscription is made right after the connection; give it a moment.
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -240,7 +240,7 @@ async fn a_broker_down_at_start_or_gone_mid_run_is_reconnected_to() {
     let street = unique("R");
     let (app, card) = mqtt_app(&url, &street).await;
     start(&app.state);
-    let m = app.state.ingest.metrics.clone();
+    let m = app.state.sensing.ingest.metrics.clone();
     wait_for("a failed attempt", async || {
         let s = m.mqtt();
         s.state != "connected" && s.last_error.is_some()
@@ -403,8 +403,8 @@ async fn a_burst_through_a_broker_at_its_defaults_is_stored_whole() {
     let url = format!("mqtt://127.0.0.1:{}", broker.port);
     let app = app_with(defaults_on(&url)).await;
     let card = door_and_cards(&app).await;
-    mqtt::spawn(&app.state);
-    let m = app.state.ingest.metrics.clone();
+    mqtt::spawn(&app.state.sensing);
+    let m = app.state.sensing.ingest.metrics.clone();
     wait_for("the connections", async || m.mqtt().connects >= 2).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -450,11 +450,11 @@ async fn two_servers_of_one_street_split_its_messages_without_a_disconnect() {
         first.store.clone(),
     )
     .expect("second server");
-    mqtt::spawn(&first.state);
-    mqtt::spawn(&second);
+    mqtt::spawn(&first.state.sensing);
+    mqtt::spawn(&second.sensing);
     let (m1, m2) = (
-        first.state.ingest.metrics.clone(),
-        second.ingest.metrics.clone(),
+        first.state.sensing.ingest.metrics.clone(),
+        second.sensing.ingest.metrics.clone(),
     );
     wait_for("the connections", async || {
         m1.mqtt().connects >= 2 && m2.mqtt().connects >= 2
@@ -506,11 +506,11 @@ async fn servers_of_two_streets_on_one_broker_take_only_their_own() {
     })
     .await;
     let (card_t, card_o) = (door_and_cards(&tianlin).await, door_and_cards(&other).await);
-    mqtt::spawn(&tianlin.state);
-    mqtt::spawn(&other.state);
+    mqtt::spawn(&tianlin.state.sensing);
+    mqtt::spawn(&other.state.sensing);
     let (mt, mo) = (
-        tianlin.state.ingest.metrics.clone(),
-        other.state.ingest.metrics.clone(),
+        tianlin.state.sensing.ingest.metrics.clone(),
+        other.state.sensing.ingest.metrics.clone(),
     );
     wait_for("the connections", async || {
         mt.mqtt().connects >= 2 && mo.mqtt().connects >= 2
@@ -560,13 +560,16 @@ async fn servers_of_two_streets_on_one_broker_take_only_their_own() {
 async fn default_client_ids_differ_between_installations_and_survive_a_restart() {
     let one = app().await;
     let two = app().await;
-    let id_one = mqtt::client_id_base(&one.state).await.expect("id");
-    let id_two = mqtt::client_id_base(&two.state).await.expect("id");
+    let id_one = mqtt::client_id_base(&one.state.sensing).await.expect("id");
+    let id_two = mqtt::client_id_base(&two.state.sensing).await.expect("id");
     assert_ne!(id_one, id_two);
     assert!(id_one.starts_with("shequ-"), "{id_one}");
     let restarted =
         AppState::new(shequ_server::Settings::default(), one.store.clone()).expect("state");
-    assert_eq!(mqtt::client_id_base(&restarted).await.expect("id"), id_one);
+    assert_eq!(
+        mqtt::client_id_base(&restarted.sensing).await.expect("id"),
+        id_one
+    );
     let named = AppState::new(
         shequ_server::Settings {
             instance_name: "b 2".into(),
@@ -576,7 +579,7 @@ async fn default_client_ids_differ_between_installations_and_survive_a_restart()
     )
     .expect("state");
     assert_eq!(
-        mqtt::client_id_base(&named).await.expect("id"),
+        mqtt::client_id_base(&named.sensing).await.expect("id"),
         format!("{id_one}-b_2")
     );
 }
@@ -593,8 +596,8 @@ async fn a_full_disk_leaves_mqtt_messages_with_the_broker_until_there_is_room() 
     let url = format!("mqtt://127.0.0.1:{}", broker.port);
     let app = app_with(defaults_on(&url)).await;
     let card = door_and_cards(&app).await;
-    mqtt::spawn(&app.state);
-    let m = app.state.ingest.metrics.clone();
+    mqtt::spawn(&app.state.sensing);
+    let m = app.state.sensing.ingest.metrics.clone();
     wait_for("the connections", async || m.mqtt().connects >= 2).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     // Fill the database up to a page limit first, so the events below

@@ -110,7 +110,7 @@ impl World {
         reporter_phone: Option<&str>,
     ) -> intake::Submitted {
         intake::submit(
-            &self.state,
+            &self.state.orders,
             Report {
                 category: category.into(),
                 source: "hotline",
@@ -155,7 +155,7 @@ impl World {
     }
 
     async fn act(&self, id: i64, who: &Who, action: Action) {
-        service::act(&self.state, id, who, &action, &ClientAddr::default())
+        service::act(&self.state.orders, id, who, &action, &ClientAddr::default())
             .await
             .expect("act");
     }
@@ -260,7 +260,7 @@ async fn an_sms_reaches_the_gateway_with_key_text_and_id() {
     assert_eq!(row.recipient, "13800000001");
 
     let gw = sms::Gateway::new().expect("client");
-    let pass = sms::run_once(&w.state, &gw).await.expect("pass");
+    let pass = sms::run_once(&w.state.orders, &gw).await.expect("pass");
     assert_eq!((pass.sent, pass.retrying, pass.dead), (1, 0, 0));
 
     let seen = seen.lock().expect("lock").clone();
@@ -281,7 +281,7 @@ async fn an_sms_reaches_the_gateway_with_key_text_and_id() {
     assert_eq!((after.state.as_str(), after.attempts), ("sent", 1));
     assert_eq!(after.sent_at, Some(T0));
     // Sent rows are not sent again.
-    let again = sms::run_once(&w.state, &gw).await.expect("pass");
+    let again = sms::run_once(&w.state.orders, &gw).await.expect("pass");
     assert_eq!(again, sms::Pass::default());
 }
 
@@ -293,7 +293,7 @@ async fn a_failing_gateway_is_retried_and_then_sent() {
     let id = w.pending_sms().await[0].id;
     let gw = sms::Gateway::new().expect("client");
 
-    let first = sms::run_once(&w.state, &gw).await.expect("pass");
+    let first = sms::run_once(&w.state.orders, &gw).await.expect("pass");
     assert_eq!((first.sent, first.retrying), (0, 1));
     let row = w.row(id).await;
     assert_eq!((row.state.as_str(), row.attempts), ("pending", 1));
@@ -305,11 +305,11 @@ async fn a_failing_gateway_is_retried_and_then_sent() {
     assert!(row.next_attempt_at > T0, "retried later, not at once");
 
     // Not due yet: nothing happens.
-    let early = sms::run_once(&w.state, &gw).await.expect("pass");
+    let early = sms::run_once(&w.state.orders, &gw).await.expect("pass");
     assert_eq!(early, sms::Pass::default());
 
     w.clock.set_ms(row.next_attempt_at);
-    let second = sms::run_once(&w.state, &gw).await.expect("pass");
+    let second = sms::run_once(&w.state.orders, &gw).await.expect("pass");
     assert_eq!(second.sent, 1);
     let row = w.row(id).await;
     assert_eq!((row.state.as_str(), row.attempts), ("sent", 2));
@@ -339,7 +339,7 @@ async fn a_gateway_that_is_down_dead_letters_after_the_last_attempt_and_operator
 
     let mut delays = Vec::new();
     for attempt in 1..=4 {
-        let pass = sms::run_once(&w.state, &gw).await.expect("pass");
+        let pass = sms::run_once(&w.state.orders, &gw).await.expect("pass");
         let row = w.row(id).await;
         assert_eq!(row.attempts, attempt);
         let error = row.last_error.clone().unwrap_or_default();
@@ -359,7 +359,7 @@ async fn a_gateway_that_is_down_dead_letters_after_the_last_attempt_and_operator
     // A dead letter is not tried again by the worker.
     w.clock.advance_ms(DAY);
     assert_eq!(
-        sms::run_once(&w.state, &gw).await.expect("pass"),
+        sms::run_once(&w.state.orders, &gw).await.expect("pass"),
         sms::Pass::default()
     );
 
@@ -438,7 +438,7 @@ async fn a_recipient_without_a_phone_or_a_missing_gateway_is_dead_at_once() {
     assert_eq!(order.owner_user_id, Some(w.uid("gw_b").await));
     let id = w.pending_sms().await[0].id;
     let gw = sms::Gateway::new().expect("client");
-    let pass = sms::run_once(&w.state, &gw).await.expect("pass");
+    let pass = sms::run_once(&w.state.orders, &gw).await.expect("pass");
     assert_eq!(pass.dead, 1);
     let row = w.row(id).await;
     assert_eq!(row.state, "dead");
@@ -448,7 +448,7 @@ async fn a_recipient_without_a_phone_or_a_missing_gateway_is_dead_at_once() {
     let w = world(Settings::default()).await;
     w.report(w.place_a, None).await;
     let id = w.pending_sms().await[0].id;
-    sms::run_once(&w.state, &gw).await.expect("pass");
+    sms::run_once(&w.state.orders, &gw).await.expect("pass");
     let row = w.row(id).await;
     assert_eq!(
         (row.state.as_str(), row.last_error.as_deref()),
@@ -477,7 +477,7 @@ async fn the_running_worker_is_woken_by_a_new_order() {
         clock: Arc::new(ManualClock::new(T0)),
         app,
     };
-    workers::spawn(&w.state);
+    workers::spawn(&w.state.orders);
     // Let the worker's first pass find nothing.
     tokio::time::sleep(Duration::from_millis(50)).await;
     let order = w.report(w.place_a, None).await;
@@ -804,7 +804,7 @@ async fn the_feed_follows_the_scope_and_a_cookie_is_enough() {
 async fn a_page_that_falls_behind_is_told_to_reload() {
     let mut w = world(Settings::default()).await;
     // A tiny buffer, so a burst overflows it.
-    w.state.hub = Hub::new(2);
+    w.state = w.state.clone().with_core(|core| core.hub = Hub::new(2));
     let router = shequ_server::router(w.state.clone());
     let base = serve(router).await;
     let operator = w.app.login("operator").await;
@@ -844,11 +844,11 @@ async fn an_order_not_accepted_in_time_is_escalated_to_the_supervisor_once() {
 
     w.clock.advance_ms(29 * MIN);
     assert_eq!(
-        sla::run_once(&w.state).await.expect("pass"),
+        sla::run_once(&w.state.orders).await.expect("pass"),
         sla::Pass::default()
     );
     w.clock.advance_ms(MIN);
-    let pass = sla::run_once(&w.state).await.expect("pass");
+    let pass = sla::run_once(&w.state.orders).await.expect("pass");
     assert_eq!((pass.escalated, pass.reassigned), (1, 1));
 
     let o = w.order(order.id).await;
@@ -886,12 +886,12 @@ async fn an_order_not_accepted_in_time_is_escalated_to_the_supervisor_once() {
 
     // Once only: later passes inside the new window do nothing.
     assert_eq!(
-        sla::run_once(&w.state).await.expect("pass"),
+        sla::run_once(&w.state.orders).await.expect("pass"),
         sla::Pass::default()
     );
     w.clock.advance_ms(29 * MIN);
     assert_eq!(
-        sla::run_once(&w.state).await.expect("pass"),
+        sla::run_once(&w.state.orders).await.expect("pass"),
         sla::Pass::default()
     );
     assert_eq!(popups_of(&w, sec_a).await.len(), 1);
@@ -899,7 +899,7 @@ async fn an_order_not_accepted_in_time_is_escalated_to_the_supervisor_once() {
     // If the supervisor does not accept either, it climbs one level: the
     // street's command centre.
     w.clock.advance_ms(MIN);
-    let pass = sla::run_once(&w.state).await.expect("pass");
+    let pass = sla::run_once(&w.state.orders).await.expect("pass");
     assert_eq!((pass.escalated, pass.reassigned), (1, 1));
     let o = w.order(order.id).await;
     assert_eq!(
@@ -924,7 +924,7 @@ async fn a_paused_clock_does_not_escalate() {
     .await;
     w.clock.advance_ms(3 * DAY);
     assert_eq!(
-        sla::run_once(&w.state).await.expect("pass"),
+        sla::run_once(&w.state.orders).await.expect("pass"),
         sla::Pass::default()
     );
     let o = w.order(order.id).await;
@@ -934,9 +934,21 @@ async fn a_paused_clock_does_not_escalate() {
     // Resumed, the 20 minutes that were left still count.
     w.act(order.id, &grid_a, Action::ResumeClock).await;
     w.clock.advance_ms(19 * MIN);
-    assert_eq!(sla::run_once(&w.state).await.expect("pass").escalated, 0);
+    assert_eq!(
+        sla::run_once(&w.state.orders)
+            .await
+            .expect("pass")
+            .escalated,
+        0
+    );
     w.clock.advance_ms(MIN);
-    assert_eq!(sla::run_once(&w.state).await.expect("pass").escalated, 1);
+    assert_eq!(
+        sla::run_once(&w.state.orders)
+            .await
+            .expect("pass")
+            .escalated,
+        1
+    );
 }
 
 #[tokio::test]
@@ -948,9 +960,15 @@ async fn an_order_not_resolved_in_time_is_escalated_and_stays_with_its_owner() {
     w.clock.advance_ms(5 * MIN);
     w.act(order.id, &worker, Action::Accept).await;
     w.clock.advance_ms(DAY - 5 * MIN - 1);
-    assert_eq!(sla::run_once(&w.state).await.expect("pass").escalated, 0);
+    assert_eq!(
+        sla::run_once(&w.state.orders)
+            .await
+            .expect("pass")
+            .escalated,
+        0
+    );
     w.clock.advance_ms(1);
-    let pass = sla::run_once(&w.state).await.expect("pass");
+    let pass = sla::run_once(&w.state.orders).await.expect("pass");
     assert_eq!((pass.escalated, pass.reassigned), (1, 0));
     let o = w.order(order.id).await;
     assert_eq!(
@@ -966,7 +984,13 @@ async fn an_order_not_resolved_in_time_is_escalated_and_stays_with_its_owner() {
     );
     assert!(last.note.contains("超时未办结"), "{}", last.note);
     w.clock.advance_ms(DAY);
-    assert_eq!(sla::run_once(&w.state).await.expect("pass").escalated, 0);
+    assert_eq!(
+        sla::run_once(&w.state.orders)
+            .await
+            .expect("pass")
+            .escalated,
+        0
+    );
 }
 
 #[tokio::test]
@@ -985,9 +1009,15 @@ async fn a_resolved_order_left_unrated_closes_after_seven_days() {
     )
     .await;
     w.clock.advance_ms(7 * DAY - 1);
-    assert_eq!(sla::run_once(&w.state).await.expect("pass").closed, 0);
+    assert_eq!(
+        sla::run_once(&w.state.orders).await.expect("pass").closed,
+        0
+    );
     w.clock.advance_ms(1);
-    assert_eq!(sla::run_once(&w.state).await.expect("pass").closed, 1);
+    assert_eq!(
+        sla::run_once(&w.state.orders).await.expect("pass").closed,
+        1
+    );
     let o = w.order(order.id).await;
     assert_eq!(o.state, "closed");
     assert_eq!(o.rating, None);
@@ -1001,5 +1031,8 @@ async fn a_resolved_order_left_unrated_closes_after_seven_days() {
         ),
         ("auto_close", "system", "closed")
     );
-    assert_eq!(sla::run_once(&w.state).await.expect("pass").closed, 0);
+    assert_eq!(
+        sla::run_once(&w.state.orders).await.expect("pass").closed,
+        0
+    );
 }

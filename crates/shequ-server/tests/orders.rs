@@ -272,7 +272,7 @@ fn public_report(app: &TestApp, point: (f64, f64), phone: &str) -> Report {
 #[tokio::test]
 async fn duplicates_go_to_the_command_centre_and_every_reporter_hears_the_outcome() {
     let (app, clock) = app_at_t0().await;
-    let first = intake::submit(&app.state, public_report(&app, IN_A, "13900000001"))
+    let first = intake::submit(&app.state.orders, public_report(&app, IN_A, "13900000001"))
         .await
         .expect("first");
     assert_eq!(first.owner_user_id, Some(app.user_id("grid_a").await));
@@ -280,7 +280,7 @@ async fn duplicates_go_to_the_command_centre_and_every_reporter_hears_the_outcom
     clock.advance_ms(2 * 3_600_000);
     // 20 m away, two hours later: a likely duplicate.
     let near = (IN_A.0 + 0.0002, IN_A.1);
-    let second = intake::submit(&app.state, public_report(&app, near, "13900000002"))
+    let second = intake::submit(&app.state.orders, public_report(&app, near, "13900000002"))
         .await
         .expect("second");
     assert_eq!(second.likely_duplicate_of, Some(first.id));
@@ -291,7 +291,7 @@ async fn duplicates_go_to_the_command_centre_and_every_reporter_hears_the_outcom
     );
     // 200 m away is a different problem.
     let far = intake::submit(
-        &app.state,
+        &app.state.orders,
         public_report(&app, (IN_A.0 + 0.002, IN_A.1), "13900000003"),
     )
     .await

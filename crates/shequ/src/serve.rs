@@ -20,7 +20,7 @@ pub async fn run(config_file: Option<&Path>, args: ServeArgs) -> anyhow::Result<
     shequ_server::run_with(
         settings,
         store,
-        shequ_server::sensing::engine::install,
+        shequ_server::AppState::with_rules_engine,
         |addr| {
             println!("shequ is listening on http://{addr}/");
         },

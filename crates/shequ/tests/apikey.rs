@@ -126,7 +126,7 @@ fn apikey_add_prints_a_key_that_open311_accepts() {
 
         let state = shequ_server::AppState::new(shequ_server::Settings::default(), store.clone())
             .expect("state");
-        let accepted = shequ_server::open311::api_key(&state, Some(&key))
+        let accepted = shequ_server::open311::api_key(&state.orders, Some(&key))
             .await
             .expect("accepted");
         assert_eq!(accepted.map(|t| t.id), Some(stored.id));

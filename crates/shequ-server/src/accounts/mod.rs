@@ -5,14 +5,15 @@ pub mod api;
 pub mod device;
 pub mod limiter;
 pub mod pages;
+pub mod state;
 
 use axum::Router;
 use axum::routing::{delete, get, post};
 
-use crate::state::AppState;
+pub use state::AccountsState;
 
 /// The accounts' routes under `/api/v1`.
-pub fn api() -> Router<AppState> {
+pub fn api() -> Router<AccountsState> {
     use api::{access_log, auth, tokens, users};
     Router::new()
         .route("/auth/login", post(auth::login))
@@ -25,7 +26,7 @@ pub fn api() -> Router<AppState> {
 }
 
 /// The accounts' pages.
-pub fn pages() -> Router<AppState> {
+pub fn pages() -> Router<AccountsState> {
     use pages::{admin, login};
     Router::new()
         .route("/login", get(login::form).post(login::submit))

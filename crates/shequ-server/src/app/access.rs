@@ -12,7 +12,9 @@ use shequ_store::{Paging, Scope};
 
 use crate::app::auth::Principal;
 use crate::app::error::AppError;
-use crate::state::AppState;
+use axum::extract::FromRef;
+
+use crate::app::state::Core;
 
 /// `?page=&page_size=` on listings.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -36,13 +38,15 @@ impl PageParams {
 #[derive(Debug, Clone, Default)]
 pub struct ClientAddr(pub Option<String>);
 
-impl FromRequestParts<AppState> for ClientAddr {
+impl<S> FromRequestParts<S> for ClientAddr
+where
+    Core: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = &Core::from_ref(state);
         Ok(ClientAddr(
             parts
                 .extensions
@@ -62,7 +66,7 @@ pub fn actor(p: &Principal) -> (Option<i64>, String) {
 
 /// Records a refused read and returns the 403 to send.
 pub async fn deny(
-    state: &AppState,
+    state: &Core,
     who: &Principal,
     subject_kind: &'static str,
     subject_id: String,
@@ -91,7 +95,7 @@ pub async fn deny(
 /// Narrows the caller's scope to the region `code`, or refuses (and logs)
 /// when the region lies outside it.
 pub async fn scope_for_region(
-    state: &AppState,
+    state: &Core,
     who: &Principal,
     code: Option<&str>,
     addr: &ClientAddr,

@@ -15,3 +15,4 @@ pub mod live;
 pub mod page;
 pub mod proxy;
 pub mod settings;
+pub mod state;

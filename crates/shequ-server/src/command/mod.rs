@@ -10,8 +10,27 @@
 mod map;
 mod panel;
 
+/// What the command centre's pages hold: the shared core and this month's
+/// quality figures, reused for a minute.
+#[derive(Debug, Clone)]
+pub struct CommandState {
+    pub core: crate::app::state::Core,
+    pub command: QualityCache,
+}
+
+crate::core_parts!(CommandState);
+
+impl CommandState {
+    pub fn new(core: crate::app::state::Core) -> Self {
+        Self {
+            core,
+            command: QualityCache::default(),
+        }
+    }
+}
+
 /// The command centre's pages.
-pub fn pages() -> axum::Router<AppState> {
+pub fn pages() -> axum::Router<CommandState> {
     use axum::routing::get;
     axum::Router::new()
         .route("/command", get(show))
@@ -43,7 +62,6 @@ use crate::orders::pages::category_names;
 use crate::orders::pages::region_path;
 use crate::orders::pages::short_time;
 use crate::orders::pages::state_tag;
-use crate::state::AppState;
 
 /// Open orders drawn as markers at most (the newest).
 const MAX_MARKERS: i64 = 1_000;
@@ -65,7 +83,7 @@ pub struct QualityCache {
 impl QualityCache {
     async fn get(
         &self,
-        state: &AppState,
+        state: &CommandState,
         scope: &Scope,
         (from, to): (i64, i64),
         fresh: bool,
@@ -89,7 +107,7 @@ impl QualityCache {
 
 /// Midnight of `day` in the street's zone, as epoch milliseconds.
 fn midnight(tz: chrono_tz::Tz, day: NaiveDate) -> i64 {
-    crate::state::midnight_ms(tz, day).unwrap_or(0)
+    crate::app::state::midnight_ms(tz, day).unwrap_or(0)
 }
 
 /// The counters and this month's figures, as the page and its script show them.
@@ -105,7 +123,7 @@ pub struct Board {
 
 /// `fresh`: recompute this month's figures now (the page asks after an
 /// order it shows was resolved or rated).
-async fn board(state: &AppState, user: &AuthUser, fresh: bool) -> PageResult<Board> {
+async fn board(state: &CommandState, user: &AuthUser, fresh: bool) -> PageResult<Board> {
     let now = state.clock.now_ms();
     let today = state.today();
     let day_start = midnight(state.tz, today);
@@ -208,7 +226,7 @@ pub struct Fresh {
 
 /// `GET /command/counters`
 pub async fn counters(
-    State(state): State<AppState>,
+    State(state): State<CommandState>,
     v: Viewer,
     Query(f): Query<Fresh>,
 ) -> PageResult<Json<Board>> {
@@ -225,7 +243,7 @@ pub struct Shown {
 /// The region the map is drawn for: the user's own; the street for those
 /// bound above it (a district draws this deployment's street); the
 /// neighbourhood around a grid worker's grid, so the neighbours show.
-async fn map_root(state: &AppState, user: &AuthUser) -> PageResult<shequ_domain::RegionPath> {
+async fn map_root(state: &CommandState, user: &AuthUser) -> PageResult<shequ_domain::RegionPath> {
     let here = region_path(&user.user.region_path)?;
     let kind = state
         .store
@@ -237,7 +255,7 @@ async fn map_root(state: &AppState, user: &AuthUser) -> PageResult<shequ_domain:
         "grid" => here.parent().unwrap_or(here),
         "street" | "neighbourhood" => here,
         _ => {
-            let street = crate::orders::pages::deployment_street(state).await?;
+            let street = crate::registry::service::deployment_street(state).await?;
             let path = region_path(&street.path)?;
             if user.scope.contains(path.as_str()) {
                 path
@@ -250,7 +268,7 @@ async fn map_root(state: &AppState, user: &AuthUser) -> PageResult<shequ_domain:
 
 /// `GET /command`
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<CommandState>,
     v: Viewer,
     addr: ClientAddr,
     Query(q): Query<Shown>,
@@ -394,7 +412,7 @@ fn state_labels(ctx: &Ctx) -> String {
 
 /// `GET /command/grid/{code}`: the panel alone.
 pub async fn grid(
-    State(state): State<AppState>,
+    State(state): State<CommandState>,
     v: Viewer,
     addr: ClientAddr,
     Path(code): Path<String>,

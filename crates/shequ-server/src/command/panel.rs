@@ -14,19 +14,19 @@ use crate::app::error::AppError;
 use crate::app::page::ctx::PageResult;
 use crate::app::page::ctx::Viewer;
 use crate::app::page::layout::empty;
+use crate::command::CommandState;
 use crate::orders::pages::OPEN_STATES;
 use crate::orders::pages::badges;
 use crate::orders::pages::region_path;
 use crate::orders::pages::short_time;
 use crate::orders::pages::state_tag;
-use crate::state::AppState;
 
 /// Rows per list in the panel.
 const ROWS: i64 = 12;
 
 /// The panel of the grid `code`.
 pub async fn panel(
-    state: &AppState,
+    state: &CommandState,
     v: &Viewer,
     addr: &ClientAddr,
     code: &str,

@@ -11,7 +11,7 @@ use crate::open311::SPECIFICATION;
 use crate::open311::format::Format;
 use crate::open311::format::Node;
 use crate::open311::language;
-use crate::state::AppState;
+use crate::orders::OrdersState;
 
 /// When this endpoint's behaviour or the shape of its answers last
 /// changed. Catalogue edits do not move it yet (categories carry no
@@ -19,7 +19,7 @@ use crate::state::AppState;
 pub const CHANGESET: &str = "2026-11-23T00:00:00+08:00";
 
 /// `GET /open311/v2`: the discovery document in JSON.
-pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn root(State(state): State<OrdersState>, headers: HeaderMap) -> Response {
     let ctx = Ctx {
         format: Format::Json,
         lang: language(&state, &headers, None),
@@ -27,7 +27,7 @@ pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response
     answer(&state, ctx)
 }
 
-pub fn answer(state: &AppState, ctx: Ctx) -> Response {
+pub fn answer(state: &OrdersState, ctx: Ctx) -> Response {
     let base = state.settings.public_url.trim_end_matches('/');
     let url = format!("{base}/open311/v2");
     let (contact, key_service) = match ctx.lang {

@@ -49,7 +49,7 @@ use shequ_store::accounts::ApiToken;
 
 use crate::app::auth::token_hash;
 use crate::app::i18n::Lang;
-use crate::state::AppState;
+use crate::orders::OrdersState;
 use errors::{Problem, Problems};
 use format::Format;
 
@@ -64,7 +64,7 @@ pub const SPECIFICATION: &str = "http://wiki.open311.org/GeoReport_v2";
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The routes under `/open311/v2`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<OrdersState> {
     Router::new()
         .route("/", get(discovery::root))
         .route("/{file}", get(get_file).post(post_file))
@@ -100,7 +100,7 @@ impl Ctx {
 /// The language asked for: `locale=` (query or form), then the
 /// `Accept-Language` header in preference order, then the configured
 /// default.
-pub fn language(state: &AppState, headers: &HeaderMap, locale: Option<&str>) -> Lang {
+pub fn language(state: &OrdersState, headers: &HeaderMap, locale: Option<&str>) -> Lang {
     if let Some(l) = locale.and_then(Lang::parse) {
         return l;
     }
@@ -129,7 +129,7 @@ pub fn language(state: &AppState, headers: &HeaderMap, locale: Option<&str>) -> 
 
 /// Checks an api_key: `None` when none was sent; a 403 when it is unknown,
 /// expired, revoked or lacks the `open311` scope.
-pub async fn api_key(state: &AppState, key: Option<&str>) -> Result<Option<ApiToken>, Problem> {
+pub async fn api_key(state: &OrdersState, key: Option<&str>) -> Result<Option<ApiToken>, Problem> {
     let Some(key) = key.map(str::trim).filter(|k| !k.is_empty()) else {
         return Ok(None);
     };
@@ -154,7 +154,7 @@ pub async fn api_key(state: &AppState, key: Option<&str>) -> Result<Option<ApiTo
 }
 
 /// The format of a request whose path could not even be read: JSON.
-fn fallback_ctx(state: &AppState, headers: &HeaderMap) -> Ctx {
+fn fallback_ctx(state: &OrdersState, headers: &HeaderMap) -> Ctx {
     Ctx {
         format: Format::Json,
         lang: language(state, headers, None),
@@ -163,7 +163,7 @@ fn fallback_ctx(state: &AppState, headers: &HeaderMap) -> Ctx {
 
 /// `GET /{file}`: discovery, services or requests, by name.
 async fn get_file(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
@@ -190,7 +190,7 @@ async fn get_file(
 
 /// `POST /{file}`: only `requests.{format}` takes a post.
 async fn post_file(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
@@ -222,10 +222,10 @@ fn method_not_allowed_in(ctx: Ctx) -> Response {
     ))
 }
 
-async fn not_found(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn not_found(State(state): State<OrdersState>, headers: HeaderMap) -> Response {
     fallback_ctx(&state, &headers).fail(Problem::no_such_path())
 }
 
-async fn method_not_allowed(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn method_not_allowed(State(state): State<OrdersState>, headers: HeaderMap) -> Response {
     method_not_allowed_in(fallback_ctx(&state, &headers))
 }

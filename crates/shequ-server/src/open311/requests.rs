@@ -26,7 +26,7 @@ use crate::open311::format::Node;
 use crate::open311::language;
 use crate::open311::view::Viewer;
 use crate::open311::view::states_of;
-use crate::state::AppState;
+use crate::orders::OrdersState;
 
 /// The spec's default and largest answer: 1,000 requests.
 pub const MAX_PAGE_SIZE: u32 = 1000;
@@ -34,7 +34,7 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 pub const WINDOW_MS: i64 = 90 * 86_400_000;
 
 /// The part of the tree a caller sees, and whether in public form.
-async fn audience(state: &AppState, query: &Pairs) -> Result<(Scope, bool), Problems> {
+async fn audience(state: &OrdersState, query: &Pairs) -> Result<(Scope, bool), Problems> {
     match api_key(state, query.single("api_key")?).await? {
         Some(token) => {
             let path = RegionPath::parse(&token.region_path).map_err(|e| {
@@ -67,7 +67,7 @@ fn whole_number(query: &Pairs, name: &str, max: u32) -> Result<Option<u32>, Prob
 /// A date argument as epoch ms; a bare date is its first (or, for the end
 /// of a range, last) millisecond in the street's zone.
 fn instant_ms(
-    state: &AppState,
+    state: &OrdersState,
     query: &Pairs,
     name: &str,
     end: bool,
@@ -99,7 +99,7 @@ fn instant_ms(
 }
 
 /// `[from, to]` of `requested_datetime`, inclusive.
-fn window(state: &AppState, query: &Pairs) -> Result<(i64, Option<i64>), Problem> {
+fn window(state: &OrdersState, query: &Pairs) -> Result<(i64, Option<i64>), Problem> {
     let start = instant_ms(state, query, "start_date", false)?;
     let end = instant_ms(state, query, "end_date", true)?;
     match (start, end) {
@@ -142,7 +142,7 @@ fn ids(query: &Pairs) -> Result<Vec<i64>, Problem> {
 /// first, one page — without a total, which Open311 does not return and
 /// which would cost a scan of a large history.
 async fn fetch(
-    state: &AppState,
+    state: &OrdersState,
     scope: &Scope,
     filter: OrderFilter,
     codes: &[String],
@@ -160,7 +160,7 @@ async fn fetch(
 }
 
 /// `GET requests.{format}`.
-pub async fn list(state: &AppState, ctx: Ctx, query: &Pairs) -> Response {
+pub async fn list(state: &OrdersState, ctx: Ctx, query: &Pairs) -> Response {
     let result = async {
         let (scope, public) = audience(state, query).await?;
         let page = whole_number(query, "page", u32::MAX)?.unwrap_or(1);
@@ -205,7 +205,7 @@ pub async fn list(state: &AppState, ctx: Ctx, query: &Pairs) -> Response {
 /// The answer's format and the id of `{id}.{format}` (`None` when it is
 /// not a number), or the refusal of an unknown format.
 fn split_file(
-    state: &AppState,
+    state: &OrdersState,
     headers: &HeaderMap,
     path: Result<Path<String>, PathRejection>,
     query: &Pairs,
@@ -235,7 +235,7 @@ fn no_request(id: impl std::fmt::Display) -> Problem {
 /// `GET requests/{id}.{format}`: the one request, in a list as the spec
 /// shows it; 404 when absent (or outside the api_key's region).
 pub async fn one(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,
@@ -268,7 +268,7 @@ pub async fn one(
 /// is ever handed out; for clients that ask anyway, a request's id is its
 /// own token.
 pub async fn token(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,

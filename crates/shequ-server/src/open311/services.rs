@@ -16,7 +16,7 @@ use crate::open311::form::Pairs;
 use crate::open311::format::Format;
 use crate::open311::format::Node;
 use crate::open311::language;
-use crate::state::AppState;
+use crate::orders::OrdersState;
 
 /// The category's name in the asked language (Chinese when it has no
 /// English name).
@@ -93,7 +93,7 @@ fn service(c: &Category, lang: Lang) -> Node {
 }
 
 /// `GET services.{format}`.
-pub async fn list(state: &AppState, ctx: Ctx) -> Response {
+pub async fn list(state: &OrdersState, ctx: Ctx) -> Response {
     let result = async {
         let config = state.config.get(&state.store).await?;
         let mut cats: Vec<&Category> = config.categories.values().filter(|c| c.active).collect();
@@ -145,7 +145,7 @@ fn attribute(d: &AttributeDef) -> Node {
 
 /// `GET services/{code}.{format}`: 404 for an unknown or retired code.
 pub async fn definition(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
     RawQuery(query): RawQuery,

@@ -22,12 +22,12 @@ use crate::open311::form::Pairs;
 use crate::open311::format::Node;
 use crate::open311::services;
 use crate::open311::view::META_KEY;
+use crate::orders::OrdersState;
 use crate::orders::intake;
 use crate::orders::intake::IntakeError;
 use crate::orders::intake::MAX_DESCRIPTION;
 use crate::orders::intake::Report;
 use crate::orders::intake::Submitted;
-use crate::state::AppState;
 
 /// The longest media_url, address_string and name fields accepted.
 const MAX_URL: usize = 2000;
@@ -169,7 +169,7 @@ fn details(p: &Pairs, problems: &mut Vec<Problem>) -> Details {
 
 /// The report to hand to intake, or every problem with the form.
 async fn report(
-    state: &AppState,
+    state: &OrdersState,
     p: &Pairs,
     answers: &BTreeMap<String, Vec<String>>,
     token: &ApiToken,
@@ -295,7 +295,7 @@ fn reply(s: &Submitted, category: &Category, account_id: Option<&str>, lang: Lan
 /// `POST requests.{format}`: 200 with `[{service_request_id,
 /// service_notice, account_id}]`, as the spec's examples answer.
 pub async fn create(
-    state: &AppState,
+    state: &OrdersState,
     ctx: Ctx,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,

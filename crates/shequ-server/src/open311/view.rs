@@ -11,14 +11,14 @@ use std::sync::Arc;
 use shequ_domain::order::OrderState;
 use shequ_store::orders::Order;
 
-use crate::app::cache::Config;
 use crate::app::i18n::Lang;
 use crate::open311::errors::Problems;
 use crate::open311::format::Node;
 use crate::open311::format::datetime;
 use crate::open311::services;
+use crate::orders::OrdersState;
 use crate::orders::catalogue::ELDERLY_CARE;
-use crate::state::AppState;
+use crate::orders::config::Config;
 
 /// The key under which Open311-only fields (media_url, device_id,
 /// account_id) are kept in an order's attributes.
@@ -125,7 +125,7 @@ fn meta(o: &Order, field: &str) -> Option<String> {
 /// Everything needed to show several orders: category names and the
 /// names of the regions responsible, looked up once each.
 pub struct Viewer<'a> {
-    state: &'a AppState,
+    state: &'a OrdersState,
     lang: Lang,
     public: bool,
     config: Arc<Config>,
@@ -133,7 +133,7 @@ pub struct Viewer<'a> {
 }
 
 impl<'a> Viewer<'a> {
-    pub async fn new(state: &'a AppState, lang: Lang, public: bool) -> Result<Self, Problems> {
+    pub async fn new(state: &'a OrdersState, lang: Lang, public: bool) -> Result<Self, Problems> {
         let config = state.config.get(&state.store).await?;
         Ok(Self {
             state,

@@ -14,8 +14,8 @@ use shequ_store::{Scope, StoreError};
 use crate::app::auth::new_token;
 use crate::app::auth::token_hash;
 use crate::app::live::LiveEvent;
+use crate::orders::OrdersState;
 use crate::orders::notices;
-use crate::state::AppState;
 
 /// Sources an order can come from.
 pub const SOURCES: &[&str] = &[
@@ -103,7 +103,7 @@ struct Located {
     point: Option<(f64, f64)>,
 }
 
-async fn locate(state: &AppState, r: &Report) -> Result<Located, IntakeError> {
+async fn locate(state: &OrdersState, r: &Report) -> Result<Located, IntakeError> {
     if let Some(place_id) = r.place_id {
         let place = state
             .store
@@ -188,7 +188,7 @@ fn check(r: &Report) -> Result<(), IntakeError> {
 /// The person for an order at `path`, and why: the matching rule's target
 /// resolved through the roster, falling back to the command centre.
 async fn route(
-    state: &AppState,
+    state: &OrdersState,
     category: &str,
     path: &str,
     now: i64,
@@ -243,7 +243,7 @@ async fn route(
 }
 
 /// Takes a report, makes the order, and pushes the owner's pop-up.
-pub async fn submit(state: &AppState, r: Report) -> Result<Submitted, IntakeError> {
+pub async fn submit(state: &OrdersState, r: Report) -> Result<Submitted, IntakeError> {
     check(&r)?;
     let now = state.clock.now_ms();
     let category: Category = state
@@ -370,7 +370,7 @@ pub async fn submit(state: &AppState, r: Report) -> Result<Submitted, IntakeErro
 }
 
 fn publish_created(
-    state: &AppState,
+    state: &OrdersState,
     id: i64,
     o: &NewOrder,
     category: &Category,

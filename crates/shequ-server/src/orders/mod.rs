@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod catalogue;
+pub mod config;
 pub mod geo;
 pub mod intake;
 pub mod limit;
@@ -12,7 +13,9 @@ pub mod memory;
 pub mod notices;
 pub mod pages;
 pub mod photos;
+pub mod popups;
 pub mod service;
+pub mod state;
 pub mod workers;
 pub mod writer;
 
@@ -20,10 +23,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
 
-use crate::state::AppState;
+pub use state::OrdersState;
 
 /// The orders' routes under `/api/v1`.
-pub fn api() -> Router<AppState> {
+pub fn api() -> Router<OrdersState> {
     use api::{catalogue, events, notifications, orders, photos, reports};
     Router::new()
         .route("/orders", get(orders::list).post(orders::file))
@@ -55,7 +58,7 @@ pub fn api() -> Router<AppState> {
 /// The orders' pages: the public report form and follow link, the
 /// operator's form, lists, the order page, the phone page, and the
 /// operations page (catalogue, routing, duty roster).
-pub fn pages() -> Router<AppState> {
+pub fn pages() -> Router<OrdersState> {
     use pages::{act, detail, file, list, ops, photo, report, status};
     Router::new()
         .route("/ops", get(ops::show))

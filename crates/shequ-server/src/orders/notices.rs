@@ -6,7 +6,7 @@ use shequ_store::orders::Notice;
 use shequ_store::orders::Order;
 use shequ_store::orders::create::{NewOrder, ORDER_ID_PLACEHOLDER};
 
-use crate::state::AppState;
+use crate::orders::OrdersState;
 
 /// Fills `{name}` placeholders.
 pub fn render(template: &str, values: &[(&str, &str)]) -> String {
@@ -18,7 +18,7 @@ pub fn render(template: &str, values: &[(&str, &str)]) -> String {
 }
 
 /// A time in the street's zone as `MM-DD HH:MM`.
-pub fn short_time(state: &AppState, ms: i64) -> String {
+pub fn short_time(state: &OrdersState, ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|t| t.with_timezone(&state.tz).format("%m-%d %H:%M").to_string())
         .unwrap_or_default()
@@ -64,7 +64,7 @@ impl<'a> Brief<'a> {
 /// on. `kind` is `new_order`, `reassigned`, `escalated`, `reopened` or
 /// `summoned`.
 pub fn to_worker(
-    state: &AppState,
+    state: &OrdersState,
     order: &Brief<'_>,
     category_zh: &str,
     user_id: i64,
@@ -120,7 +120,7 @@ pub fn to_worker(
 /// An SMS to a reporter (when they left a phone) that their order is
 /// resolved, with the private link to rate it.
 pub fn to_reporter_resolved(
-    state: &AppState,
+    state: &OrdersState,
     order: &Order,
     link_token: Option<&str>,
 ) -> Option<Notice> {

@@ -6,7 +6,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::app::error::AppError;
-use crate::state::AppState;
+use crate::orders::OrdersState;
 
 /// When in an order's life a photo was taken.
 pub const STAGES: &[&str] = &["intake", "resolution"];
@@ -80,7 +80,7 @@ pub fn check(bytes: &[u8], max: u32) -> Result<&'static str, PhotoError> {
 /// Checks and stores a photo of order `order_id`; returns the photo's id.
 /// `uploaded_by` is `user:ID` or `reporter`.
 pub async fn save(
-    state: &AppState,
+    state: &OrdersState,
     order_id: i64,
     stage: &str,
     bytes: &[u8],
@@ -95,6 +95,12 @@ pub async fn save(
         .store
         .add_order_photo(order_id, stage, content_type, bytes, &sha, uploaded_by)
         .await?)
+}
+
+/// Why a posted form's photo was not taken, if it was not (too large: the
+/// page kit stops reading at the limit and says so).
+pub fn refused_upload(form: &crate::app::page::form::FormData) -> Option<PhotoError> {
+    form.photo_too_large.map(|max| PhotoError::TooLarge { max })
 }
 
 #[cfg(test)]

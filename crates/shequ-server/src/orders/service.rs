@@ -16,10 +16,10 @@ use crate::app::auth::token_hash;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::live::LiveEvent;
+use crate::orders::OrdersState;
 use crate::orders::intake::REPORTER_TOKEN_PREFIX;
 use crate::orders::notices;
 use crate::orders::notices::Brief;
-use crate::state::AppState;
 
 /// Who acts, as the service sees them.
 #[derive(Debug, Clone)]
@@ -53,7 +53,7 @@ struct Audience {
     follower_phones: Vec<String>,
 }
 
-async fn audience(state: &AppState, order: &Order, action: &Action) -> AppResult<Audience> {
+async fn audience(state: &OrdersState, order: &Order, action: &Action) -> AppResult<Audience> {
     let category_zh = state
         .config
         .get(&state.store)
@@ -103,7 +103,7 @@ async fn audience(state: &AppState, order: &Order, action: &Action) -> AppResult
     })
 }
 
-fn effects(state: &AppState, action: &Action, after: &Order, who: &Audience) -> Effects {
+fn effects(state: &OrdersState, action: &Action, after: &Order, who: &Audience) -> Effects {
     let brief = Brief::of(after);
     let worker =
         |user: i64, kind: &str| notices::to_worker(state, &brief, &who.category_zh, user, kind);
@@ -154,7 +154,7 @@ fn effects(state: &AppState, action: &Action, after: &Order, who: &Audience) -> 
 
 /// Applies `action` to order `id` as `who`, at the platform's clock.
 pub async fn act(
-    state: &AppState,
+    state: &OrdersState,
     id: i64,
     who: &Who,
     action: &Action,
@@ -199,7 +199,7 @@ pub async fn act(
 /// Keeps intake's in-memory view in step with a change: loads of the
 /// people who gained or lost an open order, and the open orders of the
 /// near-duplicate check.
-async fn remember(state: &AppState, acted: &Acted) {
+async fn remember(state: &OrdersState, acted: &Acted) {
     let (before, after) = (&acted.before, &acted.after);
     let held = |o: &Order| o.owner_user_id.filter(|_| o.state().is_open());
     if held(before) != held(after) {
@@ -226,7 +226,7 @@ async fn remember(state: &AppState, acted: &Acted) {
 
 /// Pushes the pop-ups written by a change and a feed event for the
 /// command centre.
-pub fn publish(state: &AppState, acted: &Acted) {
+pub fn publish(state: &OrdersState, acted: &Acted) {
     let o = &acted.after;
     let payload = serde_json::json!({
         "order_id": o.id,
@@ -265,4 +265,10 @@ pub fn publish(state: &AppState, acted: &Acted) {
 /// sees only the public part).
 pub fn sees_internal(kind: ActorKind) -> bool {
     !matches!(kind, ActorKind::Reporter)
+}
+
+/// Tells routing that who holds which role where has changed (a user was
+/// added, disabled or moved): the next order reads the roster afresh.
+pub fn roster_changed(state: &OrdersState) {
+    state.people.clear();
 }

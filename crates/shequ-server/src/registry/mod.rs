@@ -3,14 +3,15 @@
 
 pub mod api;
 pub mod pages;
+pub mod service;
 
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::state::AppState;
+use crate::app::state::Core;
 
 /// The registry's routes under `/api/v1`.
-pub fn api() -> Router<AppState> {
+pub fn api() -> Router<Core> {
     use api::{people, places, regions};
     Router::new()
         .route("/regions", get(regions::tree))
@@ -25,7 +26,7 @@ pub fn api() -> Router<AppState> {
 }
 
 /// The registry's pages, and the home page.
-pub fn pages() -> Router<AppState> {
+pub fn pages() -> Router<Core> {
     use pages::{home, people, places, regions};
     Router::new()
         .route("/", get(home::show))

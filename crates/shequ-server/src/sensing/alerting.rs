@@ -15,9 +15,9 @@ use crate::orders::intake;
 use crate::orders::intake::Report;
 use crate::orders::service;
 use crate::orders::service::Who;
+use crate::sensing::SensingState;
 use crate::sensing::engine::Loaded;
 use crate::sensing::engine::Rules;
-use crate::state::AppState;
 
 /// An alert the engine decided to raise.
 pub(crate) enum Raise {
@@ -52,7 +52,7 @@ pub(crate) enum Raise {
     },
 }
 
-fn when(state: &AppState, at: i64) -> String {
+fn when(state: &SensingState, at: i64) -> String {
     chrono::DateTime::from_timestamp_millis(at)
         .unwrap_or_default()
         .with_timezone(&state.tz)
@@ -63,7 +63,7 @@ fn when(state: &AppState, at: i64) -> String {
 /// The resident's name, age, address and household contacts, for the
 /// order's description. Phones stay masked: the worker reveals one on the
 /// resident's page, which is logged.
-async fn resident_lines(state: &AppState, person: i64) -> (Option<i64>, String) {
+async fn resident_lines(state: &SensingState, person: i64) -> (Option<i64>, String) {
     let store = &state.store;
     let Ok(Some(p)) = store.person_in(&Scope::everything(), person).await else {
         return (None, format!("居民 #{person}"));
@@ -95,11 +95,11 @@ async fn resident_lines(state: &AppState, person: i64) -> (Option<i64>, String) 
     (p.household_id, lines.join("\n"))
 }
 
-async fn region_of_person(state: &AppState, person: i64) -> Option<String> {
+async fn region_of_person(state: &SensingState, person: i64) -> Option<String> {
     state.store.person_path(person).await.ok().flatten()
 }
 
-async fn region_of_building(state: &AppState, building: i64) -> Option<String> {
+async fn region_of_building(state: &SensingState, building: i64) -> Option<String> {
     state
         .store
         .place_in(&Scope::everything(), building)
@@ -111,7 +111,7 @@ async fn region_of_building(state: &AppState, building: i64) -> Option<String> {
 
 /// Stores the alert and files its order. Returns whether an alert was
 /// raised (false when one was already open, or the person was muted).
-pub(crate) async fn raise(state: &AppState, rules: &mut Rules, r: Raise) -> bool {
+pub(crate) async fn raise(state: &SensingState, rules: &mut Rules, r: Raise) -> bool {
     let now = state.clock.now_ms();
     let (alert, report) = match r {
         Raise::Absent {
@@ -320,7 +320,7 @@ pub(crate) async fn raise(state: &AppState, rules: &mut Rules, r: Raise) -> bool
         actor_user_id: None,
         reporter_link: false,
     };
-    match intake::submit(state, report).await {
+    match intake::submit(&state.orders, report).await {
         Ok(s) => {
             if let Err(e) = state.store.link_alert_order(alert_id, s.id).await {
                 tracing::error!(error = %e, alert.id = alert_id, "linking an alert to its order failed");
@@ -337,7 +337,7 @@ pub(crate) async fn raise(state: &AppState, rules: &mut Rules, r: Raise) -> bool
 /// Clears the open alert of a rule and subject; with `note`, tells its
 /// order that the condition ended (the resident was seen, the device is
 /// back).
-pub(crate) async fn clear(state: &AppState, rule_id: i64, subject: &str, at: i64, note: bool) {
+pub(crate) async fn clear(state: &SensingState, rule_id: i64, subject: &str, at: i64, note: bool) {
     let cleared = match state.store.clear_alert(rule_id, subject, at).await {
         Ok(Some(c)) => c,
         Ok(None) => return,
@@ -362,7 +362,7 @@ pub(crate) async fn clear(state: &AppState, rule_id: i64, subject: &str, at: i64
     };
     let action = Action::Note { text };
     if let Err(e) = service::act(
-        state,
+        &state.orders,
         order_id,
         &Who::System,
         &action,

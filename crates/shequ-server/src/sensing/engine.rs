@@ -17,9 +17,9 @@ use shequ_store::alerts::{AlertRule, NewAlertRule};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::sensing::EventSink;
+use crate::sensing::SensingState;
 use crate::sensing::alerting;
 use crate::sensing::alerting::Raise;
-use crate::state::AppState;
 
 /// How often the engine looks at the clock when nothing else wakes it.
 /// Bounds alert latency after a deadline (and lets a manual clock in
@@ -124,7 +124,7 @@ impl EventSink for Engine {
 
 impl Engine {
     /// Starts the engine task for `state` (on the current runtime).
-    pub fn spawn(state: AppState) -> Arc<Engine> {
+    pub fn spawn(state: SensingState) -> Arc<Engine> {
         let (tx, rx) = mpsc::unbounded_channel();
         let stats = Arc::new(EngineStats::default());
         tokio::spawn(run(state, rx, stats.clone()));
@@ -142,13 +142,13 @@ impl Engine {
 }
 
 /// Builds the engine and installs it as the state's event sink.
-pub fn install(state: AppState) -> AppState {
-    let engine = Engine::spawn(state.clone());
-    state.with_sensing(engine)
+pub fn install(mut state: SensingState) -> SensingState {
+    state.sensing = Engine::spawn(state.clone());
+    state
 }
 
 /// The default rules, placed at the top of the region tree.
-pub async fn ensure_default_rules(state: &AppState) -> shequ_store::Result<bool> {
+pub async fn ensure_default_rules(state: &SensingState) -> shequ_store::Result<bool> {
     let root = state.store.root_region_path().await?;
     let rules: Vec<NewAlertRule> = default_rules()
         .into_iter()
@@ -280,7 +280,7 @@ impl Rules {
     }
 }
 
-fn local(state: &AppState, at: i64) -> (i32, u8) {
+fn local(state: &SensingState, at: i64) -> (i32, u8) {
     let t = chrono::DateTime::from_timestamp_millis(at)
         .unwrap_or_default()
         .with_timezone(&state.tz);
@@ -294,7 +294,10 @@ fn local(state: &AppState, at: i64) -> (i32, u8) {
 /// alerts, and builds the state from them.
 /// `prev`, the state being replaced, contributes what only memory knows:
 /// devices heard and people seen since the database was last written.
-pub(crate) async fn build(state: &AppState, prev: Option<&Rules>) -> shequ_store::Result<Rules> {
+pub(crate) async fn build(
+    state: &SensingState,
+    prev: Option<&Rules>,
+) -> shequ_store::Result<Rules> {
     let store = &state.store;
     let now = state.clock.now_ms();
     let today = state.today();
@@ -500,7 +503,7 @@ pub(crate) async fn build(state: &AppState, prev: Option<&Rules>) -> shequ_store
     Ok(rules)
 }
 
-async fn run(state: AppState, mut rx: mpsc::UnboundedReceiver<Msg>, stats: Arc<EngineStats>) {
+async fn run(state: SensingState, mut rx: mpsc::UnboundedReceiver<Msg>, stats: Arc<EngineStats>) {
     if let Err(e) = ensure_default_rules(&state).await {
         tracing::error!(error = %e, "could not install the default alert rules");
     }
@@ -563,7 +566,7 @@ fn publish_stats(rules: &Rules, stats: &EngineStats) {
 
 /// Re-reads the rules when due (or `force`d) and rebuilds when they, or
 /// the set of unexpired rules, changed; rebuilds daily for the population.
-async fn refresh(state: &AppState, rules: &mut Rules, now: i64, force: bool) {
+async fn refresh(state: &SensingState, rules: &mut Rules, now: i64, force: bool) {
     if !force && now - rules.rules_read_at < RULES_POLL_MS {
         return;
     }
@@ -608,7 +611,12 @@ async fn refresh(state: &AppState, rules: &mut Rules, now: i64, force: bool) {
     }
 }
 
-async fn on_events(state: &AppState, rules: &mut Rules, events: &[DoorEvent], stats: &EngineStats) {
+async fn on_events(
+    state: &SensingState,
+    rules: &mut Rules,
+    events: &[DoorEvent],
+    stats: &EngineStats,
+) {
     let mut raise = Vec::new();
     let mut clear = Vec::new();
     for ev in events {
@@ -689,7 +697,7 @@ fn hash(s: &str) -> u64 {
 /// Records that a device was heard; a device back from silence clears its
 /// alert and lets its building's muted people be watched again.
 fn note_heard(
-    _state: &AppState,
+    _state: &SensingState,
     rules: &mut Rules,
     device: i64,
     at: i64,
@@ -716,7 +724,13 @@ fn note_heard(
     }
 }
 
-async fn on_heard(state: &AppState, rules: &mut Rules, device: i64, at: i64, stats: &EngineStats) {
+async fn on_heard(
+    state: &SensingState,
+    rules: &mut Rules,
+    device: i64,
+    at: i64,
+    stats: &EngineStats,
+) {
     if !rules.devices.contains_key(&device) {
         // A device registered after the engine started.
         match state.store.watched_devices().await {
@@ -751,7 +765,7 @@ async fn on_heard(state: &AppState, rules: &mut Rules, device: i64, at: i64, sta
 
 /// Raises every alert whose deadline has passed, and clears the
 /// period-bound alerts whose night or day is over.
-async fn fire_due(state: &AppState, rules: &mut Rules, now: i64, stats: &EngineStats) {
+async fn fire_due(state: &SensingState, rules: &mut Rules, now: i64, stats: &EngineStats) {
     let mut raise = Vec::new();
     for i in &mut rules.inactivity {
         for (person, last_seen) in i.watch.due(now) {

@@ -13,6 +13,7 @@ use shequ_domain::sensing::{Direction, PassKind};
 use shequ_store::StoreError;
 use shequ_store::sensing::events::{DoorBatch, NewDoorEvent, RejectedDoorEvent};
 
+use crate::sensing::SensingState;
 use crate::sensing::metrics::Channel;
 use crate::sensing::metrics::Metrics;
 use crate::sensing::metrics::Reason;
@@ -20,7 +21,6 @@ use crate::sensing::registry::Cards;
 use crate::sensing::registry::Devices;
 use crate::sensing::registry::Registry;
 use crate::sensing::writer::Writer;
-use crate::state::AppState;
 
 /// Most events in one message (HTTP request or MQTT payload).
 pub const MAX_EVENTS: usize = 10_000;
@@ -154,7 +154,7 @@ impl Ingest {
     /// `None` for the in-process simulator, which may speak for any device.
     pub async fn submit(
         &self,
-        state: &AppState,
+        state: &SensingState,
         channel: Channel,
         sender: Option<&str>,
         body: &[u8],
@@ -184,7 +184,7 @@ impl Ingest {
     /// whole message was refused. An `Err` means nothing was stored.
     pub async fn submit_round(
         &self,
-        state: &AppState,
+        state: &SensingState,
         channel: Channel,
         messages: &[(&str, &[u8])],
     ) -> Result<Vec<Option<IngestError>>, StoreError> {
@@ -213,7 +213,7 @@ impl Ingest {
     }
 
     /// The registry and the time to check a message against.
-    async fn lookup(&self, state: &AppState) -> Result<Lookup, StoreError> {
+    async fn lookup(&self, state: &SensingState) -> Result<Lookup, StoreError> {
         Ok(Lookup {
             devices: self.registry.devices(&state.store).await?,
             cards: self.registry.cards(&state.store).await?,
@@ -225,7 +225,7 @@ impl Ingest {
     /// Hands the collected batch to the writer; (accepted, duplicates).
     async fn write(
         &self,
-        state: &AppState,
+        state: &SensingState,
         channel: Channel,
         got: Collected,
         now: i64,

@@ -7,6 +7,7 @@ pub(crate) mod alerting;
 pub mod api;
 pub mod engine;
 pub mod pages;
+pub mod state;
 
 use std::fmt::Debug;
 
@@ -14,10 +15,10 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 
-use crate::state::AppState;
+pub use state::SensingState;
 
 /// The sensing routes under `/api/v1`.
-pub fn api() -> Router<AppState> {
+pub fn api() -> Router<SensingState> {
     use api::{alerts, devices};
     Router::new()
         .route("/devices", get(devices::list).post(devices::create))
@@ -38,8 +39,27 @@ pub fn api() -> Router<AppState> {
         .route("/alerts", get(alerts::list_alerts))
 }
 
+/// Starts sensing's background work on the current runtime: retention,
+/// the door registry loaded into memory, and MQTT ingest. The server calls
+/// this once; in-process tests leave it out.
+pub fn spawn(state: &SensingState) {
+    tokio::spawn(retention::run(state.clone()));
+    // Door devices and cards into memory now, not on the first event.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        let registry = &warm.ingest.registry;
+        if let Err(e) = registry.devices(&warm.store).await {
+            tracing::warn!(error = %e, "loading the door devices failed; the first event will retry");
+        }
+        if let Err(e) = registry.cards(&warm.store).await {
+            tracing::warn!(error = %e, "loading the door cards failed; the first event will retry");
+        }
+    });
+    mqtt::spawn(state);
+}
+
 /// The sensing pages: alert rules and devices, under operations.
-pub fn pages() -> Router<AppState> {
+pub fn pages() -> Router<SensingState> {
     use pages::{alert_rules, devices};
     Router::new()
         .route(

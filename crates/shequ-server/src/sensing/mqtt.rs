@@ -21,9 +21,9 @@ use tokio::sync::mpsc;
 
 use shequ_store::{Backend, Scope, StoreError};
 
+use crate::sensing::SensingState;
 use crate::sensing::ingest::IngestError;
 use crate::sensing::metrics::Channel;
-use crate::state::AppState;
 
 /// Messages handed to one commit at most.
 const MAX_MESSAGES_PER_ROUND: usize = 4096;
@@ -68,7 +68,7 @@ pub fn topic_filter(share_group: &str, street: &str) -> String {
 /// street on the broker unless asked (`+`): another installation's
 /// messages would be refused here as `unknown_device`, acknowledged, and
 /// lost to the server they were for.
-pub async fn subscriptions(state: &AppState) -> Result<Vec<String>, StoreError> {
+pub async fn subscriptions(state: &SensingState) -> Result<Vec<String>, StoreError> {
     let s = &state.settings;
     if !s.mqtt_street_code.is_empty() {
         return Ok(vec![topic_filter(&s.mqtt_share_group, &s.mqtt_street_code)]);
@@ -88,7 +88,7 @@ pub async fn subscriptions(state: &AppState) -> Result<Vec<String>, StoreError> 
 /// broker, so servers never take over each other's sessions, and the same
 /// after a restart, so a server takes back its own session and the
 /// messages the broker kept for it.
-pub async fn client_id_base(state: &AppState) -> Result<String, StoreError> {
+pub async fn client_id_base(state: &SensingState) -> Result<String, StoreError> {
     let s = &state.settings;
     if !s.mqtt_client_id.is_empty() {
         return Ok(s.mqtt_client_id.clone());
@@ -153,7 +153,7 @@ fn topic_device(topic: &str) -> Option<&str> {
 
 /// Starts the configured number of connections (when MQTT is enabled),
 /// once the client id is known.
-pub fn spawn(state: &AppState) {
+pub fn spawn(state: &SensingState) {
     let s = &state.settings;
     if !s.mqtt_enabled {
         state.ingest.metrics.set_mqtt("disabled", "", None);
@@ -191,7 +191,7 @@ pub fn spawn(state: &AppState) {
 }
 
 /// One connection: connects, subscribes, reconnects with backoff for ever.
-pub async fn run(state: AppState, host: String, port: u16, client_id: String) {
+pub async fn run(state: SensingState, host: String, port: u16, client_id: String) {
     let broker = state.settings.mqtt_url.clone();
     let mut opts = MqttOptions::new(client_id.clone(), host, port);
     opts.set_keep_alive(Duration::from_secs(15))
@@ -263,7 +263,11 @@ pub async fn run(state: AppState, host: String, port: u16, client_id: String) {
 /// Takes whatever messages have arrived, stores them all (they share a
 /// commit through the writer), then acknowledges them in the order they
 /// came, as MQTT requires.
-async fn handle(state: AppState, client: AsyncClient, mut rx: mpsc::UnboundedReceiver<Publish>) {
+async fn handle(
+    state: SensingState,
+    client: AsyncClient,
+    mut rx: mpsc::UnboundedReceiver<Publish>,
+) {
     while let Some(first) = rx.recv().await {
         let mut round = vec![first];
         while round.len() < MAX_MESSAGES_PER_ROUND {

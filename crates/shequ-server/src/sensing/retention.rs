@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::state::AppState;
+use crate::sensing::SensingState;
 
 /// Rows per delete: a few milliseconds of the writer's time.
 pub const PRUNE_BATCH: i64 = 2_000;
@@ -30,14 +30,14 @@ pub struct Pruned {
 /// The epoch-ms bounds of a day (`YYYY-MM-DD`) in the street's zone.
 fn day_bounds(day: &str, tz: chrono_tz::Tz) -> Option<(i64, i64)> {
     let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
-    let start = |d| crate::state::midnight_ms(tz, d);
+    let start = |d| crate::app::state::midnight_ms(tz, d);
     Some((start(date)?, start(date.succ_opt()?)?))
 }
 
 /// Recounts every day marked stale; returns how many were brought up to
 /// date. A day that began before the retention cutoff is only unmarked:
 /// part of its raw events may be gone, and its counts stand as they were.
-pub async fn recount_once(state: &AppState) -> shequ_store::Result<usize> {
+pub async fn recount_once(state: &SensingState) -> shequ_store::Result<usize> {
     let cutoff = state.clock.now_ms() - i64::from(state.settings.sensing_retention_days) * DAY_MS;
     let mut done = 0;
     for (day, version) in state.store.stale_door_days().await? {
@@ -65,7 +65,7 @@ pub async fn recount_once(state: &AppState) -> shequ_store::Result<usize> {
 
 /// Deletes everything past its retention, batch by batch (after bringing
 /// the daily counts up to date, so no pass is pruned uncounted).
-pub async fn run_once(state: &AppState) -> shequ_store::Result<Pruned> {
+pub async fn run_once(state: &SensingState) -> shequ_store::Result<Pruned> {
     recount_once(state).await?;
     let now = state.clock.now_ms();
     let day = DAY_MS;
@@ -98,7 +98,7 @@ pub async fn run_once(state: &AppState) -> shequ_store::Result<Pruned> {
 }
 
 /// The worker loop.
-pub async fn run(state: AppState) {
+pub async fn run(state: SensingState) {
     let mut tick = tokio::time::interval(RECOUNT_EVERY);
     let mut pass: u32 = 0;
     loop {

@@ -12,9 +12,9 @@ use shequ_store::{Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::sensing::EventSink;
+use crate::sensing::SensingState;
 use crate::sensing::metrics::Channel;
 use crate::sensing::metrics::Metrics;
-use crate::state::AppState;
 
 /// A transaction stops taking more messages once it holds this many events.
 const MAX_BATCH_EVENTS: usize = 40_000;
@@ -46,7 +46,7 @@ impl Writer {
     /// (accepted, duplicates) once committed.
     pub async fn write(
         &self,
-        state: &AppState,
+        state: &SensingState,
         channel: Channel,
         batch: DoorBatch,
     ) -> Result<(usize, usize), StoreError> {

@@ -281,7 +281,7 @@ async fn start(store: &shequ_store::Store, settings: Settings) -> anyhow::Result
         if let Err(e) = shequ_server::run_with(
             settings,
             store,
-            shequ_server::sensing::engine::install,
+            shequ_server::AppState::with_rules_engine,
             move |addr| {
                 let _ = tx.send(addr);
             },

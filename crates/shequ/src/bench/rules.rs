@@ -188,7 +188,7 @@ async fn alert_latency(state: &AppState, k: usize) -> anyhow::Result<()> {
             now,
         )
         .await?;
-    let engine = Engine::spawn(state.clone());
+    let engine = Engine::spawn(state.sensing.clone());
     engine.settle().await;
     let deadline = Instant::now() + Duration::from_secs(20);
     let alerts = loop {
@@ -253,7 +253,7 @@ async fn absorb(state: &AppState, n: usize) -> anyhow::Result<()> {
             }
         })
         .collect();
-    let engine = Engine::spawn(state.clone());
+    let engine = Engine::spawn(state.sensing.clone());
     engine.settle().await;
     let watched = engine
         .stats

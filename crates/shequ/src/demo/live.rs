@@ -107,7 +107,7 @@ pub async fn run(state: AppState, complaints: Complaints, per_hour: f64) {
     let mut warned = false;
     loop {
         tokio::time::sleep(Duration::from_secs_f64(wait)).await;
-        match intake::submit(&state, complaints.report(&mut rng)).await {
+        match intake::submit(&state.orders, complaints.report(&mut rng)).await {
             Ok(s) => {
                 tracing::info!(order.id = s.id, "demo: a resident reported a problem");
                 warned = false;

@@ -398,7 +398,7 @@ pub async fn run(config_file: Option<&Path>, args: DemoArgs) -> anyhow::Result<E
         settings,
         store,
         move |state| {
-            let state = shequ_server::sensing::engine::install(state);
+            let state = state.with_rules_engine();
             if let Ok(mut slot) = keep.lock() {
                 *slot = Some(state.clone());
             }

@@ -6,10 +6,10 @@ use shequ_domain::Role;
 use shequ_store::Page;
 use shequ_store::access_log::Access;
 
+use crate::accounts::AccountsState;
 use crate::app::access::PageParams;
 use crate::app::auth::AuthUser;
 use crate::app::error::AppResult;
-use crate::state::AppState;
 
 /// Entries about subjects inside your scope, newest first (administrators only).
 #[utoipa::path(get, path = "/api/v1/access-log", tag = "accounts",
@@ -17,7 +17,7 @@ use crate::state::AppState;
     responses((status = 200, body = Page<Access>), (status = 403, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     user: AuthUser,
     Query(params): Query<PageParams>,
 ) -> AppResult<Json<Page<Access>>> {

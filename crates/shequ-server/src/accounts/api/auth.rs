@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use shequ_store::accounts::{SessionKind, User};
 use shequ_store::now_ms;
 
+use crate::accounts::AccountsState;
 use crate::accounts::device;
 use crate::app::access::ClientAddr;
 use crate::app::auth::AuthUser;
@@ -20,7 +21,6 @@ use crate::app::auth::password::verify_password;
 use crate::app::auth::token_hash;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
-use crate::state::AppState;
 
 /// Credentials for `POST /api/v1/auth/login`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -63,7 +63,7 @@ pub struct LoggedIn {
 /// browser she has used before, while each address stays slow to guess
 /// from. Checked before the password, so a locked attempt costs no hash.
 pub async fn authenticate(
-    state: &AppState,
+    state: &AccountsState,
     username: &str,
     password: &str,
     addr: &ClientAddr,
@@ -131,7 +131,7 @@ pub async fn authenticate(
 /// The attributes of a device cookie: for the server only (HttpOnly), sent
 /// to both the login form and the API login (Path=/), kept as long as the
 /// signature is good.
-fn device_set_cookie(state: &AppState, username: &str, value: &str) -> String {
+fn device_set_cookie(state: &AccountsState, username: &str, value: &str) -> String {
     let secure = if state.settings.secure_cookies {
         "; Secure"
     } else {
@@ -146,7 +146,7 @@ fn device_set_cookie(state: &AppState, username: &str, value: &str) -> String {
 
 /// Starts a session of `kind` for `user`; returns the token and its expiry.
 pub async fn start_session(
-    state: &AppState,
+    state: &AccountsState,
     user: &User,
     kind: SessionKind,
 ) -> AppResult<(String, i64)> {
@@ -176,7 +176,7 @@ pub async fn start_session(
         (status = 429, description = "too many failures from this address, for this account from unknown devices, or from this device; see Retry-After", body = crate::app::error::ErrorBody),
     ))]
 pub async fn login(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     addr: ClientAddr,
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
@@ -202,7 +202,7 @@ pub async fn login(
     responses((status = 204, description = "logged out")),
     security(("bearer" = [])))]
 pub async fn logout(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     _user: AuthUser,
     headers: axum::http::HeaderMap,
 ) -> AppResult<StatusCode> {

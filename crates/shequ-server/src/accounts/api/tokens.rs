@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use shequ_domain::Role;
 use shequ_store::accounts::{ApiToken, NewApiToken};
 
+use crate::accounts::AccountsState;
 use crate::app::auth::API_TOKEN_PREFIX;
 use crate::app::auth::AuthUser;
 use crate::app::auth::new_token;
@@ -15,7 +16,6 @@ use crate::app::auth::token_hash;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::error::FieldError;
-use crate::state::AppState;
 
 /// Scopes a token may carry.
 pub const TOKEN_SCOPES: &[&str] = &["registry:read", "devices:write", "open311", "orders:write"];
@@ -24,7 +24,7 @@ pub const TOKEN_SCOPES: &[&str] = &["registry:read", "devices:write", "open311",
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts",
     responses((status = 200, body = Vec<ApiToken>)), security(("bearer" = [])))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     admin: AuthUser,
 ) -> AppResult<Json<Vec<ApiToken>>> {
     admin.require_role(Role::manages_accounts)?;
@@ -57,7 +57,7 @@ pub struct CreatedToken {
     responses((status = 201, body = CreatedToken), (status = 422, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     admin: AuthUser,
     Json(req): Json<CreateToken>,
 ) -> AppResult<(StatusCode, Json<CreatedToken>)> {
@@ -126,7 +126,7 @@ pub async fn create(
     responses((status = 204, description = "revoked"), (status = 404, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     admin: AuthUser,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {

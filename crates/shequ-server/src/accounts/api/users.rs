@@ -8,6 +8,7 @@ use shequ_domain::{PhoneNumber, Role};
 use shequ_store::Page;
 use shequ_store::accounts::{NewUser, User};
 
+use crate::accounts::AccountsState;
 use crate::app::access::PageParams;
 use crate::app::auth::AuthUser;
 use crate::app::auth::password::MIN_PASSWORD_LEN;
@@ -15,7 +16,6 @@ use crate::app::auth::password::hash_password;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::error::FieldError;
-use crate::state::AppState;
 
 /// Users bound to regions inside your scope (administrators only).
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts",
@@ -23,7 +23,7 @@ use crate::state::AppState;
     responses((status = 200, body = Page<User>), (status = 403, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     user: AuthUser,
     Query(params): Query<PageParams>,
 ) -> AppResult<Json<Page<User>>> {
@@ -53,7 +53,7 @@ pub struct CreateUser {
               (status = 409, body = crate::app::error::ErrorBody), (status = 422, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     admin: AuthUser,
     Json(req): Json<CreateUser>,
 ) -> AppResult<(StatusCode, Json<User>)> {
@@ -129,7 +129,7 @@ pub async fn create(
         .await?
         .ok_or(AppError::NotFound("user"))?;
     // A new person may now hold a role somewhere: routing must see them.
-    state.people.clear();
+    crate::orders::service::roster_changed(&state.orders);
     tracing::info!(admin = %admin.user.username, user = %user.username, role = %user.role, "user created");
     Ok((StatusCode::CREATED, Json(user)))
 }

@@ -8,13 +8,13 @@ use serde::Deserialize;
 use shequ_domain::Role;
 use shequ_store::Paging;
 
+use crate::accounts::AccountsState;
 use crate::app::page::ctx::PageResult;
 use crate::app::page::ctx::Viewer;
 use crate::app::page::layout::Nav;
 use crate::app::page::layout::empty;
 use crate::app::page::layout::page;
 use crate::app::page::layout::pager;
-use crate::state::AppState;
 
 const PAGE_SIZE: u32 = 50;
 
@@ -27,7 +27,7 @@ pub struct PageParam {
 
 /// `GET /admin/users`
 pub async fn users(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     v: Viewer,
     Query(q): Query<PageParam>,
 ) -> PageResult<Markup> {
@@ -85,7 +85,7 @@ pub async fn users(
 
 /// `GET /admin/access-log`, newest first.
 pub async fn access_log(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     v: Viewer,
     Query(q): Query<PageParam>,
 ) -> PageResult<Markup> {

@@ -9,6 +9,7 @@ use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 use shequ_store::accounts::SessionKind;
 
+use crate::accounts::AccountsState;
 use crate::accounts::api::auth::authenticate;
 use crate::accounts::api::auth::start_session;
 use crate::app::access::ClientAddr;
@@ -24,7 +25,6 @@ use crate::app::page::ctx::LANG_COOKIE;
 use crate::app::page::ctx::PageError;
 use crate::app::page::ctx::PageResult;
 use crate::app::page::ctx::safe_next;
-use crate::state::AppState;
 
 /// `?next=` on the login form and the language switch.
 #[derive(Debug, Deserialize)]
@@ -51,7 +51,7 @@ fn redirect(to: &str, cookies: &[String]) -> Response {
     resp
 }
 
-fn session_cookie(state: &AppState, token: &str, max_age_secs: i64) -> String {
+fn session_cookie(state: &AccountsState, token: &str, max_age_secs: i64) -> String {
     let secure = if state.settings.secure_cookies {
         "; Secure"
     } else {
@@ -106,7 +106,7 @@ fn login_page(ctx: &Ctx, username: &str, next: &str, error: Option<&str>) -> Mar
 
 /// `GET /login?next=…`; a visitor who is already logged in goes on.
 pub async fn form(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     ctx: Ctx,
     mut parts: Parts,
     Query(q): Query<NextParam>,
@@ -125,7 +125,7 @@ pub async fn form(
 /// cookie session and go to `next`. A failure shows the form again without
 /// saying which part was wrong.
 pub async fn submit(
-    State(state): State<AppState>,
+    State(state): State<AccountsState>,
     ctx: Ctx,
     addr: ClientAddr,
     headers: HeaderMap,
@@ -171,7 +171,7 @@ pub async fn submit(
 }
 
 /// `POST /logout`: end the session and drop the cookie.
-pub async fn logout(State(state): State<AppState>, parts: Parts) -> PageResult<Response> {
+pub async fn logout(State(state): State<AccountsState>, parts: Parts) -> PageResult<Response> {
     if let Some(token) = cookie(&parts, SESSION_COOKIE) {
         state.store.delete_session(&token_hash(token)).await?;
     }

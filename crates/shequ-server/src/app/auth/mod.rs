@@ -15,7 +15,9 @@ use shequ_store::accounts::{ApiToken, SessionKind, User};
 use shequ_store::{Scope, now_ms};
 
 use crate::app::error::AppError;
-use crate::state::AppState;
+use axum::extract::FromRef;
+
+use crate::app::state::Core;
 
 /// Name of the browser session cookie.
 pub const SESSION_COOKIE: &str = "shequ_session";
@@ -159,7 +161,7 @@ pub fn check_same_origin(parts: &Parts) -> Result<(), AppError> {
 }
 
 async fn user_from_token(
-    state: &AppState,
+    state: &Core,
     token: &str,
     kind: SessionKind,
 ) -> Result<AuthUser, AppError> {
@@ -177,13 +179,15 @@ async fn user_from_token(
     }
 }
 
-impl FromRequestParts<AppState> for Principal {
+impl<S> FromRequestParts<S> for Principal
+where
+    Core: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = &Core::from_ref(state);
         if let Some(token) = bearer(parts) {
             if token.starts_with(API_TOKEN_PREFIX) {
                 let found = state
@@ -208,14 +212,16 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
-impl FromRequestParts<AppState> for AuthUser {
+impl<S> FromRequestParts<S> for AuthUser
+where
+    Core: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        match Principal::from_request_parts(parts, state).await? {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = &Core::from_ref(state);
+        match <Principal as FromRequestParts<Core>>::from_request_parts(parts, state).await? {
             Principal::User(u) => Ok(*u),
             Principal::Token(_) => Err(AppError::Forbidden("user_required")),
         }

@@ -17,14 +17,16 @@ use crate::app::auth::cookie;
 use crate::app::error::AppError;
 use crate::app::i18n::I18n;
 use crate::app::i18n::Lang;
-use crate::state::AppState;
+use axum::extract::FromRef;
+
+use crate::app::state::Core;
 
 /// Name of the cookie holding the chosen page language.
 pub const LANG_COOKIE: &str = "lang";
 
 /// The language of this request: `?lang=`, then the `lang` cookie, then
 /// the configured default.
-pub fn resolve_lang(parts: &Parts, state: &AppState) -> Lang {
+pub fn resolve_lang(parts: &Parts, state: &Core) -> Lang {
     let from_query = parts.uri.query().and_then(|q| {
         url::form_urlencoded::parse(q.as_bytes())
             .find(|(k, _)| k == "lang")
@@ -78,7 +80,7 @@ impl std::fmt::Debug for Ctx {
 
 impl Ctx {
     /// Builds the context from a request.
-    pub fn from_parts(parts: &Parts, state: &AppState) -> Self {
+    pub fn from_parts(parts: &Parts, state: &Core) -> Self {
         let lang = parts
             .extensions
             .get::<Lang>()
@@ -151,13 +153,15 @@ impl Ctx {
     }
 }
 
-impl FromRequestParts<AppState> for Ctx {
+impl<S> FromRequestParts<S> for Ctx
+where
+    Core: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = &Core::from_ref(state);
         Ok(Ctx::from_parts(parts, state))
     }
 }
@@ -170,15 +174,17 @@ pub struct Viewer {
     pub user: AuthUser,
 }
 
-impl FromRequestParts<AppState> for Viewer {
+impl<S> FromRequestParts<S> for Viewer
+where
+    Core: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = PageError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = &Core::from_ref(state);
         let ctx = Ctx::from_parts(parts, state);
-        let user = AuthUser::from_request_parts(parts, state).await?;
+        let user = <AuthUser as FromRequestParts<Core>>::from_request_parts(parts, state).await?;
         Ok(Viewer { ctx, user })
     }
 }

@@ -11,8 +11,9 @@ use axum::http::header;
 
 use crate::app::error::AppError;
 use crate::app::page::ctx::PageError;
-use crate::orders::photos::PhotoError;
-use crate::state::AppState;
+use axum::extract::FromRef;
+
+use crate::app::state::Core;
 
 /// Text of a form, all fields together.
 pub const MAX_TEXT_BYTES: usize = 256 * 1024;
@@ -26,9 +27,9 @@ pub struct FormData {
     pub fields: Vec<(String, String)>,
     /// The bytes of a chosen photo (none when no file was chosen).
     pub photo: Option<Vec<u8>>,
-    /// Why the photo was not taken (too large); the other fields are kept
-    /// so the form can be shown again.
-    pub photo_error: Option<PhotoError>,
+    /// The limit a photo went over (it was not taken); the other fields
+    /// are kept so the form can be shown again.
+    pub photo_too_large: Option<u32>,
 }
 
 impl FormData {
@@ -88,9 +89,7 @@ async fn read_multipart(mut mp: Multipart, max_photo: usize) -> Result<FormData,
                 if bytes.len() + chunk.len() > max_photo {
                     // Stop reading: nothing after the photo is needed, and
                     // the rest of an oversized upload is never buffered.
-                    form.photo_error = Some(PhotoError::TooLarge {
-                        max: u32::try_from(max_photo).unwrap_or(u32::MAX),
-                    });
+                    form.photo_too_large = Some(u32::try_from(max_photo).unwrap_or(u32::MAX));
                     return Ok(form);
                 }
                 bytes.extend_from_slice(&chunk);
@@ -117,7 +116,7 @@ async fn read_multipart(mut mp: Multipart, max_photo: usize) -> Result<FormData,
 
 impl FormData {
     /// Reads a posted form (for JSON API handlers, whose errors are JSON).
-    pub async fn read(req: Request, state: &AppState) -> Result<Self, AppError> {
+    pub async fn read(req: Request, state: &Core) -> Result<Self, AppError> {
         let multipart = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -137,10 +136,14 @@ impl FormData {
     }
 }
 
-impl FromRequest<AppState> for FormData {
+impl<S> FromRequest<S> for FormData
+where
+    Core: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = PageError;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(Self::read(req, state).await?)
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::read(req, &Core::from_ref(state)).await?)
     }
 }

@@ -30,16 +30,16 @@ use crate::app::page::ctx::Ctx;
 use crate::app::page::ctx::PageError;
 use crate::app::page::ctx::PageFailure;
 use crate::app::page::ctx::enc;
-use crate::state::AppState;
+use crate::app::state::Core;
 
 /// The kit's own routes (the static files), the fallback page for unknown
 /// paths, and the page middleware around `pages`, every capability's page
 /// routes merged.
-pub fn finish(pages: Router<AppState>, state: AppState) -> Router<AppState> {
+pub fn finish<S: Clone + Send + Sync + 'static>(pages: Router<S>, core: Core) -> Router<S> {
     pages
         .route("/static/{*path}", get(assets::serve))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state, pages_layer))
+        .layer(axum::middleware::from_fn_with_state(core, pages_layer))
 }
 
 /// Unknown paths: a JSON error under `/api/`, a page elsewhere.
@@ -51,7 +51,7 @@ async fn not_found(uri: Uri) -> Response {
     }
 }
 
-async fn pages_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn pages_layer(State(state): State<Core>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let lang = ctx::resolve_lang(&parts, &state);
     parts.extensions.insert(lang);
@@ -79,7 +79,7 @@ async fn pages_layer(State(state): State<AppState>, req: Request, next: Next) ->
 /// A login is needed: back to the form, then here again. Otherwise the
 /// error page, with the navigation when the visitor is logged in.
 async fn render_failure(
-    state: &AppState,
+    state: &Core,
     status: StatusCode,
     failure: PageFailure,
     (method, uri, headers): (Method, Uri, axum::http::HeaderMap),

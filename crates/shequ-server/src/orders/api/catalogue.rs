@@ -18,12 +18,12 @@ use crate::app::auth::Principal;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::error::FieldError;
-use crate::state::AppState;
+use crate::orders::OrdersState;
 
 /// Every category (public: the report page needs them).
 #[utoipa::path(get, path = "/api/v1/categories", tag = "catalogue",
     responses((status = 200, body = Vec<Category>)))]
-pub async fn categories(State(state): State<AppState>) -> AppResult<Json<Vec<Category>>> {
+pub async fn categories(State(state): State<OrdersState>) -> AppResult<Json<Vec<Category>>> {
     Ok(Json(state.store.categories().await?))
 }
 
@@ -68,7 +68,7 @@ fn yes() -> bool {
     responses((status = 200, body = Category), (status = 422, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn put_category(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     Path(code): Path<String>,
     Json(c): Json<CategoryIn>,
@@ -134,7 +134,7 @@ pub async fn put_category(
 /// Teams inside your scope.
 #[utoipa::path(get, path = "/api/v1/teams", tag = "catalogue",
     responses((status = 200, body = Vec<Team>)), security(("bearer" = [])))]
-pub async fn teams(State(state): State<AppState>, user: AuthUser) -> AppResult<Json<Vec<Team>>> {
+pub async fn teams(State(state): State<OrdersState>, user: AuthUser) -> AppResult<Json<Vec<Team>>> {
     Ok(Json(state.store.teams_in(&user.scope).await?))
 }
 
@@ -162,7 +162,7 @@ fn department() -> String {
     responses((status = 201, body = Team), (status = 409, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_team(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     addr: ClientAddr,
     Json(t): Json<TeamIn>,
@@ -195,7 +195,7 @@ pub async fn create_team(
 }
 
 async fn region_id_in_scope(
-    state: &AppState,
+    state: &OrdersState,
     user: &AuthUser,
     code: Option<&str>,
     addr: &ClientAddr,
@@ -218,7 +218,12 @@ async fn region_id_in_scope(
 
 /// Refuses (422, naming `field`) a user id that is not a user in the
 /// caller's area; one outside it is answered as one that does not exist.
-async fn member_in_scope(state: &AppState, user: &AuthUser, id: i64, field: &str) -> AppResult<()> {
+async fn member_in_scope(
+    state: &OrdersState,
+    user: &AuthUser,
+    id: i64,
+    field: &str,
+) -> AppResult<()> {
     match state.store.user_by_id(id).await? {
         Some(u) if user.scope.contains(&u.region_path) => Ok(()),
         _ => Err(AppError::unprocessable(
@@ -242,7 +247,7 @@ pub struct ShiftIn {
 #[utoipa::path(post, path = "/api/v1/teams/{id}/shifts", tag = "catalogue", params(("id" = i64, Path)),
     request_body = ShiftIn, responses((status = 201, description = "added")), security(("bearer" = [])))]
 pub async fn add_shift(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     Path(id): Path<i64>,
     Json(s): Json<ShiftIn>,
@@ -276,7 +281,7 @@ pub async fn add_shift(
 #[utoipa::path(get, path = "/api/v1/routing-rules", tag = "catalogue",
     responses((status = 200, body = Vec<RoutingRuleRow>)), security(("bearer" = [])))]
 pub async fn rules(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
 ) -> AppResult<Json<Vec<RoutingRuleRow>>> {
     user.require_command_centre()?;
@@ -307,7 +312,7 @@ pub struct RuleIn {
     responses((status = 201, body = RoutingRuleRow), (status = 422, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn add_rule(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     addr: ClientAddr,
     Json(r): Json<RuleIn>,
@@ -376,7 +381,7 @@ pub async fn add_rule(
     responses((status = 204, description = "deleted"), (status = 404, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn delete_rule(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     Path(id): Path<i64>,
 ) -> AppResult<StatusCode> {
@@ -414,7 +419,7 @@ pub struct FigureRow {
 #[utoipa::path(get, path = "/api/v1/figures", tag = "orders", params(FigureParams),
     responses((status = 200, body = Vec<FigureRow>)), security(("bearer" = [])))]
 pub async fn figures(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     addr: ClientAddr,
     Query(p): Query<FigureParams>,

@@ -31,7 +31,7 @@ use crate::app::error::AppResult;
 use crate::app::live::Hub;
 use crate::app::live::LiveEvent;
 use crate::app::live::Subscription;
-use crate::state::AppState;
+use crate::orders::OrdersState;
 
 /// Interval of the keep-alive comments.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -72,7 +72,7 @@ pub struct EventsParams {
               (status = 401, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn stream(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     headers: HeaderMap,
     Query(params): Query<EventsParams>,
@@ -120,7 +120,7 @@ struct Feed {
     seen_up_to: i64,
     /// Pop-ups sent by the replay, not to be sent again live.
     replayed: HashSet<i64>,
-    state: AppState,
+    state: OrdersState,
 }
 
 impl Feed {

@@ -15,8 +15,8 @@ use crate::app::auth::AuthUser;
 use crate::app::auth::Principal;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
+use crate::orders::OrdersState;
 use crate::orders::intake::REPORTER_TOKEN_PREFIX;
-use crate::state::AppState;
 
 /// A notification that was given up on.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -95,7 +95,7 @@ fn require_operator(user: &AuthUser) -> AppResult<()> {
     responses((status = 200, body = Vec<DeadLetter>), (status = 403, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn dead(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     Query(params): Query<DeadParams>,
 ) -> AppResult<Json<Vec<DeadLetter>>> {
@@ -125,7 +125,7 @@ pub struct Requeued {
               (status = 409, description = "Not a dead letter (pending or sent)", body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn retry(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     Path(id): Path<i64>,
     addr: ClientAddr,

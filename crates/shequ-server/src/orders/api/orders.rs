@@ -21,13 +21,13 @@ use crate::app::auth::Principal;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::error::FieldError;
+use crate::orders::OrdersState;
 use crate::orders::intake;
 use crate::orders::intake::IntakeError;
 use crate::orders::intake::Report;
 use crate::orders::intake::Submitted;
 use crate::orders::service;
 use crate::orders::service::Who;
-use crate::state::AppState;
 
 /// A report filed through the API.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -95,7 +95,7 @@ const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
               (status = 403, body = crate::app::error::ErrorBody), (status = 422, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn file(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     who: Principal,
     Json(req): Json<FileOrder>,
 ) -> AppResult<(StatusCode, Json<Filed>)> {
@@ -213,7 +213,7 @@ pub struct OrderParams {
     responses((status = 200, body = Page<Order>), (status = 422, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     addr: ClientAddr,
     Query(p): Query<OrderParams>,
@@ -288,7 +288,7 @@ pub struct OrderDetail {
 /// Loads an order the user may see: in their scope, or theirs to work on
 /// (owner, supervisor, co-owner, member of a summoned department).
 pub async fn visible_order(
-    state: &AppState,
+    state: &OrdersState,
     user: &AuthUser,
     id: i64,
     addr: &ClientAddr,
@@ -339,7 +339,7 @@ pub async fn visible_order(
               (status = 404, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn detail(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     addr: ClientAddr,
     Path(id): Path<i64>,
@@ -371,7 +371,7 @@ pub struct ActionResult {
               (status = 422, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn act(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     addr: ClientAddr,
     Path(id): Path<i64>,
@@ -399,7 +399,7 @@ pub struct Counts {
 /// Orders per state under your scope.
 #[utoipa::path(get, path = "/api/v1/orders/counts", tag = "orders",
     responses((status = 200, body = Counts)), security(("bearer" = [])))]
-pub async fn counts(State(state): State<AppState>, user: AuthUser) -> AppResult<Json<Counts>> {
+pub async fn counts(State(state): State<OrdersState>, user: AuthUser) -> AppResult<Json<Counts>> {
     let by_state = state
         .store
         .order_counts_in(&user.scope)

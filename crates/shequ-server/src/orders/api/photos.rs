@@ -18,8 +18,8 @@ use crate::app::auth::Principal;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::page::form::FormData;
+use crate::orders::OrdersState;
 use crate::orders::photos;
-use crate::state::AppState;
 
 /// A stored photo.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -44,7 +44,7 @@ pub struct PhotoAdded {
               (status = 422, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn upload(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     user: AuthUser,
     addr: ClientAddr,
     Path(id): Path<i64>,
@@ -86,7 +86,7 @@ pub async fn upload(
         return Err(AppError::Forbidden("forbidden_role"));
     }
     let form = FormData::read(req, &state).await?;
-    if let Some(e) = form.photo_error {
+    if let Some(e) = crate::orders::photos::refused_upload(&form) {
         return Err(e.into());
     }
     let bytes = form.photo.as_deref().ok_or_else(|| {

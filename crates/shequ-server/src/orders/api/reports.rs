@@ -11,9 +11,9 @@ use crate::app::access::ClientAddr;
 use crate::app::auth::token_hash;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
+use crate::orders::OrdersState;
 use crate::orders::service;
 use crate::orders::service::Who;
-use crate::state::AppState;
 
 /// One step as the reporter sees it (no names of staff, no internal notes
 /// except the resolution).
@@ -47,7 +47,7 @@ pub struct ReportStatus {
 }
 
 /// The order a private link opens.
-pub async fn order_for_link(state: &AppState, token: &str) -> AppResult<Order> {
+pub async fn order_for_link(state: &OrdersState, token: &str) -> AppResult<Order> {
     state
         .store
         .order_by_reporter_token(&token_hash(token))
@@ -56,7 +56,7 @@ pub async fn order_for_link(state: &AppState, token: &str) -> AppResult<Order> {
 }
 
 /// What the reporter sees of an order.
-pub async fn status_of(state: &AppState, order: Order) -> AppResult<ReportStatus> {
+pub async fn status_of(state: &OrdersState, order: Order) -> AppResult<ReportStatus> {
     let category = state.store.category_by_code(&order.category_code).await?;
     let steps = state
         .store
@@ -98,7 +98,7 @@ pub async fn status_of(state: &AppState, order: Order) -> AppResult<ReportStatus
 #[utoipa::path(get, path = "/api/v1/reports/{token}", tag = "orders", params(("token" = String, Path)),
     responses((status = 200, body = ReportStatus), (status = 404, body = crate::app::error::ErrorBody)))]
 pub async fn status(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     Path(token): Path<String>,
 ) -> AppResult<Json<ReportStatus>> {
     let order = order_for_link(&state, &token).await?;
@@ -121,7 +121,7 @@ pub struct RateRequest {
               (status = 409, description = "not resolved, or already reopened once", body = crate::app::error::ErrorBody),
               (status = 422, body = crate::app::error::ErrorBody)))]
 pub async fn rate(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     addr: ClientAddr,
     Path(token): Path<String>,
     Json(req): Json<RateRequest>,

@@ -18,13 +18,13 @@ use crate::app::page::ctx::PageResult;
 use crate::app::page::ctx::Viewer;
 use crate::app::page::ctx::safe_next;
 use crate::app::page::form::FormData;
+use crate::orders::OrdersState;
 use crate::orders::api::orders::visible_order;
 use crate::orders::pages::detail::Notice;
 use crate::orders::pages::detail::order_page;
 use crate::orders::photos;
 use crate::orders::service;
 use crate::orders::service::Who;
-use crate::state::AppState;
 
 fn id_field(form: &FormData, name: &str) -> Result<i64, FieldError> {
     form.get(name)
@@ -35,7 +35,7 @@ fn id_field(form: &FormData, name: &str) -> Result<i64, FieldError> {
 /// Reads the posted action. Choices (people, teams, orders) are checked
 /// against what the user may pick.
 async fn read_action(
-    state: &AppState,
+    state: &OrdersState,
     user: &AuthUser,
     o: &Order,
     form: &FormData,
@@ -139,7 +139,7 @@ async fn read_action(
 
 /// `POST /orders/{id}/act`
 pub async fn act(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     v: Viewer,
     addr: ClientAddr,
     Path(id): Path<i64>,
@@ -156,7 +156,7 @@ pub async fn act(
         Err(e) => return failed(e.code, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     // A resolution photo is checked before the change, stored after it.
-    let photo = match (&action, &form.photo_error, &form.photo) {
+    let photo = match (&action, &photos::refused_upload(&form), &form.photo) {
         (_, Some(e), _) => return failed(e.code().to_owned(), StatusCode::PAYLOAD_TOO_LARGE).await,
         (Action::Resolve { .. }, None, Some(bytes)) => {
             if let Err(e) = photos::check(bytes, state.settings.max_photo_bytes) {

@@ -19,6 +19,7 @@ use crate::app::page::layout::Nav;
 use crate::app::page::layout::page;
 use crate::app::page::map::Marker;
 use crate::app::page::map::Mode;
+use crate::orders::OrdersState;
 use crate::orders::api::orders::visible_order;
 use crate::orders::pages::area_map;
 use crate::orders::pages::badges;
@@ -38,7 +39,6 @@ use crate::orders::pages::state_tag;
 use crate::orders::pages::trail::Names;
 use crate::orders::pages::trail::named_in;
 use crate::orders::pages::trail::timeline;
-use crate::state::AppState;
 
 /// A message above the order.
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ pub struct Shown {
 
 /// `GET /orders/{id}`
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     v: Viewer,
     addr: ClientAddr,
     Path(id): Path<i64>,
@@ -184,7 +184,7 @@ fn notice_box(ctx: &Ctx, notice: &Notice) -> Markup {
 
 /// The whole order page, with a notice on top.
 pub async fn order_page(
-    state: &AppState,
+    state: &OrdersState,
     v: &Viewer,
     addr: &ClientAddr,
     id: i64,

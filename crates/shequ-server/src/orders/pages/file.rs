@@ -17,6 +17,7 @@ use crate::app::page::form::FormData;
 use crate::app::page::layout::Nav;
 use crate::app::page::layout::page;
 use crate::app::page::map::Mode;
+use crate::orders::OrdersState;
 use crate::orders::intake;
 use crate::orders::intake::Report;
 use crate::orders::pages::area_map;
@@ -27,7 +28,6 @@ use crate::orders::pages::parse::Parsed;
 use crate::orders::pages::region_path;
 use crate::orders::pages::report::intake_field_error;
 use crate::orders::photos;
-use crate::state::AppState;
 
 /// Sources an operator may file from.
 pub const SOURCES: [&str; 3] = ["hotline", "inspection", "meeting"];
@@ -42,7 +42,7 @@ pub fn may_file(role: Role) -> bool {
 
 /// The region whose map the form shows: the user's own, or the street
 /// when the user sits above street level.
-async fn map_root(state: &AppState, user: &AuthUser) -> PageResult<RegionPath> {
+async fn map_root(state: &OrdersState, user: &AuthUser) -> PageResult<RegionPath> {
     if user.region_path.depth() >= 2 {
         return Ok(user.region_path.clone());
     }
@@ -50,7 +50,7 @@ async fn map_root(state: &AppState, user: &AuthUser) -> PageResult<RegionPath> {
 }
 
 async fn form_page(
-    state: &AppState,
+    state: &OrdersState,
     v: &Viewer,
     form: &FormData,
     errors: &[FieldError],
@@ -91,7 +91,7 @@ async fn form_page(
 }
 
 /// `GET /orders/new`
-pub async fn form(State(state): State<AppState>, v: Viewer) -> PageResult<Markup> {
+pub async fn form(State(state): State<OrdersState>, v: Viewer) -> PageResult<Markup> {
     v.user.require_role(may_file)?;
     form_page(&state, &v, &FormData::default(), &[]).await
 }
@@ -121,7 +121,7 @@ fn report_of(p: &Parsed, source: &'static str, user: &AuthUser) -> Report {
 
 /// `POST /orders/new`: files the order and opens its page.
 pub async fn submit(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     v: Viewer,
     form: FormData,
 ) -> PageResult<Response> {
@@ -155,7 +155,7 @@ pub async fn submit(
 }
 
 async fn rejected(
-    state: &AppState,
+    state: &OrdersState,
     v: &Viewer,
     form: &FormData,
     errors: &[FieldError],

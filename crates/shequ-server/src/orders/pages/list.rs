@@ -26,6 +26,7 @@ use crate::app::page::layout::Nav;
 use crate::app::page::layout::empty;
 use crate::app::page::layout::page;
 use crate::app::page::layout::pager;
+use crate::orders::OrdersState;
 use crate::orders::intake::SOURCES;
 use crate::orders::pages::OPEN_STATES;
 use crate::orders::pages::badges;
@@ -35,7 +36,6 @@ use crate::orders::pages::file::may_file;
 use crate::orders::pages::overdue;
 use crate::orders::pages::short_time;
 use crate::orders::pages::state_tag;
-use crate::state::AppState;
 
 const PAGE_SIZE: u32 = 50;
 
@@ -55,7 +55,7 @@ pub struct ListFilter {
 
 /// Display names of users by id, looked up once each.
 pub async fn user_names(
-    state: &AppState,
+    state: &OrdersState,
     ids: impl Iterator<Item = i64>,
 ) -> PageResult<HashMap<i64, (String, Option<String>)>> {
     let mut names = HashMap::new();
@@ -162,7 +162,7 @@ fn orders_table(
 
 /// `GET /orders`
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     v: Viewer,
     addr: ClientAddr,
     Query(f): Query<ListFilter>,
@@ -303,7 +303,7 @@ fn my_card(
 }
 
 /// `GET /my`
-pub async fn mine(State(state): State<AppState>, v: Viewer) -> PageResult<Markup> {
+pub async fn mine(State(state): State<OrdersState>, v: Viewer) -> PageResult<Markup> {
     let ctx = &v.ctx;
     let now = state.clock.now_ms();
     let cats = category_names(ctx, &state.store.categories().await?);

@@ -36,18 +36,14 @@ use crate::app::page::map;
 use crate::app::page::map::Area;
 use crate::app::page::map::Marker;
 use crate::app::page::map::Mode;
-use crate::state::AppState;
+use crate::orders::OrdersState;
 
 /// Open states, for the "open" filter and the phone page.
 pub const OPEN_STATES: [&str; 4] = ["pending", "accepted", "in_progress", "returned"];
 
-/// The street this deployment serves: the first region of kind `street`.
-pub async fn deployment_street(state: &AppState) -> PageResult<Region> {
-    let regions = state.store.regions_in(&Scope::everything()).await?;
-    regions
-        .into_iter()
-        .find(|r| r.kind == "street")
-        .ok_or_else(|| AppError::NotFound("street").into())
+/// The street this deployment serves (see the registry's service).
+pub async fn deployment_street(state: &OrdersState) -> PageResult<Region> {
+    Ok(crate::registry::service::deployment_street(state).await?)
 }
 
 /// A region path, parsed.
@@ -150,7 +146,7 @@ pub fn short_time(ctx: &Ctx, ms: i64) -> String {
 /// grids drawn (and named when few), the region's outline on top, the
 /// region `here` (by code) highlighted, and markers.
 pub async fn area_map(
-    state: &AppState,
+    state: &OrdersState,
     ctx: &Ctx,
     root: &RegionPath,
     here: Option<&str>,

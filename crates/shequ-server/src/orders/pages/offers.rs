@@ -16,7 +16,7 @@ use shequ_store::orders::read::Participant;
 use crate::app::auth::AuthUser;
 use crate::app::page::ctx::Ctx;
 use crate::app::page::ctx::PageResult;
-use crate::state::AppState;
+use crate::orders::OrdersState;
 
 /// An action the order page can offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +131,7 @@ pub fn allowed(o: &Order, st: &Standing) -> Vec<Offer> {
 
 /// Works out the user's standing and the choices for the forms.
 pub async fn standing(
-    state: &AppState,
+    state: &OrdersState,
     user: &AuthUser,
     o: &Order,
     participants: &[Participant],

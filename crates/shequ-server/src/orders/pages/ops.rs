@@ -15,9 +15,9 @@ use crate::app::page::ctx::Viewer;
 use crate::app::page::layout::Nav;
 use crate::app::page::layout::empty;
 use crate::app::page::layout::page;
+use crate::orders::OrdersState;
 use crate::orders::pages::category_name;
 use crate::orders::pages::list::user_names;
-use crate::state::AppState;
 
 fn minutes(ctx: &crate::app::page::ctx::Ctx, m: i64) -> String {
     if m % 1440 == 0 {
@@ -30,7 +30,7 @@ fn minutes(ctx: &crate::app::page::ctx::Ctx, m: i64) -> String {
 }
 
 /// `GET /ops`
-pub async fn show(State(state): State<AppState>, v: Viewer) -> PageResult<Markup> {
+pub async fn show(State(state): State<OrdersState>, v: Viewer) -> PageResult<Markup> {
     let u = &v.user;
     u.require_command_centre()?;
     let ctx = &v.ctx;

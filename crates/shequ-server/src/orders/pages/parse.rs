@@ -144,7 +144,7 @@ pub fn parse(
             }
         }
     }
-    let photo = match (&form.photo_error, &form.photo) {
+    let photo = match (&crate::orders::photos::refused_upload(form), &form.photo) {
         (Some(e), _) => {
             err("photo", e.code());
             None

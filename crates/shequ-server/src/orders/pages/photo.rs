@@ -11,9 +11,9 @@ use crate::app::access::ClientAddr;
 use crate::app::auth::AuthUser;
 use crate::app::error::AppError;
 use crate::app::page::ctx::PageResult;
+use crate::orders::OrdersState;
 use crate::orders::api::orders::visible_order;
 use crate::orders::api::reports::order_for_link;
-use crate::state::AppState;
 
 /// `?r=` for the reporter.
 #[derive(Debug, Default, Deserialize)]
@@ -24,7 +24,7 @@ pub struct PhotoQuery {
 
 /// `GET /photos/{id}`
 pub async fn serve(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     addr: ClientAddr,
     user: Result<AuthUser, AppError>,
     Path(id): Path<i64>,

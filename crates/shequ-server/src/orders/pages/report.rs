@@ -19,6 +19,7 @@ use crate::app::page::form::FormData;
 use crate::app::page::layout::Nav;
 use crate::app::page::layout::page;
 use crate::app::page::map::Mode;
+use crate::orders::OrdersState;
 use crate::orders::intake;
 use crate::orders::intake::IntakeError;
 use crate::orders::intake::Report;
@@ -30,7 +31,6 @@ use crate::orders::pages::parse;
 use crate::orders::pages::parse::Parsed;
 use crate::orders::pages::region_path;
 use crate::orders::photos;
-use crate::state::AppState;
 
 /// Categories offered to the public.
 pub fn public_categories(all: &[Category]) -> Vec<&Category> {
@@ -40,7 +40,7 @@ pub fn public_categories(all: &[Category]) -> Vec<&Category> {
 }
 
 async fn form_page(
-    state: &AppState,
+    state: &OrdersState,
     ctx: &Ctx,
     form: &FormData,
     errors: &[FieldError],
@@ -74,7 +74,7 @@ async fn form_page(
 }
 
 /// `GET /report`
-pub async fn form(State(state): State<AppState>, ctx: Ctx) -> PageResult<Markup> {
+pub async fn form(State(state): State<OrdersState>, ctx: Ctx) -> PageResult<Markup> {
     form_page(&state, &ctx, &FormData::default(), &[]).await
 }
 
@@ -142,7 +142,7 @@ fn report_of(p: &Parsed, street: shequ_domain::RegionPath) -> Report {
 
 /// `POST /report`
 pub async fn submit(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     ctx: Ctx,
     addr: ClientAddr,
     form: FormData,
@@ -179,7 +179,7 @@ pub async fn submit(
 }
 
 async fn rejected(
-    state: &AppState,
+    state: &OrdersState,
     ctx: &Ctx,
     form: &FormData,
     errors: &[FieldError],
@@ -188,7 +188,7 @@ async fn rejected(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
-fn confirmation(state: &AppState, ctx: &Ctx, id: i64, token: &str) -> Markup {
+fn confirmation(state: &OrdersState, ctx: &Ctx, id: i64, token: &str) -> Markup {
     let path = format!("/r/{token}");
     let full = format!("{}{path}", state.settings.public_url.trim_end_matches('/'));
     let body = html! {

@@ -20,6 +20,7 @@ use crate::app::page::ctx::enc;
 use crate::app::page::form::FormData;
 use crate::app::page::layout::Nav;
 use crate::app::page::layout::page;
+use crate::orders::OrdersState;
 use crate::orders::api::reports::ReportStatus;
 use crate::orders::api::reports::order_for_link;
 use crate::orders::api::reports::status_of;
@@ -27,7 +28,6 @@ use crate::orders::pages::short_time;
 use crate::orders::pages::state_tag;
 use crate::orders::service;
 use crate::orders::service::Who;
-use crate::state::AppState;
 
 const RATINGS: [&str; 3] = ["satisfied", "basically_satisfied", "unsatisfied"];
 
@@ -86,7 +86,7 @@ fn rating_form(ctx: &Ctx, token: &str, s: &ReportStatus, error: Option<&str>) ->
 }
 
 async fn status_page(
-    state: &AppState,
+    state: &OrdersState,
     ctx: &Ctx,
     token: &str,
     notice: Option<&str>,
@@ -149,7 +149,7 @@ async fn status_page(
 
 /// `GET /r/{token}`
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     ctx: Ctx,
     Path(token): Path<String>,
     Query(q): Query<Shown>,
@@ -160,7 +160,7 @@ pub async fn show(
 
 /// `POST /r/{token}`: the rating.
 pub async fn rate(
-    State(state): State<AppState>,
+    State(state): State<OrdersState>,
     ctx: Ctx,
     addr: ClientAddr,
     Path(token): Path<String>,

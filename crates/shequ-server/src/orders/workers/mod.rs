@@ -5,11 +5,11 @@
 pub mod sla;
 pub mod sms;
 
-use crate::state::AppState;
+use crate::orders::OrdersState;
 
 /// Starts every worker on the current runtime. The server calls this once;
 /// in-process tests leave it out and drive `run_once` themselves.
-pub fn spawn(state: &AppState) {
+pub fn spawn(state: &OrdersState) {
     match sms::Gateway::new() {
         Ok(gateway) => {
             tokio::spawn(sms::run(state.clone(), gateway));
@@ -19,17 +19,4 @@ pub fn spawn(state: &AppState) {
         Err(e) => tracing::error!(error = %e, "SMS worker not started"),
     }
     tokio::spawn(sla::run(state.clone()));
-    tokio::spawn(crate::sensing::retention::run(state.clone()));
-    // Door devices and cards into memory now, not on the first event.
-    let warm = state.clone();
-    tokio::spawn(async move {
-        let registry = &warm.ingest.registry;
-        if let Err(e) = registry.devices(&warm.store).await {
-            tracing::warn!(error = %e, "loading the door devices failed; the first event will retry");
-        }
-        if let Err(e) = registry.cards(&warm.store).await {
-            tracing::warn!(error = %e, "loading the door cards failed; the first event will retry");
-        }
-    });
-    crate::sensing::mqtt::spawn(state);
 }

@@ -32,11 +32,11 @@ use shequ_store::orders::act::{ActError, Actor};
 use crate::app::access::ClientAddr;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
+use crate::orders::OrdersState;
 use crate::orders::notices::short_time;
 use crate::orders::service::Who;
 use crate::orders::service::act;
 use crate::orders::service::publish;
-use crate::state::AppState;
 
 /// Orders looked at per kind of work per pass.
 pub const BATCH: i64 = 200;
@@ -55,7 +55,7 @@ pub struct Pass {
 }
 
 /// Loops until the process ends, one pass per `sla_tick_seconds`.
-pub async fn run(state: AppState) {
+pub async fn run(state: OrdersState) {
     let tick = Duration::from_secs(u64::from(state.settings.sla_tick_seconds.max(1)));
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -77,7 +77,7 @@ pub async fn run(state: AppState) {
 }
 
 /// One pass at the platform's clock: escalations, then auto-closes.
-pub async fn run_once(state: &AppState) -> AppResult<Pass> {
+pub async fn run_once(state: &OrdersState) -> AppResult<Pass> {
     let now = state.clock.now_ms();
     let mut pass = Pass::default();
     for order in state.store.orders_due_for_escalation(now, BATCH).await? {
@@ -135,7 +135,7 @@ fn log_refusal(id: i64, action: &str, e: &AppError) {
 
 /// Escalates one overdue order. `Some(reassigned)` when done; `None` when
 /// it is not overdue after all or nobody can be told.
-async fn escalate(state: &AppState, order: Order, now: i64) -> AppResult<Option<bool>> {
+async fn escalate(state: &OrdersState, order: Order, now: i64) -> AppResult<Option<bool>> {
     let facts = ClockFacts {
         state: order.state(),
         accept_due_at: order.accept_due_at,
@@ -218,7 +218,7 @@ async fn escalate(state: &AppState, order: Order, now: i64) -> AppResult<Option<
 }
 
 /// Whom an overdue order goes to (see the module comment).
-async fn supervisor(state: &AppState, order: &Order) -> AppResult<Option<i64>> {
+async fn supervisor(state: &OrdersState, order: &Order) -> AppResult<Option<i64>> {
     let owner = order.owner_user_id;
     let owner_path = match owner {
         Some(id) => state

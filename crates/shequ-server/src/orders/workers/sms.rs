@@ -17,7 +17,7 @@ use futures_util::StreamExt;
 use shequ_store::orders::create::Queued;
 use shequ_store::orders::outbox::{Delivery, OutboxRow};
 
-use crate::state::AppState;
+use crate::orders::OrdersState;
 
 /// Rows taken per pass.
 pub const BATCH: i64 = 100;
@@ -76,7 +76,7 @@ enum Outcome {
 }
 
 /// Wakes the worker when `queued` (rows just committed) holds an SMS.
-pub fn wake_if_queued(state: &AppState, queued: &[Queued]) {
+pub fn wake_if_queued(state: &OrdersState, queued: &[Queued]) {
     if queued.iter().any(|q| q.channel == "sms") {
         state.sms_wake.notify_one();
     }
@@ -97,7 +97,7 @@ pub fn backoff_ms(failures_before: i64, jitter: f64) -> i64 {
 
 /// Loops until the process ends: a pass, then a nap until the poll
 /// interval passes or a commit queues an SMS.
-pub async fn run(state: AppState, gateway: Gateway) {
+pub async fn run(state: OrdersState, gateway: Gateway) {
     let poll = Duration::from_secs(u64::from(state.settings.sms_poll_seconds.max(1)));
     tracing::info!(
         gateway = state.settings.sms_webhook_url.is_some(),
@@ -129,7 +129,7 @@ pub async fn run(state: AppState, gateway: Gateway) {
 /// The due rows are claimed in one statement and the outcomes recorded in
 /// one transaction, so a pass costs the database two writes however many
 /// messages it carries.
-pub async fn run_once(state: &AppState, gateway: &Gateway) -> shequ_store::Result<Pass> {
+pub async fn run_once(state: &OrdersState, gateway: &Gateway) -> shequ_store::Result<Pass> {
     let now = state.clock.now_ms();
     let rows = state
         .store
@@ -159,7 +159,11 @@ pub async fn run_once(state: &AppState, gateway: &Gateway) -> shequ_store::Resul
 }
 
 /// Tries one claimed row; says what to record.
-async fn deliver(state: &AppState, gateway: &Gateway, row: OutboxRow) -> (i64, Delivery, Outcome) {
+async fn deliver(
+    state: &OrdersState,
+    gateway: &Gateway,
+    row: OutboxRow,
+) -> (i64, Delivery, Outcome) {
     let now = state.clock.now_ms();
     let give_up = |reason: &str| {
         tracing::warn!(outbox.id = row.id, reason, "SMS dead-lettered");
@@ -231,7 +235,7 @@ async fn deliver(state: &AppState, gateway: &Gateway, row: OutboxRow) -> (i64, D
 
 /// One POST to the gateway; `Err` says why it did not take the message.
 async fn send(
-    state: &AppState,
+    state: &OrdersState,
     gateway: &Gateway,
     url: &str,
     row: &OutboxRow,

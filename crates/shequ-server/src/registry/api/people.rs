@@ -17,8 +17,8 @@ use crate::app::auth::Principal;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::error::FieldError;
+use crate::app::state::Core;
 use crate::registry::api::places::place_for;
-use crate::state::AppState;
 
 fn require_resident_reader(user: &AuthUser) -> AppResult<()> {
     user.require_role(|r| r.reads_residents())
@@ -45,7 +45,7 @@ pub struct PeopleParams {
     responses((status = 200, body = Page<Person>), (status = 403, description = "region outside your scope (logged)", body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn search(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     user: AuthUser,
     addr: ClientAddr,
     Query(params): Query<PeopleParams>,
@@ -71,7 +71,7 @@ pub async fn search(
 /// Loads a resident in scope, or refuses (logging the attempt) when the
 /// resident exists elsewhere.
 pub async fn person_for(
-    state: &AppState,
+    state: &Core,
     user: &AuthUser,
     id: i64,
     addr: &ClientAddr,
@@ -95,7 +95,7 @@ pub async fn person_for(
               (status = 404, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn detail(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     user: AuthUser,
     addr: ClientAddr,
     Path(id): Path<i64>,
@@ -129,7 +129,7 @@ pub const REASON_CHARS: std::ops::RangeInclusive<usize> = 2..=200;
 /// Checks a reveal request, reads the person, writes the access log entry
 /// and returns the full values. Shared by the API and the web page.
 pub async fn reveal_person(
-    state: &AppState,
+    state: &Core,
     user: &AuthUser,
     id: i64,
     fields: &[String],
@@ -208,7 +208,7 @@ pub async fn reveal_person(
               (status = 422, description = "missing reason or unknown field", body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn reveal(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     user: AuthUser,
     addr: ClientAddr,
     Path(id): Path<i64>,
@@ -240,7 +240,7 @@ pub struct HouseholdParams {
               (status = 404, description = "no such region or building", body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn households(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     user: AuthUser,
     addr: ClientAddr,
     Query(params): Query<HouseholdParams>,
@@ -268,7 +268,7 @@ pub async fn households(
 /// Loads a household in scope, or refuses (logging the attempt) when it
 /// exists elsewhere.
 pub async fn household_for(
-    state: &AppState,
+    state: &Core,
     user: &AuthUser,
     id: i64,
     addr: &ClientAddr,
@@ -292,7 +292,7 @@ pub async fn household_for(
               (status = 404, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn household(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     user: AuthUser,
     addr: ClientAddr,
     Path(id): Path<i64>,

@@ -14,7 +14,7 @@ use crate::app::auth::Principal;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::error::FieldError;
-use crate::state::AppState;
+use crate::app::state::Core;
 
 /// Filters of `GET /api/v1/places`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -38,7 +38,7 @@ pub struct PlaceParams {
               (status = 422, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     who: Principal,
     addr: ClientAddr,
     Query(params): Query<PlaceParams>,
@@ -70,7 +70,7 @@ pub async fn list(
 /// when the place exists elsewhere, as for people: a caller learns no more
 /// than that it is not theirs.
 pub async fn place_for(
-    state: &AppState,
+    state: &Core,
     who: &Principal,
     id: i64,
     addr: &ClientAddr,
@@ -91,7 +91,7 @@ pub async fn place_for(
               (status = 404, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn detail(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     who: Principal,
     addr: ClientAddr,
     Path(id): Path<i64>,

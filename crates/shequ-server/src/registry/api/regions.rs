@@ -15,7 +15,7 @@ use crate::app::access::deny;
 use crate::app::auth::Principal;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
-use crate::state::AppState;
+use crate::app::state::Core;
 
 /// A node of the region tree with its children.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -65,10 +65,7 @@ pub fn build_tree(regions: Vec<Region>) -> Vec<RegionNode> {
 #[utoipa::path(get, path = "/api/v1/regions", tag = "registry",
     responses((status = 200, body = Vec<RegionNode>), (status = 401, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn tree(
-    State(state): State<AppState>,
-    who: Principal,
-) -> AppResult<Json<Vec<RegionNode>>> {
+pub async fn tree(State(state): State<Core>, who: Principal) -> AppResult<Json<Vec<RegionNode>>> {
     who.require_token_scope("registry:read")?;
     let regions = state.store.regions_in(&who.scope()?).await?;
     Ok(Json(build_tree(regions)))
@@ -102,7 +99,7 @@ pub struct KindCount {
               (status = 404, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn detail(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     who: Principal,
     addr: ClientAddr,
     Path(code): Path<String>,

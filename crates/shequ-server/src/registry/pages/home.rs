@@ -10,10 +10,10 @@ use crate::app::page::ctx::Viewer;
 use crate::app::page::layout::Nav;
 use crate::app::page::layout::figures;
 use crate::app::page::layout::page;
-use crate::state::AppState;
+use crate::app::state::Core;
 
 /// `GET /`
-pub async fn show(State(state): State<AppState>, v: Viewer) -> PageResult<Markup> {
+pub async fn show(State(state): State<Core>, v: Viewer) -> PageResult<Markup> {
     let ctx = &v.ctx;
     let u = &v.user;
     let region = state.store.region_by_code(&u.user.region_code).await?;

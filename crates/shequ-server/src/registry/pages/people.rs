@@ -29,12 +29,12 @@ use crate::app::page::layout::Nav;
 use crate::app::page::layout::empty;
 use crate::app::page::layout::page;
 use crate::app::page::layout::pager;
+use crate::app::state::Core;
 use crate::registry::api::people::REASON_CHARS;
 use crate::registry::api::people::Revealed;
 use crate::registry::api::people::household_for;
 use crate::registry::api::people::person_for;
 use crate::registry::api::people::reveal_person;
-use crate::state::AppState;
 
 const PAGE_SIZE: u32 = 50;
 
@@ -136,7 +136,7 @@ fn region_options(user: &AuthUser, regions: &[Region]) -> Vec<(String, String)> 
 
 /// `GET /people?name=&tag=&region=&page=`
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     v: Viewer,
     addr: ClientAddr,
     Query(f): Query<PeopleFilter>,
@@ -296,11 +296,7 @@ fn person_page(
     page(ctx, Some(user), Nav::People, &p.name, body)
 }
 
-async fn household_of(
-    state: &AppState,
-    user: &AuthUser,
-    p: &Person,
-) -> PageResult<Option<Household>> {
+async fn household_of(state: &Core, user: &AuthUser, p: &Person) -> PageResult<Option<Household>> {
     match p.household_id {
         Some(h) => Ok(state.store.household_in(&user.scope, h).await?),
         None => Ok(None),
@@ -309,7 +305,7 @@ async fn household_of(
 
 /// `GET /people/{id}`; a person outside the scope is refused and logged.
 pub async fn detail(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     v: Viewer,
     addr: ClientAddr,
     Path(id): Path<i64>,
@@ -338,7 +334,7 @@ pub struct RevealForm {
 /// `POST /people/{id}/reveal`: shows the full values once, on this
 /// response only (never cached), and says that the read was logged.
 pub async fn reveal(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     v: Viewer,
     addr: ClientAddr,
     Path(id): Path<i64>,
@@ -380,7 +376,7 @@ pub async fn reveal(
 
 /// `GET /households/{id}`
 pub async fn household(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     v: Viewer,
     addr: ClientAddr,
     Path(id): Path<i64>,

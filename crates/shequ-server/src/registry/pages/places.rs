@@ -20,8 +20,8 @@ use crate::app::page::layout::Nav;
 use crate::app::page::layout::empty;
 use crate::app::page::layout::page;
 use crate::app::page::layout::pager;
+use crate::app::state::Core;
 use crate::registry::api::places::place_for;
-use crate::state::AppState;
 
 const PAGE_SIZE: u32 = 50;
 
@@ -37,7 +37,7 @@ pub struct PlaceFilter {
 
 /// `GET /places?kind=&q=&region=&page=`
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     v: Viewer,
     addr: ClientAddr,
     Query(f): Query<PlaceFilter>,
@@ -129,7 +129,7 @@ pub async fn list(
 
 /// `GET /places/{id}`
 pub async fn detail(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     v: Viewer,
     addr: ClientAddr,
     Path(id): Path<i64>,

@@ -19,9 +19,9 @@ use crate::app::page::layout::figures;
 use crate::app::page::layout::page;
 use crate::app::page::outline::Shape;
 use crate::app::page::outline::outline;
+use crate::app::state::Core;
 use crate::registry::api::regions::RegionNode;
 use crate::registry::api::regions::build_tree;
-use crate::state::AppState;
 
 /// How many places a region page lists before linking to the full list.
 const PLACES_SHOWN: u32 = 20;
@@ -49,7 +49,7 @@ fn node(ctx: &Ctx, n: &RegionNode, depth: usize) -> Markup {
 }
 
 /// `GET /regions`
-pub async fn tree(State(state): State<AppState>, v: Viewer) -> PageResult<Markup> {
+pub async fn tree(State(state): State<Core>, v: Viewer) -> PageResult<Markup> {
     let ctx = &v.ctx;
     let forest = build_tree(state.store.regions_in(&v.user.scope).await?);
     let body = html! {
@@ -71,7 +71,7 @@ pub async fn tree(State(state): State<AppState>, v: Viewer) -> PageResult<Markup
 
 /// `GET /regions/{code}`; a region outside the scope is refused and logged.
 pub async fn detail(
-    State(state): State<AppState>,
+    State(state): State<Core>,
     v: Viewer,
     addr: ClientAddr,
     Path(code): Path<String>,

@@ -19,7 +19,7 @@ use crate::app::auth::Principal;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::error::FieldError;
-use crate::state::AppState;
+use crate::sensing::SensingState;
 
 /// A rule as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -102,7 +102,7 @@ fn invalid(field: &str, e: &shequ_domain::InvalidValue) -> AppError {
 /// Checks a rule and resolves its region within the caller's scope (the
 /// API and the rule pages share it).
 pub(crate) async fn checked(
-    state: &AppState,
+    state: &SensingState,
     user: &AuthUser,
     addr: &ClientAddr,
     r: &RuleIn,
@@ -185,7 +185,7 @@ pub(crate) async fn checked(
 #[utoipa::path(get, path = "/api/v1/alert-rules", tag = "alerts",
     responses((status = 200, body = Vec<RuleOut>)), security(("bearer" = [])))]
 pub async fn list_rules(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     user: AuthUser,
 ) -> AppResult<Json<Vec<RuleOut>>> {
     user.require_command_centre()?;
@@ -208,7 +208,7 @@ pub async fn list_rules(
               (status = 409, description = "the code is taken", body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_rule(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     user: AuthUser,
     addr: ClientAddr,
     Json(r): Json<RuleIn>,
@@ -219,7 +219,7 @@ pub async fn create_rule(
 
 /// Checks and stores a new rule (logged).
 pub(crate) async fn create(
-    state: &AppState,
+    state: &SensingState,
     user: &AuthUser,
     addr: &ClientAddr,
     r: &RuleIn,
@@ -236,7 +236,7 @@ pub(crate) async fn create(
 
 /// The rule, if it lies in the caller's scope.
 pub(crate) async fn rule_in_scope(
-    state: &AppState,
+    state: &SensingState,
     user: &AuthUser,
     id: i64,
 ) -> AppResult<AlertRule> {
@@ -258,7 +258,7 @@ pub(crate) async fn rule_in_scope(
               (status = 403, description = "the rule lies outside your scope", body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update_rule(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     user: AuthUser,
     addr: ClientAddr,
     Path(id): Path<i64>,
@@ -270,7 +270,7 @@ pub async fn update_rule(
 
 /// Checks and stores a rule's new content (logged with before and after).
 pub(crate) async fn update(
-    state: &AppState,
+    state: &SensingState,
     user: &AuthUser,
     addr: &ClientAddr,
     id: i64,
@@ -298,7 +298,7 @@ pub(crate) async fn update(
 #[utoipa::path(post, path = "/api/v1/alert-rules/{id}/disable", tag = "alerts", params(("id" = i64, Path)),
     responses((status = 200, body = RuleOut)), security(("bearer" = [])))]
 pub async fn disable_rule(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     user: AuthUser,
     Path(id): Path<i64>,
 ) -> AppResult<Json<RuleOut>> {
@@ -307,7 +307,11 @@ pub async fn disable_rule(
 }
 
 /// Disables a rule (logged).
-pub(crate) async fn disable(state: &AppState, user: &AuthUser, id: i64) -> AppResult<AlertRule> {
+pub(crate) async fn disable(
+    state: &SensingState,
+    user: &AuthUser,
+    id: i64,
+) -> AppResult<AlertRule> {
     user.require_command_centre()?;
     let r = rule_in_scope(state, user, id).await?;
     let new = NewAlertRule {
@@ -351,7 +355,7 @@ pub struct AlertParams {
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertParams),
     responses((status = 200, body = Page<Alert>)), security(("bearer" = [])))]
 pub async fn list_alerts(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     user: AuthUser,
     addr: ClientAddr,
     Query(p): Query<AlertParams>,
@@ -377,7 +381,7 @@ pub async fn list_alerts(
 /// Writes a view of each alert of a rule that names people to the access
 /// log (the API and the rule pages both show alerts).
 pub(crate) async fn log_targeted_views(
-    state: &AppState,
+    state: &SensingState,
     user: &AuthUser,
     addr: &ClientAddr,
     alerts: &[Alert],

@@ -16,12 +16,12 @@ use crate::app::auth::token_hash;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::error::FieldError;
+use crate::sensing::SensingState;
 use crate::sensing::ingest::Framing;
 use crate::sensing::ingest::IngestError;
 use crate::sensing::ingest::IngestReply;
 use crate::sensing::metrics::Channel;
 use crate::sensing::metrics::MqttStatus;
-use crate::state::AppState;
 
 /// Prefix of door controllers' ingest tokens.
 pub const DEVICE_TOKEN_PREFIX: &str = "shequ_d_";
@@ -56,7 +56,7 @@ impl From<IngestError> for AppError {
         (status = 413, body = crate::app::error::ErrorBody), (status = 422, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn post_events(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Json<IngestReply>> {
@@ -93,7 +93,7 @@ pub async fn post_events(
 #[utoipa::path(get, path = "/api/v1/devices", tag = "devices",
     responses((status = 200, body = Vec<DeviceHealth>)), security(("bearer" = [])))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     user: AuthUser,
 ) -> AppResult<Json<Vec<DeviceHealth>>> {
     user.require_command_centre()?;
@@ -133,7 +133,7 @@ pub struct CreatedDevice {
         (status = 422, body = crate::app::error::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     user: AuthUser,
     Json(req): Json<CreateDevice>,
 ) -> AppResult<(StatusCode, Json<CreatedDevice>)> {
@@ -195,7 +195,7 @@ pub struct RejectedParams {
     params(RejectedParams),
     responses((status = 200, body = Vec<RejectedDoorEvent>)), security(("bearer" = [])))]
 pub async fn rejected(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     user: AuthUser,
     Query(q): Query<RejectedParams>,
 ) -> AppResult<Json<Vec<RejectedDoorEvent>>> {
@@ -215,7 +215,7 @@ pub struct IngestHealth {
 /// Ingest health: the MQTT connection and what was accepted since start.
 #[utoipa::path(get, path = "/api/v1/devices/ingest-health", tag = "devices",
     responses((status = 200, body = IngestHealth)))]
-pub async fn ingest_health(State(state): State<AppState>) -> Json<IngestHealth> {
+pub async fn ingest_health(State(state): State<SensingState>) -> Json<IngestHealth> {
     let m = &state.ingest.metrics;
     Json(IngestHealth {
         mqtt: m.mqtt(),
@@ -226,7 +226,7 @@ pub async fn ingest_health(State(state): State<AppState>) -> Json<IngestHealth> 
 
 /// `GET /metrics`: ingest counters in the Prometheus text format.
 pub async fn metrics(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
 ) -> ([(header::HeaderName, &'static str); 1], String) {
     (
         [(

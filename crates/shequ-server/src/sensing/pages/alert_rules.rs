@@ -32,9 +32,9 @@ use crate::app::page::layout::empty;
 use crate::app::page::layout::page;
 use crate::orders::pages::fields::error_summary;
 use crate::orders::pages::fields::field_error;
+use crate::sensing::SensingState;
 use crate::sensing::api::alerts as rules_api;
 use crate::sensing::api::alerts::RuleIn;
-use crate::state::AppState;
 
 /// The kinds a rule can have, in the order the form offers them.
 const KINDS: [&str; 4] = [
@@ -124,7 +124,7 @@ fn summary(ctx: &Ctx, r: &AlertRule) -> String {
 }
 
 /// Region names by path, for the regions in the viewer's scope and above.
-async fn region_names(state: &AppState) -> PageResult<HashMap<String, Region>> {
+async fn region_names(state: &SensingState) -> PageResult<HashMap<String, Region>> {
     Ok(state
         .store
         .regions_in(&Scope::everything())
@@ -135,7 +135,7 @@ async fn region_names(state: &AppState) -> PageResult<HashMap<String, Region>> {
 }
 
 /// `GET /ops/alert-rules`
-pub async fn list(State(state): State<AppState>, v: Viewer) -> PageResult<Markup> {
+pub async fn list(State(state): State<SensingState>, v: Viewer) -> PageResult<Markup> {
     v.user.require_command_centre()?;
     let (ctx, u) = (&v.ctx, &v.user);
     let now = state.clock.now_ms();
@@ -352,7 +352,7 @@ impl RuleForm {
                 NaiveDate::parse_from_str(&self.expires, "%Y-%m-%d")
                     .ok()
                     .and_then(|d| d.succ_opt())
-                    .and_then(|d| crate::state::midnight_ms(ctx.tz, d))
+                    .and_then(|d| crate::app::state::midnight_ms(ctx.tz, d))
             })
             .flatten();
         if !self.expires.is_empty() && expires_at.is_none() {
@@ -510,7 +510,7 @@ fn rule_form(
 }
 
 /// Regions a rule may watch: the viewer's own and those under it.
-async fn rule_regions(state: &AppState, v: &Viewer) -> PageResult<Vec<Region>> {
+async fn rule_regions(state: &SensingState, v: &Viewer) -> PageResult<Vec<Region>> {
     Ok(state.store.regions_in(&v.user.scope).await?)
 }
 
@@ -523,7 +523,7 @@ fn own_region_code(regions: &[Region], v: &Viewer) -> String {
 }
 
 async fn new_page(
-    state: &AppState,
+    state: &SensingState,
     v: &Viewer,
     f: &RuleForm,
     errors: &[FieldError],
@@ -544,7 +544,7 @@ async fn new_page(
 }
 
 /// `GET /ops/alert-rules/new`
-pub async fn new_form(State(state): State<AppState>, v: Viewer) -> PageResult<Markup> {
+pub async fn new_form(State(state): State<SensingState>, v: Viewer) -> PageResult<Markup> {
     v.user.require_command_centre()?;
     let regions = rule_regions(&state, &v).await?;
     let fresh = RuleForm::fresh(&own_region_code(&regions, &v));
@@ -578,7 +578,7 @@ fn form_errors(kind: &str, e: AppError) -> Result<Vec<FieldError>, AppError> {
 
 /// `POST /ops/alert-rules`
 pub async fn create(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     v: Viewer,
     addr: ClientAddr,
     form: FormData,
@@ -622,7 +622,7 @@ fn subject_link(a: &Alert) -> Markup {
 }
 
 async fn rule_page(
-    state: &AppState,
+    state: &SensingState,
     v: &Viewer,
     addr: &ClientAddr,
     id: i64,
@@ -784,7 +784,7 @@ fn changed_fields(before: &str, after: &str) -> Vec<(String, String, String)> {
 
 /// `GET /ops/alert-rules/{id}`
 pub async fn show(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     v: Viewer,
     addr: ClientAddr,
     Path(id): Path<i64>,
@@ -796,7 +796,7 @@ pub async fn show(
 
 /// `POST /ops/alert-rules/{id}`
 pub async fn update(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     v: Viewer,
     addr: ClientAddr,
     Path(id): Path<i64>,
@@ -822,7 +822,7 @@ pub async fn update(
 
 /// `POST /ops/alert-rules/{id}/disable`
 pub async fn disable(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     v: Viewer,
     Path(id): Path<i64>,
 ) -> PageResult<Redirect> {

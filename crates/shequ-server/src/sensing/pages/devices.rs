@@ -20,9 +20,9 @@ use crate::app::page::layout::empty;
 use crate::app::page::layout::figures;
 use crate::app::page::layout::page;
 use crate::app::page::layout::pager;
+use crate::sensing::SensingState;
 use crate::sensing::metrics::Channel;
 use crate::sensing::metrics::Reason;
-use crate::state::AppState;
 
 /// Devices per page.
 const PAGE_SIZE: usize = 100;
@@ -72,7 +72,7 @@ impl Health {
 
 /// How long a device may be quiet before it counts as silent: the
 /// shortest window of the enabled device-silence rules.
-async fn silence_window_ms(state: &AppState) -> PageResult<i64> {
+async fn silence_window_ms(state: &SensingState) -> PageResult<i64> {
     let hours = state
         .store
         .alert_rules()
@@ -100,7 +100,7 @@ pub struct DeviceParams {
 
 /// `GET /ops/devices`
 pub async fn list(
-    State(state): State<AppState>,
+    State(state): State<SensingState>,
     v: Viewer,
     Query(q): Query<DeviceParams>,
 ) -> PageResult<Markup> {

@@ -122,8 +122,8 @@ pub async fn live(
     let state =
         AppState::new(shequ_server::Settings::default(), store.clone())?.with_clock(clock.clone());
     let mut engine_state = state.clone();
-    engine_state.ingest = Arc::default();
-    let engine = Engine::spawn(engine_state);
+    engine_state.sensing.ingest = Arc::default();
+    let engine = Engine::spawn(engine_state.sensing);
     let state = state.with_sensing(engine.clone());
     engine.settle().await;
 
@@ -138,13 +138,13 @@ pub async fn live(
         match beat {
             Beat::Due => engine.settle().await,
             Beat::Sla => {
-                shequ_server::orders::workers::sla::run_once(&state)
+                shequ_server::orders::workers::sla::run_once(&state.orders)
                     .await
                     .context("while escalating the day's late orders")?;
             }
             Beat::File(k) => {
                 let report = report(&filings[k], &cast.street_path)?;
-                let submitted = intake::submit(&state, report)
+                let submitted = intake::submit(&state.orders, report)
                     .await
                     .map_err(|e| anyhow::anyhow!("filing a demo order: {e}"))?;
                 ids[k] = Some(submitted.id);
@@ -159,9 +159,10 @@ pub async fn live(
             Beat::Doors(events) => {
                 let body = serde_json::Value::Array(events).to_string();
                 state
+                    .sensing
                     .ingest
                     .submit(
-                        &state,
+                        &state.sensing,
                         IngestChannel::Local,
                         None,
                         body.as_bytes(),
@@ -223,7 +224,7 @@ async fn act(
         }
         Planned::User(u, a) => (Who::User(Box::new(auth_user(state, users, u).await?)), a),
     };
-    match service::act(state, id, &who, &action, &ClientAddr::default()).await {
+    match service::act(&state.orders, id, &who, &action, &ClientAddr::default()).await {
         Ok(_) => Ok(true),
         Err(e) => {
             tracing::debug!(order.id = id, action = action.name(), error = %e, "demo action refused");
