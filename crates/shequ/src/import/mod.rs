@@ -23,6 +23,7 @@ mod report;
 pub mod sample;
 mod sheet;
 mod source;
+mod step;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

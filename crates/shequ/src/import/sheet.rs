@@ -12,7 +12,7 @@ use anyhow::Context;
 use calamine::{Cell, Data, Range, Reader, Sheets, Xlsx, XlsxError};
 use csv::StringRecord;
 
-use super::source::Next;
+use super::step::Next;
 
 /// What a spreadsheet knows of a row's cells beyond their text; nothing
 /// for CSV.
