@@ -8,12 +8,11 @@ use std::collections::{BTreeMap, HashMap};
 use shequ_domain::order::history::{Opening, Played, Step, play};
 use shequ_domain::order::sla::SlaPolicy;
 
-use crate::bulk::{Sql, pick};
+use crate::bulk::{Sql, pick, statement_chunks, values_sql};
 use crate::db::{Db, on_db};
 use crate::orders::create::{
-    COUNT_BUMP, EVENTS_HEAD, EVENTS_INSERT_PG, LOAD_BUMP, NewOrder, batch_chunks,
+    COUNT_BUMP, EVENTS_HEAD, EVENTS_INSERT_PG, LOAD_BUMP, NewOrder, ORDER_ROWS_PER_STATEMENT,
 };
-use crate::sensing::events::values_sql;
 use crate::{Result, Store, StoreError};
 
 const CREATE: Sql = Sql {
@@ -229,11 +228,11 @@ async fn history_sqlite(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     laid: &[Laid<'_>],
 ) -> Result<()> {
-    let mut start = 0;
-    for size in batch_chunks(laid.len()) {
+    for part in statement_chunks(laid, HISTORY_COLUMNS, ORDER_ROWS_PER_STATEMENT) {
+        let size = part.len();
         let sql = values_sql(HISTORY_HEAD, HISTORY_COLUMNS, size, "");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for l in &laid[start..start + size] {
+        for l in part {
             let (o, p) = (l.o, &l.played.progress);
             q = q
                 .bind(l.id)
@@ -274,14 +273,13 @@ async fn history_sqlite(
                 .bind(p.updated_at);
         }
         q.execute(&mut **tx).await?;
-        start += size;
     }
     let events: Vec<_> = laid.iter().flat_map(|l| &l.played.events).collect();
-    let mut start = 0;
-    for size in batch_chunks(events.len()) {
+    for part in statement_chunks(&events, 12, ORDER_ROWS_PER_STATEMENT) {
+        let size = part.len();
         let sql = values_sql(EVENTS_HEAD, 12, size, "");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for e in &events[start..start + size] {
+        for e in part {
             q = q
                 .bind(e.order_id)
                 .bind(e.seq)
@@ -297,7 +295,6 @@ async fn history_sqlite(
                 .bind(e.hash.as_str());
         }
         q.execute(&mut **tx).await?;
-        start += size;
     }
     for l in laid {
         for s in &l.played.summoned {
@@ -433,7 +430,7 @@ impl Store {
         rows: &[crate::sensing::events::NewDoorEvent],
         batch: usize,
     ) -> Result<()> {
-        use crate::sensing::events::{chunk_sizes, direction_str, kind_str, values_sql};
+        use crate::sensing::events::{EVENT_ROWS_PER_STATEMENT, direction_str, kind_str};
         const COLUMNS: &str = "device_id, event_id, at, direction, kind, credential, person_id, household_id, building_id, received_at";
         match &self.db {
             crate::db::Db::Sqlite(pools) => {
@@ -448,11 +445,11 @@ impl Store {
                 let head = format!("INSERT INTO bench_door_raw ({COLUMNS}) VALUES");
                 for chunk in rows.chunks(batch.max(1)) {
                     let mut tx = pool.begin().await?;
-                    let mut start = 0;
-                    for size in chunk_sizes(chunk.len()) {
+                    for part in statement_chunks(chunk, 10, EVENT_ROWS_PER_STATEMENT) {
+                        let size = part.len();
                         let sql = values_sql(&head, 10, size, "");
                         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for e in &chunk[start..start + size] {
+                        for e in part {
                             q = q
                                 .bind(e.device_id)
                                 .bind(e.event_id.as_str())
@@ -466,7 +463,6 @@ impl Store {
                                 .bind(e.at);
                         }
                         q.execute(&mut *tx).await?;
-                        start += size;
                     }
                     tx.commit().await?;
                 }

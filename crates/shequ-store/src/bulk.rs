@@ -28,6 +28,40 @@ pub(crate) struct Sql {
     pub(crate) postgres: &'static str,
 }
 
+/// A statement for both engines that differ only in how they unpack a JSON
+/// array parameter into a list of values, written once:
+/// `over_json_list!("… WHERE code IN (", text "$1", ")")` for strings,
+/// `ids "$1"` for integers. SQLite reads the array with `json_each`,
+/// PostgreSQL with `jsonb_array_elements_text` (cast back to `bigint` for
+/// ids, so its index on the id column is used).
+macro_rules! over_json_list {
+    ($head:literal, text $param:literal, $tail:literal) => {
+        $crate::bulk::Sql {
+            sqlite: concat!($head, "SELECT value FROM json_each(", $param, ")", $tail),
+            postgres: concat!(
+                $head,
+                "SELECT jsonb_array_elements_text(",
+                $param,
+                "::jsonb)",
+                $tail
+            ),
+        }
+    };
+    ($head:literal, ids $param:literal, $tail:literal) => {
+        $crate::bulk::Sql {
+            sqlite: concat!($head, "SELECT value FROM json_each(", $param, ")", $tail),
+            postgres: concat!(
+                $head,
+                "SELECT (jsonb_array_elements_text(",
+                $param,
+                "::jsonb))::bigint",
+                $tail
+            ),
+        }
+    };
+}
+pub(crate) use over_json_list;
+
 /// Looks up `(key, id)` for the keys in a JSON array of strings.
 pub(crate) struct KeyLookup(pub(crate) Sql);
 
@@ -35,10 +69,56 @@ pub(crate) struct KeyLookup(pub(crate) Sql);
 pub(crate) type SqliteUpsert<'q> =
     sqlx::query::QueryAs<'q, sqlx::Sqlite, KeyId, sqlx::sqlite::SqliteArguments>;
 
-/// SQLite's limit on parameters in one statement. Statements are made as
+/// SQLite's limit on parameters in one statement. Upserts are made as
 /// large as it allows: every statement copies each page it first touches to
 /// its statement journal, so fewer, larger statements copy fewer pages.
 const SQLITE_MAX_PARAMETERS: usize = 32_766;
+
+/// The one way a batch of rows is cut into multi-row SQLite statements:
+/// as many statements of `largest` rows as fit, then the rest in
+/// descending powers of two. A batch of any size so takes few statements,
+/// and only a handful of distinct statement texts exist (`largest` and the
+/// powers of two below it), each staying prepared in the connection's
+/// statement cache. `largest` is lowered to what SQLite's parameter limit
+/// allows for `params_per_row`.
+pub(crate) fn statement_chunks<T>(
+    rows: &[T],
+    params_per_row: usize,
+    largest: usize,
+) -> StatementChunks<'_, T> {
+    let by_parameters = SQLITE_MAX_PARAMETERS / params_per_row.max(1);
+    StatementChunks {
+        rest: rows,
+        largest: largest.min(by_parameters).max(1),
+    }
+}
+
+/// The slices [`statement_chunks`] cuts, in order; together they are the
+/// whole batch.
+pub(crate) struct StatementChunks<'a, T> {
+    rest: &'a [T],
+    largest: usize,
+}
+
+impl<'a, T> Iterator for StatementChunks<'a, T> {
+    type Item = &'a [T];
+
+    fn next(&mut self) -> Option<&'a [T]> {
+        let n = self.rest.len();
+        if n == 0 {
+            return None;
+        }
+        let size = if n >= self.largest {
+            self.largest
+        } else {
+            // The largest power of two not above n.
+            1 << (usize::BITS - 1 - n.leading_zeros())
+        };
+        let (chunk, rest) = self.rest.split_at(size);
+        self.rest = rest;
+        Some(chunk)
+    }
+}
 
 /// One bulk upsert of rows of type `T`, for both engines.
 pub(crate) struct BulkUpsert<T: 'static> {
@@ -104,8 +184,7 @@ impl Store {
                     .fetch_all(&mut *tx)
                     .await?;
                 let mut changed: Vec<KeyId> = Vec::new();
-                let per_statement = SQLITE_MAX_PARAMETERS / (upsert.sqlite_columns + 2);
-                for chunk in rows.chunks(per_statement) {
+                for chunk in statement_chunks(rows, upsert.sqlite_columns + 2, usize::MAX) {
                     let sql = upsert.sqlite_sql(chunk.len());
                     let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
                     for row in chunk {
@@ -175,9 +254,70 @@ pub(crate) fn rows_sql(head: &str, row: &str, rows: usize, tail: &str) -> String
     sql
 }
 
+/// A multi-row `INSERT … VALUES` of `rows` rows of `columns` anonymous
+/// parameters each, between `head` and `tail`.
+pub(crate) fn values_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
+    let row = format!("({}?)", "?, ".repeat(columns - 1));
+    rows_sql(head, &row, rows, tail)
+}
+
 pub(crate) fn pick(db: &crate::db::Db, sql: &Sql) -> &'static str {
     match db {
         crate::db::Db::Sqlite(_) => sql.sqlite,
         crate::db::Db::Postgres(_) => sql.postgres,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sizes(n: usize, params_per_row: usize, largest: usize) -> Vec<usize> {
+        let rows = vec![(); n];
+        statement_chunks(&rows, params_per_row, largest)
+            .map(<[()]>::len)
+            .collect()
+    }
+
+    #[test]
+    fn chunks_are_the_largest_size_then_powers_of_two() {
+        assert_eq!(sizes(0, 10, 1000), Vec::<usize>::new());
+        assert_eq!(sizes(16, 25, 256), vec![16]);
+        assert_eq!(sizes(21, 25, 256), vec![16, 4, 1]);
+        assert_eq!(sizes(600, 25, 256), vec![256, 256, 64, 16, 8]);
+        assert_eq!(sizes(2345, 10, 1000), vec![1000, 1000, 256, 64, 16, 8, 1]);
+    }
+
+    #[test]
+    fn chunks_stay_within_the_parameter_limit() {
+        // 12 parameters a row: at most 2,730 rows a statement.
+        assert_eq!(sizes(6000, 12, usize::MAX), vec![2730, 2730, 512, 16, 8, 4]);
+        for params in [1, 2, 12, 25, 40] {
+            assert!(
+                sizes(100_000, params, usize::MAX)
+                    .iter()
+                    .all(|s| s * params <= SQLITE_MAX_PARAMETERS)
+            );
+        }
+    }
+
+    #[test]
+    fn chunks_cover_every_row_once_in_order() {
+        let rows: Vec<usize> = (0..10_001).collect();
+        for largest in [1, 7, 256, 1000] {
+            let joined: Vec<usize> = statement_chunks(&rows, 10, largest)
+                .flatten()
+                .copied()
+                .collect();
+            assert_eq!(joined, rows);
+            let shapes: std::collections::BTreeSet<usize> = statement_chunks(&rows, 10, largest)
+                .map(<[usize]>::len)
+                .collect();
+            // At most the largest size and the powers of two below it.
+            assert!(
+                shapes.len() <= 1 + largest.ilog2() as usize + 1,
+                "{shapes:?}"
+            );
+        }
     }
 }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use shequ_domain::Sensitive;
 
+use crate::bulk::over_json_list;
 use crate::bulk::{BulkUpsert, KeyLookup, Sql};
 use crate::db::on_db;
 use crate::{Page, Paging, Result, Scope, Store, UpsertCounts, prefix_end};
@@ -109,10 +110,11 @@ pub struct PeopleQuery {
     pub household_id: Option<i64>,
 }
 
-const HOUSEHOLD_LOOKUP: KeyLookup = KeyLookup(Sql {
-    sqlite: "SELECT code, id FROM households WHERE code IN (SELECT value FROM json_each($1))",
-    postgres: "SELECT code, id FROM households WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))",
-});
+const HOUSEHOLD_LOOKUP: KeyLookup = KeyLookup(over_json_list!(
+    "SELECT code, id FROM households WHERE code IN (",
+    text "$1",
+    ")"
+));
 
 macro_rules! household_conflict {
     () => {
@@ -145,10 +147,11 @@ const HOUSEHOLD_UPSERT: BulkUpsert<NewHousehold> = BulkUpsert {
     ),
 };
 
-const PERSON_LOOKUP: KeyLookup = KeyLookup(Sql {
-    sqlite: "SELECT identity_number, id FROM people WHERE identity_number IN (SELECT value FROM json_each($1))",
-    postgres: "SELECT identity_number, id FROM people WHERE identity_number IN (SELECT jsonb_array_elements_text($1::jsonb))",
-});
+const PERSON_LOOKUP: KeyLookup = KeyLookup(over_json_list!(
+    "SELECT identity_number, id FROM people WHERE identity_number IN (",
+    text "$1",
+    ")"
+));
 
 macro_rules! person_conflict {
     () => {
@@ -197,10 +200,11 @@ const PERSON_UPSERT: BulkUpsert<NewPerson> = BulkUpsert {
     ),
 };
 
-const TAGS_CLEAR: Sql = Sql {
-    sqlite: "DELETE FROM person_tags WHERE person_id IN (SELECT value FROM json_each($1))",
-    postgres: "DELETE FROM person_tags WHERE person_id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)",
-};
+const TAGS_CLEAR: Sql = over_json_list!(
+    "DELETE FROM person_tags WHERE person_id IN (",
+    ids "$1",
+    ")"
+);
 
 const TAGS_INSERT: Sql = Sql {
     sqlite: "INSERT INTO person_tags (person_id, tag)

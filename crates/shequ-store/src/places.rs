@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 use shequ_domain::{FacilityType, PlaceKind};
 
-use crate::bulk::{BulkUpsert, KeyLookup, Sql, pick};
+use crate::bulk::over_json_list;
+use crate::bulk::{BulkUpsert, KeyLookup, pick};
 use crate::db::on_db;
 use crate::{Page, Paging, Result, Scope, Store, StoreError, UpsertCounts, prefix_end};
 
@@ -76,10 +77,11 @@ pub struct PlaceQuery {
     pub name_prefix: Option<String>,
 }
 
-const PLACE_LOOKUP: KeyLookup = KeyLookup(Sql {
-    sqlite: "SELECT code, id FROM places WHERE code IN (SELECT value FROM json_each($1))",
-    postgres: "SELECT code, id FROM places WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))",
-});
+const PLACE_LOOKUP: KeyLookup = KeyLookup(over_json_list!(
+    "SELECT code, id FROM places WHERE code IN (",
+    text "$1",
+    ")"
+));
 
 macro_rules! place_conflict {
     () => {
@@ -160,12 +162,12 @@ impl Store {
     /// Resolves place codes (any scope) to where they are.
     pub async fn place_refs(&self, codes: &[&str]) -> Result<HashMap<String, PlaceRef>> {
         let json = serde_json::to_string(codes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let sql = Sql {
-            sqlite: "SELECT id, code, kind, region_id, region_path FROM places
-                     WHERE code IN (SELECT value FROM json_each($1))",
-            postgres: "SELECT id, code, kind, region_id, region_path FROM places
-                       WHERE code IN (SELECT jsonb_array_elements_text($1::jsonb))",
-        };
+        let sql = over_json_list!(
+            "SELECT id, code, kind, region_id, region_path FROM places
+                             WHERE code IN (",
+            text "$1",
+            ")"
+        );
         let rows: Vec<PlaceRef> = on_db!(self, read, |pool| {
             sqlx::query_as(pick(&self.db, &sql))
                 .bind(&json)

@@ -4,6 +4,7 @@
 use serde::Serialize;
 use shequ_domain::{RegionCode, RegionKind, RegionPath};
 
+use crate::bulk::over_json_list;
 use crate::db::on_db;
 use crate::{Result, Scope, Store, StoreError, now_ms};
 
@@ -241,10 +242,11 @@ impl Store {
             return Ok(Vec::new());
         }
         let json = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let sql = crate::bulk::Sql {
-            sqlite: "SELECT id, name FROM regions WHERE id IN (SELECT value FROM json_each($1))",
-            postgres: "SELECT id, name FROM regions WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)",
-        };
+        let sql = over_json_list!(
+            "SELECT id, name FROM regions WHERE id IN (",
+            ids "$1",
+            ")"
+        );
         let rows = on_db!(self, read, |pool| {
             sqlx::query_as::<_, (i64, String)>(crate::bulk::pick(&self.db, &sql))
                 .bind(&json)

@@ -7,9 +7,9 @@ use shequ_domain::order::trail::{GENESIS_HASH, TrailEntry, chain_hash};
 use std::collections::{BTreeMap, HashMap};
 
 use super::Notice;
-use crate::bulk::{Sql, rows_sql};
+use crate::bulk::over_json_list;
+use crate::bulk::{Sql, rows_sql, statement_chunks, values_sql};
 use crate::db::Db;
-use crate::sensing::events::values_sql;
 use crate::{Result, Store, StoreError};
 
 /// A new order with its routing already decided.
@@ -490,11 +490,11 @@ async fn write_sqlite(
     rows: &Rows<'_>,
     now: i64,
 ) -> Result<Vec<Queued>> {
-    let mut start = 0;
-    for size in batch_chunks(rows.orders.len()) {
+    for part in statement_chunks(&rows.orders, 25, ORDER_ROWS_PER_STATEMENT) {
+        let size = part.len();
         let sql = values_sql(ORDERS_HEAD, 25, size, "");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for r in &rows.orders[start..start + size] {
+        for r in part {
             let o = r.o;
             q = q
                 .bind(r.id)
@@ -524,13 +524,12 @@ async fn write_sqlite(
                 .bind(o.now);
         }
         q.execute(&mut **tx).await?;
-        start += size;
     }
-    let mut start = 0;
-    for size in batch_chunks(rows.events.len()) {
+    for part in statement_chunks(&rows.events, 12, ORDER_ROWS_PER_STATEMENT) {
+        let size = part.len();
         let sql = values_sql(EVENTS_HEAD, 12, size, "");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for e in &rows.events[start..start + size] {
+        for e in part {
             q = q
                 .bind(e.order_id)
                 .bind(e.seq)
@@ -546,7 +545,6 @@ async fn write_sqlite(
                 .bind(e.hash.as_str());
         }
         q.execute(&mut **tx).await?;
-        start += size;
     }
     // Counters: one statement each (a batch names few regions and owners).
     if !rows.counts.is_empty() {
@@ -586,9 +584,8 @@ async fn write_sqlite(
         .await?;
     }
     let mut queued = Vec::with_capacity(rows.outbox.len());
-    let mut start = 0;
-    for size in batch_chunks(rows.outbox.len()) {
-        let part = &rows.outbox[start..start + size];
+    for part in statement_chunks(&rows.outbox, OUTBOX_COLUMNS, ORDER_ROWS_PER_STATEMENT) {
+        let size = part.len();
         let sql = rows_sql(OUTBOX_HEAD, OUTBOX_ROW, size, "");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for r in part {
@@ -629,25 +626,14 @@ async fn write_sqlite(
                     channel: r.notice.channel.to_owned(),
                 }),
         );
-        start += size;
     }
     Ok(queued)
 }
 
-/// Statement sizes for a batch of `n` rows: powers of two, so that a batch
-/// takes few statements and the statement cache holds few shapes.
-pub(crate) fn batch_chunks(mut n: usize) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut size = 256;
-    while n > 0 {
-        while size > n {
-            size /= 2;
-        }
-        out.push(size);
-        n -= size;
-    }
-    out
-}
+/// Rows per SQLite statement of the order writer: a batch is cut by
+/// [`statement_chunks`] into statements of this many rows and powers of two
+/// below it.
+pub(crate) const ORDER_ROWS_PER_STATEMENT: usize = 256;
 
 /// A reporter's private link as the batch insert takes it.
 #[derive(Serialize)]
@@ -704,10 +690,11 @@ struct OrderRow<'a> {
 
 const PENDING: &str = "pending";
 
-const EXTERNAL_LOOKUP: Sql = Sql {
-    sqlite: "SELECT external_id, id FROM work_orders WHERE external_id IN (SELECT value FROM json_each($1))",
-    postgres: "SELECT external_id, id FROM work_orders WHERE external_id IN (SELECT jsonb_array_elements_text($1::jsonb))",
-};
+const EXTERNAL_LOOKUP: Sql = over_json_list!(
+    "SELECT external_id, id FROM work_orders WHERE external_id IN (",
+    text "$1",
+    ")"
+);
 
 const ORDERS_HEAD: &str = "INSERT INTO work_orders (id, category_id, category_code, source, state, priority, title,
     description, address, lon, lat, region_id, region_path, place_id, subject_person_id, reporter_name,
@@ -723,6 +710,8 @@ pub(crate) const EVENTS_HEAD: &str =
 const OUTBOX_HEAD: &str =
     "INSERT INTO outbox (order_id, user_id, channel, recipient, payload, state,
     attempts, next_attempt_at, created_at) VALUES";
+/// The parameters of one [`OUTBOX_ROW`].
+const OUTBOX_COLUMNS: usize = 10;
 const OUTBOX_ROW: &str = "(?, ?, ?, CASE WHEN ? = 'sms' AND ? = '' THEN COALESCE((SELECT u.phone FROM users u WHERE u.id = ?), '') ELSE ? END,
     ?, 'pending', 0, ?, ?)";
 
@@ -767,14 +756,21 @@ const LOADS_BUMP_PG: &str = concat!(
 mod tests {
     use super::*;
 
+    fn sizes(n: usize) -> Vec<usize> {
+        let rows = vec![(); n];
+        statement_chunks(&rows, 25, ORDER_ROWS_PER_STATEMENT)
+            .map(<[()]>::len)
+            .collect()
+    }
+
     #[test]
-    fn batch_chunks_cover_every_row_in_powers_of_two() {
-        assert_eq!(batch_chunks(0), Vec::<usize>::new());
-        assert_eq!(batch_chunks(16), vec![16]);
-        assert_eq!(batch_chunks(21), vec![16, 4, 1]);
-        assert_eq!(batch_chunks(600), vec![256, 256, 64, 16, 8]);
+    fn order_batches_cover_every_row_in_powers_of_two() {
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(16), vec![16]);
+        assert_eq!(sizes(21), vec![16, 4, 1]);
+        assert_eq!(sizes(600), vec![256, 256, 64, 16, 8]);
         for n in 0..700 {
-            let chunks = batch_chunks(n);
+            let chunks = sizes(n);
             assert_eq!(chunks.iter().sum::<usize>(), n);
             assert!(chunks.iter().all(|c| c.is_power_of_two() && *c <= 256));
         }

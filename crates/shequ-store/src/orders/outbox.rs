@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::Notice;
 use super::create::{OUTBOX_INSERT, OutboxIn, Queued};
+use crate::bulk::over_json_list;
 use crate::bulk::{Sql, pick};
 use crate::db::on_db;
 use crate::{Result, Scope, Store, StoreError};
@@ -314,13 +315,12 @@ impl Store {
             return Ok(());
         }
         let ids = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let sql = Sql {
-            sqlite: "UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1
-                     WHERE id IN (SELECT value FROM json_each($1)) AND channel = 'popup' AND state = 'pending'",
-            postgres: "UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1
-                       WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)
-                         AND channel = 'popup' AND state = 'pending'",
-        };
+        let sql = over_json_list!(
+            "UPDATE outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1
+                             WHERE id IN (",
+            ids "$1",
+            ") AND channel = 'popup' AND state = 'pending'"
+        );
         on_db!(self, write, |pool| {
             sqlx::query(pick(&self.db, &sql))
                 .bind(&ids)

@@ -345,11 +345,8 @@ impl Store {
         let json =
             serde_json::to_string(ids).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
         let sqlite = self.backend() == crate::Backend::Sqlite;
-        let ids_in = if sqlite {
-            "SELECT value FROM json_each($1)"
-        } else {
-            "SELECT (jsonb_array_elements_text($1::jsonb))::bigint"
-        };
+        const IDS: crate::bulk::Sql = crate::bulk::over_json_list!("", ids "$1", "");
+        let ids_in = if sqlite { IDS.sqlite } else { IDS.postgres };
         let inner = format!(
             "SELECT {} FROM work_orders WHERE id IN ({ids_in}) AND region_path >= $2 AND region_path < $3",
             order_columns!()

@@ -5,6 +5,7 @@ use serde::Serialize;
 use shequ_domain::Role;
 use shequ_domain::order::routing::{Candidate, Rule, Target};
 
+use crate::bulk::over_json_list;
 use crate::bulk::{Sql, pick};
 use crate::db::{conflict_on, on_db};
 use crate::{Result, Scope, Store, StoreError, now_ms};
@@ -71,25 +72,25 @@ pub(crate) fn ancestor_paths(path: &str) -> Vec<String> {
     out
 }
 
-const ROLE_HOLDERS: Sql = Sql {
-    sqlite: "SELECT u.id, r.path FROM users u JOIN regions r ON r.id = u.region_id
-             WHERE u.role = $1 AND NOT u.disabled AND r.path IN (SELECT value FROM json_each($2))",
-    postgres: "SELECT u.id, r.path FROM users u JOIN regions r ON r.id = u.region_id
-             WHERE u.role = $1 AND NOT u.disabled AND r.path IN (SELECT jsonb_array_elements_text($2::jsonb))",
-};
+const ROLE_HOLDERS: Sql = over_json_list!(
+    "SELECT u.id, r.path FROM users u JOIN regions r ON r.id = u.region_id
+             WHERE u.role = $1 AND NOT u.disabled AND r.path IN (",
+    text "$2",
+    ")"
+);
 
-const OPEN_LOADS: Sql = Sql {
-    sqlite: "SELECT user_id, open_orders FROM user_loads WHERE user_id IN (SELECT value FROM json_each($1))",
-    postgres: "SELECT user_id, open_orders FROM user_loads
-               WHERE user_id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)",
-};
+const OPEN_LOADS: Sql = over_json_list!(
+    "SELECT user_id, open_orders FROM user_loads WHERE user_id IN (",
+    ids "$1",
+    ")"
+);
 
-const SUPERVISORS: Sql = Sql {
-    sqlite: "SELECT u.id, u.role, r.path FROM users u JOIN regions r ON r.id = u.region_id
-             WHERE NOT u.disabled AND r.path IN (SELECT value FROM json_each($1))",
-    postgres: "SELECT u.id, u.role, r.path FROM users u JOIN regions r ON r.id = u.region_id
-             WHERE NOT u.disabled AND r.path IN (SELECT jsonb_array_elements_text($1::jsonb))",
-};
+const SUPERVISORS: Sql = over_json_list!(
+    "SELECT u.id, u.role, r.path FROM users u JOIN regions r ON r.id = u.region_id
+             WHERE NOT u.disabled AND r.path IN (",
+    text "$1",
+    ")"
+);
 
 fn json(v: &impl Serialize) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))

@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use shequ_domain::sensing::{Direction, DoorEvent, PassKind};
 
-use crate::bulk::Sql;
+use crate::bulk::{Sql, statement_chunks, values_sql};
 use crate::db::{Db, on_db};
 use crate::{Result, Store, StoreError};
 
@@ -126,27 +126,10 @@ const HEARD: Sql = Sql {
              WHERE devices.id = v.id",
 };
 
-/// Rows per SQLite statement, largest first: a batch is cut into
-/// statements of these sizes so only a handful of distinct statement texts
-/// exist and each stays prepared in the connection's cache.
-const SQLITE_CHUNKS: [usize; 4] = [1000, 100, 10, 1];
-
-/// Cuts `n` rows into runs of [`SQLITE_CHUNKS`] sizes.
-pub(crate) fn chunk_sizes(mut n: usize) -> Vec<usize> {
-    let mut out = Vec::new();
-    for size in SQLITE_CHUNKS {
-        while n >= size {
-            out.push(size);
-            n -= size;
-        }
-    }
-    out
-}
-
-pub(crate) fn values_sql(head: &str, columns: usize, rows: usize, tail: &str) -> String {
-    let row = format!("({}?)", "?, ".repeat(columns - 1));
-    crate::bulk::rows_sql(head, &row, rows, tail)
-}
+/// Rows per SQLite statement of door events and day counts: a batch is cut
+/// by [`statement_chunks`] into statements of this many rows and powers of
+/// two below it.
+pub(crate) const EVENT_ROWS_PER_STATEMENT: usize = 1000;
 
 pub(crate) fn direction_str(d: Direction) -> &'static str {
     match d {
@@ -229,9 +212,8 @@ impl Store {
             Db::Sqlite(pools) => {
                 let mut tx = pools.write.begin().await?;
                 let mut seqs: Vec<Option<i64>> = Vec::with_capacity(events.len());
-                let mut start = 0;
-                for size in chunk_sizes(events.len()) {
-                    let part = &events[start..start + size];
+                for part in statement_chunks(events, 10, EVENT_ROWS_PER_STATEMENT) {
+                    let size = part.len();
                     let sql = values_sql(EVENT_HEAD, 10, size, EVENT_TAIL);
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                     for e in part {
@@ -265,7 +247,6 @@ impl Store {
                         .await?;
                         seqs.extend(match_seqs(part, returned));
                     }
-                    start += size;
                 }
                 for day in stored_days(events, &seqs) {
                     sqlx::query(MARK_DAY).bind(day).execute(&mut *tx).await?;
@@ -482,11 +463,11 @@ impl Store {
                     .bind(day)
                     .execute(&mut *tx)
                     .await?;
-                let mut start = 0;
-                for size in chunk_sizes(rows.len()) {
+                for part in statement_chunks(&rows, 5, EVENT_ROWS_PER_STATEMENT) {
+                    let size = part.len();
                     let sql = values_sql(COUNT_HEAD, 5, size, "");
                     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for (building, household, passes, visitors) in &rows[start..start + size] {
+                    for (building, household, passes, visitors) in part {
                         q = q
                             .bind(day)
                             .bind(building)
@@ -495,7 +476,6 @@ impl Store {
                             .bind(visitors);
                     }
                     q.execute(&mut *tx).await?;
-                    start += size;
                 }
                 let n = sqlx::query(UNMARK_DAY)
                     .bind(day)
@@ -589,15 +569,19 @@ impl Store {
 mod tests {
     use super::*;
 
+    fn sizes(n: usize) -> Vec<usize> {
+        let rows = vec![(); n];
+        statement_chunks(&rows, 10, EVENT_ROWS_PER_STATEMENT)
+            .map(<[()]>::len)
+            .collect()
+    }
+
     #[test]
-    fn chunk_sizes_cover_every_row_with_few_statement_shapes() {
-        assert_eq!(chunk_sizes(0), Vec::<usize>::new());
-        assert_eq!(
-            chunk_sizes(2345),
-            vec![1000, 1000, 100, 100, 100, 10, 10, 10, 10, 1, 1, 1, 1, 1]
-        );
+    fn event_batches_cover_every_row_with_few_statement_shapes() {
+        assert_eq!(sizes(0), Vec::<usize>::new());
+        assert_eq!(sizes(2345), vec![1000, 1000, 256, 64, 16, 8, 1]);
         for n in [1, 9, 999, 1000, 10_001] {
-            assert_eq!(chunk_sizes(n).iter().sum::<usize>(), n);
+            assert_eq!(sizes(n).iter().sum::<usize>(), n);
         }
     }
 }
