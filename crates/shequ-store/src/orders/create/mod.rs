@@ -1,5 +1,9 @@
 //! Creating a work order: the order, its first two trail events (created,
 //! dispatched), its notifications and the counters, in one transaction.
+//!
+//! This module lays a batch out as rows, the same for both engines;
+//! `sqlite` and `postgres` each write those rows the way their engine
+//! takes them fastest.
 
 use serde::Serialize;
 use shequ_domain::order::trail::{GENESIS_HASH, TrailEntry, chain_hash};
@@ -7,8 +11,8 @@ use shequ_domain::order::trail::{GENESIS_HASH, TrailEntry, chain_hash};
 use std::collections::{BTreeMap, HashMap};
 
 use super::Notice;
+use crate::bulk::Sql;
 use crate::bulk::over_json_list;
-use crate::bulk::{Sql, rows_sql, statement_chunks, values_sql};
 use crate::db::Db;
 use crate::{Result, Store, StoreError};
 
@@ -251,7 +255,7 @@ async fn write_batch(
                 .fetch_one(&mut *tx)
                 .await?;
             let rows = lay_out(orders, known, last + 1..)?;
-            let queued = write_sqlite(&mut tx, &rows, now).await?;
+            let queued = sqlite::write(&mut tx, &rows, now).await?;
             tx.commit().await?;
             (rows.results, queued)
         }
@@ -278,7 +282,7 @@ async fn write_batch(
                     .await?
             };
             let rows = lay_out(orders, known, ids)?;
-            let queued = write_postgres(&mut tx, &rows, now).await?;
+            let queued = postgres::write(&mut tx, &rows, now).await?;
             tx.commit().await?;
             (rows.results, queued)
         }
@@ -427,214 +431,6 @@ fn lay_out<'a>(
     Ok(rows)
 }
 
-/// PostgreSQL takes each kind of row as one JSON array: one round trip
-/// per kind, static statement text.
-async fn write_postgres(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    rows: &Rows<'_>,
-    now: i64,
-) -> Result<Vec<Queued>> {
-    if !rows.orders.is_empty() {
-        sqlx::query(ORDERS_INSERT_PG)
-            .bind(json(&rows.orders)?)
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query(EVENTS_INSERT_PG)
-            .bind(json(&rows.events)?)
-            .execute(&mut **tx)
-            .await?;
-        let counts: Vec<_> = rows
-            .counts
-            .iter()
-            .map(|(r, n)| serde_json::json!({ "region_id": r, "state": PENDING, "n": n }))
-            .collect();
-        sqlx::query(COUNTS_BUMP_PG)
-            .bind(json(&counts)?)
-            .execute(&mut **tx)
-            .await?;
-    }
-    if !rows.links.is_empty() {
-        sqlx::query(LINKS_INSERT_PG)
-            .bind(json(&rows.links)?)
-            .execute(&mut **tx)
-            .await?;
-    }
-    if !rows.loads.is_empty() {
-        let loads: Vec<_> = rows
-            .loads
-            .iter()
-            .map(|(u, n)| serde_json::json!({ "user_id": u, "n": n }))
-            .collect();
-        sqlx::query(LOADS_BUMP_PG)
-            .bind(json(&loads)?)
-            .execute(&mut **tx)
-            .await?;
-    }
-    if rows.outbox.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(sqlx::query_as(OUTBOX_INSERT.postgres)
-        .bind(json(&rows.outbox)?)
-        .bind(now)
-        .fetch_all(&mut **tx)
-        .await?)
-}
-
-/// SQLite takes multi-row `INSERT … VALUES` of plain bound values. Its
-/// JSON functions re-read an array element's whole text for every field
-/// taken from it, which made the JSON form of this batch cost most of the
-/// writer's time; and rows coming back from `RETURNING` each cross from
-/// sqlx's worker thread, so the outbox's new ids are inferred instead.
-async fn write_sqlite(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    rows: &Rows<'_>,
-    now: i64,
-) -> Result<Vec<Queued>> {
-    for part in statement_chunks(&rows.orders, 25, ORDER_ROWS_PER_STATEMENT) {
-        let size = part.len();
-        let sql = values_sql(ORDERS_HEAD, 25, size, "");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for r in part {
-            let o = r.o;
-            q = q
-                .bind(r.id)
-                .bind(o.category_id)
-                .bind(o.category_code.as_str())
-                .bind(o.source.as_str())
-                .bind(r.state)
-                .bind(o.priority.as_str())
-                .bind(o.title.as_str())
-                .bind(o.description.as_str())
-                .bind(o.address.as_str())
-                .bind(o.point.map(|p| p.0))
-                .bind(o.point.map(|p| p.1))
-                .bind(o.region_id)
-                .bind(o.region_path.as_str())
-                .bind(o.place_id)
-                .bind(o.subject_person_id)
-                .bind(o.reporter_name.as_str())
-                .bind(o.reporter_phone.as_deref())
-                .bind(o.reporter_email.as_deref())
-                .bind(o.external_id.as_deref())
-                .bind(o.attributes.as_str())
-                .bind(o.owner_user_id)
-                .bind(o.accept_due_at)
-                .bind(o.resolve_due_at)
-                .bind(o.now)
-                .bind(o.now);
-        }
-        q.execute(&mut **tx).await?;
-    }
-    for part in statement_chunks(&rows.events, 12, ORDER_ROWS_PER_STATEMENT) {
-        let size = part.len();
-        let sql = values_sql(EVENTS_HEAD, 12, size, "");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for e in part {
-            q = q
-                .bind(e.order_id)
-                .bind(e.seq)
-                .bind(e.at)
-                .bind(e.actor)
-                .bind(e.actor_user_id)
-                .bind(e.action)
-                .bind(e.from_state)
-                .bind(e.to_state)
-                .bind(e.note)
-                .bind(e.data)
-                .bind(e.prev_hash.as_str())
-                .bind(e.hash.as_str());
-        }
-        q.execute(&mut **tx).await?;
-    }
-    // Counters: one statement each (a batch names few regions and owners).
-    if !rows.counts.is_empty() {
-        let sql = values_sql(
-            concat!(counts_into!(), " VALUES"),
-            3,
-            rows.counts.len(),
-            counts_add!(),
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (region, n) in &rows.counts {
-            q = q.bind(region).bind(PENDING).bind(n);
-        }
-        q.execute(&mut **tx).await?;
-    }
-    if !rows.loads.is_empty() {
-        let sql = values_sql(
-            concat!(loads_into!(), " VALUES"),
-            2,
-            rows.loads.len(),
-            loads_add!(),
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (user, n) in &rows.loads {
-            q = q.bind(user).bind(n);
-        }
-        q.execute(&mut **tx).await?;
-    }
-    for link in &rows.links {
-        sqlx::query(
-            "INSERT INTO order_links (token_hash, order_id, created_at) VALUES ($1, $2, $3)",
-        )
-        .bind(link.token_hash)
-        .bind(link.order_id)
-        .bind(link.created_at)
-        .execute(&mut **tx)
-        .await?;
-    }
-    let mut queued = Vec::with_capacity(rows.outbox.len());
-    for part in statement_chunks(&rows.outbox, OUTBOX_COLUMNS, ORDER_ROWS_PER_STATEMENT) {
-        let size = part.len();
-        let sql = rows_sql(OUTBOX_HEAD, OUTBOX_ROW, size, "");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for r in part {
-            let n = r.notice;
-            let payload = match r.order_id {
-                Some(id) => n.payload.replace(ORDER_ID_PLACEHOLDER, &id.to_string()),
-                None => n.payload.replace(ORDER_ID_PLACEHOLDER, ""),
-            };
-            q = q
-                .bind(r.order_id)
-                .bind(n.user_id)
-                .bind(n.channel)
-                .bind(n.channel)
-                .bind(n.recipient.as_str())
-                .bind(n.user_id)
-                .bind(n.recipient.as_str())
-                .bind(payload)
-                .bind(now)
-                .bind(now);
-        }
-        let done = q.execute(&mut **tx).await?;
-        // One statement's rows take consecutive ids ending at the last
-        // insert rowid: this connection is the only writer.
-        let last = done.last_insert_rowid();
-        if done.rows_affected() != size as u64 {
-            return Err(StoreError::Corrupt(format!(
-                "wrote {} of {size} notices",
-                done.rows_affected()
-            )));
-        }
-        queued.extend(
-            part.iter()
-                .zip(last - size as i64 + 1..)
-                .map(|(r, id)| Queued {
-                    id,
-                    order_id: r.order_id,
-                    user_id: r.notice.user_id,
-                    channel: r.notice.channel.to_owned(),
-                }),
-        );
-    }
-    Ok(queued)
-}
-
-/// Rows per SQLite statement of the order writer: a batch is cut by
-/// [`statement_chunks`] into statements of this many rows and powers of two
-/// below it.
-pub(crate) const ORDER_ROWS_PER_STATEMENT: usize = 256;
-
 /// A reporter's private link as the batch insert takes it.
 #[derive(Serialize)]
 struct LinkRow<'a> {
@@ -696,83 +492,8 @@ const EXTERNAL_LOOKUP: Sql = over_json_list!(
     ")"
 );
 
-const ORDERS_HEAD: &str = "INSERT INTO work_orders (id, category_id, category_code, source, state, priority, title,
-    description, address, lon, lat, region_id, region_path, place_id, subject_person_id, reporter_name,
-    reporter_phone, reporter_email, external_id, attributes, owner_user_id, accept_due_at, resolve_due_at,
-    created_at, updated_at) VALUES";
+mod postgres;
+mod sqlite;
 
-pub(crate) const EVENTS_HEAD: &str =
-    "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action,
-    from_state, to_state, note, data, prev_hash, hash) VALUES";
-
-/// A notice's row: an SMS to a user without a number given is sent to the
-/// user's phone.
-const OUTBOX_HEAD: &str =
-    "INSERT INTO outbox (order_id, user_id, channel, recipient, payload, state,
-    attempts, next_attempt_at, created_at) VALUES";
-/// The parameters of one [`OUTBOX_ROW`].
-const OUTBOX_COLUMNS: usize = 10;
-const OUTBOX_ROW: &str = "(?, ?, ?, CASE WHEN ? = 'sms' AND ? = '' THEN COALESCE((SELECT u.phone FROM users u WHERE u.id = ?), '') ELSE ? END,
-    ?, 'pending', 0, ?, ?)";
-
-const ORDERS_INSERT_PG: &str = "INSERT INTO work_orders (id, category_id, category_code, source, state, priority, title, description,
-        address, lon, lat, region_id, region_path, place_id, subject_person_id, reporter_name,
-        reporter_phone, reporter_email, external_id, attributes, owner_user_id,
-        accept_due_at, resolve_due_at, created_at, updated_at)
-     SELECT x.id, x.category_id, x.category_code, x.source, x.state, x.priority, x.title, x.description,
-        x.address, (x.point ->> 0)::float8, (x.point ->> 1)::float8, x.region_id, x.region_path, x.place_id,
-        x.subject_person_id, x.reporter_name, x.reporter_phone, x.reporter_email, x.external_id,
-        x.attributes, x.owner_user_id, x.accept_due_at, x.resolve_due_at, x.now, x.now
-     FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, category_id bigint, category_code text, source text,
-        state text, priority text, title text, description text, address text, point jsonb, region_id bigint,
-        region_path text, place_id bigint, subject_person_id bigint, reporter_name text, reporter_phone text,
-        reporter_email text, external_id text, attributes text, owner_user_id bigint, accept_due_at bigint,
-        resolve_due_at bigint, now bigint)";
-
-pub(crate) const EVENTS_INSERT_PG: &str = "INSERT INTO order_events (order_id, seq, at, actor, actor_user_id, action, from_state, to_state, note, data, prev_hash, hash)
-     SELECT x.order_id, x.seq, x.at, x.actor, x.actor_user_id, x.action, x.from_state, x.to_state, x.note,
-            x.data, x.prev_hash, x.hash
-     FROM jsonb_to_recordset($1::jsonb) AS x(order_id bigint, seq bigint, at bigint, actor text,
-          actor_user_id bigint, action text, from_state text, to_state text, note text, data text,
-          prev_hash text, hash text)";
-
-const LINKS_INSERT_PG: &str = "INSERT INTO order_links (token_hash, order_id, created_at)
-     SELECT x.token_hash, x.order_id, x.created_at
-     FROM jsonb_to_recordset($1::jsonb) AS x(token_hash text, order_id bigint, created_at bigint)";
-
-const COUNTS_BUMP_PG: &str = concat!(
-    counts_into!(),
-    " SELECT x.region_id, x.state, x.n FROM jsonb_to_recordset($1::jsonb) AS x(region_id bigint, state text, n bigint) ",
-    counts_add!()
-);
-
-const LOADS_BUMP_PG: &str = concat!(
-    loads_into!(),
-    " SELECT x.user_id, x.n FROM jsonb_to_recordset($1::jsonb) AS x(user_id bigint, n bigint) ",
-    loads_add!()
-);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sizes(n: usize) -> Vec<usize> {
-        let rows = vec![(); n];
-        statement_chunks(&rows, 25, ORDER_ROWS_PER_STATEMENT)
-            .map(<[()]>::len)
-            .collect()
-    }
-
-    #[test]
-    fn order_batches_cover_every_row_in_powers_of_two() {
-        assert_eq!(sizes(0), Vec::<usize>::new());
-        assert_eq!(sizes(16), vec![16]);
-        assert_eq!(sizes(21), vec![16, 4, 1]);
-        assert_eq!(sizes(600), vec![256, 256, 64, 16, 8]);
-        for n in 0..700 {
-            let chunks = sizes(n);
-            assert_eq!(chunks.iter().sum::<usize>(), n);
-            assert!(chunks.iter().all(|c| c.is_power_of_two() && *c <= 256));
-        }
-    }
-}
+pub(crate) use postgres::EVENTS_INSERT_PG;
+pub(crate) use sqlite::{EVENTS_HEAD, ORDER_ROWS_PER_STATEMENT};
