@@ -397,6 +397,22 @@ fn a_rebuilt_state_keeps_the_blind_buildings_and_lists_its_rules() {
     assert!(!fresh.building_sees(100, T0 + 6 * H));
 }
 
+#[test]
+fn subjects_print_as_the_store_keeps_them() {
+    // `alerts.subject` holds these; a change would orphan every open alert.
+    assert_eq!(Subject::Person(7).to_string(), "person:7");
+    assert_eq!(Subject::Household(70).to_string(), "household:70");
+    assert_eq!(Subject::Device(10).to_string(), "device:10");
+    let r = Raise::Visitors {
+        rule: VISITORS,
+        household: 70,
+        building: 100,
+        count: 3,
+        at: T0,
+    };
+    assert_eq!((r.rule(), r.subject()), (VISITORS, Subject::Household(70)));
+}
+
 // ---- properties ----
 
 /// Buildings 100 and 101 have a door each (10, 11) and 101 a second (12);
