@@ -43,5 +43,6 @@ pub struct DoorEvent {
 }
 
 pub mod counters;
+pub mod engine;
 pub mod rules;
 pub mod watch;

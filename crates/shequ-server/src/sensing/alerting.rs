@@ -5,8 +5,9 @@
 
 use shequ_domain::RegionPath;
 use shequ_domain::order::Action;
+use shequ_domain::sensing::engine::Raise;
 use shequ_store::Scope;
-use shequ_store::alerts::NewAlert;
+use shequ_store::alerts::{AlertRule, NewAlert};
 
 use crate::app::access::ClientAddr;
 use crate::orders::catalogue::DEVICE_MAINTENANCE;
@@ -16,41 +17,6 @@ use crate::orders::intake::Report;
 use crate::orders::service;
 use crate::orders::service::Who;
 use crate::sensing::SensingState;
-use crate::sensing::engine::Loaded;
-use crate::sensing::engine::Rules;
-
-/// An alert the engine decided to raise.
-pub(crate) enum Raise {
-    Absent {
-        rule: Loaded,
-        person: i64,
-        household: Option<i64>,
-        building: i64,
-        last_seen: i64,
-        due_at: i64,
-    },
-    Night {
-        rule: Loaded,
-        person: i64,
-        household: Option<i64>,
-        building: i64,
-        at: i64,
-    },
-    Visitors {
-        rule: Loaded,
-        household: i64,
-        building: i64,
-        count: usize,
-        at: i64,
-    },
-    Silent {
-        rule: Loaded,
-        device: i64,
-        building: i64,
-        last_seen: i64,
-        due_at: i64,
-    },
-}
 
 fn when(state: &SensingState, at: i64) -> String {
     chrono::DateTime::from_timestamp_millis(at)
@@ -109,49 +75,35 @@ async fn region_of_building(state: &SensingState, building: i64) -> Option<Strin
         .map(|p| p.region_path)
 }
 
-/// Stores the alert and files its order. Returns whether an alert was
-/// raised (false when one was already open, or the person was muted).
-pub(crate) async fn raise(state: &SensingState, rules: &mut Rules, r: Raise) -> bool {
+/// Stores the alert `r` of `rule` and files its order in the street whose
+/// root region is `root_path`. Returns whether an alert was raised (false
+/// when one was already open).
+pub(crate) async fn raise(
+    state: &SensingState,
+    rule: &AlertRule,
+    root_path: &str,
+    r: &Raise,
+) -> bool {
     let now = state.clock.now_ms();
-    let (alert, report) = match r {
+    let (alert, report) = match *r {
         Raise::Absent {
-            rule,
             person,
-            household,
             building,
             last_seen,
             due_at,
+            ..
         } => {
-            if !rules.building_sees(building, now) {
-                // "Absent" must never be confused with "sensor dead": with
-                // no live door in the building, wait until one is heard.
-                for i in rules
-                    .inactivity
-                    .iter_mut()
-                    .filter(|i| i.rule.row.id == rule.row.id)
-                {
-                    i.watch.mute(person);
-                }
-                rules.muted_buildings.insert(building);
-                tracing::info!(
-                    person.id = person,
-                    building.id = building,
-                    "absence not raised: the building's doors are silent"
-                );
-                return false;
-            }
             let hours = (now - last_seen) / 3_600_000;
             // The watch keeps no household per person (memory); read it now.
-            let (home, lines) = resident_lines(state, person).await;
-            let household = household.or(home);
+            let (household, lines) = resident_lines(state, person).await;
             let description = format!(
                 "{lines}\n最后一次出入 Last seen：{}（已 {hours} 小时未出入 / no pass for {hours} h）\n规则 Rule：{}",
                 when(state, last_seen),
-                rule.row.name
+                rule.name
             );
             (
                 NewAlert {
-                    rule_id: rule.row.id,
+                    rule_id: rule.id,
                     kind: "inactivity".into(),
                     subject: format!("person:{person}"),
                     person_id: Some(person),
@@ -160,11 +112,11 @@ pub(crate) async fn raise(state: &SensingState, rules: &mut Rules, r: Raise) -> 
                     building_id: Some(building),
                     region_path: region_of_person(state, person)
                         .await
-                        .unwrap_or_else(|| rule.row.region_path.clone()),
+                        .unwrap_or_else(|| rule.region_path.clone()),
                     raised_at: now,
                     due_at,
                     last_seen_at: Some(last_seen),
-                    details: serde_json::json!({"rule": rule.row.code, "hours": hours}).to_string(),
+                    details: serde_json::json!({"rule": rule.code, "hours": hours}).to_string(),
                 },
                 (
                     ELDERLY_CARE,
@@ -176,16 +128,16 @@ pub(crate) async fn raise(state: &SensingState, rules: &mut Rules, r: Raise) -> 
             )
         }
         Raise::Night {
-            rule,
             person,
             household,
             building,
             at,
+            ..
         } => {
             let (_, lines) = resident_lines(state, person).await;
             (
                 NewAlert {
-                    rule_id: rule.row.id,
+                    rule_id: rule.id,
                     kind: "night_activity".into(),
                     subject: format!("person:{person}"),
                     person_id: Some(person),
@@ -194,11 +146,11 @@ pub(crate) async fn raise(state: &SensingState, rules: &mut Rules, r: Raise) -> 
                     building_id: Some(building),
                     region_path: region_of_person(state, person)
                         .await
-                        .unwrap_or_else(|| rule.row.region_path.clone()),
+                        .unwrap_or_else(|| rule.region_path.clone()),
                     raised_at: now,
                     due_at: at,
                     last_seen_at: Some(at),
-                    details: serde_json::json!({"rule": rule.row.code}).to_string(),
+                    details: serde_json::json!({"rule": rule.code}).to_string(),
                 },
                 (
                     ELDERLY_CARE,
@@ -206,7 +158,7 @@ pub(crate) async fn raise(state: &SensingState, rules: &mut Rules, r: Raise) -> 
                     format!(
                         "{lines}\n夜间出入次数超过规则上限 / more night passes than the rule allows；最近 Last：{}\n规则 Rule：{}",
                         when(state, at),
-                        rule.row.name
+                        rule.name
                     ),
                     Some(person),
                     building,
@@ -214,14 +166,14 @@ pub(crate) async fn raise(state: &SensingState, rules: &mut Rules, r: Raise) -> 
             )
         }
         Raise::Visitors {
-            rule,
             household,
             building,
             count,
             at,
+            ..
         } => (
             NewAlert {
-                rule_id: rule.row.id,
+                rule_id: rule.id,
                 kind: "visitor_threshold".into(),
                 subject: format!("household:{household}"),
                 person_id: None,
@@ -230,34 +182,34 @@ pub(crate) async fn raise(state: &SensingState, rules: &mut Rules, r: Raise) -> 
                 building_id: Some(building),
                 region_path: region_of_building(state, building)
                     .await
-                    .unwrap_or_else(|| rule.row.region_path.clone()),
+                    .unwrap_or_else(|| rule.region_path.clone()),
                 raised_at: now,
                 due_at: at,
                 last_seen_at: Some(at),
-                details: serde_json::json!({"rule": rule.row.code, "visitors": count}).to_string(),
+                details: serde_json::json!({"rule": rule.code, "visitors": count}).to_string(),
             },
             (
                 ELDERLY_CARE,
                 "来访异常 — 上门了解".to_owned(),
                 format!(
                     "户 Household #{household}：今日不同访客 {count} 人，超过规则上限 / {count} distinct visitors today\n目的 Purpose：{}\n规则 Rule：{}",
-                    rule.row.purpose, rule.row.name
+                    rule.purpose, rule.name
                 ),
                 None,
                 building,
             ),
         ),
         Raise::Silent {
-            rule,
             device,
             building,
             last_seen,
             due_at,
+            ..
         } => {
             let hours = (now - last_seen) / 3_600_000;
             (
                 NewAlert {
-                    rule_id: rule.row.id,
+                    rule_id: rule.id,
                     kind: "device_silence".into(),
                     subject: format!("device:{device}"),
                     person_id: None,
@@ -266,11 +218,11 @@ pub(crate) async fn raise(state: &SensingState, rules: &mut Rules, r: Raise) -> 
                     building_id: Some(building),
                     region_path: region_of_building(state, building)
                         .await
-                        .unwrap_or_else(|| rule.row.region_path.clone()),
+                        .unwrap_or_else(|| rule.region_path.clone()),
                     raised_at: now,
                     due_at,
                     last_seen_at: Some(last_seen),
-                    details: serde_json::json!({"rule": rule.row.code, "hours": hours}).to_string(),
+                    details: serde_json::json!({"rule": rule.code, "hours": hours}).to_string(),
                 },
                 (
                     DEVICE_MAINTENANCE,
@@ -295,9 +247,9 @@ pub(crate) async fn raise(state: &SensingState, rules: &mut Rules, r: Raise) -> 
     };
     let (category, title, description, subject_person_id, building) = report;
     let scope_root =
-        RegionPath::parse(&rules.root_path).or_else(|_| RegionPath::parse(&alert.region_path));
+        RegionPath::parse(root_path).or_else(|_| RegionPath::parse(&alert.region_path));
     let Ok(scope_root) = scope_root else {
-        tracing::error!(path = %rules.root_path, "alert without a region to file its order in");
+        tracing::error!(path = %root_path, "alert without a region to file its order in");
         return true;
     };
     let report = Report {
