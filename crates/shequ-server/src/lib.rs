@@ -243,8 +243,8 @@ mod messages {
     fn every_literal_key_exists_in_both_languages() {
         let keys = keys_used();
         assert!(keys.len() > 40, "scanner found too few keys: {keys:?}");
-        let zh = message_ids(ZH_FTL);
-        let en = message_ids(EN_FTL);
+        let zh = message_ids(&ZH_FTL);
+        let en = message_ids(&EN_FTL);
         let missing: Vec<_> = keys
             .iter()
             .filter(|k| !zh.contains(k) || !en.contains(k))
@@ -345,8 +345,8 @@ mod messages {
             ]
             .map(String::from),
         );
-        let zh = message_ids(ZH_FTL);
-        let en = message_ids(EN_FTL);
+        let zh = message_ids(&ZH_FTL);
+        let en = message_ids(&EN_FTL);
         let missing: Vec<_> = keys
             .iter()
             .filter(|k| !zh.contains(k) || !en.contains(k))

@@ -1,8 +1,13 @@
 //! Words of the UI in Chinese (first) and English, from Fluent message
-//! files in `web/i18n/`, compiled into the binary.
+//! files in `web/i18n/<lang>/<capability>.ftl`, embedded in the binary
+//! (read from disk in debug builds). Every file of a language goes into
+//! that language's one bundle, so a key is looked up the same wherever it
+//! lives; a capability's words live in its own file.
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use rust_embed::RustEmbed;
+use std::sync::LazyLock;
 use unic_langid::langid;
 
 /// A language the UI speaks.
@@ -42,9 +47,41 @@ impl Lang {
     }
 }
 
-/// Message source files, by language.
-pub const ZH_FTL: &str = include_str!("../../../../web/i18n/zh-CN.ftl");
-pub const EN_FTL: &str = include_str!("../../../../web/i18n/en.ftl");
+#[derive(RustEmbed)]
+#[folder = "../../web/i18n/"]
+struct MessageFiles;
+
+/// The message files of a language (`zh-CN/orders.ftl`…), by name, each
+/// with its text.
+pub fn files(lang: Lang) -> Vec<(String, String)> {
+    let prefix = format!("{}/", lang.tag());
+    let mut names: Vec<String> = MessageFiles::iter()
+        .filter(|n| n.starts_with(&prefix) && n.ends_with(".ftl"))
+        .map(|n| n.into_owned())
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let file = MessageFiles::get(&name)?;
+            let text = String::from_utf8_lossy(&file.data).into_owned();
+            Some((name, text))
+        })
+        .collect()
+}
+
+fn joined(lang: Lang) -> String {
+    files(lang)
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Every Chinese message file, one after another (for the key tests).
+pub static ZH_FTL: LazyLock<String> = LazyLock::new(|| joined(Lang::Zh));
+/// Every English message file, one after another (for the key tests).
+pub static EN_FTL: LazyLock<String> = LazyLock::new(|| joined(Lang::En));
 
 /// Both bundles, ready to format.
 pub struct I18n {
@@ -59,18 +96,22 @@ impl std::fmt::Debug for I18n {
 }
 
 fn bundle(
-    lang: unic_langid::LanguageIdentifier,
-    source: &str,
+    id: unic_langid::LanguageIdentifier,
+    lang: Lang,
 ) -> anyhow::Result<FluentBundle<FluentResource>> {
-    let resource = FluentResource::try_new(source.to_owned()).map_err(|(_, errors)| {
-        anyhow::anyhow!("message file for {lang} does not parse: {errors:?}")
-    })?;
-    let mut bundle = FluentBundle::new_concurrent(vec![lang]);
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
     // Unicode isolation marks would end up as stray characters in HTML.
     bundle.set_use_isolating(false);
-    bundle
-        .add_resource(resource)
-        .map_err(|errors| anyhow::anyhow!("duplicate messages: {errors:?}"))?;
+    let files = files(lang);
+    anyhow::ensure!(!files.is_empty(), "no message files for {}", lang.tag());
+    for (name, text) in files {
+        let resource = FluentResource::try_new(text).map_err(|(_, errors)| {
+            anyhow::anyhow!("message file {name} does not parse: {errors:?}")
+        })?;
+        bundle
+            .add_resource(resource)
+            .map_err(|errors| anyhow::anyhow!("duplicate messages in {name}: {errors:?}"))?;
+    }
     Ok(bundle)
 }
 
@@ -78,8 +119,8 @@ impl I18n {
     /// Loads the built-in message files.
     pub fn load() -> anyhow::Result<Self> {
         Ok(Self {
-            zh: bundle(langid!("zh-CN"), ZH_FTL)?,
-            en: bundle(langid!("en"), EN_FTL)?,
+            zh: bundle(langid!("zh-CN"), Lang::Zh)?,
+            en: bundle(langid!("en"), Lang::En)?,
         })
     }
 
@@ -140,13 +181,43 @@ mod tests {
 
     #[test]
     fn both_languages_define_the_same_keys() {
-        let zh = message_ids(ZH_FTL);
-        let en = message_ids(EN_FTL);
+        let zh = message_ids(&ZH_FTL);
+        let en = message_ids(&EN_FTL);
         let only_zh: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
         let only_en: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
-        assert!(only_zh.is_empty(), "keys missing in en.ftl: {only_zh:?}");
-        assert!(only_en.is_empty(), "keys missing in zh-CN.ftl: {only_en:?}");
+        assert!(only_zh.is_empty(), "keys missing in en/: {only_zh:?}");
+        assert!(only_en.is_empty(), "keys missing in zh-CN/: {only_en:?}");
         assert!(zh.len() > 10, "suspiciously few keys: {}", zh.len());
+    }
+
+    /// Each capability's file has its counterpart in the other language,
+    /// holding the same keys: a key is never in `zh-CN/orders.ftl` and
+    /// `en/sensing.ftl`.
+    #[test]
+    fn each_file_has_its_counterpart_with_the_same_keys() {
+        let zh = files(Lang::Zh);
+        let en = files(Lang::En);
+        let names = |fs: &[(String, String)], prefix: &str| -> Vec<String> {
+            fs.iter()
+                .map(|(n, _)| n.trim_start_matches(prefix).to_owned())
+                .collect()
+        };
+        assert_eq!(names(&zh, "zh-CN/"), names(&en, "en/"));
+        assert!(zh.len() >= 7, "message files: {:?}", names(&zh, ""));
+        for ((zn, zt), (en_name, et)) in zh.iter().zip(&en) {
+            assert_eq!(message_ids(zt), message_ids(et), "{zn} and {en_name}");
+        }
+    }
+
+    /// No key is defined twice across a language's files.
+    #[test]
+    fn no_key_is_defined_twice() {
+        for source in [&*ZH_FTL, &*EN_FTL] {
+            let mut ids = message_ids(source);
+            let all = ids.len();
+            ids.dedup();
+            assert_eq!(ids.len(), all, "a key is defined twice");
+        }
     }
 
     #[test]

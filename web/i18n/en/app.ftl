@@ -1,0 +1,48 @@
+# shequ — English UI text (second language): app. Every key must exist in zh-CN/app.ftl.
+
+app-name = Community Governance Platform
+app-tagline = People, places and events on one screen
+lang-switch = 中文
+
+nav-home = Home
+nav-api-docs = API docs
+error-login_required = Please log in first.
+error-session_expired = Your session has expired; please log in again.
+error-out_of_scope = This lies outside your area; the attempt has been logged.
+error-forbidden_role = Your role does not allow this.
+error-too_many_attempts = Too many attempts; please try again later.
+error-internal_error = Something went wrong; it has been logged. Please try again later.
+error-database_unavailable = The database is not answering; please try again shortly.
+error-not_found = Not found.
+error-csrf_origin = The request came from another site; reload the page and try again.
+error-invalid_input = Some of what you entered is invalid; please check and try again.
+error-user_required = This page needs a user login.
+error-generic = This request could not be completed.
+error-code = Error code
+error-home = Back to the home page
+error-title-forbidden = Access refused
+error-title-not-found = Page not found
+error-title-too-many = Too many requests
+error-title-bad-request = Bad request
+error-title-server = Something went wrong
+
+# Page shell
+skip-to-content = Skip to content
+nav-label = Main navigation
+breadcrumbs = You are here
+list-sep = { ", " }
+pager-label = Pages
+pager-prev = Previous
+pager-next = Next
+pager-position = Page { $page } of { $pages }
+filter-any = Any
+filter-apply = Search
+
+# Forms
+form-required = (required)
+form-has-errors = Please correct the following and send again:
+
+# Units
+unit-days = days
+unit-hours = hours
+unit-minutes = minutes

@@ -1,0 +1,42 @@
+# shequ — 中文界面文字（主语言）：command。每个键必须在 en/command.ftl 中也有。
+
+## Command centre
+nav-command = 指挥中心
+cmd-title = 街道指挥中心
+cmd-pending = 待受理
+cmd-in-progress = 办理中
+cmd-overdue = 超时督办
+cmd-resolved-today = 今日办结
+cmd-alerts-today = 今日预警
+cmd-on-time = 本月按时办结率
+cmd-satisfaction = 本月满意率
+cmd-supervised = 督办工单 { $n } 件
+cmd-map-label = 街道地图：网格按未办结工单着色
+cmd-grid-title = { $name } · 未办结 { $n } 件
+cmd-legend = 图例
+cmd-legend-none = 无未办结工单
+cmd-legend-some = 少量
+cmd-legend-many = 较多
+cmd-legend-order = 未办结工单
+cmd-legend-facility = 服务设施
+cmd-no-map = 本区域尚无边界数据，无法绘制地图。
+cmd-panel-title = 网格详情
+cmd-panel-hint = 点击地图上的网格，查看网格员、工单、预警、关爱对象和设施。
+cmd-panel-workers = 网格人员
+cmd-panel-no-workers = 本网格暂无绑定人员。
+cmd-panel-orders = 未办结工单
+cmd-panel-no-orders = 本网格暂无未办结工单。
+cmd-panel-all-orders = 查看本网格全部未办结工单
+cmd-panel-alerts = 未处置预警
+cmd-panel-no-alerts = 暂无预警。
+cmd-panel-care = 关爱对象
+cmd-panel-no-care = 暂无关爱对象。
+cmd-panel-facilities = 场所与设施
+cmd-panel-homes = 居民楼
+cmd-feed = 实时动态
+cmd-feed-empty = 近七天暂无新工单或预警。
+cmd-feed-new-order = 新工单
+cmd-feed-changed = 工单更新
+cmd-feed-alert = 预警
+cmd-lists = 工单清单
+cmd-alert-orders = 感知预警工单
