@@ -61,7 +61,7 @@ impl Quality {
         self.counts().on_time_resolution()
     }
 
-    /// Rated satisfied or basically satisfied, over rated orders.
+    /// Rated satisfied or basically satisfied, over rated resolved orders.
     pub fn satisfaction(&self) -> Rate {
         self.counts().satisfaction()
     }

@@ -374,10 +374,12 @@ async fn the_sql_counts_what_the_domain_defines() {
             NOW
         ));
         assert!(figures::is_overdue(&at_now("due this millisecond"), NOW));
-        assert!(figures::is_overdue(
-            &at_now("reopened, open again and late"),
-            NOW
-        ));
+        let reopened = at_now("reopened, open again and late");
+        assert!(figures::is_overdue(&reopened, NOW));
+        assert!(
+            !figures::rated(&reopened),
+            "its rating went with its resolution"
+        );
         assert!(figures::resolved_on_time(&at_now(
             "paused, then resolved on its moved deadline"
         )));

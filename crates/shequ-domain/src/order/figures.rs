@@ -27,8 +27,11 @@
 //!   resolved orders**. A reopened order counts by its latest resolution:
 //!   reopening forgets the resolution and starts fresh deadlines, so until
 //!   it is resolved again it is an open order like any other.
-//! - **Satisfaction** (满意率): rated orders rated 满意 or 基本满意, **over
-//!   rated orders**. A reopened order keeps its 不满意 until rated again.
+//! - **Satisfaction** (满意率): rated resolved orders rated 满意 or 基本满意,
+//!   **over rated resolved orders**: a rating judges the resolution it was
+//!   given for. A reopened order is not counted while it is open again (its
+//!   resolution is forgotten); once resolved again, its standing rating
+//!   counts — the new one, or its 不满意 if the reporter did not rate again.
 //! - **Response time**: from filing to acceptance, over accepted orders;
 //!   **resolution time**: from filing to resolution, over resolved orders.
 //! - **Cancelled orders** (duplicates, invalid reports) count in no figure:
@@ -122,14 +125,14 @@ pub fn resolved_on_time(o: &Facts) -> bool {
     counted(o) && o.resolved_at.is_some_and(|t| t <= o.resolve_due_at)
 }
 
-/// Rated by the reporter.
+/// Resolved and rated by the reporter.
 pub fn rated(o: &Facts) -> bool {
-    counted(o) && o.rating.is_some()
+    resolved(o) && o.rating.is_some()
 }
 
-/// Rated 满意 or 基本满意.
+/// Resolved and rated 满意 or 基本满意.
 pub fn satisfied(o: &Facts) -> bool {
-    counted(o)
+    resolved(o)
         && matches!(
             o.rating,
             Some(Rating::Satisfied | Rating::BasicallySatisfied)
@@ -229,7 +232,7 @@ impl Counts {
         Rate::new(self.resolved_on_time, self.resolved)
     }
 
-    /// Rated satisfied or basically satisfied, over rated orders.
+    /// Rated satisfied or basically satisfied, over rated resolved orders.
     pub fn satisfaction(&self) -> Rate {
         Rate::new(self.satisfied, self.rated)
     }
@@ -323,12 +326,19 @@ mod tests {
         assert!(accepted(&late) && !accepted_on_time(&late));
         assert!(resolved(&late) && !resolved_on_time(&late));
         assert!(rated(&late) && !satisfied(&late));
-        // Reopened: the resolution is forgotten, the rating kept.
+        // Reopened: the resolution is forgotten, and with it the rating of
+        // it, until it is resolved again.
         let reopened = Facts {
             rating: Some(Rating::Unsatisfied),
             ..order(OrderState::Pending)
         };
-        assert!(!resolved(&reopened) && rated(&reopened));
+        assert!(!resolved(&reopened) && !rated(&reopened));
+        let resolved_again = Facts {
+            accepted_at: Some(700 * MIN),
+            resolved_at: Some(800 * MIN),
+            ..reopened
+        };
+        assert!(rated(&resolved_again) && !satisfied(&resolved_again));
         assert_eq!(response_ms(&on_time), Some(30 * MIN));
         assert_eq!(resolution_ms(&on_time), Some(600 * MIN));
         assert_eq!(response_ms(&reopened), None);

@@ -33,8 +33,9 @@ pub struct Figures {
     pub accepted_on_time: i64,
     pub resolved: i64,
     pub resolved_on_time: i64,
+    /// Resolved and rated.
     pub rated: i64,
-    /// Rated 满意 or 基本满意.
+    /// Resolved and rated 满意 or 基本满意.
     pub satisfied: i64,
     /// Open and past a deadline now (a paused clock judged when paused).
     pub overdue: i64,
@@ -69,7 +70,7 @@ impl Figures {
         self.counts().on_time_resolution()
     }
 
-    /// Rated satisfied or basically satisfied, over rated orders.
+    /// Rated satisfied or basically satisfied, over rated resolved orders.
     pub fn satisfaction(&self) -> Rate {
         self.counts().satisfaction()
     }
@@ -156,14 +157,17 @@ pub(crate) mod sql {
         format!("{} AND {t}resolved_at <= {t}resolve_due_at", resolved(t))
     }
 
-    /// `rated`.
+    /// `rated`: resolved and rated.
     pub(crate) fn rated(t: &str) -> String {
-        format!("{t}state <> 'cancelled' AND {t}rating IS NOT NULL")
+        format!("{} AND {t}rating IS NOT NULL", resolved(t))
     }
 
-    /// `satisfied`: rated 满意 or 基本满意.
+    /// `satisfied`: resolved and rated 满意 or 基本满意.
     pub(crate) fn satisfied(t: &str) -> String {
-        format!("{t}state <> 'cancelled' AND {t}rating IN ('satisfied', 'basically_satisfied')")
+        format!(
+            "{} AND {t}rating IN ('satisfied', 'basically_satisfied')",
+            resolved(t)
+        )
     }
 
     /// How many orders of the group hold `condition`, 0 for none.
