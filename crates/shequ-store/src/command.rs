@@ -7,8 +7,10 @@
 
 use serde::Serialize;
 use shequ_domain::Sensitive;
+use shequ_domain::order::figures::{Counts, Rate};
 
 use crate::db::on_db;
+use crate::orders::figures::sql as figure;
 use crate::{Result, Scope, Store};
 
 /// The headline counters of a scope at one moment.
@@ -20,7 +22,8 @@ pub struct Counters {
     pub in_progress: i64,
     /// Sent back to the dispatcher.
     pub returned: i64,
-    /// Open orders past a deadline (to accept or to resolve).
+    /// Open orders past a deadline (to accept or to resolve), a paused
+    /// clock judged when it was paused ([`shequ_domain::order::figures`]).
     pub overdue: i64,
     /// Open orders marked 督办.
     pub supervised: i64,
@@ -41,14 +44,26 @@ pub struct Quality {
 }
 
 impl Quality {
-    /// Share resolved by their deadline.
-    pub fn on_time_rate(&self) -> Option<f64> {
-        (self.resolved > 0).then(|| self.resolved_on_time as f64 / self.resolved as f64)
+    /// The counts the rates are made of (of resolved orders only).
+    pub fn counts(&self) -> Counts {
+        Counts {
+            orders: self.resolved,
+            resolved: self.resolved,
+            resolved_on_time: self.resolved_on_time,
+            rated: self.rated,
+            satisfied: self.satisfied,
+            ..Counts::default()
+        }
     }
 
-    /// Share of rated orders rated satisfied or basically satisfied.
-    pub fn satisfaction(&self) -> Option<f64> {
-        (self.rated > 0).then(|| self.satisfied as f64 / self.rated as f64)
+    /// Resolved on time, over resolved orders ([`Counts::on_time_resolution`]).
+    pub fn on_time(&self) -> Rate {
+        self.counts().on_time_resolution()
+    }
+
+    /// Rated satisfied or basically satisfied, over rated resolved orders.
+    pub fn satisfaction(&self) -> Rate {
+        self.counts().satisfaction()
     }
 }
 
@@ -131,13 +146,7 @@ fn sql(db: &crate::db::Db, text: &str) -> sqlx::AssertSqlSafe<String> {
         crate::db::Db::Sqlite(_) => "+region_path",
         crate::db::Db::Postgres(_) => "region_path",
     };
-    sqlx::AssertSqlSafe(
-        text.replace(
-            "{OPEN}",
-            "('pending', 'accepted', 'in_progress', 'returned')",
-        )
-        .replace("{P}", column),
-    )
+    sqlx::AssertSqlSafe(text.replace("{OPEN}", figure::OPEN).replace("{P}", column))
 }
 
 impl Store {
@@ -162,12 +171,14 @@ impl Store {
         }
         let overdue_sql = sql(
             &self.db,
-            "SELECT COUNT(*) FROM (
-               SELECT id FROM work_orders WHERE state = 'pending' AND accept_due_at <= $3
-                 AND {P} >= $1 AND {P} < $2
-               UNION
-               SELECT id FROM work_orders WHERE state IN {OPEN} AND resolve_due_at <= $3
-                 AND {P} >= $1 AND {P} < $2) AS late",
+            &format!(
+                "SELECT COUNT(*) FROM (
+                   SELECT id FROM work_orders WHERE {accept} AND {{P}} >= $1 AND {{P}} < $2
+                   UNION
+                   SELECT id FROM work_orders WHERE {resolve} AND {{P}} >= $1 AND {{P}} < $2) AS late",
+                accept = figure::late_to_accept("", "$3"),
+                resolve = figure::late_to_resolve("", "$3"),
+            ),
         );
         let supervised_sql = sql(
             &self.db,
@@ -219,17 +230,24 @@ impl Store {
     }
 
     /// On-time resolution and satisfaction of the orders resolved in
-    /// `[from, to)` under the scope.
+    /// `[from, to)` under the scope (the definitions are the figures': see
+    /// [`shequ_domain::order::figures`]).
     pub async fn resolved_quality(&self, scope: &Scope, from: i64, to: i64) -> Result<Quality> {
         let (lo, hi) = scope.bounds();
+        // Every order in the window is resolved: the range on the resolution
+        // time leads, for its index, and the fragments add only what the
+        // definitions add to it (not cancelled, rated).
         let text = sql(
             &self.db,
-            "SELECT COUNT(*) AS resolved,
-                    COALESCE(SUM(CASE WHEN resolved_at <= resolve_due_at THEN 1 ELSE 0 END), 0) AS resolved_on_time,
-                    COALESCE(SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END), 0) AS rated,
-                    COALESCE(SUM(CASE WHEN rating IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END), 0) AS satisfied
-             FROM work_orders WHERE resolved_at >= $3 AND resolved_at < $4
-               AND {P} >= $1 AND {P} < $2",
+            &format!(
+                "SELECT {resolved}, {on_time}, {rated}, {satisfied}
+                 FROM work_orders WHERE resolved_at >= $3 AND resolved_at < $4
+                   AND {{P}} >= $1 AND {{P}} < $2",
+                resolved = figure::count(&figure::resolved(""), "resolved"),
+                on_time = figure::count(&figure::resolved_on_time(""), "resolved_on_time"),
+                rated = figure::count(&figure::rated(""), "rated"),
+                satisfied = figure::count(&figure::satisfied(""), "satisfied"),
+            ),
         );
         let q = on_db!(self, read, |pool| {
             sqlx::query_as::<_, Quality>(text)

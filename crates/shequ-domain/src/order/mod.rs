@@ -1,9 +1,11 @@
 //! Work orders (工单): the lifecycle state machine, the hash-chained trail,
-//! SLA deadlines, routing and near-duplicate detection. All pure: the store
-//! persists what these functions decide.
+//! SLA deadlines, the order figures (overdue, on time, satisfaction),
+//! routing and near-duplicate detection. All pure: the store persists what
+//! these functions decide.
 
 pub mod attributes;
 pub mod duplicate;
+pub mod figures;
 pub mod history;
 pub mod progress;
 pub mod routing;

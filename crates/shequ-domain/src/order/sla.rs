@@ -1,6 +1,8 @@
-//! SLA deadlines: when an order must be accepted and resolved, and how a
-//! paused clock moves them. Times are epoch milliseconds; the caller
-//! supplies `now`, so tests can run days in microseconds.
+//! SLA deadlines: when an order must be accepted and resolved, how a
+//! paused clock moves them, and when the SLA worker escalates (what counts
+//! as overdue or on time is [`super::figures`]). Times are epoch
+//! milliseconds; the caller supplies `now`, so tests can run days in
+//! microseconds.
 
 use serde::{Deserialize, Serialize};
 
@@ -59,7 +61,9 @@ pub struct ClockFacts {
 }
 
 /// The lateness to escalate now, if any. A paused clock never escalates;
-/// each kind of lateness escalates once.
+/// each kind of lateness escalates once. Lateness itself, for the lists
+/// and the figures, is defined in [`super::figures`]; with the clock
+/// running the two agree.
 pub fn due_escalation(o: ClockFacts, now: i64) -> Option<Overdue> {
     use super::OrderState as S;
     if o.clock_paused || !o.state.is_open() {
@@ -72,11 +76,6 @@ pub fn due_escalation(o: ClockFacts, now: i64) -> Option<Overdue> {
         return Some(Overdue::Resolve);
     }
     None
-}
-
-/// Whether an action happened within its deadline (for on-time rates).
-pub fn on_time(done_at: Option<i64>, due: i64) -> bool {
-    done_at.is_some_and(|t| t <= due)
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ use chrono::{Datelike, NaiveDate};
 use fluent_bundle::FluentValue;
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
+use shequ_domain::order::figures::Rate;
 use shequ_store::Scope;
 use shequ_store::command::{Counters, Quality};
 
@@ -115,7 +116,8 @@ fn midnight(tz: chrono_tz::Tz, day: NaiveDate) -> i64 {
 pub struct Board {
     #[serde(flatten)]
     pub counters: Counters,
-    /// Share of this month's resolved orders resolved on time, in percent.
+    /// Share of this month's resolved orders resolved on time, in percent
+    /// (the figures' definition: `shequ_domain::order::figures`).
     pub on_time: Option<f64>,
     /// Share of this month's rated orders rated satisfied, in percent.
     pub satisfaction: Option<f64>,
@@ -138,9 +140,14 @@ async fn board(state: &CommandState, user: &AuthUser, fresh: bool) -> PageResult
         .await?;
     Ok(Board {
         counters,
-        on_time: q.on_time_rate().map(|r| (r * 1000.0).round() / 10.0),
-        satisfaction: q.satisfaction().map(|r| (r * 1000.0).round() / 10.0),
+        on_time: tenths_of_percent(q.on_time()),
+        satisfaction: tenths_of_percent(q.satisfaction()),
     })
+}
+
+/// A rate in percent to one decimal, as the page shows it.
+fn tenths_of_percent(rate: Rate) -> Option<f64> {
+    rate.ratio().map(|r| (r * 1000.0).round() / 10.0)
 }
 
 fn percent(v: Option<f64>) -> String {

@@ -1,8 +1,14 @@
 //! Work-order figures: how fast and how well orders are handled, per
-//! person, team, grid and category — the numbers assessment uses.
+//! person, team, grid and category — the numbers assessment uses. What
+//! each figure means is defined once in [`shequ_domain::order::figures`];
+//! the SQL that counts them in the database is here, in [`sql`], one
+//! fragment per definition, shared with the command centre and the lists.
 
 use serde::Serialize;
+use shequ_domain::order::Rating;
+use shequ_domain::order::figures::{Counts, Facts, Rate};
 
+use super::Order;
 use crate::db::on_db;
 use crate::{Result, Scope, Store};
 
@@ -15,7 +21,7 @@ pub enum GroupBy {
     Category,
 }
 
-/// Figures of one group over a period.
+/// Figures of one group over a period: the orders filed in it.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Figures {
     /// The owner's user id, team id, grid region id, or category code.
@@ -27,9 +33,12 @@ pub struct Figures {
     pub accepted_on_time: i64,
     pub resolved: i64,
     pub resolved_on_time: i64,
+    /// Resolved and rated.
     pub rated: i64,
-    /// Rated 满意 or 基本满意.
+    /// Resolved and rated 满意 or 基本满意.
     pub satisfied: i64,
+    /// Open and past a deadline now (a paused clock judged when paused).
+    pub overdue: i64,
     /// Mean time from filing to acceptance, in minutes.
     pub avg_accept_minutes: Option<f64>,
     /// Mean time from filing to resolution, in minutes.
@@ -37,90 +46,218 @@ pub struct Figures {
 }
 
 impl Figures {
-    /// Share of orders accepted on time (of all orders), if any.
-    pub fn on_time_acceptance(&self) -> Option<f64> {
-        (self.orders > 0).then(|| self.accepted_on_time as f64 / self.orders as f64)
+    /// The counts the rates are made of.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            orders: self.orders,
+            accepted: self.accepted,
+            accepted_on_time: self.accepted_on_time,
+            resolved: self.resolved,
+            resolved_on_time: self.resolved_on_time,
+            rated: self.rated,
+            satisfied: self.satisfied,
+            overdue: self.overdue,
+        }
     }
 
-    /// Share of orders resolved on time (of all orders), if any.
-    pub fn on_time_resolution(&self) -> Option<f64> {
-        (self.orders > 0).then(|| self.resolved_on_time as f64 / self.orders as f64)
+    /// Accepted on time, over accepted orders ([`Counts::on_time_acceptance`]).
+    pub fn on_time_acceptance(&self) -> Rate {
+        self.counts().on_time_acceptance()
     }
 
-    /// Share of rated orders rated satisfied or basically satisfied.
-    pub fn satisfaction(&self) -> Option<f64> {
-        (self.rated > 0).then(|| self.satisfied as f64 / self.rated as f64)
+    /// Resolved on time, over resolved orders ([`Counts::on_time_resolution`]).
+    pub fn on_time_resolution(&self) -> Rate {
+        self.counts().on_time_resolution()
+    }
+
+    /// Rated satisfied or basically satisfied, over rated resolved orders.
+    pub fn satisfaction(&self) -> Rate {
+        self.counts().satisfaction()
     }
 }
 
-macro_rules! measures {
-    () => {
-        "COUNT(*) AS orders,
-         SUM(CASE WHEN w.accepted_at IS NOT NULL THEN 1 ELSE 0 END) AS accepted,
-         SUM(CASE WHEN w.accepted_at IS NOT NULL AND w.accepted_at <= w.accept_due_at THEN 1 ELSE 0 END) AS accepted_on_time,
-         SUM(CASE WHEN w.resolved_at IS NOT NULL THEN 1 ELSE 0 END) AS resolved,
-         SUM(CASE WHEN w.resolved_at IS NOT NULL AND w.resolved_at <= w.resolve_due_at THEN 1 ELSE 0 END) AS resolved_on_time,
-         SUM(CASE WHEN w.rating IS NOT NULL THEN 1 ELSE 0 END) AS rated,
-         SUM(CASE WHEN w.rating IN ('satisfied', 'basically_satisfied') THEN 1 ELSE 0 END) AS satisfied,
-         CAST(AVG(w.accepted_at - w.created_at) / 60000.0 AS DOUBLE PRECISION) AS avg_accept_minutes,
-         CAST(AVG(w.resolved_at - w.created_at) / 60000.0 AS DOUBLE PRECISION) AS avg_resolve_minutes "
-    };
+impl Order {
+    /// What the figures need to know about this order.
+    pub fn figure_facts(&self) -> Facts {
+        Facts {
+            state: self.state(),
+            created_at: self.created_at,
+            accept_due_at: self.accept_due_at,
+            resolve_due_at: self.resolve_due_at,
+            clock_paused_at: self.clock_paused_at,
+            accepted_at: self.accepted_at,
+            resolved_at: self.resolved_at,
+            rating: self.rating.as_deref().and_then(Rating::parse),
+        }
+    }
 }
 
-macro_rules! period {
-    () => {
-        "w.region_path >= $1 AND w.region_path < $2 AND w.created_at >= $3 AND w.created_at < $4
-         AND w.state <> 'cancelled' "
-    };
+/// The figures' definitions in SQL, one fragment each, mirroring the
+/// predicates of [`shequ_domain::order::figures`] (read the definitions
+/// there); the command centre, the figures and the order lists build their
+/// statements from these, and `tests/figures.rs` checks order by order
+/// that they agree with the predicates on both engines. `t` is how the
+/// statement names the orders' table (`""` or `"w."`), `now` the
+/// placeholder of the time judged at. Never built from input.
+pub(crate) mod sql {
+    /// The open states, as a list.
+    pub(crate) const OPEN: &str = "('pending', 'accepted', 'in_progress', 'returned')";
+
+    /// `late_to_accept`: pending, its accept deadline come on its clock. The
+    /// plain range on the deadline (implied by the clock's, as a clock is
+    /// never paused in the future) keeps the pending orders' deadline index
+    /// usable.
+    pub(crate) fn late_to_accept(t: &str, now: &str) -> String {
+        format!(
+            "{t}state = 'pending' AND {t}accept_due_at <= {now}
+             AND ({t}clock_paused_at IS NULL OR {t}accept_due_at <= {t}clock_paused_at)"
+        )
+    }
+
+    /// `late_to_resolve`: open, its resolve deadline come on its clock (the
+    /// plain range keeps the open orders' deadline index usable).
+    pub(crate) fn late_to_resolve(t: &str, now: &str) -> String {
+        format!(
+            "{t}state IN {OPEN} AND {t}resolve_due_at <= {now}
+             AND ({t}clock_paused_at IS NULL OR {t}resolve_due_at <= {t}clock_paused_at)"
+        )
+    }
+
+    /// `is_overdue`: late to accept or to resolve.
+    pub(crate) fn overdue(t: &str, now: &str) -> String {
+        format!(
+            "(({}) OR ({}))",
+            late_to_accept(t, now),
+            late_to_resolve(t, now)
+        )
+    }
+
+    /// `counted`: not cancelled.
+    pub(crate) fn counted(t: &str) -> String {
+        format!("{t}state <> 'cancelled'")
+    }
+
+    /// `accepted`.
+    pub(crate) fn accepted(t: &str) -> String {
+        format!("{t}state <> 'cancelled' AND {t}accepted_at IS NOT NULL")
+    }
+
+    /// `accepted_on_time`.
+    pub(crate) fn accepted_on_time(t: &str) -> String {
+        format!("{} AND {t}accepted_at <= {t}accept_due_at", accepted(t))
+    }
+
+    /// `resolved`.
+    pub(crate) fn resolved(t: &str) -> String {
+        format!("{t}state <> 'cancelled' AND {t}resolved_at IS NOT NULL")
+    }
+
+    /// `resolved_on_time`.
+    pub(crate) fn resolved_on_time(t: &str) -> String {
+        format!("{} AND {t}resolved_at <= {t}resolve_due_at", resolved(t))
+    }
+
+    /// `rated`: resolved and rated.
+    pub(crate) fn rated(t: &str) -> String {
+        format!("{} AND {t}rating IS NOT NULL", resolved(t))
+    }
+
+    /// `satisfied`: resolved and rated 满意 or 基本满意.
+    pub(crate) fn satisfied(t: &str) -> String {
+        format!(
+            "{} AND {t}rating IN ('satisfied', 'basically_satisfied')",
+            resolved(t)
+        )
+    }
+
+    /// How many orders of the group hold `condition`, 0 for none.
+    pub(crate) fn count(condition: &str, name: &str) -> String {
+        format!("COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS {name}")
+    }
+
+    /// The mean of `ms` in minutes over the orders where `condition` holds
+    /// (`response_ms`, `resolution_ms`), `NULL` for none.
+    fn mean_minutes(condition: &str, ms: &str, name: &str) -> String {
+        format!(
+            "CAST(AVG(CASE WHEN {condition} THEN {ms} END) / 60000.0 AS DOUBLE PRECISION) AS {name}"
+        )
+    }
+
+    /// Every figure of a group of orders, as [`super::Figures`] reads them.
+    pub(crate) fn measures(t: &str, now: &str) -> String {
+        [
+            count(&counted(t), "orders"),
+            count(&accepted(t), "accepted"),
+            count(&accepted_on_time(t), "accepted_on_time"),
+            count(&resolved(t), "resolved"),
+            count(&resolved_on_time(t), "resolved_on_time"),
+            count(&rated(t), "rated"),
+            count(&satisfied(t), "satisfied"),
+            count(&overdue(t, now), "overdue"),
+            mean_minutes(
+                &accepted(t),
+                &format!("{t}accepted_at - {t}created_at"),
+                "avg_accept_minutes",
+            ),
+            mean_minutes(
+                &resolved(t),
+                &format!("{t}resolved_at - {t}created_at"),
+                "avg_resolve_minutes",
+            ),
+        ]
+        .join(",\n")
+    }
 }
 
 impl Store {
-    /// Figures of orders created in `[from, to)` under the scope.
+    /// Figures of orders created in `[from, to)` under the scope, overdue
+    /// judged at `now`.
     pub async fn order_figures(
         &self,
         scope: &Scope,
-        from: i64,
-        to: i64,
+        (from, to): (i64, i64),
+        now: i64,
         group: GroupBy,
     ) -> Result<Vec<Figures>> {
         let (lo, hi) = scope.bounds();
-        let sql = match group {
-            GroupBy::Person => concat!(
-                "SELECT CAST(w.owner_user_id AS TEXT) AS key, MAX(u.display_name) AS name, ",
-                measures!(),
-                "FROM work_orders w LEFT JOIN users u ON u.id = w.owner_user_id WHERE ",
-                period!(),
-                "GROUP BY w.owner_user_id ORDER BY w.owner_user_id"
+        let (key, from_tables, by) = match group {
+            GroupBy::Person => (
+                "CAST(w.owner_user_id AS TEXT) AS key, MAX(u.display_name) AS name",
+                "work_orders w LEFT JOIN users u ON u.id = w.owner_user_id",
+                "w.owner_user_id",
             ),
-            GroupBy::Team => concat!(
-                "SELECT CAST(m.team_id AS TEXT) AS key, MAX(t.name) AS name, ",
-                measures!(),
-                "FROM work_orders w JOIN team_members m ON m.user_id = w.owner_user_id
-                 JOIN teams t ON t.id = m.team_id WHERE ",
-                period!(),
-                "GROUP BY m.team_id ORDER BY m.team_id"
+            GroupBy::Team => (
+                "CAST(m.team_id AS TEXT) AS key, MAX(t.name) AS name",
+                "work_orders w JOIN team_members m ON m.user_id = w.owner_user_id
+                 JOIN teams t ON t.id = m.team_id",
+                "m.team_id",
             ),
-            GroupBy::Grid => concat!(
-                "SELECT CAST(w.region_id AS TEXT) AS key, MAX(r.name) AS name, ",
-                measures!(),
-                "FROM work_orders w JOIN regions r ON r.id = w.region_id WHERE ",
-                period!(),
-                "GROUP BY w.region_id ORDER BY w.region_id"
+            GroupBy::Grid => (
+                "CAST(w.region_id AS TEXT) AS key, MAX(r.name) AS name",
+                "work_orders w JOIN regions r ON r.id = w.region_id",
+                "w.region_id",
             ),
-            GroupBy::Category => concat!(
-                "SELECT w.category_code AS key, MAX(c.name_zh) AS name, ",
-                measures!(),
-                "FROM work_orders w JOIN categories c ON c.id = w.category_id WHERE ",
-                period!(),
-                "GROUP BY w.category_code ORDER BY w.category_code"
+            GroupBy::Category => (
+                "w.category_code AS key, MAX(c.name_zh) AS name",
+                "work_orders w JOIN categories c ON c.id = w.category_id",
+                "w.category_code",
             ),
         };
+        let text = format!(
+            "SELECT {key}, {measures} FROM {from_tables}
+             WHERE w.region_path >= $1 AND w.region_path < $2 AND w.created_at >= $3 AND w.created_at < $4
+               AND {counted}
+             GROUP BY {by} ORDER BY {by}",
+            measures = sql::measures("w.", "$5"),
+            counted = sql::counted("w."),
+        );
         let rows = on_db!(self, read, |pool| {
-            sqlx::query_as::<_, Figures>(sql)
+            sqlx::query_as::<_, Figures>(sqlx::AssertSqlSafe(text.as_str()))
                 .bind(lo)
                 .bind(hi)
                 .bind(from)
                 .bind(to)
+                .bind(now)
                 .fetch_all(pool)
                 .await?
         });

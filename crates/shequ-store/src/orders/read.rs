@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Order, OrderEvent, order_columns};
+use super::{Order, OrderEvent, figures, order_columns};
 use crate::db::on_db;
 use crate::{Page, Paging, Result, Scope, Store};
 
@@ -27,7 +27,8 @@ pub struct OrderFilter {
     pub categories: Vec<String>,
     pub owner: Option<i64>,
     pub source: Option<String>,
-    /// Only orders whose deadline has passed at this time and that are open.
+    /// Only orders overdue at this time (open, past a deadline on their
+    /// clock: [`shequ_domain::order::figures::is_overdue`]).
     pub overdue_at: Option<i64>,
     /// Only orders marked 督办.
     pub supervised: Option<bool>,
@@ -107,11 +108,12 @@ fn order_filter(sqlite: bool, scope: &Scope, f: &OrderFilter) -> (String, Vec<Ar
         ));
     }
     if let Some(at) = f.overdue_at {
-        let a = next(Arg::Int(at), &mut args);
-        let b = next(Arg::Int(at), &mut args);
+        // The open states stand alone too, so the planner sees them.
+        let now = next(Arg::Int(at), &mut args);
         sql.push_str(&format!(
-            " AND state IN ('pending', 'accepted', 'in_progress', 'returned')
-              AND (resolve_due_at <= {a} OR (state = 'pending' AND accept_due_at <= {b}))"
+            " AND state IN {} AND {}",
+            figures::sql::OPEN,
+            figures::sql::overdue("", &now)
         ));
     }
     if let Some(supervised) = f.supervised {

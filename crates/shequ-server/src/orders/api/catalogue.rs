@@ -404,18 +404,24 @@ pub struct FigureParams {
     pub region: Option<String>,
 }
 
-/// Figures of one group with the derived rates.
+/// Figures of one group with the derived rates (from 0 to 1; none when
+/// there is nothing to judge), as `shequ_domain::order::figures` defines
+/// them.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FigureRow {
     #[serde(flatten)]
     pub figures: Figures,
+    /// Accepted on time, of the accepted orders.
     pub on_time_acceptance: Option<f64>,
+    /// Resolved on time, of the resolved orders.
     pub on_time_resolution: Option<f64>,
+    /// Rated satisfied or basically satisfied, of the rated orders.
     pub satisfaction: Option<f64>,
 }
 
-/// On-time acceptance and resolution rates, satisfaction and mean times,
-/// per person, team, grid or category, for orders filed in a period.
+/// On-time acceptance and resolution rates, satisfaction, overdue orders
+/// and mean times, per person, team, grid or category, for orders filed in
+/// a period (overdue judged now).
 #[utoipa::path(get, path = "/api/v1/figures", tag = "orders", params(FigureParams),
     responses((status = 200, body = Vec<FigureRow>)), security(("bearer" = [])))]
 pub async fn figures(
@@ -451,13 +457,13 @@ pub async fn figures(
     let scope = scope_for_region(&state, &who, p.region.as_deref(), &addr).await?;
     let rows = state
         .store
-        .order_figures(&scope, from, to, group)
+        .order_figures(&scope, (from, to), now, group)
         .await?
         .into_iter()
         .map(|f| FigureRow {
-            on_time_acceptance: f.on_time_acceptance(),
-            on_time_resolution: f.on_time_resolution(),
-            satisfaction: f.satisfaction(),
+            on_time_acceptance: f.on_time_acceptance().ratio(),
+            on_time_resolution: f.on_time_resolution().ratio(),
+            satisfaction: f.satisfaction().ratio(),
             figures: f,
         })
         .collect();

@@ -23,6 +23,7 @@ use std::collections::HashMap;
 use maud::{Markup, html};
 use shequ_domain::RegionPath;
 use shequ_domain::order::OrderState;
+use shequ_domain::order::figures;
 use shequ_store::Scope;
 use shequ_store::orders::Order;
 use shequ_store::orders::catalogue::Category;
@@ -82,19 +83,10 @@ pub fn state_tag(ctx: &Ctx, state: &str) -> Markup {
 }
 
 /// Which deadline an open order has missed at `now`, if any: `accept` or
-/// `resolve`. A paused clock is judged at the moment it was paused.
+/// `resolve`, as the figures define overdue (a paused clock is judged at
+/// the moment it was paused).
 pub fn overdue(o: &Order, now: i64) -> Option<&'static str> {
-    if !o.state().is_open() {
-        return None;
-    }
-    let at = o.clock_paused_at.unwrap_or(now);
-    if o.state() == OrderState::Pending && o.accept_due_at <= at {
-        Some("accept")
-    } else if o.resolve_due_at <= at {
-        Some("resolve")
-    } else {
-        None
-    }
+    figures::overdue(&o.figure_facts(), now).map(|late| late.as_str())
 }
 
 /// The badges after an order's state: overdue and 督办.
