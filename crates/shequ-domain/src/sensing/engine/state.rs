@@ -182,7 +182,7 @@ impl Rules {
 
     /// Whether a device of `building` can see people at `now`.
     pub fn building_sees(&self, building: i64, now: i64) -> bool {
-        super::step::sees(&self.devices, self.silence_ms, building, now)
+        sees(&self.devices, self.silence_ms, building, now)
     }
 
     /// Bytes held by the per-person and per-device state.
@@ -198,4 +198,17 @@ impl Rules {
     pub fn watched_people(&self) -> usize {
         self.inactivity.iter().map(|i| i.watch.len()).sum()
     }
+}
+
+/// Whether a live, enabled device of `building` was heard within
+/// `silence_ms` of `now` ([`Rules::building_sees`], on borrowed parts).
+pub(super) fn sees(
+    devices: &HashMap<i64, Device>,
+    silence_ms: i64,
+    building: i64,
+    now: i64,
+) -> bool {
+    devices
+        .values()
+        .any(|d| d.building == building && d.enabled && now - d.last_heard < silence_ms)
 }

@@ -2,11 +2,10 @@
 //! [`Rules`] and returns what to do. Local days and nights are counted in
 //! the street's time zone, which the caller passes.
 
-use std::collections::HashMap;
 
 use chrono::{Datelike, TimeZone, Timelike};
 
-use super::state::Device;
+use super::state::sees;
 use super::{Decision, Raise, Rules, Subject};
 use crate::sensing::rules::{in_hours, night_of};
 use crate::sensing::watch::Seen;
@@ -190,19 +189,6 @@ impl Rules {
         }
         out
     }
-}
-
-/// Whether a live, enabled device of `building` was heard within
-/// `silence_ms` of `now` ([`Rules::building_sees`], on borrowed parts).
-pub(super) fn sees(
-    devices: &HashMap<i64, Device>,
-    silence_ms: i64,
-    building: i64,
-    now: i64,
-) -> bool {
-    devices
-        .values()
-        .any(|d| d.building == building && d.enabled && now - d.last_heard < silence_ms)
 }
 
 /// The local day (days from the common era) and hour of `at` in `zone`.
