@@ -46,3 +46,12 @@ form-has-errors = 请修改以下内容后再提交：
 unit-days = 天
 unit-hours = 小时
 unit-minutes = 分钟
+
+# 错误代码（其余见上文）
+error-invalid_value = 有一项的值无法读取，请检查后再试。
+error-value_invalid = 这个值不被允许。
+error-required = 此项必填。
+error-reference_not_found = 引用的内容不存在。
+error-already_exists = 这个值已被占用。
+error-database_busy = 数据库正忙，未保存任何内容，请稍后再试。
+error-storage_full = 服务器存储已满，未保存任何内容，请稍后再试。

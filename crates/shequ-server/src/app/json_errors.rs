@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use crate::app::error::ErrorBody;
 use crate::app::error::ErrorDetail;
 use crate::app::error::FieldError;
+use shequ_domain::Code;
 
 /// What axum puts before the serde path and message of a body that parsed
 /// as JSON but did not fit the operation.
@@ -77,7 +78,7 @@ fn describe(status: StatusCode, text: &str) -> ErrorDetail {
             Some((path, message)) if !path.contains(' ') => (path, message),
             _ => ("body", rest),
         };
-        fields.push(FieldError::new(field, "invalid_value", message));
+        fields.push(FieldError::new(field, Code::InvalidValue, message));
     }
     ErrorDetail {
         code: code.to_owned(),

@@ -146,7 +146,7 @@ impl From<IntakeError> for Problem {
         match e {
             IntakeError::UnknownCategory(code) => Self::unknown_service(&code),
             IntakeError::OutsideScope => Self::outside_area(),
-            IntakeError::Invalid { field, message } => {
+            IntakeError::Invalid { field, message, .. } => {
                 let field = match field {
                     "place_id" => "address_id",
                     "location" => "lat/long",

@@ -178,7 +178,7 @@ pub async fn rate(
     match service::act(&state, order.id, &Who::Reporter, &action, &addr).await {
         Ok(_) => Ok(Redirect::to(&format!("/r/{}?rated=1", enc(&token))).into_response()),
         Err(AppError::Refused { code, .. }) => {
-            let page = status_page(&state, &ctx, &token, None, Some(code)).await?;
+            let page = status_page(&state, &ctx, &token, None, Some(code.as_str())).await?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(PageError(e)),

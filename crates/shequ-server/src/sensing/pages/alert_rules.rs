@@ -35,6 +35,7 @@ use crate::orders::pages::fields::field_error;
 use crate::sensing::SensingState;
 use crate::sensing::api::alerts as rules_api;
 use crate::sensing::api::alerts::RuleIn;
+use shequ_domain::Code;
 
 /// The kinds a rule can have, in the order the form offers them.
 const KINDS: [&str; 4] = [
@@ -306,7 +307,11 @@ impl RuleForm {
             match text.parse::<u64>() {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    errors.push(FieldError::new(field, "number_invalid", "a whole number"));
+                    errors.push(FieldError::new(
+                        field,
+                        Code::NumberInvalid,
+                        "a whole number",
+                    ));
                     None
                 }
             }
@@ -341,7 +346,7 @@ impl RuleForm {
             }
             "visitor_threshold" => put("max_visitors", max_visitors),
             "device_silence" => put("window_hours", window_hours),
-            _ => errors.push(FieldError::new("kind", "rule_kind", "choose a kind")),
+            _ => errors.push(FieldError::new("kind", Code::RuleKind, "choose a kind")),
         }
         if matches!(self.kind.as_str(), "inactivity" | "night_activity") {
             params.insert("filter".to_owned(), filter);
@@ -356,7 +361,7 @@ impl RuleForm {
             })
             .flatten();
         if !self.expires.is_empty() && expires_at.is_none() {
-            errors.push(FieldError::new("expires", "date_invalid", "a date"));
+            errors.push(FieldError::new("expires", Code::DateInvalid, "a date"));
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -382,23 +387,14 @@ impl RuleForm {
 }
 
 /// Maps a field of the API's errors onto the form's inputs: the API names
-/// `params`, the form has one input per parameter.
+/// `params`, the form has one input per parameter, and the domain's error
+/// says which parameter is wrong when one is.
 fn form_field(kind: &str, e: &FieldError) -> String {
     if e.field != "params" {
         return e.field.clone();
     }
-    let m = &e.message;
-    for name in [
-        "window_hours",
-        "start_hour",
-        "end_hour",
-        "max_passes",
-        "max_visitors",
-        "min_age",
-    ] {
-        if m.contains(name) {
-            return name.to_owned();
-        }
+    if let Some(part) = e.part {
+        return part.to_owned();
     }
     match kind {
         "night_activity" => "start_hour",
@@ -564,12 +560,12 @@ fn form_errors(kind: &str, e: AppError) -> Result<Vec<FieldError>, AppError> {
             .collect()),
         AppError::Conflict { field } => Ok(vec![FieldError::new(
             field,
-            "code_taken",
+            Code::CodeTaken,
             "that code is already taken",
         )]),
         AppError::NotFound("region") => Ok(vec![FieldError::new(
             "region",
-            "region_invalid",
+            Code::RegionInvalid,
             "choose a region in your area",
         )]),
         other => Err(other),
