@@ -177,7 +177,7 @@ status-rated = Thank you for your rating!
 
 error-category_missing = Choose a category.
 error-description_missing = Describe the problem.
-error-description_too_long = The description may be at most 4000 characters.
+error-description_too_long = The description is longer than 4000 characters; please shorten it.
 error-location_missing = Click the spot on the map or type an address.
 error-location_invalid = The spot on the map is not valid; click again or type an address.
 error-location_outside = That place lies outside this street (or the area you are responsible for).
@@ -279,3 +279,4 @@ error-period_invalid = The start must not be after the end.
 error-shift_invalid = A shift must end after it starts.
 error-sla_invalid = Accept within at least a minute, and resolve no sooner than accept.
 error-target_invalid = Give exactly one of role, team or user.
+error-coordinates_out_of_range = The longitude must be within ±180 and the latitude within ±90.

@@ -279,3 +279,4 @@ error-period_invalid = 起始日期不能晚于结束日期。
 error-shift_invalid = 班次的结束时间要晚于开始时间。
 error-sla_invalid = 受理时限至少一分钟，办结时限不能短于受理时限。
 error-target_invalid = 请只给出角色、部门或用户中的一项。
+error-coordinates_out_of_range = 经度须在 ±180 之内，纬度须在 ±90 之内。

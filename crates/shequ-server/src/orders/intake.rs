@@ -179,7 +179,7 @@ async fn locate(state: &OrdersState, r: &Report) -> Result<Located, IntakeError>
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
             return Err(IntakeError::Invalid {
                 field: "location",
-                code: Code::LocationInvalid,
+                code: Code::CoordinatesOutOfRange,
                 message: "longitude must be within ±180 and latitude within ±90".to_owned(),
             });
         }
