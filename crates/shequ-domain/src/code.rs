@@ -98,6 +98,11 @@ codes! {
     DatabaseUnavailable => "database_unavailable",
     DatabaseBusy => "database_busy",
     StorageFull => "storage_full",
+    BadRequest => "bad_request",
+    MethodNotAllowed => "method_not_allowed",
+    PayloadTooLarge => "payload_too_large",
+    UnsupportedMediaType => "unsupported_media_type",
+    RequestRefused => "request_refused",
     // orders
     OrderWrongState => "order_wrong_state",
     OrderActionNotAllowed => "order_action_not_allowed",

@@ -115,7 +115,10 @@ impl AppError {
         }
     }
 
-    /// The stable code clients and the UI key on.
+    /// The stable code clients and the UI key on: one of the registry
+    /// ([`Code`]), but for two families named after what the store names,
+    /// `<thing>_not_found` (pages fall back to `error-not_found`) and
+    /// `<field>_taken`.
     pub fn code(&self) -> String {
         match self {
             AppError::Unauthorized(c) | AppError::Forbidden(c) => c.as_str().to_owned(),
