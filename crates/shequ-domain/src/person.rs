@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::InvalidValue;
+use crate::{Code, InvalidValue};
 
 /// Gender as recorded in the household register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -30,7 +30,7 @@ impl Gender {
             "male" | "m" | "男" => Ok(Gender::Male),
             "female" | "f" | "女" => Ok(Gender::Female),
             other => Err(InvalidValue::new(
-                "gender_unknown",
+                Code::GenderUnknown,
                 format!("unknown gender {other:?}; use male or female (男/女)"),
             )),
         }
@@ -60,7 +60,7 @@ impl Residency {
             "registered" | "户籍" | "本地" => Ok(Residency::Registered),
             "migrant" | "流动" | "外来" | "来沪" | "流动人口" => Ok(Residency::Migrant),
             other => Err(InvalidValue::new(
-                "residency_unknown",
+                Code::ResidencyUnknown,
                 format!("unknown residency {other:?}; use registered or migrant (户籍/流动)"),
             )),
         }
@@ -90,7 +90,7 @@ impl CareTag {
         };
         if canonical.is_empty() || canonical.chars().count() > 40 {
             return Err(InvalidValue::new(
-                "care_tag_invalid",
+                Code::CareTagInvalid,
                 format!("care tag {s:?} must have 1 to 40 characters"),
             ));
         }
@@ -99,7 +99,7 @@ impl CareTag {
             .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
         {
             return Err(InvalidValue::new(
-                "care_tag_invalid",
+                Code::CareTagInvalid,
                 format!("care tag {s:?} may contain only letters, digits, '_' and '-'"),
             ));
         }
@@ -152,7 +152,7 @@ impl IdentityNumber {
         let b = s.as_bytes();
         if b.len() != 18 {
             return Err(InvalidValue::new(
-                "identity_number_length",
+                Code::IdentityNumberLength,
                 format!(
                     "identity number must have 18 characters, found {}",
                     s.chars().count()
@@ -161,13 +161,13 @@ impl IdentityNumber {
         }
         if !b[..17].iter().all(u8::is_ascii_digit) || !(b[17].is_ascii_digit() || b[17] == b'X') {
             return Err(InvalidValue::new(
-                "identity_number_digits",
+                Code::IdentityNumberDigits,
                 "identity number must be 17 digits followed by a digit or X",
             ));
         }
         if Self::birth_date_of(&s).is_none() {
             return Err(InvalidValue::new(
-                "identity_number_birth_date",
+                Code::IdentityNumberBirthDate,
                 format!(
                     "identity number carries an impossible birth date {}",
                     &s[6..14]
@@ -176,7 +176,7 @@ impl IdentityNumber {
         }
         if b[17] != Self::check_char(&b[..17]) {
             return Err(InvalidValue::new(
-                "identity_number_checksum",
+                Code::IdentityNumberChecksum,
                 "identity number checksum does not match; check for a mistyped digit",
             ));
         }
@@ -187,7 +187,7 @@ impl IdentityNumber {
     pub fn from_body(body: &str) -> Result<Self, InvalidValue> {
         if body.len() != 17 || !body.bytes().all(|c| c.is_ascii_digit()) {
             return Err(InvalidValue::new(
-                "identity_number_digits",
+                Code::IdentityNumberDigits,
                 "identity number body must be 17 digits",
             ));
         }
@@ -306,7 +306,7 @@ impl PhoneNumber {
             Ok(Self(cleaned))
         } else {
             Err(InvalidValue::new(
-                "phone_invalid",
+                Code::PhoneInvalid,
                 format!("{s:?} is not a phone number; use 11 mobile digits or area-code-number"),
             ))
         }

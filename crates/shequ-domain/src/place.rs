@@ -3,11 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::InvalidValue;
+use crate::{Code, InvalidValue};
 
 macro_rules! string_enum {
     (
-        $(#[$meta:meta])* $name:ident, $err:literal, {
+        $(#[$meta:meta])* $name:ident, $err:expr, {
             $( $variant:ident => $code:literal $(| $alias:literal)* ),+ $(,)?
         }
     ) => {
@@ -46,7 +46,7 @@ string_enum! {
     /// What kind of place this is. The new-sector kinds (office building,
     /// park, business district, market) are those whose party-organisation
     /// coverage the district watches.
-    PlaceKind, "place_kind_unknown", {
+    PlaceKind, Code::PlaceKindUnknown, {
         ResidentialBuilding => "residential_building" | "居民楼" | "住宅楼",
         OfficeBuilding => "office_building" | "商务楼宇" | "楼宇",
         Park => "park" | "园区" | "公园",
@@ -61,7 +61,7 @@ string_enum! {
 string_enum! {
     /// The type of a service facility: what the 15-minute service circle
     /// measures walking distance to.
-    FacilityType, "facility_type_unknown", {
+    FacilityType, Code::FacilityTypeUnknown, {
         PartyMassServiceCentre => "party_mass_service_centre" | "党群服务中心",
         HealthStation => "health_station" | "卫生服务站" | "社区卫生服务站",
         ElderlyCare => "elderly_care" | "养老机构" | "日间照料中心",

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::InvalidValue;
+use crate::{Code, InvalidValue};
 
 /// The level of a node in the region tree, from the top down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -53,7 +53,7 @@ impl RegionKind {
             "grid" | "网格" => RegionKind::Grid,
             other => {
                 return Err(InvalidValue::new(
-                    "region_kind_unknown",
+                    Code::RegionKindUnknown,
                     format!(
                         "unknown region kind {other:?}; use one of city, district, street, neighbourhood, grid"
                     ),
@@ -95,13 +95,13 @@ impl RegionCode {
         let s = s.trim();
         if s.is_empty() {
             return Err(InvalidValue::new(
-                "region_code_empty",
+                Code::RegionCodeEmpty,
                 "region code is empty",
             ));
         }
         if s.len() > Self::MAX_LEN {
             return Err(InvalidValue::new(
-                "region_code_too_long",
+                Code::RegionCodeTooLong,
                 format!(
                     "region code {s:?} is longer than {} characters",
                     Self::MAX_LEN
@@ -113,7 +113,7 @@ impl RegionCode {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
             return Err(InvalidValue::new(
-                "region_code_invalid",
+                Code::RegionCodeInvalid,
                 format!("region code {s:?} may contain only letters, digits, '-' and '_'"),
             ));
         }
@@ -168,7 +168,12 @@ impl RegionPath {
 
     /// Parses a stored path, checking each segment is a valid code.
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
-        let bad = || InvalidValue::new("region_path_invalid", format!("invalid region path {s:?}"));
+        let bad = || {
+            InvalidValue::new(
+                Code::RegionPathInvalid,
+                format!("invalid region path {s:?}"),
+            )
+        };
         let inner = s
             .strip_prefix('/')
             .and_then(|r| r.strip_suffix('/'))

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::InvalidValue;
+use crate::{Code, InvalidValue};
 
 /// A user's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -44,7 +44,7 @@ impl RevealField {
             "phone" => Ok(RevealField::Phone),
             "identity_number" => Ok(RevealField::IdentityNumber),
             other => Err(InvalidValue::new(
-                "reveal_field_unknown",
+                Code::RevealFieldUnknown,
                 format!("cannot reveal {other:?}; use phone or identity_number"),
             )),
         }
@@ -78,7 +78,7 @@ impl Role {
             .find(|r| r.as_str() == s.trim())
             .ok_or_else(|| {
                 InvalidValue::new(
-                    "role_unknown",
+                    Code::RoleUnknown,
                     format!(
                         "unknown role {s:?}; use one of {}",
                         Self::ALL.map(Role::as_str).join(", ")

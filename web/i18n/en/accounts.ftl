@@ -49,3 +49,12 @@ access-kind-person = Resident
 access-kind-region = Region
 access-kind-household = Household
 access-kind-place = Place
+
+# Error codes (more above)
+error-role_unknown = Unknown role.
+error-invalid_token = The token is unknown, expired or revoked.
+error-token_scope = This token does not carry the scope this needs.
+error-username_invalid = Use 1–64 letters, digits, “_”, “-” or “.” for the username.
+error-password_too_short = The password is too short.
+error-name_length = Give a name of 1 to 100 characters.
+error-scopes_invalid = Those token scopes are not valid.

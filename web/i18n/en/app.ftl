@@ -46,3 +46,17 @@ form-has-errors = Please correct the following and send again:
 unit-days = days
 unit-hours = hours
 unit-minutes = minutes
+
+# Error codes (more above)
+error-invalid_value = A value could not be read; please check it and try again.
+error-value_invalid = That value is not allowed.
+error-required = This is required.
+error-reference_not_found = It refers to something that does not exist.
+error-already_exists = That value is already taken.
+error-database_busy = The database is busy; nothing was stored. Please try again in a moment.
+error-storage_full = The server’s storage is full; nothing was stored. Please try again later.
+error-bad_request = The request could not be read.
+error-method_not_allowed = This address does not take that method.
+error-payload_too_large = What was sent is larger than allowed.
+error-unsupported_media_type = Send the body as JSON (Content-Type: application/json).
+error-request_refused = The request was refused.

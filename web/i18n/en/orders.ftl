@@ -177,7 +177,7 @@ status-rated = Thank you for your rating!
 
 error-category_missing = Choose a category.
 error-description_missing = Describe the problem.
-error-description_too_long = The description may be at most 4000 characters.
+error-description_too_long = The description is longer than 4000 characters; please shorten it.
 error-location_missing = Click the spot on the map or type an address.
 error-location_invalid = The spot on the map is not valid; click again or type an address.
 error-location_outside = That place lies outside this street (or the area you are responsible for).
@@ -259,3 +259,24 @@ status-lookup-code = Follow code or private link
 status-lookup-hint = The link shown after you reported, or the part of it starting with shequ_r_.
 status-lookup-submit = Follow
 status-lookup-invalid = That is not a follow code; copy the whole link or code.
+
+# Error codes (more above)
+error-category_unknown = There is no such category (or it is no longer offered); choose another.
+error-title_too_long = The subject may be at most 200 characters.
+error-location_incomplete = Give both longitude and latitude.
+error-place_unknown = There is no such place.
+error-person_unknown = There is no such resident in your area.
+error-attributes_invalid = The details are not in a valid form.
+error-priority_invalid = Unknown priority; use low, normal, high or urgent.
+error-state_unknown = Unknown order state.
+error-owner_invalid = The owner is a user id or “me”.
+error-rating_invalid = Unknown rating; use satisfied, basically satisfied or unsatisfied.
+error-user_not_found = There is no such user in your area.
+error-notification_not_dead = This notification is not dead-lettered, so it cannot be resent.
+error-group_invalid = Unknown grouping; use person, team, grid or category.
+error-kind_invalid = Unknown kind; use department or duty group.
+error-period_invalid = The start must not be after the end.
+error-shift_invalid = A shift must end after it starts.
+error-sla_invalid = Accept within at least a minute, and resolve no sooner than accept.
+error-target_invalid = Give exactly one of role, team or user.
+error-coordinates_out_of_range = The longitude must be within ±180 and the latitude within ±90.

@@ -119,3 +119,22 @@ places-floors = Floors
 places-code = Place code
 places-households = Households
 places-no-households = No households registered.
+
+# Error codes (more above)
+error-care_tag_invalid = That care tag is not valid; use the existing tags, separated by commas.
+error-gender_unknown = Unknown gender; use male or female.
+error-identity_number_birth_date = The date of birth in the identity number is not a real date.
+error-identity_number_checksum = The identity number’s check digit is wrong; please check it.
+error-identity_number_digits = An identity number has only digits (the last may be X).
+error-identity_number_length = An identity number has 18 characters.
+error-place_kind_unknown = Unknown kind of place.
+error-facility_type_unknown = Unknown type of facility.
+error-region_code_empty = The region code must not be empty.
+error-region_code_invalid = A region code has only letters, digits, “-” or “_”.
+error-region_code_too_long = The region code is too long.
+error-region_kind_unknown = Unknown level of region: city, district, street, neighbourhood or grid.
+error-region_path_invalid = That region path is not valid.
+error-residency_unknown = Unknown residency; use registered or migrant.
+error-region_unknown = No region has this code.
+error-not_a_building = Door controllers stand at residential buildings only.
+error-import_value_invalid = An imported value is not valid.

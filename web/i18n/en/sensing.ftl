@@ -138,3 +138,13 @@ reject-reason-unknown_device = unknown device
 reject-reason-wrong_device = wrong device
 reject-reason-future_time = time in the future
 reject-reason-unknown_credential = unknown card
+
+# Error codes (more above)
+error-rule_window = The window must be at least 1 hour.
+error-rule_hours = The start and end hours must be different hours from 0 to 23.
+error-rule_filter = A care tag must not be empty.
+error-bad_json = The events could not be read; send a JSON array or NDJSON.
+error-too_many_events = Too many events in one request; split the batch.
+error-device_code_invalid = Use 1–64 letters, digits, “-”, “_” or “.” for the device code.
+error-device_token_required = A device token is required.
+error-invalid_device_token = The device token is unknown or revoked.

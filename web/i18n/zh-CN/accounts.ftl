@@ -49,3 +49,12 @@ access-kind-person = 居民
 access-kind-region = 区域
 access-kind-household = 住户
 access-kind-place = 场所
+
+# 错误代码（其余见上文）
+error-role_unknown = 角色无效。
+error-invalid_token = 令牌无效、已过期或已吊销。
+error-token_scope = 此令牌没有这项权限。
+error-username_invalid = 用户名只能用 1–64 个字母、数字、“_”、“-”或“.”。
+error-password_too_short = 密码太短。
+error-name_length = 名称应为 1 至 100 个字。
+error-scopes_invalid = 令牌权限无效。

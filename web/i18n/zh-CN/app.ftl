@@ -46,3 +46,17 @@ form-has-errors = 请修改以下内容后再提交：
 unit-days = 天
 unit-hours = 小时
 unit-minutes = 分钟
+
+# 错误代码（其余见上文）
+error-invalid_value = 有一项的值无法读取，请检查后再试。
+error-value_invalid = 这个值不被允许。
+error-required = 此项必填。
+error-reference_not_found = 引用的内容不存在。
+error-already_exists = 这个值已被占用。
+error-database_busy = 数据库正忙，未保存任何内容，请稍后再试。
+error-storage_full = 服务器存储已满，未保存任何内容，请稍后再试。
+error-bad_request = 请求无法读取。
+error-method_not_allowed = 此地址不接受这种请求方法。
+error-payload_too_large = 发送的内容太大。
+error-unsupported_media_type = 请以 JSON 格式发送（Content-Type: application/json）。
+error-request_refused = 请求被拒绝。

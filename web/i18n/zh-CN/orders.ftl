@@ -259,3 +259,24 @@ status-lookup-code = 查询码或私人链接
 status-lookup-hint = 提交反映后页面上给出的链接，或其中 shequ_r_ 开头的一串字符。
 status-lookup-submit = 查询
 status-lookup-invalid = 查询码格式不对，请复制完整的链接或查询码。
+
+# 错误代码（其余见上文）
+error-category_unknown = 没有这个类别（或已停用），请另选。
+error-title_too_long = 标题最多 200 个字。
+error-location_incomplete = 位置要同时给出经度和纬度。
+error-place_unknown = 没有这个场所。
+error-person_unknown = 您的区域内没有这个居民。
+error-attributes_invalid = 补充信息格式无效。
+error-priority_invalid = 优先级无效：低、普通、高或紧急。
+error-state_unknown = 工单状态无效。
+error-owner_invalid = 责任人应为用户编号或 me。
+error-rating_invalid = 评价无效：满意、基本满意或不满意。
+error-user_not_found = 您的区域内没有这个用户。
+error-notification_not_dead = 这条通知没有进入死信，无需重发。
+error-group_invalid = 分组无效：人员、部门、网格或类别。
+error-kind_invalid = 类型无效：部门或值班组。
+error-period_invalid = 起始日期不能晚于结束日期。
+error-shift_invalid = 班次的结束时间要晚于开始时间。
+error-sla_invalid = 受理时限至少一分钟，办结时限不能短于受理时限。
+error-target_invalid = 请只给出角色、部门或用户中的一项。
+error-coordinates_out_of_range = 经度须在 ±180 之内，纬度须在 ±90 之内。

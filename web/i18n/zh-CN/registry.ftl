@@ -119,3 +119,22 @@ places-floors = 层数
 places-code = 场所编号
 places-households = 住户
 places-no-households = 暂无住户登记。
+
+# 错误代码（其余见上文）
+error-care_tag_invalid = 关怀标签无效：请用已有的标签，以逗号分隔。
+error-gender_unknown = 性别无效：请填 男 或 女。
+error-identity_number_birth_date = 身份证号中的出生日期无效。
+error-identity_number_checksum = 身份证号校验位不对，请核对。
+error-identity_number_digits = 身份证号只能是数字（最后一位可以是 X）。
+error-identity_number_length = 身份证号应为 18 位。
+error-place_kind_unknown = 场所类型无效。
+error-facility_type_unknown = 设施类型无效。
+error-region_code_empty = 区域代码不能为空。
+error-region_code_invalid = 区域代码只能包含字母、数字、“-”或“_”。
+error-region_code_too_long = 区域代码太长。
+error-region_kind_unknown = 区域层级无效：市、区、街道、居民区或网格。
+error-region_path_invalid = 区域路径无效。
+error-residency_unknown = 户籍类型无效：户籍或流动。
+error-region_unknown = 没有这个代码的区域。
+error-not_a_building = 门禁设备只能装在居民楼。
+error-import_value_invalid = 导入的值无效。

@@ -138,3 +138,13 @@ reject-reason-unknown_device = 未知设备
 reject-reason-wrong_device = 设备不符
 reject-reason-future_time = 时间超前
 reject-reason-unknown_credential = 未知卡号
+
+# 错误代码（其余见上文）
+error-rule_window = 时间窗至少 1 小时。
+error-rule_hours = 起止钟点要在 0 到 23 之间，且不能相同。
+error-rule_filter = 关怀标签不能为空。
+error-bad_json = 无法读取事件：请发送 JSON 数组或 NDJSON。
+error-too_many_events = 一次发送的事件太多，请分批发送。
+error-device_code_invalid = 设备编号只能用 1–64 个字母、数字、“-”、“_”或“.”。
+error-device_token_required = 缺少设备令牌。
+error-invalid_device_token = 设备令牌无效或已吊销。

@@ -12,6 +12,7 @@
 
 use std::fmt;
 
+use crate::Code;
 use serde::{Deserialize, Serialize};
 
 /// Where an order stands.
@@ -332,14 +333,22 @@ pub enum TransitionError {
 }
 
 impl TransitionError {
-    /// Stable snake_case code.
-    pub fn code(&self) -> &'static str {
+    /// Stable code.
+    pub fn code(&self) -> Code {
         match self {
-            TransitionError::WrongState { .. } => "order_wrong_state",
-            TransitionError::NotAllowed { .. } => "order_action_not_allowed",
-            TransitionError::Missing { .. } => "order_field_missing",
-            TransitionError::Clock(_) => "order_clock_state",
-            TransitionError::ReopenUsed => "order_reopen_used",
+            TransitionError::WrongState { .. } => Code::OrderWrongState,
+            TransitionError::NotAllowed { .. } => Code::OrderActionNotAllowed,
+            TransitionError::Missing { .. } => Code::OrderFieldMissing,
+            TransitionError::Clock(_) => Code::OrderClockState,
+            TransitionError::ReopenUsed => Code::OrderReopenUsed,
+        }
+    }
+
+    /// The field that must be filled in, for a missing one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            TransitionError::Missing { field } => Some(field),
+            _ => None,
         }
     }
 }

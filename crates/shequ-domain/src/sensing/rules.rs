@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::InvalidValue;
+use crate::{Code, InvalidValue};
 
 /// Code of the default inactivity rule (80+ living alone, 48 hours).
 pub const DEFAULT_INACTIVITY_CODE: &str = "elderly_living_alone";
@@ -41,6 +41,21 @@ pub enum RuleKind {
     DeviceSilence { window_hours: u32 },
 }
 
+/// The first number a kind takes that is missing or not a whole number
+/// in `params`, to name in a refusal.
+fn misfit(kind: &str, params: &serde_json::Map<String, serde_json::Value>) -> Option<&'static str> {
+    let names: &[&'static str] = match kind {
+        "inactivity" | "device_silence" => &["window_hours"],
+        "night_activity" => &["start_hour", "end_hour", "max_passes"],
+        "visitor_threshold" => &["max_visitors"],
+        _ => &[],
+    };
+    names
+        .iter()
+        .find(|n| !params.get(**n).is_some_and(serde_json::Value::is_u64))
+        .copied()
+}
+
 impl RuleKind {
     /// The stable name stored in `alert_rules.kind` and `alerts.kind`.
     pub fn name(&self) -> &'static str {
@@ -57,16 +72,25 @@ impl RuleKind {
         let mut tagged = match params {
             serde_json::Value::Object(m) => m.clone(),
             serde_json::Value::Null => serde_json::Map::new(),
-            _ => return Err(InvalidValue::new("rule_params", "params must be an object")),
+            _ => {
+                return Err(InvalidValue::new(
+                    Code::RuleParams,
+                    "params must be an object",
+                ));
+            }
         };
         tagged.insert("kind".to_owned(), kind.into());
-        serde_json::from_value(serde_json::Value::Object(tagged)).map_err(|e| {
-            InvalidValue::new(
-                "rule_params",
+        serde_json::from_value(serde_json::Value::Object(tagged.clone())).map_err(|e| {
+            let err = InvalidValue::new(
+                Code::RuleParams,
                 format!(
                     "params do not fit a {kind} rule ({e}); kinds are inactivity, night_activity, visitor_threshold, device_silence"
                 ),
-            )
+            );
+            match misfit(kind, &tagged) {
+                Some(name) => err.at(name),
+                None => err,
+            }
         })
     }
 
@@ -150,7 +174,7 @@ impl Target {
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         let bad = || {
             InvalidValue::new(
-                "rule_target",
+                Code::RuleTarget,
                 format!("target {s:?} must be person:<id> or household:<id>"),
             )
         };
@@ -194,16 +218,16 @@ impl RuleSpec {
     pub fn validate(&self, now: i64) -> Result<(), InvalidValue> {
         match &self.kind {
             RuleKind::Inactivity { window_hours, .. } if *window_hours == 0 => {
-                return Err(InvalidValue::new(
-                    "rule_window",
-                    "window_hours must be at least 1",
-                ));
+                return Err(
+                    InvalidValue::new(Code::RuleWindow, "window_hours must be at least 1")
+                        .at("window_hours"),
+                );
             }
             RuleKind::DeviceSilence { window_hours } if *window_hours == 0 => {
-                return Err(InvalidValue::new(
-                    "rule_window",
-                    "window_hours must be at least 1",
-                ));
+                return Err(
+                    InvalidValue::new(Code::RuleWindow, "window_hours must be at least 1")
+                        .at("window_hours"),
+                );
             }
             RuleKind::NightActivity {
                 start_hour,
@@ -211,48 +235,54 @@ impl RuleSpec {
                 ..
             } if *start_hour > 23 || *end_hour > 23 || start_hour == end_hour => {
                 return Err(InvalidValue::new(
-                    "rule_hours",
+                    Code::RuleHours,
                     "start_hour and end_hour must be different hours from 0 to 23",
-                ));
+                )
+                .at("start_hour"));
             }
             _ => {}
         }
         if let Some(filter) = self.kind.filter()
             && filter.tags.iter().any(|t| t.trim().is_empty())
         {
-            return Err(InvalidValue::new("rule_filter", "a filter tag is empty"));
+            return Err(InvalidValue::new(Code::RuleFilter, "a filter tag is empty"));
         }
         if matches!(self.kind, RuleKind::DeviceSilence { .. }) && !self.targets.is_empty() {
             return Err(InvalidValue::new(
-                "rule_target",
+                Code::RuleTarget,
                 "a device-silence rule watches devices, not named people",
-            ));
+            )
+            .at("targets"));
         }
         if !self.targets.is_empty() {
             if self.purpose.trim().chars().count() < 4 {
                 return Err(InvalidValue::new(
-                    "rule_purpose",
+                    Code::RulePurpose,
                     "a rule on named people or households must say why (purpose, at least 4 characters)",
-                ));
+                )
+                .at("purpose"));
             }
             match self.expires_at {
                 None => {
                     return Err(InvalidValue::new(
-                        "rule_expiry",
+                        Code::RuleExpiry,
                         "a rule on named people or households must have an expiry date (expires_at)",
-                    ));
+                    )
+                    .at("expires_at"));
                 }
                 Some(at) if at <= now => {
                     return Err(InvalidValue::new(
-                        "rule_expiry",
+                        Code::RuleExpiry,
                         "expires_at must lie in the future",
-                    ));
+                    )
+                    .at("expires_at"));
                 }
                 Some(at) if at > now + MAX_TARGETED_DAYS * 24 * HOUR_MS => {
                     return Err(InvalidValue::new(
-                        "rule_expiry",
+                        Code::RuleExpiry,
                         "a rule on named people may last at most a year; renew it when it ends",
-                    ));
+                    )
+                    .at("expires_at"));
                 }
                 Some(_) => {}
             }

@@ -15,6 +15,7 @@ use crate::app::error::AppError;
 use axum::extract::FromRef;
 
 use crate::app::state::Core;
+use shequ_domain::Code;
 
 /// `?page=&page_size=` on listings.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -89,7 +90,7 @@ pub async fn deny(
     if let Err(e) = state.store.log_access(&entry).await {
         return AppError::from(e);
     }
-    AppError::Forbidden("out_of_scope")
+    AppError::Forbidden(Code::OutOfScope)
 }
 
 /// Narrows the caller's scope to the region `code`, or refuses (and logs)

@@ -6,27 +6,38 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use shequ_domain::Code;
 use shequ_store::{ConstraintKind, StoreError, Unavailability};
 
 /// A problem with one input field.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
+    /// A code of the registry ([`Code`]), as text.
     pub code: String,
     pub message: String,
+    /// The part of the field's value that is wrong, when the domain names
+    /// one (`window_hours` of a rule's `params`): a form with one input
+    /// per part marks that input. Not sent.
+    #[serde(skip)]
+    pub part: Option<&'static str>,
 }
 
 impl FieldError {
-    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(field: &str, code: Code, message: impl Into<String>) -> Self {
         Self {
             field: field.to_owned(),
-            code: code.to_owned(),
+            code: code.as_str().to_owned(),
             message: message.into(),
+            part: None,
         }
     }
 
     pub fn from_invalid(field: &str, e: &shequ_domain::InvalidValue) -> Self {
-        Self::new(field, e.code, e.message.clone())
+        Self {
+            part: e.field(),
+            ..Self::new(field, e.code, e.message.clone())
+        }
     }
 }
 
@@ -35,10 +46,10 @@ impl FieldError {
 pub enum AppError {
     /// Not logged in, bad credentials or an expired session (401).
     #[error("{0}")]
-    Unauthorized(&'static str),
+    Unauthorized(Code),
     /// Logged in but not allowed (403).
     #[error("{0}")]
-    Forbidden(&'static str),
+    Forbidden(Code),
     #[error("{0} not found")]
     NotFound(&'static str),
     /// Input failed validation (422), with each field's problem.
@@ -50,13 +61,13 @@ pub enum AppError {
     /// A business rule refused the request (409), e.g. an illegal order
     /// transition; the code and message say which rule.
     #[error("{message}")]
-    Refused { code: &'static str, message: String },
+    Refused { code: Code, message: String },
     /// An upload is larger than allowed (413).
     #[error("{message}")]
-    PayloadTooLarge { code: &'static str, message: String },
+    PayloadTooLarge { code: Code, message: String },
     /// An upload is of a type not accepted (415).
     #[error("{message}")]
-    UnsupportedMediaType { code: &'static str, message: String },
+    UnsupportedMediaType { code: Code, message: String },
     /// Too many attempts; try again after this many seconds (429).
     #[error("too many attempts")]
     TooManyRequests { retry_after_secs: u64 },
@@ -85,7 +96,7 @@ pub struct ErrorDetail {
 }
 
 impl AppError {
-    pub fn unprocessable(field: &str, code: &str, message: impl Into<String>) -> Self {
+    pub fn unprocessable(field: &str, code: Code, message: impl Into<String>) -> Self {
         AppError::Unprocessable(vec![FieldError::new(field, code, message)])
     }
 
@@ -104,38 +115,43 @@ impl AppError {
         }
     }
 
-    /// The stable code clients and the UI key on.
+    /// The stable code clients and the UI key on: one of the registry
+    /// ([`Code`]), but for two families named after what the store names,
+    /// `<thing>_not_found` (pages fall back to `error-not_found`) and
+    /// `<field>_taken`.
     pub fn code(&self) -> String {
         match self {
-            AppError::Unauthorized(c) | AppError::Forbidden(c) => (*c).to_owned(),
+            AppError::Unauthorized(c) | AppError::Forbidden(c) => c.as_str().to_owned(),
             AppError::NotFound(what) => format!("{}_not_found", what.replace(' ', "_")),
-            AppError::Unprocessable(_) => "invalid_input".to_owned(),
+            AppError::Unprocessable(_) => Code::InvalidInput.as_str().to_owned(),
             AppError::Conflict { field } => format!("{field}_taken"),
             AppError::Refused { code, .. }
             | AppError::PayloadTooLarge { code, .. }
-            | AppError::UnsupportedMediaType { code, .. } => (*code).to_owned(),
-            AppError::TooManyRequests { .. } => "too_many_attempts".to_owned(),
-            AppError::Unavailable(Unavailability::Unreachable) => "database_unavailable".to_owned(),
-            AppError::Unavailable(Unavailability::Full) => "storage_full".to_owned(),
-            AppError::Unavailable(Unavailability::Busy) => "database_busy".to_owned(),
-            AppError::Internal(_) => "internal_error".to_owned(),
+            | AppError::UnsupportedMediaType { code, .. } => code.as_str().to_owned(),
+            AppError::TooManyRequests { .. } => Code::TooManyAttempts.as_str().to_owned(),
+            AppError::Unavailable(Unavailability::Unreachable) => {
+                Code::DatabaseUnavailable.as_str().to_owned()
+            }
+            AppError::Unavailable(Unavailability::Full) => Code::StorageFull.as_str().to_owned(),
+            AppError::Unavailable(Unavailability::Busy) => Code::DatabaseBusy.as_str().to_owned(),
+            AppError::Internal(_) => Code::InternalError.as_str().to_owned(),
         }
     }
 
     /// An English explanation for API clients and logs.
     pub fn message(&self) -> String {
         match self {
-            AppError::Unauthorized("invalid_credentials") => {
+            AppError::Unauthorized(Code::InvalidCredentials) => {
                 "the username or password is wrong".to_owned()
             }
-            AppError::Unauthorized("session_expired") => {
+            AppError::Unauthorized(Code::SessionExpired) => {
                 "your session has expired; log in again".to_owned()
             }
             AppError::Unauthorized(_) => "log in first".to_owned(),
-            AppError::Forbidden("out_of_scope") => {
+            AppError::Forbidden(Code::OutOfScope) => {
                 "this lies outside the area you are responsible for".to_owned()
             }
-            AppError::Forbidden("csrf_origin") => {
+            AppError::Forbidden(Code::CsrfOrigin) => {
                 "the request came from another site; reload the page and try again".to_owned()
             }
             AppError::Forbidden(_) => "your role does not allow this".to_owned(),
@@ -195,19 +211,19 @@ fn constraint_error(e: &StoreError) -> AppError {
     match v.kind {
         ConstraintKind::ForeignKey => AppError::Unprocessable(vec![FieldError::new(
             &field,
-            "reference_not_found",
+            Code::ReferenceNotFound,
             "refers to something that does not exist",
         )]),
         ConstraintKind::Unique => AppError::Refused {
-            code: "already_exists",
+            code: Code::AlreadyExists,
             message: format!("{field}: this value is already taken"),
         },
         ConstraintKind::NotNull => {
-            AppError::Unprocessable(vec![FieldError::new(&field, "required", "is required")])
+            AppError::Unprocessable(vec![FieldError::new(&field, Code::Required, "is required")])
         }
         ConstraintKind::Check => AppError::Unprocessable(vec![FieldError::new(
             &field,
-            "value_invalid",
+            Code::ValueInvalid,
             "is not an allowed value",
         )]),
     }

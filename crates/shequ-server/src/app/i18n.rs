@@ -209,6 +209,21 @@ mod tests {
         }
     }
 
+    /// Every code the program can answer with has its message, `error-<code>`,
+    /// in both languages: a page never shows a raw code.
+    #[test]
+    fn every_code_has_its_message_in_both_languages() {
+        let zh = message_ids(&ZH_FTL);
+        let en = message_ids(&EN_FTL);
+        let missing: Vec<_> = shequ_domain::Code::ALL
+            .iter()
+            .map(|c| c.key())
+            .filter(|k| !zh.contains(k) || !en.contains(k))
+            .collect();
+        assert!(missing.is_empty(), "codes without a message: {missing:?}");
+        assert!(shequ_domain::Code::ALL.len() > 100);
+    }
+
     /// No key is defined twice across a language's files.
     #[test]
     fn no_key_is_defined_twice() {

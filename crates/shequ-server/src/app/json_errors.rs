@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use crate::app::error::ErrorBody;
 use crate::app::error::ErrorDetail;
 use crate::app::error::FieldError;
+use shequ_domain::Code;
 
 /// What axum puts before the serde path and message of a body that parsed
 /// as JSON but did not fit the operation.
@@ -50,23 +51,23 @@ pub async fn shape(resp: Response) -> Response {
 /// The code and message for a framework's error answer.
 fn describe(status: StatusCode, text: &str) -> ErrorDetail {
     let (code, default) = match status {
-        StatusCode::BAD_REQUEST => ("bad_request", "the request could not be read"),
-        StatusCode::NOT_FOUND => ("not_found", "no such API path; see /api/docs"),
+        StatusCode::BAD_REQUEST => (Code::BadRequest, "the request could not be read"),
+        StatusCode::NOT_FOUND => (Code::NotFound, "no such API path; see /api/docs"),
         StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
+            Code::MethodNotAllowed,
             "this path does not take that method; the Allow header lists those it takes",
         ),
-        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the body is larger than allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => (Code::PayloadTooLarge, "the body is larger than allowed"),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            "unsupported_media_type",
+            Code::UnsupportedMediaType,
             "send the body as JSON, with Content-Type: application/json",
         ),
-        StatusCode::UNPROCESSABLE_ENTITY => ("invalid_input", "some fields are invalid"),
+        StatusCode::UNPROCESSABLE_ENTITY => (Code::InvalidInput, "some fields are invalid"),
         s if s.is_server_error() => (
-            "internal_error",
+            Code::InternalError,
             "something went wrong on our side; it has been logged",
         ),
-        _ => ("request_refused", "the request was refused"),
+        _ => (Code::RequestRefused, "the request was refused"),
     };
     let mut fields = Vec::new();
     if status == StatusCode::UNPROCESSABLE_ENTITY
@@ -77,10 +78,10 @@ fn describe(status: StatusCode, text: &str) -> ErrorDetail {
             Some((path, message)) if !path.contains(' ') => (path, message),
             _ => ("body", rest),
         };
-        fields.push(FieldError::new(field, "invalid_value", message));
+        fields.push(FieldError::new(field, Code::InvalidValue, message));
     }
     ErrorDetail {
-        code: code.to_owned(),
+        code: code.as_str().to_owned(),
         // A server error's text is ours, not the client's to read.
         message: if text.is_empty() || status.is_server_error() {
             default.to_owned()

@@ -23,6 +23,7 @@ pub async fn root(State(state): State<OrdersState>, headers: HeaderMap) -> Respo
     let ctx = Ctx {
         format: Format::Json,
         lang: language(&state, &headers, None),
+        words: state.i18n.clone(),
     };
     answer(&state, ctx)
 }

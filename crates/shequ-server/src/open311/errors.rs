@@ -4,123 +4,122 @@
 //! 400 for any other bad input. A failure on our side is logged once and
 //! answered 500 (503 when the database is not answering), still as an
 //! error array. Descriptions are meant for people: Chinese by default,
-//! English for `locale=en`.
+//! English for `locale=en`, each the message of the problem's code in the
+//! registry (`web/i18n/<lang>/open311.ftl`, and intake's own codes).
 
 use axum::http::StatusCode;
 use axum::response::Response;
+use fluent_bundle::FluentValue;
+use shequ_domain::Code;
 use shequ_domain::order::attributes::{AttributeError, AttributeProblem};
 use shequ_store::StoreError;
 
-use crate::app::i18n::Lang;
+use crate::app::i18n::{I18n, Lang};
 use crate::open311::format::Format;
 use crate::open311::format::Node;
 use crate::open311::format::render;
 use crate::orders::intake::IntakeError;
 
-/// One problem, described in both languages.
+/// A value in a problem's description: text as given, or another code's
+/// message in the answer's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Text(String),
+    Code(Code),
+}
+
+/// One problem: its status and its code of the registry, described in the
+/// answer's language by the message `error-<code>` with these arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub status: StatusCode,
-    pub zh: String,
-    pub en: String,
+    pub code: Code,
+    pub args: Vec<(&'static str, Arg)>,
     /// Seconds to wait before sending again, for a 503.
     pub retry_after_secs: Option<u64>,
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, zh: impl Into<String>, en: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: Code) -> Self {
         Self {
             status,
-            zh: zh.into(),
-            en: en.into(),
+            code,
+            args: Vec::new(),
             retry_after_secs: None,
         }
     }
 
-    pub fn bad(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, zh, en)
+    pub fn bad(code: Code) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code)
     }
 
-    pub fn not_found(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, zh, en)
+    pub fn not_found(code: Code) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code)
     }
 
-    pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, zh, en)
+    pub fn forbidden(code: Code) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code)
+    }
+
+    /// The same problem with the argument `name` of its message.
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, Arg::Text(value.to_string())));
+        self
     }
 
     /// A required argument that was not sent.
     pub fn missing(field: &str) -> Self {
-        Self::bad(
-            format!("缺少参数 {field}"),
-            format!("{field} was not provided"),
-        )
+        Self::bad(Code::Open311ParamMissing).with("field", field)
     }
 
     pub fn unknown_format() -> Self {
-        Self::not_found(
-            "不支持的格式：请在路径末尾加 .json 或 .xml",
-            "unsupported format: end the path with .json or .xml",
-        )
+        Self::not_found(Code::Open311FormatUnknown)
     }
 
     pub fn no_such_path() -> Self {
-        Self::not_found(
-            "没有这个 Open311 资源；见 discovery.json",
-            "no such Open311 resource; see discovery.json",
-        )
+        Self::not_found(Code::Open311NoSuchPath)
     }
 
     pub fn api_key_missing() -> Self {
-        Self::forbidden(
-            "缺少 api_key，无法提交",
-            "api_key was not provided -- can't proceed with create_request",
-        )
+        Self::forbidden(Code::Open311ApiKeyMissing)
     }
 
     pub fn api_key_invalid() -> Self {
-        Self::forbidden(
-            "api_key 无效、已过期或已吊销",
-            "invalid api_key received: unknown, expired or revoked",
-        )
+        Self::forbidden(Code::Open311ApiKeyInvalid)
     }
 
     pub fn api_key_scope() -> Self {
-        Self::forbidden(
-            "此 api_key 没有 open311 权限",
-            "this api_key does not carry the open311 scope",
-        )
+        Self::forbidden(Code::Open311ApiKeyScope)
     }
 
     pub fn outside_area() -> Self {
-        Self::forbidden(
-            "位置不在此 api_key 所属区域内",
-            "the location lies outside the area of this api_key",
-        )
+        Self::forbidden(Code::Open311OutsideArea)
     }
 
     pub fn unknown_service(code: &str) -> Self {
-        Self::not_found(
-            format!("没有服务代码 {code}"),
-            format!("service_code {code} was not found"),
-        )
+        Self::not_found(Code::Open311ServiceUnknown).with("code", code)
     }
 
     /// A failure on our side; the cause is logged here, once.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "open311 request failed");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "服务内部错误，已记录；请稍后再试或联系我们",
-            "something went wrong on our side; it has been logged. Try again later or contact us",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, Code::Open311Internal)
     }
 
-    pub fn describe(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Zh => &self.zh,
-            Lang::En => &self.en,
-        }
+    /// The description in `lang`, from the registry's messages.
+    pub fn describe(&self, words: &I18n, lang: Lang) -> String {
+        let args: Vec<(&str, FluentValue<'_>)> = self
+            .args
+            .iter()
+            .map(|(name, arg)| {
+                let text = match arg {
+                    Arg::Text(t) => t.clone(),
+                    Arg::Code(c) => words.t(lang, &c.key()),
+                };
+                (*name, FluentValue::from(text))
+            })
+            .collect();
+        words.t_args(lang, &self.code.key(), &args)
     }
 }
 
@@ -130,57 +129,60 @@ impl From<StoreError> for Problem {
             tracing::warn!(error = %e, "open311: database cannot take the request now");
             return Self {
                 retry_after_secs: Some(why.retry_after_secs()),
-                ..Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "数据库暂时无法写入，未保存任何内容，请稍后再试",
-                    "the database cannot take this now; nothing was stored, try again shortly",
-                )
+                ..Self::new(StatusCode::SERVICE_UNAVAILABLE, Code::Open311Unavailable)
             };
         }
         Self::internal(&e)
     }
 }
 
+/// Intake's refusals, by intake's own code, on the field as Open311 names
+/// it.
 impl From<IntakeError> for Problem {
     fn from(e: IntakeError) -> Self {
+        let (Some(code), Some(field)) = (e.code(), e.field()) else {
+            return match e {
+                IntakeError::Store(s) => s.into(),
+                other => Self::internal(&other),
+            };
+        };
         match e {
-            IntakeError::UnknownCategory(code) => Self::unknown_service(&code),
+            IntakeError::UnknownCategory(c) => Self::unknown_service(&c),
             IntakeError::OutsideScope => Self::outside_area(),
-            IntakeError::Invalid { field, message } => {
+            _ => {
                 let field = match field {
                     "place_id" => "address_id",
                     "location" => "lat/long",
                     other => other,
                 };
-                Self::bad(
-                    format!("{field} 无效：{message}"),
-                    format!("invalid {field}: {message}"),
-                )
+                let mut p = Self::bad(Code::Open311InvalidField).with("field", field);
+                p.args.push(("problem", Arg::Code(code)));
+                p
             }
-            IntakeError::Store(s) => s.into(),
         }
     }
 }
 
 impl From<AttributeError> for Problem {
     fn from(e: AttributeError) -> Self {
-        let c = &e.code;
-        let zh = match &e.problem {
-            AttributeProblem::Missing => format!("属性 {c} 必填"),
-            AttributeProblem::Unknown => format!("此服务没有属性 {c}"),
-            AttributeProblem::OneValueOnly => format!("属性 {c} 只能有一个值"),
-            AttributeProblem::NotANumber => format!("属性 {c} 必须是数字"),
-            AttributeProblem::NotADatetime => {
-                format!("属性 {c} 必须是带时区的 ISO 8601 日期或时间，如 2026-11-23T18:00:00+08:00")
-            }
-            AttributeProblem::LineBreak => format!("属性 {c} 只能是一行文字"),
-            AttributeProblem::TooLong => format!(
-                "属性 {c} 超过 {} 个字",
-                shequ_domain::order::attributes::MAX_ANSWER_CHARS
-            ),
-            AttributeProblem::NotAKey(k) => format!("{k:?} 不是属性 {c} 的选项"),
+        let code = match &e.problem {
+            AttributeProblem::Missing => Code::Open311AttributeMissing,
+            AttributeProblem::Unknown => Code::Open311AttributeUnknown,
+            AttributeProblem::OneValueOnly => Code::Open311AttributeOneValue,
+            AttributeProblem::NotANumber => Code::Open311AttributeNumber,
+            AttributeProblem::NotADatetime => Code::Open311AttributeDatetime,
+            AttributeProblem::LineBreak => Code::Open311AttributeLineBreak,
+            AttributeProblem::TooLong => Code::Open311AttributeTooLong,
+            AttributeProblem::NotAKey(_) => Code::Open311AttributeChoice,
         };
-        Self::bad(zh, e.to_string())
+        let p = Self::bad(code).with("attribute", &e.code);
+        match &e.problem {
+            AttributeProblem::TooLong => {
+                p.with("max", shequ_domain::order::attributes::MAX_ANSWER_CHARS)
+            }
+            AttributeProblem::NotAKey(k) => p.with("value", format!("{k:?}")),
+            _ => p,
+        }
     }
 }
 
@@ -203,7 +205,7 @@ impl From<StoreError> for Problems {
 impl Problems {
     /// The response: the status of the gravest problem (a server failure,
     /// then 403, 404, 400), and the array of all of them.
-    pub fn render(&self, format: Format, lang: Lang) -> Response {
+    pub fn render(&self, format: Format, lang: Lang, words: &I18n) -> Response {
         let rank = |s: StatusCode| match s.as_u16() {
             500..=599 => 0,
             403 => 1,
@@ -222,7 +224,7 @@ impl Problems {
             .map(|p| {
                 Node::Map(vec![
                     ("code", Node::Int(i64::from(p.status.as_u16()))),
-                    ("description", Node::Text(p.describe(lang).to_owned())),
+                    ("description", Node::Text(p.describe(words, lang))),
                 ])
             })
             .collect();
@@ -248,12 +250,39 @@ mod tests {
             Problem::missing("service_code"),
             Problem::api_key_missing(),
         ])
-        .render(Format::Json, Lang::En);
+        .render(Format::Json, Lang::En, &I18n::load().expect("messages"));
         assert_eq!(resp.status(), StatusCode::FORBIDDEN);
         let body = to_bytes(resp.into_body(), 10_000).await.expect("body");
         let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
         assert_eq!(v[0]["code"], 400);
         assert_eq!(v[0]["description"], "service_code was not provided");
         assert_eq!(v[1]["code"], 403);
+    }
+
+    /// Intake's refusals read as intake's own codes say them, in the
+    /// answer's language, on the field as Open311 names it.
+    #[test]
+    fn intake_refusals_are_described_from_the_registry() {
+        let words = I18n::load().expect("messages");
+        let p = Problem::from(IntakeError::Invalid {
+            field: "place_id",
+            code: Code::PlaceUnknown,
+            message: "no such place".to_owned(),
+        });
+        assert_eq!(p.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            p.describe(&words, Lang::En),
+            "invalid address_id: There is no such place."
+        );
+        assert_eq!(
+            p.describe(&words, Lang::Zh),
+            "address_id 无效：没有这个场所。"
+        );
+        let p = Problem::from(IntakeError::OutsideScope);
+        assert_eq!(p.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            p.describe(&words, Lang::Zh),
+            "位置不在此 api_key 所属区域内"
+        );
     }
 }

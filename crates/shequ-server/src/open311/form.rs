@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::open311::errors::Problem;
+use shequ_domain::Code;
 
 /// The name/value pairs of a form or query string, in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,12 +36,7 @@ impl Pairs {
                     .map(|b| if *b == b'+' { b' ' } else { *b })
                     .collect();
                 let bytes: Vec<u8> = percent_decode(&replaced);
-                String::from_utf8(bytes).map_err(|_| {
-                    Problem::bad(
-                        "请求体不是 UTF-8 编码的表单",
-                        "the form is not UTF-8: send application/x-www-form-urlencoded; charset=utf-8",
-                    )
-                })
+                String::from_utf8(bytes).map_err(|_| Problem::bad(Code::Open311FormNotUtf8))
             };
             pairs.push((text(k)?, text(v)?));
         }
@@ -65,10 +61,7 @@ impl Pairs {
             .map(|(_, v)| v.as_str());
         let first = values.next();
         if values.any(|v| Some(v) != first) {
-            return Err(Problem::bad(
-                format!("参数 {name} 只能给一个值"),
-                format!("{name} was given more than once"),
-            ));
+            return Err(Problem::bad(Code::Open311ParamRepeated).with("field", name));
         }
         Ok(first)
     }
@@ -98,12 +91,7 @@ impl Pairs {
                 .or_else(|| rest.strip_suffix(']'))
                 .filter(|c| !c.is_empty() && !c.contains(['[', ']']));
             let Some(code) = code else {
-                return Err(Problem::bad(
-                    format!("无法识别的属性参数 {k}：应为 attribute[代码] 或 attribute[代码][]"),
-                    format!(
-                        "cannot read {k}: use attribute[code]=value or attribute[code][]=value"
-                    ),
-                ));
+                return Err(Problem::bad(Code::Open311AttributeParam).with("param", k));
             };
             out.entry(code.to_owned()).or_default().push(v.clone());
         }

@@ -48,10 +48,12 @@ use axum::routing::get;
 use shequ_store::accounts::ApiToken;
 
 use crate::app::auth::token_hash;
-use crate::app::i18n::Lang;
+use crate::app::i18n::{I18n, Lang};
 use crate::orders::OrdersState;
 use errors::{Problem, Problems};
 use format::Format;
+use shequ_domain::Code;
+use std::sync::Arc;
 
 /// The API token scope Open311 clients need.
 pub const SCOPE: &str = "open311";
@@ -76,11 +78,13 @@ pub fn router() -> Router<OrdersState> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-/// What every answer needs: its format and language.
-#[derive(Debug, Clone, Copy)]
+/// What every answer needs: its format and language, and the words of
+/// its error descriptions.
+#[derive(Debug, Clone)]
 pub struct Ctx {
     pub format: Format,
     pub lang: Lang,
+    pub words: Arc<I18n>,
 }
 
 impl Ctx {
@@ -88,12 +92,12 @@ impl Ctx {
     pub fn answer(self, root: &str, result: Result<format::Node, Problems>) -> Response {
         match result {
             Ok(node) => format::render(self.format, StatusCode::OK, root, &node),
-            Err(p) => p.render(self.format, self.lang),
+            Err(p) => p.render(self.format, self.lang, &self.words),
         }
     }
 
     pub fn fail(self, p: impl Into<Problems>) -> Response {
-        p.into().render(self.format, self.lang)
+        p.into().render(self.format, self.lang, &self.words)
     }
 }
 
@@ -158,6 +162,7 @@ fn fallback_ctx(state: &OrdersState, headers: &HeaderMap) -> Ctx {
     Ctx {
         format: Format::Json,
         lang: language(state, headers, None),
+        words: state.i18n.clone(),
     }
 }
 
@@ -177,6 +182,7 @@ async fn get_file(
     let ctx = Ctx {
         format: format.unwrap_or(Format::Json),
         lang,
+        words: state.i18n.clone(),
     };
     match (stem, format) {
         ("discovery", None) if file == "discovery" => discovery::answer(&state, ctx),
@@ -205,6 +211,7 @@ async fn post_file(
     let ctx = Ctx {
         format: format.unwrap_or(Format::Json),
         lang,
+        words: state.i18n.clone(),
     };
     match (stem, format) {
         ("requests", Some(_)) => submit::create(&state, ctx, &headers, body).await,
@@ -217,8 +224,7 @@ async fn post_file(
 fn method_not_allowed_in(ctx: Ctx) -> Response {
     ctx.fail(Problem::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "此资源不接受这种请求方法",
-        "this resource does not take that method",
+        Code::Open311MethodNotAllowed,
     ))
 }
 

@@ -27,6 +27,7 @@ use crate::open311::language;
 use crate::open311::view::Viewer;
 use crate::open311::view::states_of;
 use crate::orders::OrdersState;
+use shequ_domain::Code;
 
 /// The spec's default and largest answer: 1,000 requests.
 pub const MAX_PAGE_SIZE: u32 = 1000;
@@ -55,10 +56,9 @@ fn whole_number(query: &Pairs, name: &str, max: u32) -> Result<Option<u32>, Prob
                 .ok()
                 .filter(|n| (1..=max).contains(n))
                 .ok_or_else(|| {
-                    Problem::bad(
-                        format!("{name} 必须是 1 到 {max} 的整数"),
-                        format!("{name} must be a whole number from 1 to {max}"),
-                    )
+                    Problem::bad(Code::Open311WholeNumber)
+                        .with("field", name)
+                        .with("max", max)
                 })
         })
         .transpose()
@@ -75,12 +75,7 @@ fn instant_ms(
     let Some(raw) = query.single(name)? else {
         return Ok(None);
     };
-    let bad = || {
-        Problem::bad(
-            format!("{name} 必须是带时区的 W3C 日期时间，如 2026-11-23T00:00:00+08:00"),
-            format!("{name} must be a W3C date-time with a zone, e.g. 2026-11-23T00:00:00+08:00"),
-        )
-    };
+    let bad = || Problem::bad(Code::Open311Datetime).with("field", name);
     match parse_instant(raw).ok_or_else(bad)? {
         Instant::DateTime(t) => Ok(Some(t.timestamp_millis())),
         Instant::Date(d) => {
@@ -106,14 +101,8 @@ fn window(state: &OrdersState, query: &Pairs) -> Result<(i64, Option<i64>), Prob
         (None, None) => Ok((state.clock.now_ms() - WINDOW_MS, None)),
         (Some(s), None) => Ok((s, Some(s + WINDOW_MS))),
         (None, Some(e)) => Ok((e - WINDOW_MS, Some(e))),
-        (Some(s), Some(e)) if e < s => Err(Problem::bad(
-            "end_date 早于 start_date",
-            "end_date is before start_date",
-        )),
-        (Some(s), Some(e)) if e - s > WINDOW_MS => Err(Problem::bad(
-            "start_date 到 end_date 不能超过 90 天",
-            "start_date to end_date may not span more than 90 days",
-        )),
+        (Some(s), Some(e)) if e < s => Err(Problem::bad(Code::Open311DatesReversed)),
+        (Some(s), Some(e)) if e - s > WINDOW_MS => Err(Problem::bad(Code::Open311DatesSpan)),
         (Some(s), Some(e)) => Ok((s, Some(e))),
     }
 }
@@ -121,19 +110,12 @@ fn window(state: &OrdersState, query: &Pairs) -> Result<(i64, Option<i64>), Prob
 fn ids(query: &Pairs) -> Result<Vec<i64>, Problem> {
     let list = query.list("service_request_id");
     if list.len() > MAX_PAGE_SIZE as usize {
-        return Err(Problem::bad(
-            "service_request_id 最多 1000 个",
-            "at most 1000 service_request_id values at once",
-        ));
+        return Err(Problem::bad(Code::Open311IdsTooMany));
     }
     list.iter()
         .map(|s| {
-            s.parse::<i64>().map_err(|_| {
-                Problem::bad(
-                    format!("service_request_id {s:?} 不是本平台的编号"),
-                    format!("service_request_id {s:?} is not one of ours (they are numbers)"),
-                )
-            })
+            s.parse::<i64>()
+                .map_err(|_| Problem::bad(Code::Open311IdInvalid).with("id", format!("{s:?}")))
         })
         .collect()
 }
@@ -171,10 +153,7 @@ pub async fn list(state: &OrdersState, ctx: Ctx, query: &Pairs) -> Response {
         if ids.is_empty() {
             for s in query.list("status") {
                 let states = states_of(&s.to_ascii_lowercase()).ok_or_else(|| {
-                    Problem::bad(
-                        format!("status 只能是 open 或 closed，不是 {s:?}"),
-                        format!("status must be open or closed, not {s:?}"),
-                    )
+                    Problem::bad(Code::Open311StatusInvalid).with("status", format!("{s:?}"))
                 })?;
                 filter.states.extend(states);
             }
@@ -214,11 +193,19 @@ fn split_file(
     let file = path.map(|Path(f)| f).unwrap_or_default();
     let (id, format) = Format::split(&file);
     match format {
-        Some(format) => (Ctx { format, lang }, Ok(id.parse().ok())),
+        Some(format) => (
+            Ctx {
+                format,
+                lang,
+                words: state.i18n.clone(),
+            },
+            Ok(id.parse().ok()),
+        ),
         None => (
             Ctx {
                 format: Format::Json,
                 lang,
+                words: state.i18n.clone(),
             },
             Err(Problem::unknown_format()),
         ),
@@ -226,10 +213,7 @@ fn split_file(
 }
 
 fn no_request(id: impl std::fmt::Display) -> Problem {
-    Problem::not_found(
-        format!("没有编号为 {id} 的服务请求"),
-        format!("service_request_id {id} was not found"),
-    )
+    Problem::not_found(Code::Open311RequestUnknown).with("id", id)
 }
 
 /// `GET requests/{id}.{format}`: the one request, in a list as the spec
@@ -280,7 +264,7 @@ pub async fn token(
         Err(p) => return ctx.fail(p),
     };
     let result = async {
-        let not_found = || Problem::not_found("没有这个 token", "token was not found");
+        let not_found = || Problem::not_found(Code::Open311TokenUnknown);
         let id = id.ok_or_else(not_found)?;
         let order = state
             .store

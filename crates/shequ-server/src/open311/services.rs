@@ -158,10 +158,15 @@ pub async fn definition(
         return Ctx {
             format: Format::Json,
             lang,
+            words: state.i18n.clone(),
         }
         .fail(Problem::unknown_format());
     };
-    let ctx = Ctx { format, lang };
+    let ctx = Ctx {
+        format,
+        lang,
+        words: state.i18n.clone(),
+    };
     let result = async {
         let config = state.config.get(&state.store).await?;
         let c = config

@@ -28,6 +28,7 @@ use crate::orders::intake::IntakeError;
 use crate::orders::intake::MAX_DESCRIPTION;
 use crate::orders::intake::Report;
 use crate::orders::intake::Submitted;
+use shequ_domain::Code;
 
 /// The longest media_url, address_string and name fields accepted.
 const MAX_URL: usize = 2000;
@@ -40,12 +41,9 @@ fn form(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Pair
         .unwrap_or("");
     let mime = content_type.split(';').next().unwrap_or("").trim();
     if !mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-        return Err(Problem::bad(
-            "请以 application/x-www-form-urlencoded 表单提交",
-            format!(
-                "send the request as application/x-www-form-urlencoded, not {:?}",
-                if mime.is_empty() { "nothing" } else { mime }
-            ),
+        return Err(Problem::bad(Code::Open311FormType).with(
+            "mime",
+            format!("{:?}", if mime.is_empty() { "nothing" } else { mime }),
         ));
     }
     let body = body.map_err(|e| {
@@ -56,18 +54,17 @@ fn form(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Pair
             } else {
                 StatusCode::BAD_REQUEST
             },
-            "无法读取请求体（过大或不完整）",
-            format!("cannot read the form: {}", e.body_text()),
+            Code::Open311FormUnreadable,
         )
+        .with("detail", e.body_text())
     })?;
     Pairs::parse_strict(&body)
 }
 
 fn too_long(field: &str, max: usize) -> Problem {
-    Problem::bad(
-        format!("{field} 超过 {max} 个字"),
-        format!("{field} is longer than {max} characters"),
-    )
+    Problem::bad(Code::Open311TooLong)
+        .with("field", field)
+        .with("max", max)
 }
 
 /// A text field, at most `max` characters.
@@ -85,12 +82,7 @@ fn coordinate(p: &Pairs, name: &str) -> Result<Option<f64>, Problem> {
                 .parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite())
-                .ok_or_else(|| {
-                    Problem::bad(
-                        format!("{name} 必须是 WGS-84 坐标数值"),
-                        format!("{name} must be a WGS-84 coordinate (a number)"),
-                    )
-                })
+                .ok_or_else(|| Problem::bad(Code::Open311Coordinate).with("field", name))
         })
         .transpose()
 }
@@ -144,18 +136,12 @@ fn details(p: &Pairs, problems: &mut Vec<Problem>) -> Details {
     if let Some(url) = meta.get("media_url").and_then(|v| v.as_str())
         && !url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
     {
-        problems.push(Problem::bad(
-            "media_url 必须是 http(s) 网址",
-            "media_url must be an http or https URL",
-        ));
+        problems.push(Problem::bad(Code::Open311MediaUrl));
     }
     if let Some(e) = &email
         && !e.contains('@')
     {
-        problems.push(Problem::bad(
-            "email 不是电子邮件地址",
-            "email is not an e-mail address",
-        ));
+        problems.push(Problem::bad(Code::Open311Email));
     }
     Details {
         description,
@@ -192,10 +178,7 @@ async fn report(
         (Ok(Some(lat)), Ok(Some(lon))) => Some((lon, lat)),
         (Ok(None), Ok(None)) => None,
         (Ok(_), Ok(_)) => {
-            problems.push(Problem::bad(
-                "lat 和 long 须同时提供",
-                "lat and long must both be sent",
-            ));
+            problems.push(Problem::bad(Code::Open311LatLongPair));
             None
         }
         (a, b) => {
@@ -208,10 +191,7 @@ async fn report(
         Ok(Some(v)) => match v.trim().parse::<i64>() {
             Ok(id) => Some(id),
             Err(_) => {
-                problems.push(Problem::bad(
-                    "address_id 必须是本平台的地点编号（数字）",
-                    "address_id must be one of our place ids (a number)",
-                ));
+                problems.push(Problem::bad(Code::Open311AddressId));
                 None
             }
         },
@@ -223,10 +203,7 @@ async fn report(
     };
     let d = details(p, &mut problems);
     if point.is_none() && place_id.is_none() && d.address.is_empty() && problems.is_empty() {
-        problems.push(Problem::bad(
-            "缺少位置：请提供 lat 和 long、address_string 或 address_id",
-            "a location was not provided: send lat and long, address_string or address_id",
-        ));
+        problems.push(Problem::bad(Code::Open311LocationMissing));
     }
     let mut attributes = match validate(&services::definitions(&category)?, answers) {
         Ok(a) => a,

@@ -6,13 +6,14 @@
 use serde::Serialize;
 use shequ_domain::order::routing::{Candidate, Target, match_rule, pick_person};
 use shequ_domain::order::sla::deadlines;
-use shequ_domain::{RegionPath, Role};
+use shequ_domain::{Code, RegionPath, Role};
 use shequ_store::orders::catalogue::Category;
 use shequ_store::orders::create::NewOrder;
 use shequ_store::{Scope, StoreError};
 
 use crate::app::auth::new_token;
 use crate::app::auth::token_hash;
+use crate::app::error::{AppError, FieldError};
 use crate::app::live::LiveEvent;
 use crate::orders::OrdersState;
 use crate::orders::notices;
@@ -79,20 +80,69 @@ pub struct Submitted {
     pub reporter_token: Option<String>,
 }
 
-/// Why a report was not taken.
+/// Why a report was not taken. Each refusal has its code and field here;
+/// the channels answer it in their own form (the API's error body, the
+/// report form's field errors, Open311's error array) from these alone.
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
     #[error("unknown category {0:?}")]
     UnknownCategory(String),
     #[error("invalid {field}: {message}")]
     Invalid {
+        /// The report's field, as the API names it.
         field: &'static str,
+        code: Code,
+        /// In English, for API clients and logs.
         message: String,
     },
     #[error("the place lies outside the area you may report for")]
     OutsideScope,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl IntakeError {
+    /// The refusal's code; `None` for a failure of the store.
+    pub fn code(&self) -> Option<Code> {
+        match self {
+            IntakeError::UnknownCategory(_) => Some(Code::CategoryUnknown),
+            IntakeError::Invalid { code, .. } => Some(*code),
+            IntakeError::OutsideScope => Some(Code::LocationOutside),
+            IntakeError::Store(_) => None,
+        }
+    }
+
+    /// The report's field that is wrong.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            IntakeError::UnknownCategory(_) => Some("category"),
+            IntakeError::Invalid { field, .. } => Some(field),
+            IntakeError::OutsideScope => Some("location"),
+            IntakeError::Store(_) => None,
+        }
+    }
+}
+
+/// The one mapping of an intake refusal to the error every handler
+/// answers with: a 422 naming the field and its code, or, for a place
+/// outside the caller's area, the API's uniform 403 `out_of_scope`.
+impl From<IntakeError> for AppError {
+    fn from(e: IntakeError) -> Self {
+        match e {
+            IntakeError::UnknownCategory(c) => AppError::unprocessable(
+                "category",
+                Code::CategoryUnknown,
+                format!("no active category {c:?}"),
+            ),
+            IntakeError::Invalid {
+                field,
+                code,
+                message,
+            } => AppError::Unprocessable(vec![FieldError::new(field, code, message)]),
+            IntakeError::OutsideScope => AppError::Forbidden(Code::OutOfScope),
+            IntakeError::Store(e) => e.into(),
+        }
+    }
 }
 
 /// Where an order lands: the grid (or region) and its path.
@@ -111,6 +161,7 @@ async fn locate(state: &OrdersState, r: &Report) -> Result<Located, IntakeError>
             .await?
             .ok_or(IntakeError::Invalid {
                 field: "place_id",
+                code: Code::PlaceUnknown,
                 message: "no such place".to_owned(),
             })?;
         return Ok(Located {
@@ -128,6 +179,7 @@ async fn locate(state: &OrdersState, r: &Report) -> Result<Located, IntakeError>
         if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
             return Err(IntakeError::Invalid {
                 field: "location",
+                code: Code::CoordinatesOutOfRange,
                 message: "longitude must be within ±180 and latitude within ±90".to_owned(),
             });
         }
@@ -156,31 +208,44 @@ async fn locate(state: &OrdersState, r: &Report) -> Result<Located, IntakeError>
 }
 
 fn check(r: &Report) -> Result<(), IntakeError> {
-    let invalid = |field, message: &str| {
+    let invalid = |field, code, message: &str| {
         Err(IntakeError::Invalid {
             field,
+            code,
             message: message.to_owned(),
         })
     };
     if r.description.chars().count() > MAX_DESCRIPTION {
-        return invalid("description", "is longer than 4000 characters");
+        return invalid(
+            "description",
+            Code::DescriptionTooLong,
+            "is longer than 4000 characters",
+        );
     }
     if r.title.chars().count() > 200 {
-        return invalid("title", "is longer than 200 characters");
+        return invalid("title", Code::TitleTooLong, "is longer than 200 characters");
     }
     if r.description.trim().is_empty() && r.title.trim().is_empty() {
-        return invalid("description", "say what the problem is");
+        return invalid(
+            "description",
+            Code::DescriptionMissing,
+            "say what the problem is",
+        );
     }
     if r.point.is_none() && r.place_id.is_none() && r.address.trim().is_empty() {
-        return invalid("location", "give a point on the map, a place or an address");
+        return invalid(
+            "location",
+            Code::LocationMissing,
+            "give a point on the map, a place or an address",
+        );
     }
     if let Some(p) = &r.reporter_phone
         && shequ_domain::PhoneNumber::parse(p).is_err()
     {
-        return invalid("phone", "is not a phone number");
+        return invalid("phone", Code::PhoneInvalid, "is not a phone number");
     }
     if !r.attributes.is_object() && !r.attributes.is_null() {
-        return invalid("attributes", "must be an object");
+        return invalid("attributes", Code::AttributesInvalid, "must be an object");
     }
     Ok(())
 }
@@ -266,6 +331,7 @@ pub async fn submit(state: &OrdersState, r: Report) -> Result<Submitted, IntakeE
         if !path.is_some_and(|p| Scope::under(&r.scope_root).contains(&p)) {
             return Err(IntakeError::Invalid {
                 field: "subject_person_id",
+                code: Code::PersonUnknown,
                 message: "no such person in your area".to_owned(),
             });
         }

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::error::AppError;
 use crate::orders::OrdersState;
+use shequ_domain::Code;
 
 /// When in an order's life a photo was taken.
 pub const STAGES: &[&str] = &["intake", "resolution"];
@@ -26,12 +27,12 @@ pub enum PhotoError {
 
 impl PhotoError {
     /// Stable code, translated by the pages.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            PhotoError::TooLarge { .. } => "photo_too_large",
-            PhotoError::NotAnImage => "photo_not_image",
-            PhotoError::Empty => "photo_empty",
-            PhotoError::BadStage => "photo_stage_invalid",
+            PhotoError::TooLarge { .. } => Code::PhotoTooLarge,
+            PhotoError::NotAnImage => Code::PhotoNotImage,
+            PhotoError::Empty => Code::PhotoEmpty,
+            PhotoError::BadStage => Code::PhotoStageInvalid,
         }
     }
 }

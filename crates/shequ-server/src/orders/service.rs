@@ -20,6 +20,7 @@ use crate::orders::OrdersState;
 use crate::orders::intake::REPORTER_TOKEN_PREFIX;
 use crate::orders::notices;
 use crate::orders::notices::Brief;
+use shequ_domain::Code;
 
 /// Who acts, as the service sees them.
 #[derive(Debug, Clone)]
@@ -179,7 +180,7 @@ pub async fn act(
         Err(ActError::OutOfScope { path }) => {
             let principal = match who {
                 Who::User(u) => Principal::User(u.clone()),
-                _ => return Err(AppError::Forbidden("out_of_scope")),
+                _ => return Err(AppError::Forbidden(Code::OutOfScope)),
             };
             return Err(deny(state, &principal, "order", id.to_string(), Some(path), addr).await);
         }

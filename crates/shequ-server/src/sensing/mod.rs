@@ -62,16 +62,7 @@ pub fn spawn(state: &SensingState) {
 pub fn pages() -> Router<SensingState> {
     use pages::{alert_rules, devices};
     Router::new()
-        .route(
-            "/ops/alert-rules",
-            get(alert_rules::list).post(alert_rules::create),
-        )
-        .route("/ops/alert-rules/new", get(alert_rules::new_form))
-        .route(
-            "/ops/alert-rules/{id}",
-            get(alert_rules::show).post(alert_rules::update),
-        )
-        .route("/ops/alert-rules/{id}/disable", post(alert_rules::disable))
+        .merge(alert_rules::router())
         .route("/ops/devices", get(devices::list))
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use csv::StringRecord;
-use shequ_domain::InvalidValue;
+use shequ_domain::{Code, InvalidValue};
 
 use super::columns::{ColumnMap, ColumnSpec};
 use super::report::RowError;
@@ -299,10 +299,7 @@ pub fn date(s: &str) -> Result<NaiveDate, InvalidValue> {
 fn invalid(message: impl Into<String>) -> InvalidValue {
     // Import-local checks reuse the domain's error shape; their codes are
     // not shown to users (the CLI prints the message).
-    InvalidValue {
-        code: "import_value_invalid",
-        message: message.into(),
-    }
+    InvalidValue::new(Code::ImportValueInvalid, message)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use crate::app::auth::password::verify_password;
 use crate::app::auth::token_hash;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
+use shequ_domain::Code;
 
 /// Credentials for `POST /api/v1/auth/login`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -123,7 +124,7 @@ pub async fn authenticate(
         None => {
             state.limiter.record_failure(&keys, Instant::now());
             tracing::info!(username, known_device = device.is_some(), "failed login");
-            Err(AppError::Unauthorized("invalid_credentials"))
+            Err(AppError::Unauthorized(Code::InvalidCredentials))
         }
     }
 }

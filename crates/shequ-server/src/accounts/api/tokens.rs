@@ -16,6 +16,7 @@ use crate::app::auth::token_hash;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::error::FieldError;
+use shequ_domain::Code;
 
 /// Scopes a token may carry.
 pub const TOKEN_SCOPES: &[&str] = &["registry:read", "devices:write", "open311", "orders:write"];
@@ -67,7 +68,7 @@ pub async fn create(
     if name.is_empty() || name.chars().count() > 100 {
         errors.push(FieldError::new(
             "name",
-            "name_length",
+            Code::NameLength,
             "give a name of 1 to 100 characters",
         ));
     }
@@ -80,7 +81,7 @@ pub async fn create(
     if req.scopes.is_empty() || !unknown.is_empty() {
         errors.push(FieldError::new(
             "scopes",
-            "scopes_invalid",
+            Code::ScopesInvalid,
             format!("use one or more of {}", TOKEN_SCOPES.join(", ")),
         ));
     }
@@ -88,11 +89,11 @@ pub async fn create(
         None => Some(admin.user.region_id),
         Some(code) => match state.store.region_by_code(code).await? {
             Some(r) if admin.scope.contains(&r.region.path) => Some(r.region.id),
-            Some(_) => return Err(AppError::Forbidden("out_of_scope")),
+            Some(_) => return Err(AppError::Forbidden(Code::OutOfScope)),
             None => {
                 errors.push(FieldError::new(
                     "region",
-                    "region_unknown",
+                    Code::RegionUnknown,
                     "no region has this code",
                 ));
                 None

@@ -16,6 +16,7 @@ use crate::app::auth::password::hash_password;
 use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::error::FieldError;
+use shequ_domain::Code;
 
 /// Users bound to regions inside your scope (administrators only).
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts",
@@ -68,14 +69,14 @@ pub async fn create(
     {
         errors.push(FieldError::new(
             "username",
-            "username_invalid",
+            Code::UsernameInvalid,
             "use 1–64 letters, digits, '_', '-' or '.'",
         ));
     }
     if req.password.chars().count() < MIN_PASSWORD_LEN {
         errors.push(FieldError::new(
             "password",
-            "password_too_short",
+            Code::PasswordTooShort,
             format!("use at least {MIN_PASSWORD_LEN} characters"),
         ));
     }
@@ -93,11 +94,11 @@ pub async fn create(
     match &region {
         None => errors.push(FieldError::new(
             "region",
-            "region_unknown",
+            Code::RegionUnknown,
             "no region has this code",
         )),
         Some(r) if !admin.scope.contains(&r.region.path) => {
-            return Err(AppError::Forbidden("out_of_scope"));
+            return Err(AppError::Forbidden(Code::OutOfScope));
         }
         Some(_) => {}
     }

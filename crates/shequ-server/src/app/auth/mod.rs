@@ -18,6 +18,7 @@ use crate::app::error::AppError;
 use axum::extract::FromRef;
 
 use crate::app::state::Core;
+use shequ_domain::Code;
 
 /// Name of the browser session cookie.
 pub const SESSION_COOKIE: &str = "shequ_session";
@@ -71,7 +72,7 @@ impl AuthUser {
         if allowed(self.role) {
             Ok(())
         } else {
-            Err(AppError::Forbidden("forbidden_role"))
+            Err(AppError::Forbidden(Code::ForbiddenRole))
         }
     }
 
@@ -103,7 +104,9 @@ impl Principal {
     /// Refuses an API token that lacks `scope`; users pass.
     pub fn require_token_scope(&self, scope: &str) -> Result<(), AppError> {
         match self {
-            Principal::Token(t) if !t.has_scope(scope) => Err(AppError::Forbidden("token_scope")),
+            Principal::Token(t) if !t.has_scope(scope) => {
+                Err(AppError::Forbidden(Code::TokenScope))
+            }
             _ => Ok(()),
         }
     }
@@ -156,7 +159,7 @@ pub fn check_same_origin(parts: &Parts) -> Result<(), AppError> {
     if host.is_some() && origin_host == host {
         Ok(())
     } else {
-        Err(AppError::Forbidden("csrf_origin"))
+        Err(AppError::Forbidden(Code::CsrfOrigin))
     }
 }
 
@@ -169,13 +172,13 @@ async fn user_from_token(
     match found {
         Some((user, expires_at)) if expires_at > now_ms() => {
             if user.disabled {
-                Err(AppError::Unauthorized("account_disabled"))
+                Err(AppError::Unauthorized(Code::AccountDisabled))
             } else {
                 AuthUser::from_user(user, kind == SessionKind::Cookie)
             }
         }
-        Some(_) => Err(AppError::Unauthorized("session_expired")),
-        None => Err(AppError::Unauthorized("login_required")),
+        Some(_) => Err(AppError::Unauthorized(Code::SessionExpired)),
+        None => Err(AppError::Unauthorized(Code::LoginRequired)),
     }
 }
 
@@ -196,7 +199,7 @@ where
                     .await?;
                 return found
                     .map(Principal::Token)
-                    .ok_or(AppError::Unauthorized("invalid_token"));
+                    .ok_or(AppError::Unauthorized(Code::InvalidToken));
             }
             return user_from_token(state, token, SessionKind::Bearer)
                 .await
@@ -208,7 +211,7 @@ where
                 .await
                 .map(|u| Principal::User(Box::new(u)));
         }
-        Err(AppError::Unauthorized("login_required"))
+        Err(AppError::Unauthorized(Code::LoginRequired))
     }
 }
 
@@ -223,7 +226,7 @@ where
         let state = &Core::from_ref(state);
         match <Principal as FromRequestParts<Core>>::from_request_parts(parts, state).await? {
             Principal::User(u) => Ok(*u),
-            Principal::Token(_) => Err(AppError::Forbidden("user_required")),
+            Principal::Token(_) => Err(AppError::Forbidden(Code::UserRequired)),
         }
     }
 }

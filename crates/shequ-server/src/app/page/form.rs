@@ -14,6 +14,7 @@ use crate::app::page::ctx::PageError;
 use axum::extract::FromRef;
 
 use crate::app::state::Core;
+use shequ_domain::Code;
 
 /// Text of a form, all fields together.
 pub const MAX_TEXT_BYTES: usize = 256 * 1024;
@@ -66,7 +67,7 @@ impl FormData {
 
 fn too_large() -> AppError {
     AppError::PayloadTooLarge {
-        code: "form_too_large",
+        code: Code::FormTooLarge,
         message: "the form is too large".to_owned(),
     }
 }
@@ -75,7 +76,7 @@ fn bad_multipart(e: &axum::extract::multipart::MultipartError) -> AppError {
     if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
         return too_large();
     }
-    AppError::unprocessable("form", "form_invalid", e.body_text())
+    AppError::unprocessable("form", Code::FormInvalid, e.body_text())
 }
 
 async fn read_multipart(mut mp: Multipart, max_photo: usize) -> Result<FormData, AppError> {
@@ -125,7 +126,7 @@ impl FormData {
         if multipart {
             let mp = Multipart::from_request(req, state)
                 .await
-                .map_err(|e| AppError::unprocessable("form", "form_invalid", e.body_text()))?;
+                .map_err(|e| AppError::unprocessable("form", Code::FormInvalid, e.body_text()))?;
             read_multipart(mp, state.settings.max_photo_bytes as usize).await
         } else {
             let bytes = axum::body::to_bytes(req.into_body(), MAX_TEXT_BYTES)

@@ -19,6 +19,7 @@ use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::error::FieldError;
 use crate::orders::OrdersState;
+use shequ_domain::Code;
 
 /// Every category (public: the report page needs them).
 #[utoipa::path(get, path = "/api/v1/categories", tag = "catalogue",
@@ -83,21 +84,21 @@ pub async fn put_category(
     {
         errors.push(FieldError::new(
             "code",
-            "code_invalid",
+            Code::CodeInvalid,
             "use 1–40 lower-case letters, digits or '_'",
         ));
     }
     if c.name_zh.trim().is_empty() || c.name_en.trim().is_empty() {
         errors.push(FieldError::new(
             "name_zh",
-            "name_missing",
+            Code::NameMissing,
             "give the name in Chinese and English",
         ));
     }
     if c.accept_within_minutes == 0 || c.resolve_within_minutes < c.accept_within_minutes {
         errors.push(FieldError::new(
             "resolve_within_minutes",
-            "sla_invalid",
+            Code::SlaInvalid,
             "accept within at least a minute, and resolve no sooner than accept",
         ));
     }
@@ -171,7 +172,7 @@ pub async fn create_team(
     if !matches!(t.kind.as_str(), "department" | "duty") {
         return Err(AppError::unprocessable(
             "kind",
-            "kind_invalid",
+            Code::KindInvalid,
             "use department or duty",
         ));
     }
@@ -228,7 +229,7 @@ async fn member_in_scope(
         Some(u) if user.scope.contains(&u.region_path) => Ok(()),
         _ => Err(AppError::unprocessable(
             field,
-            "user_not_found",
+            Code::UserNotFound,
             format!("no user {id} in your area"),
         )),
     }
@@ -259,12 +260,12 @@ pub async fn add_shift(
         .await?
         .ok_or(AppError::NotFound("team"))?;
     if !user.scope.contains(&team.region_path) {
-        return Err(AppError::Forbidden("out_of_scope"));
+        return Err(AppError::Forbidden(Code::OutOfScope));
     }
     if s.ends_at <= s.starts_at {
         return Err(AppError::unprocessable(
             "ends_at",
-            "shift_invalid",
+            Code::ShiftInvalid,
             "a shift must end after it starts",
         ));
     }
@@ -342,7 +343,7 @@ pub async fn add_rule(
         _ => {
             return Err(AppError::unprocessable(
                 "role",
-                "target_invalid",
+                Code::TargetInvalid,
                 "give exactly one of role, team or user",
             ));
         }
@@ -352,7 +353,7 @@ pub async fn add_rule(
     {
         return Err(AppError::unprocessable(
             "category",
-            "category_unknown",
+            Code::CategoryUnknown,
             "no such category",
         ));
     }
@@ -438,7 +439,7 @@ pub async fn figures(
         _ => {
             return Err(AppError::unprocessable(
                 "group",
-                "group_invalid",
+                Code::GroupInvalid,
                 "use person, team, grid or category",
             ));
         }
@@ -449,7 +450,7 @@ pub async fn figures(
     if from > to {
         return Err(AppError::unprocessable(
             "from",
-            "period_invalid",
+            Code::PeriodInvalid,
             "from must not be after to",
         ));
     }

@@ -17,6 +17,7 @@ use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::orders::OrdersState;
 use crate::orders::intake::REPORTER_TOKEN_PREFIX;
+use shequ_domain::Code;
 
 /// A notification that was given up on.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -143,7 +144,7 @@ pub async fn retry(
             .ok_or(AppError::NotFound("notification"))?;
         if row.state != "dead" {
             return Err(AppError::Refused {
-                code: "notification_not_dead",
+                code: Code::NotificationNotDead,
                 message: format!("notification {id} is {}, not dead-lettered", row.state),
             });
         }

@@ -23,11 +23,11 @@ use crate::app::error::AppResult;
 use crate::app::error::FieldError;
 use crate::orders::OrdersState;
 use crate::orders::intake;
-use crate::orders::intake::IntakeError;
 use crate::orders::intake::Report;
 use crate::orders::intake::Submitted;
 use crate::orders::service;
 use crate::orders::service::Who;
+use shequ_domain::Code;
 
 /// A report filed through the API.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -66,22 +66,6 @@ pub struct Filed {
     pub new: bool,
     pub owner_user_id: Option<i64>,
     pub likely_duplicate_of: Option<i64>,
-}
-
-/// Maps an intake refusal to the API error.
-pub fn intake_error(e: IntakeError) -> AppError {
-    match e {
-        IntakeError::UnknownCategory(c) => AppError::unprocessable(
-            "category",
-            "category_unknown",
-            format!("no active category {c:?}"),
-        ),
-        IntakeError::Invalid { field, message } => {
-            AppError::unprocessable(field, "invalid", message)
-        }
-        IntakeError::OutsideScope => AppError::Forbidden("out_of_scope"),
-        IntakeError::Store(e) => e.into(),
-    }
 }
 
 const USER_SOURCES: &[&str] = &["hotline", "inspection", "meeting", "api"];
@@ -124,7 +108,7 @@ pub async fn file(
     let Some(source) = allowed.iter().find(|s| **s == source).copied() else {
         return Err(AppError::unprocessable(
             "source",
-            "source_invalid",
+            Code::SourceInvalid,
             format!("use one of {}", allowed.join(", ")),
         ));
     };
@@ -133,7 +117,7 @@ pub async fn file(
     {
         return Err(AppError::unprocessable(
             "priority",
-            "priority_invalid",
+            Code::PriorityInvalid,
             format!("use one of {}", PRIORITIES.join(", ")),
         ));
     }
@@ -143,7 +127,7 @@ pub async fn file(
         _ => {
             return Err(AppError::unprocessable(
                 "lat",
-                "location_incomplete",
+                Code::LocationIncomplete,
                 "give both lon and lat",
             ));
         }
@@ -172,7 +156,7 @@ pub async fn file(
         },
     )
     .await
-    .map_err(intake_error)?;
+    .map_err(AppError::from)?;
     let status = if submitted.new {
         StatusCode::CREATED
     } else {
@@ -231,7 +215,7 @@ pub async fn list(
             None => {
                 errors.push(FieldError::new(
                     "state",
-                    "state_unknown",
+                    Code::StateUnknown,
                     format!("unknown state {s:?}"),
                 ));
                 None
@@ -246,7 +230,7 @@ pub async fn list(
             Err(_) => {
                 errors.push(FieldError::new(
                     "owner",
-                    "owner_invalid",
+                    Code::OwnerInvalid,
                     "a user id or `me`",
                 ));
                 None
@@ -378,10 +362,10 @@ pub async fn act(
     Json(body): Json<serde_json::Value>,
 ) -> AppResult<Json<ActionResult>> {
     let action: Action = serde_json::from_value(body).map_err(|e| {
-        AppError::unprocessable("action", "action_invalid", format!("not an action: {e}"))
+        AppError::unprocessable("action", Code::ActionInvalid, format!("not an action: {e}"))
     })?;
     if matches!(action, Action::Rate { .. } | Action::AutoClose) {
-        return Err(AppError::Forbidden("forbidden_role"));
+        return Err(AppError::Forbidden(Code::ForbiddenRole));
     }
     let acted = service::act(&state, id, &Who::User(Box::new(user)), &action, &addr).await?;
     Ok(Json(ActionResult {

@@ -20,6 +20,7 @@ use crate::app::error::AppResult;
 use crate::app::page::form::FormData;
 use crate::orders::OrdersState;
 use crate::orders::photos;
+use shequ_domain::Code;
 
 /// A stored photo.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -83,14 +84,14 @@ pub async fn upload(
         .await);
     }
     if kinds == [ActorKind::Viewer] {
-        return Err(AppError::Forbidden("forbidden_role"));
+        return Err(AppError::Forbidden(Code::ForbiddenRole));
     }
     let form = FormData::read(req, &state).await?;
     if let Some(e) = crate::orders::photos::refused_upload(&form) {
         return Err(e.into());
     }
     let bytes = form.photo.as_deref().ok_or_else(|| {
-        AppError::unprocessable("photo", "photo_missing", "send the file in `photo`")
+        AppError::unprocessable("photo", Code::PhotoMissing, "send the file in `photo`")
     })?;
     let stage = form.get("stage").to_owned();
     let content_type = photos::check(bytes, state.settings.max_photo_bytes)?;

@@ -14,6 +14,7 @@ use crate::app::error::AppResult;
 use crate::orders::OrdersState;
 use crate::orders::service;
 use crate::orders::service::Who;
+use shequ_domain::Code;
 
 /// One step as the reporter sees it (no names of staff, no internal notes
 /// except the resolution).
@@ -129,7 +130,7 @@ pub async fn rate(
     let rating = Rating::parse(&req.rating).ok_or_else(|| {
         AppError::unprocessable(
             "rating",
-            "rating_invalid",
+            Code::RatingInvalid,
             "use satisfied, basically_satisfied or unsatisfied",
         )
     })?;

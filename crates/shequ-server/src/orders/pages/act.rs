@@ -25,11 +25,12 @@ use crate::orders::pages::detail::order_page;
 use crate::orders::photos;
 use crate::orders::service;
 use crate::orders::service::Who;
+use shequ_domain::Code;
 
-fn id_field(form: &FormData, name: &str) -> Result<i64, FieldError> {
+fn id_field(form: &FormData, name: &str, missing: Code) -> Result<i64, FieldError> {
     form.get(name)
         .parse()
-        .map_err(|_| FieldError::new(name, &format!("{name}_missing"), name))
+        .map_err(|_| FieldError::new(name, missing, name))
 }
 
 /// Reads the posted action. Choices (people, teams, orders) are checked
@@ -55,7 +56,7 @@ async fn read_action(
             reason: text("reason"),
         },
         "reassign" | "escalate" => {
-            let to_user = match id_field(form, "to_user") {
+            let to_user = match id_field(form, "to_user", Code::ToUserMissing) {
                 Ok(id) => id,
                 Err(e) => return Ok(Err(e)),
             };
@@ -67,7 +68,7 @@ async fn read_action(
             if !ok {
                 return Ok(Err(FieldError::new(
                     "to_user",
-                    "to_user_missing",
+                    Code::ToUserMissing,
                     "no such user",
                 )));
             }
@@ -83,9 +84,9 @@ async fn read_action(
         }
         "cancel" => match form.get("reason") {
             "duplicate" => {
-                let of = match id_field(form, "of") {
+                let of = match id_field(form, "of", Code::OfMissing) {
                     Ok(of) if of != o.id => of,
-                    _ => return Ok(Err(FieldError::new("of", "of_missing", "order number"))),
+                    _ => return Ok(Err(FieldError::new("of", Code::OfMissing, "order number"))),
                 };
                 // The order it duplicates must exist and be visible.
                 visible_order(state, user, of, addr).await?;
@@ -102,7 +103,7 @@ async fn read_action(
             for t in form.all("teams") {
                 match t.parse::<i64>() {
                     Ok(id) if state.store.team(id).await?.is_some() => teams.push(id),
-                    _ => return Ok(Err(FieldError::new("teams", "teams_missing", "teams"))),
+                    _ => return Ok(Err(FieldError::new("teams", Code::TeamsMissing, "teams"))),
                 }
             }
             let within_minutes = match form.get("minutes") {
@@ -112,7 +113,7 @@ async fn read_action(
                     _ => {
                         return Ok(Err(FieldError::new(
                             "minutes",
-                            "minutes_invalid",
+                            Code::MinutesInvalid,
                             "minutes",
                         )));
                     }
@@ -123,7 +124,7 @@ async fn read_action(
                 within_minutes,
             }
         }
-        "report_in" => match id_field(form, "team") {
+        "report_in" => match id_field(form, "team", Code::TeamMissing) {
             Ok(team) => Action::ReportIn {
                 team,
                 note: text("note"),
@@ -131,7 +132,11 @@ async fn read_action(
             Err(e) => return Ok(Err(e)),
         },
         _ => {
-            return Ok(Err(FieldError::new("action", "action_invalid", "action")));
+            return Ok(Err(FieldError::new(
+                "action",
+                Code::ActionInvalid,
+                "action",
+            )));
         }
     };
     Ok(Ok(action))
@@ -157,14 +162,16 @@ pub async fn act(
     };
     // A resolution photo is checked before the change, stored after it.
     let photo = match (&action, &photos::refused_upload(&form), &form.photo) {
-        (_, Some(e), _) => return failed(e.code().to_owned(), StatusCode::PAYLOAD_TOO_LARGE).await,
+        (_, Some(e), _) => {
+            return failed(e.code().as_str().to_owned(), StatusCode::PAYLOAD_TOO_LARGE).await;
+        }
         (Action::Resolve { .. }, None, Some(bytes)) => {
             if let Err(e) = photos::check(bytes, state.settings.max_photo_bytes) {
                 let status = match e {
                     photos::PhotoError::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     _ => StatusCode::PAYLOAD_TOO_LARGE,
                 };
-                return failed(e.code().to_owned(), status).await;
+                return failed(e.code().as_str().to_owned(), status).await;
             }
             Some(bytes)
         }
@@ -174,7 +181,7 @@ pub async fn act(
     match service::act(state, id, &who, &action, addr).await {
         Ok(_) => {}
         Err(AppError::Refused { code, .. }) => {
-            return failed(code.to_owned(), StatusCode::CONFLICT).await;
+            return failed(code.as_str().to_owned(), StatusCode::CONFLICT).await;
         }
         Err(e) => return Err(PageError(e)),
     }

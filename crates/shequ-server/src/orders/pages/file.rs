@@ -28,6 +28,7 @@ use crate::orders::pages::parse::Parsed;
 use crate::orders::pages::region_path;
 use crate::orders::pages::report::intake_field_error;
 use crate::orders::photos;
+use shequ_domain::Code;
 
 /// Sources an operator may file from.
 pub const SOURCES: [&str; 3] = ["hotline", "inspection", "meeting"];
@@ -135,7 +136,7 @@ pub async fn submit(
         (parsed, source) => {
             let mut errors = parsed.err().unwrap_or_default();
             if source.is_none() {
-                errors.insert(0, FieldError::new("source", "source_invalid", "source"));
+                errors.insert(0, FieldError::new("source", Code::SourceInvalid, "source"));
             }
             return rejected(&state, &v, &form, &errors).await;
         }

@@ -3,6 +3,7 @@
 //! shown again with the messages beside the inputs.
 
 use serde_json::{Map, Value};
+use shequ_domain::Code;
 use shequ_domain::PhoneNumber;
 use shequ_store::orders::catalogue::Category;
 
@@ -29,17 +30,13 @@ pub struct Parsed {
     pub photo: Option<Vec<u8>>,
 }
 
-fn attribute_value(
-    a: &Attribute,
-    form: &FormData,
-    name: &str,
-) -> Result<Option<Value>, &'static str> {
+fn attribute_value(a: &Attribute, form: &FormData, name: &str) -> Result<Option<Value>, Code> {
     let keys: Vec<&str> = a.values.iter().map(|v| v.key.as_str()).collect();
     let value = match a.datatype.as_str() {
         "multivaluelist" => {
             let chosen = form.all(name);
             if chosen.iter().any(|k| !keys.contains(k)) {
-                return Err("attribute_invalid");
+                return Err(Code::AttributeInvalid);
             }
             (!chosen.is_empty()).then(|| Value::from(chosen))
         }
@@ -49,27 +46,27 @@ fn attribute_value(
                 None
             } else {
                 match a.datatype.as_str() {
-                    "singlevaluelist" if !keys.contains(&v) => return Err("attribute_invalid"),
+                    "singlevaluelist" if !keys.contains(&v) => return Err(Code::AttributeInvalid),
                     "number" => Some(Value::from(
                         v.parse::<f64>()
                             .ok()
                             .filter(|n| n.is_finite())
-                            .ok_or("attribute_number")?,
+                            .ok_or(Code::AttributeNumber)?,
                     )),
                     "datetime"
                         if chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M").is_err()
                             && chrono::DateTime::parse_from_rfc3339(v).is_err() =>
                     {
-                        return Err("attribute_datetime");
+                        return Err(Code::AttributeDatetime);
                     }
-                    _ if v.chars().count() > 1000 => return Err("attribute_invalid"),
+                    _ if v.chars().count() > 1000 => return Err(Code::AttributeInvalid),
                     _ => Some(Value::from(v)),
                 }
             }
         }
     };
     if value.is_none() && a.required {
-        return Err("attribute_required");
+        return Err(Code::AttributeRequired);
     }
     Ok(value)
 }
@@ -87,16 +84,17 @@ pub fn parse(
     max_photo: u32,
 ) -> Result<Parsed, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let mut err = |field: &str, code: &str| errors.push(FieldError::new(field, code, code));
+    let mut err =
+        |field: &str, code: Code| errors.push(FieldError::new(field, code, code.as_str()));
     let category = cats.iter().find(|c| c.code == form.get("category"));
     if category.is_none() {
-        err("category", "category_missing");
+        err("category", Code::CategoryMissing);
     }
     let description = form.get("description").to_owned();
     if description.is_empty() {
-        err("description", "description_missing");
+        err("description", Code::DescriptionMissing);
     } else if description.chars().count() > MAX_DESCRIPTION {
-        err("description", "description_too_long");
+        err("description", Code::DescriptionTooLong);
     }
     let mut bad_point = false;
     let point = match (form.get("lon"), form.get("lat")) {
@@ -105,28 +103,28 @@ pub fn parse(
             (Some(lon), Some(lat)) => Some((lon, lat)),
             _ => {
                 bad_point = true;
-                err("location", "location_invalid");
+                err("location", Code::LocationInvalid);
                 None
             }
         },
     };
     let address = form.get("address").to_owned();
     if point.is_none() && address.is_empty() && !bad_point {
-        err("location", "location_missing");
+        err("location", Code::LocationMissing);
     }
     if address.chars().count() > 200 {
-        err("location", "address_too_long");
+        err("location", Code::AddressTooLong);
     }
     let name = form.get("name").to_owned();
     if name.chars().count() > MAX_NAME {
-        err("name", "name_too_long");
+        err("name", Code::NameTooLong);
     }
     let phone = match form.get("phone") {
         "" => None,
         p => match PhoneNumber::parse(p) {
             Ok(p) => Some(p.expose().to_owned()),
             Err(_) => {
-                err("phone", "phone_invalid");
+                err("phone", Code::PhoneInvalid);
                 None
             }
         },

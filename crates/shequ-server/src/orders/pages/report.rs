@@ -97,23 +97,19 @@ fn too_many(ctx: &Ctx, retry_after: u64) -> Response {
     resp
 }
 
-/// Maps an intake refusal to a form error when it is the reporter's to fix.
+/// An intake refusal as a form error when it is the reporter's to fix:
+/// intake's own code and field, on the input the form has for that field
+/// (one description, one location).
 pub fn intake_field_error(e: IntakeError) -> Result<FieldError, crate::app::error::AppError> {
-    let fe = |field: &str, code: &str, msg: String| FieldError::new(field, code, msg);
-    match e {
-        IntakeError::UnknownCategory(c) => Ok(fe("category", "category_missing", c)),
-        IntakeError::Invalid { field, message } => Ok(match field {
-            "phone" => fe("phone", "phone_invalid", message),
-            "description" | "title" => fe("description", "description_missing", message),
-            _ => fe("location", "location_invalid", message),
-        }),
-        IntakeError::OutsideScope => Ok(fe(
-            "location",
-            "location_outside",
-            "outside the street".to_owned(),
-        )),
-        IntakeError::Store(e) => Err(e.into()),
-    }
+    let (Some(code), Some(field)) = (e.code(), e.field()) else {
+        return Err(e.into());
+    };
+    let input = match field {
+        "category" | "description" | "phone" | "location" => field,
+        "title" => "description",
+        _ => "location",
+    };
+    Ok(FieldError::new(input, code, e.to_string()))
 }
 
 /// The report handed to intake.

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
+use shequ_domain::Code;
 use shequ_domain::order::{Action, Rating};
 
 use crate::app::access::ClientAddr;
@@ -168,7 +169,14 @@ pub async fn rate(
 ) -> PageResult<Response> {
     let order = order_for_link(&state, &token).await?;
     let Some(rating) = Rating::parse(form.get("rating")) else {
-        let page = status_page(&state, &ctx, &token, None, Some("rating_missing")).await?;
+        let page = status_page(
+            &state,
+            &ctx,
+            &token,
+            None,
+            Some(Code::RatingMissing.as_str()),
+        )
+        .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let action = Action::Rate {
@@ -178,7 +186,7 @@ pub async fn rate(
     match service::act(&state, order.id, &Who::Reporter, &action, &addr).await {
         Ok(_) => Ok(Redirect::to(&format!("/r/{}?rated=1", enc(&token))).into_response()),
         Err(AppError::Refused { code, .. }) => {
-            let page = status_page(&state, &ctx, &token, None, Some(code)).await?;
+            let page = status_page(&state, &ctx, &token, None, Some(code.as_str())).await?;
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(e) => Err(PageError(e)),

@@ -19,6 +19,7 @@ use crate::app::error::AppResult;
 use crate::app::error::FieldError;
 use crate::app::state::Core;
 use crate::registry::api::places::place_for;
+use shequ_domain::Code;
 
 fn require_resident_reader(user: &AuthUser) -> AppResult<()> {
     user.require_role(|r| r.reads_residents())
@@ -149,7 +150,7 @@ pub async fn reveal_person(
     if fields.is_empty() && errors.is_empty() {
         errors.push(FieldError::new(
             "fields",
-            "fields_empty",
+            Code::FieldsEmpty,
             "name at least one field to reveal",
         ));
     }
@@ -157,7 +158,7 @@ pub async fn reveal_person(
     if !REASON_CHARS.contains(&reason.chars().count()) {
         errors.push(FieldError::new(
             "reason",
-            "reason_length",
+            Code::ReasonLength,
             format!(
                 "give a reason of {} to {} characters; it is recorded in the access log",
                 REASON_CHARS.start(),
@@ -169,7 +170,7 @@ pub async fn reveal_person(
         return Err(AppError::Unprocessable(errors));
     }
     if !fields.iter().all(|f| user.role.may_reveal(*f)) {
-        return Err(AppError::Forbidden("forbidden_role"));
+        return Err(AppError::Forbidden(Code::ForbiddenRole));
     }
     let person = person_for(state, user, id, addr).await?;
     let names: Vec<&str> = fields.iter().map(|f| f.as_str()).collect();

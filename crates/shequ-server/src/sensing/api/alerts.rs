@@ -20,6 +20,7 @@ use crate::app::error::AppError;
 use crate::app::error::AppResult;
 use crate::app::error::FieldError;
 use crate::sensing::SensingState;
+use shequ_domain::Code;
 
 /// A rule as the API shows it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -116,14 +117,14 @@ pub(crate) async fn checked(
     {
         return Err(AppError::Unprocessable(vec![FieldError::new(
             "code",
-            "code_invalid",
+            Code::CodeInvalid,
             "use 1–40 lower-case letters, digits or '_'",
         )]));
     }
     if r.name.trim().is_empty() {
         return Err(AppError::Unprocessable(vec![FieldError::new(
             "name",
-            "name_missing",
+            Code::NameMissing,
             "give the rule a name",
         )]));
     }
@@ -142,12 +143,11 @@ pub(crate) async fn checked(
         enabled: r.enabled,
     };
     spec.validate(state.clock.now_ms()).map_err(|e| {
-        let field = match e.code {
-            "rule_purpose" => "purpose",
-            "rule_expiry" => "expires_at",
-            "rule_target" => "targets",
-            _ => "params",
-        };
+        // The rule's own fields are the body's; the kind's are in `params`.
+        let field = e
+            .field()
+            .filter(|f| matches!(*f, "purpose" | "expires_at" | "targets"))
+            .unwrap_or("params");
         invalid(field, &e)
     })?;
     let who = Principal::User(Box::new(user.clone()));
@@ -246,7 +246,7 @@ pub(crate) async fn rule_in_scope(
         .await?
         .ok_or(AppError::NotFound("alert_rule"))?;
     if !user.scope.contains(&rule.region_path) {
-        return Err(AppError::Forbidden("out_of_scope"));
+        return Err(AppError::Forbidden(Code::OutOfScope));
     }
     Ok(rule)
 }

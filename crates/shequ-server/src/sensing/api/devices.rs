@@ -22,6 +22,7 @@ use crate::sensing::ingest::IngestError;
 use crate::sensing::ingest::IngestReply;
 use crate::sensing::metrics::Channel;
 use crate::sensing::metrics::MqttStatus;
+use shequ_domain::Code;
 
 /// Prefix of door controllers' ingest tokens.
 pub const DEVICE_TOKEN_PREFIX: &str = "shequ_d_";
@@ -30,12 +31,12 @@ impl From<IngestError> for AppError {
     fn from(e: IngestError) -> Self {
         match e {
             IngestError::TooMany { limit } => AppError::PayloadTooLarge {
-                code: "too_many_events",
+                code: Code::TooManyEvents,
                 message: format!("at most {limit} events per request; split the batch"),
             },
             IngestError::BadBody(detail) => AppError::Unprocessable(vec![FieldError::new(
                 "body",
-                "bad_json",
+                Code::BadJson,
                 format!(
                     "send a JSON array of events, or NDJSON with Content-Type application/x-ndjson: {detail}"
                 ),
@@ -66,14 +67,14 @@ pub async fn post_events(
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, t)| t.trim())
-        .ok_or(AppError::Unauthorized("device_token_required"))?;
+        .ok_or(AppError::Unauthorized(Code::DeviceTokenRequired))?;
     let device = state
         .ingest
         .registry
         .device_for_token(&state.store, &token_hash(token))
         .await?
         .filter(|d| d.enabled)
-        .ok_or(AppError::Unauthorized("invalid_device_token"))?;
+        .ok_or(AppError::Unauthorized(Code::InvalidDeviceToken))?;
     let framing = match headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -147,7 +148,7 @@ pub async fn create(
     {
         return Err(AppError::unprocessable(
             "code",
-            "device_code_invalid",
+            Code::DeviceCodeInvalid,
             "use 1 to 64 letters, digits, '-', '_' or '.' (it is part of the MQTT topic)",
         ));
     }
@@ -156,7 +157,7 @@ pub async fn create(
         Some(_) => {
             return Err(AppError::unprocessable(
                 "building_id",
-                "not_a_building",
+                Code::NotABuilding,
                 "door controllers stand at residential buildings",
             ));
         }

@@ -1,0 +1,265 @@
+//! Every error code shequ can answer with, in one registry. A code is
+//! stable snake_case (`rule_window`); the UI translates it through the
+//! message `error-<code>` in `web/i18n/<lang>/*.ftl`, and a test in the
+//! server checks that every code here has its message in both languages.
+//!
+//! One list for the domain's codes and the server's: they share one
+//! namespace (the key a page looks up), and the domain crate is the one
+//! every other crate depends on, so each can name a code as a value and
+//! none can emit one the list does not know. A code with no message here
+//! is a compile error at the place that emits it, not a raw code on a page.
+
+use std::fmt;
+
+macro_rules! codes {
+    ($($variant:ident => $code:literal,)+) => {
+        /// A stable error code. `Code::ALL` lists every one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(
+                #[doc = concat!("`", $code, "`")]
+                $variant,
+            )+
+        }
+
+        impl Code {
+            /// Every code, for the test that each has its messages.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),+];
+
+            /// The stable snake_case text clients and pages key on.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)+
+                }
+            }
+
+            /// The code named `s`, if there is one.
+            pub fn parse(s: &str) -> Option<Code> {
+                match s {
+                    $($code => Some(Code::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    // registry
+    CareTagInvalid => "care_tag_invalid",
+    GenderUnknown => "gender_unknown",
+    IdentityNumberBirthDate => "identity_number_birth_date",
+    IdentityNumberChecksum => "identity_number_checksum",
+    IdentityNumberDigits => "identity_number_digits",
+    IdentityNumberLength => "identity_number_length",
+    PhoneInvalid => "phone_invalid",
+    PlaceKindUnknown => "place_kind_unknown",
+    FacilityTypeUnknown => "facility_type_unknown",
+    RegionCodeEmpty => "region_code_empty",
+    RegionCodeInvalid => "region_code_invalid",
+    RegionCodeTooLong => "region_code_too_long",
+    RegionKindUnknown => "region_kind_unknown",
+    RegionPathInvalid => "region_path_invalid",
+    ResidencyUnknown => "residency_unknown",
+    ReasonLength => "reason_length",
+    FieldsEmpty => "fields_empty",
+    RevealFieldUnknown => "reveal_field_unknown",
+    RegionUnknown => "region_unknown",
+    NotABuilding => "not_a_building",
+    ImportValueInvalid => "import_value_invalid",
+    // accounts
+    RoleUnknown => "role_unknown",
+    InvalidCredentials => "invalid_credentials",
+    SessionExpired => "session_expired",
+    LoginRequired => "login_required",
+    AccountDisabled => "account_disabled",
+    UserRequired => "user_required",
+    InvalidToken => "invalid_token",
+    TokenScope => "token_scope",
+    TooManyAttempts => "too_many_attempts",
+    UsernameInvalid => "username_invalid",
+    PasswordTooShort => "password_too_short",
+    NameLength => "name_length",
+    ScopesInvalid => "scopes_invalid",
+    // app
+    ForbiddenRole => "forbidden_role",
+    OutOfScope => "out_of_scope",
+    CsrfOrigin => "csrf_origin",
+    InvalidInput => "invalid_input",
+    InvalidValue => "invalid_value",
+    ValueInvalid => "value_invalid",
+    Required => "required",
+    ReferenceNotFound => "reference_not_found",
+    AlreadyExists => "already_exists",
+    NotFound => "not_found",
+    FormInvalid => "form_invalid",
+    FormTooLarge => "form_too_large",
+    InternalError => "internal_error",
+    DatabaseUnavailable => "database_unavailable",
+    DatabaseBusy => "database_busy",
+    StorageFull => "storage_full",
+    BadRequest => "bad_request",
+    MethodNotAllowed => "method_not_allowed",
+    PayloadTooLarge => "payload_too_large",
+    UnsupportedMediaType => "unsupported_media_type",
+    RequestRefused => "request_refused",
+    // orders
+    OrderWrongState => "order_wrong_state",
+    OrderActionNotAllowed => "order_action_not_allowed",
+    OrderFieldMissing => "order_field_missing",
+    OrderClockState => "order_clock_state",
+    OrderReopenUsed => "order_reopen_used",
+    CategoryUnknown => "category_unknown",
+    CategoryMissing => "category_missing",
+    DescriptionMissing => "description_missing",
+    DescriptionTooLong => "description_too_long",
+    TitleTooLong => "title_too_long",
+    LocationMissing => "location_missing",
+    LocationInvalid => "location_invalid",
+    CoordinatesOutOfRange => "coordinates_out_of_range",
+    LocationOutside => "location_outside",
+    LocationIncomplete => "location_incomplete",
+    PlaceUnknown => "place_unknown",
+    PersonUnknown => "person_unknown",
+    AddressTooLong => "address_too_long",
+    NameTooLong => "name_too_long",
+    AttributesInvalid => "attributes_invalid",
+    AttributeRequired => "attribute_required",
+    AttributeInvalid => "attribute_invalid",
+    AttributeNumber => "attribute_number",
+    AttributeDatetime => "attribute_datetime",
+    PhotoTooLarge => "photo_too_large",
+    PhotoNotImage => "photo_not_image",
+    PhotoEmpty => "photo_empty",
+    PhotoMissing => "photo_missing",
+    PhotoStageInvalid => "photo_stage_invalid",
+    SourceInvalid => "source_invalid",
+    PriorityInvalid => "priority_invalid",
+    StateUnknown => "state_unknown",
+    OwnerInvalid => "owner_invalid",
+    RatingMissing => "rating_missing",
+    RatingInvalid => "rating_invalid",
+    ToUserMissing => "to_user_missing",
+    OfMissing => "of_missing",
+    TeamsMissing => "teams_missing",
+    MinutesInvalid => "minutes_invalid",
+    TeamMissing => "team_missing",
+    ActionInvalid => "action_invalid",
+    UserNotFound => "user_not_found",
+    NotificationNotDead => "notification_not_dead",
+    CodeInvalid => "code_invalid",
+    NameMissing => "name_missing",
+    GroupInvalid => "group_invalid",
+    KindInvalid => "kind_invalid",
+    PeriodInvalid => "period_invalid",
+    ShiftInvalid => "shift_invalid",
+    SlaInvalid => "sla_invalid",
+    TargetInvalid => "target_invalid",
+    // sensing
+    RuleKind => "rule_kind",
+    RuleParams => "rule_params",
+    RuleWindow => "rule_window",
+    RuleHours => "rule_hours",
+    RuleFilter => "rule_filter",
+    RulePurpose => "rule_purpose",
+    RuleExpiry => "rule_expiry",
+    RuleTarget => "rule_target",
+    CodeTaken => "code_taken",
+    NumberInvalid => "number_invalid",
+    DateInvalid => "date_invalid",
+    RegionInvalid => "region_invalid",
+    BadJson => "bad_json",
+    TooManyEvents => "too_many_events",
+    DeviceCodeInvalid => "device_code_invalid",
+    DeviceTokenRequired => "device_token_required",
+    InvalidDeviceToken => "invalid_device_token",
+    // open311: GeoReport v2's own refusals
+    Open311ParamMissing => "open311_param_missing",
+    Open311ParamRepeated => "open311_param_repeated",
+    Open311FormatUnknown => "open311_format_unknown",
+    Open311NoSuchPath => "open311_no_such_path",
+    Open311MethodNotAllowed => "open311_method_not_allowed",
+    Open311ApiKeyMissing => "open311_api_key_missing",
+    Open311ApiKeyInvalid => "open311_api_key_invalid",
+    Open311ApiKeyScope => "open311_api_key_scope",
+    Open311OutsideArea => "open311_outside_area",
+    Open311ServiceUnknown => "open311_service_unknown",
+    Open311Internal => "open311_internal",
+    Open311Unavailable => "open311_unavailable",
+    Open311InvalidField => "open311_invalid_field",
+    Open311FormType => "open311_form_type",
+    Open311FormUnreadable => "open311_form_unreadable",
+    Open311FormNotUtf8 => "open311_form_not_utf8",
+    Open311AttributeParam => "open311_attribute_param",
+    Open311TooLong => "open311_too_long",
+    Open311Coordinate => "open311_coordinate",
+    Open311MediaUrl => "open311_media_url",
+    Open311Email => "open311_email",
+    Open311LatLongPair => "open311_lat_long_pair",
+    Open311AddressId => "open311_address_id",
+    Open311LocationMissing => "open311_location_missing",
+    Open311WholeNumber => "open311_whole_number",
+    Open311Datetime => "open311_datetime",
+    Open311DatesReversed => "open311_dates_reversed",
+    Open311DatesSpan => "open311_dates_span",
+    Open311IdsTooMany => "open311_ids_too_many",
+    Open311IdInvalid => "open311_id_invalid",
+    Open311StatusInvalid => "open311_status_invalid",
+    Open311RequestUnknown => "open311_request_unknown",
+    Open311TokenUnknown => "open311_token_unknown",
+    Open311AttributeMissing => "open311_attribute_missing",
+    Open311AttributeUnknown => "open311_attribute_unknown",
+    Open311AttributeOneValue => "open311_attribute_one_value",
+    Open311AttributeNumber => "open311_attribute_number",
+    Open311AttributeDatetime => "open311_attribute_datetime",
+    Open311AttributeLineBreak => "open311_attribute_line_break",
+    Open311AttributeTooLong => "open311_attribute_too_long",
+    Open311AttributeChoice => "open311_attribute_choice",
+}
+
+impl Code {
+    /// The message key of the code's translation, `error-<code>`.
+    pub fn key(self) -> String {
+        format!("error-{}", self.as_str())
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_and_parse_back() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Code::ALL {
+            let s = c.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(
+                s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{s} is not snake_case"
+            );
+            assert_eq!(Code::parse(s), Some(*c));
+            assert_eq!(c.key(), format!("error-{s}"));
+        }
+        assert_eq!(Code::parse("no_such_code"), None);
+    }
+}
