@@ -296,6 +296,13 @@ async fn a_silent_door_becomes_a_maintenance_order_and_never_an_absence_alert() 
         1,
         "absence behind a silent door is not alerted"
     );
+    // …and /metrics counts the absence it held back, once.
+    let mut text = String::new();
+    engine.render_metrics(&mut text);
+    assert!(
+        text.contains("shequ_rules_absence_muted_total 1\n"),
+        "{text}"
+    );
 
     // The door is back: its alert clears with a note, and the elder's
     // absence counts from now.

@@ -160,6 +160,7 @@ async fn carry_out(
             Decision::Mute {
                 person, building, ..
             } => {
+                stats.muted.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(
                     person.id = person,
                     building.id = building,
