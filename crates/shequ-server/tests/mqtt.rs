@@ -16,19 +16,11 @@ use shequ_server::sensing::metrics::Reason;
 use shequ_server::sensing::mqtt;
 use shequ_store::sensing::NewDevice;
 
+/// The shared broker, or `None` (skipped) when `SHEQU_TEST_MQTT_URL` is
+/// unset and none answers at the default address; set and unreachable is
+/// a failure (the kit's rule).
 fn broker_url() -> Option<String> {
-    let url =
-        std::env::var("SHEQU_TEST_MQTT_URL").unwrap_or_else(|_| "mqtt://127.0.0.1:1883".to_owned());
-    let (host, port) = mqtt::broker_address(&url).expect("SHEQU_TEST_MQTT_URL");
-    if std::net::TcpStream::connect((host.as_str(), port)).is_ok() {
-        return Some(url);
-    }
-    assert!(
-        std::env::var("SHEQU_TEST_MQTT_URL").is_err(),
-        "SHEQU_TEST_MQTT_URL={url} is set but no broker answers there"
-    );
-    eprintln!("no MQTT broker at {url}: MQTT tests skipped (start mosquitto to run them)");
-    None
+    shequ_testkit::require_mqtt()
 }
 
 fn unique(prefix: &str) -> String {

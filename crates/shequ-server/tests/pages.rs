@@ -2,8 +2,8 @@
 //! street: login and logout, redirects, data scope refusals and their log
 //! rows, masking, the reveal form, languages and cross-site posts.
 
-#[path = "common/seed.rs"]
-mod seed;
+use shequ_testkit::db::Keep;
+use shequ_testkit::seed;
 
 use axum::Router;
 use axum::body::Body;
@@ -21,7 +21,7 @@ struct App {
     router: Router,
     store: Store,
     seeded: seed::Seeded,
-    _dir: tempfile::TempDir,
+    _keep: Keep,
 }
 
 struct Reply {
@@ -48,16 +48,15 @@ impl Reply {
 }
 
 async fn app() -> App {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("pages.db").display());
-    let store = Store::open(&url).await.expect("open store");
+    let db = shequ_testkit::TestDb::fresh(shequ_testkit::current_engine()).await;
+    let (store, _, keep) = db.into_parts();
     let seeded = seed::seed(&store).await;
     let state = AppState::new(Settings::default(), store.clone()).expect("state");
     App {
         router: shequ_server::router(state),
         store,
         seeded,
-        _dir: dir,
+        _keep: keep,
     }
 }
 
