@@ -1,6 +1,6 @@
 // Browser tests of the command centre and the phone pages, run by `cargo
 // test -p shequ --test browser` against the real binary on the test street.
-// Each flow is a function of the shared harness; FLOWS=a,c picks some
+// Each flow is a function using the shared harness (harness.mjs); FLOWS=a,c picks some
 // (default: a,c,d; flow b needs a server whose clock runs fast, so
 // browser.rs runs it against its own server).
 //
@@ -10,78 +10,16 @@
 // (a resident of neighbourhood B), OTHER_GRID_CODE (a grid
 // of neighbourhood B); SCREENSHOT_DIR (default target/screenshots).
 
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { check, counter, env, PHONE, settle, start, waitCounter, WALL } from './harness.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set`);
-  return v;
-};
-const BASE = env('BASE_URL').replace(/\/$/, '');
-const PASSWORD = env('SHEQU_PASSWORD');
-const here = dirname(fileURLToPath(import.meta.url));
-const SHOTS = process.env.SCREENSHOT_DIR || join(here, '../../target/screenshots');
-mkdirSync(SHOTS, { recursive: true });
-
-function check(cond, message) {
-  if (!cond) throw new Error(`check failed: ${message}`);
-  console.log(`ok - ${message}`);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--autoplay-policy=no-user-gesture-required',
-  ],
+const h = await start({
+  screenshots: '../../target/screenshots',
+  args: ['--autoplay-policy=no-user-gesture-required'],
 });
-
-const problems = [];
-const PHONE = { width: 360, height: 740 };
-const WALL = { width: 1920, height: 1080 };
-
-async function newPage(viewport) {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  page.on('console', (m) => {
-    if (m.type() !== 'error' || /status of 40[13] /.test(m.text())) return;
-    problems.push(`${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
-  return page;
-}
-
-async function shot(page, name, fullPage = true) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-}
-
-async function loginAs(page, user, next) {
-  await page.goto(`${BASE}/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('用户名').fill(user);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL(`${BASE}${next}`);
-}
+const { base: BASE, newPage, shot, loginAs } = h;
 
 async function overflow(page) {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-}
-
-async function counter(page, key) {
-  return (await page.locator(`[data-counter="${key}"]`).innerText()).trim();
-}
-
-async function waitCounter(page, key, want, what) {
-  await page.waitForFunction(
-    ([k, v]) => document.querySelector(`[data-counter="${k}"]`)?.textContent.trim() === v,
-    [key, want], { timeout: 10000 },
-  ).catch(() => {});
-  check(await counter(page, key) === want, `${what} (${key} = ${want})`);
 }
 
 // A small PNG made in the page, as if taken by the phone's camera.
@@ -279,10 +217,11 @@ async function flowWelfareAlert() {
   check(Boolean(number), `the welfare alert's order reaches the feed live (#${number})`);
   await wall.locator(`svg.command-map g.markers a[data-order="${number}"]`).waitFor();
   check(await wall.locator('svg.command-map g.markers a').count() > markers0, 'and appears on the map');
-  await wall.waitForFunction(
+  await settle(
+    wall,
     (a0) => +document.querySelector('[data-counter="alerts_today"]')?.textContent.trim() > a0,
-    alerts0, { timeout: 10000 },
-  ).catch(() => {});
+    alerts0,
+  );
   check(+(await counter(wall, 'alerts_today')) > alerts0, `the alerts counter goes up from ${alerts0}`);
   await shot(wall, 'command-centre-welfare-alert', false);
   const order = await newPage(WALL);
@@ -296,16 +235,9 @@ async function flowWelfareAlert() {
 const FLOWS = { a: flowReportToRating, b: flowWelfareAlert, c: flowScope, d: flowLanguage };
 const chosen = (process.env.FLOWS || 'a,c,d').split(',');
 
-try {
+await h.run(async () => {
   for (const name of chosen) {
     console.log(`# flow ${name}`);
     await FLOWS[name]();
   }
-  check(problems.length === 0, `no console errors${problems.length ? ':\n  ' + problems.join('\n  ') : ''}`);
-  console.log(`screenshots in ${SHOTS}`);
-} catch (e) {
-  console.error(e);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

@@ -1,76 +1,34 @@
 // Browser smoke test of the shequ pages, run by `cargo test -p shequ --test
 // browser` against the real binary. Drives Debian's Chromium through
-// playwright-core (no browser download). Exits non-zero on the first failed
-// check; screenshots go to tests/browser/screenshots/ (git-ignored).
+// playwright-core through harness.mjs. Exits non-zero on the first failed
+// check; screenshots go to tests/browser/screenshots/ (git-ignored), with
+// FAILED-*.png of every open page when a check fails.
 //
 // Env: BASE_URL, SHEQU_USER, SHEQU_PASSWORD, OTHER_PERSON_ID (a resident
 // outside SHEQU_USER's area), REGION_CODE (a region inside it, with a map);
 // optionally ADMIN_USER (same password) and STREET_CODE for the admin pages,
 // and WORKER_USER (the grid worker of grid A1) for the work-order flow.
 
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { check, DESKTOP, env, fillLogin, PHONE, start } from './harness.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is not set`);
-  return v;
-};
-const BASE = env('BASE_URL').replace(/\/$/, '');
+const h = await start({ screenshots: 'screenshots' });
+const { base: BASE, newPage, shot } = h;
 const USER = env('SHEQU_USER');
 const PASSWORD = env('SHEQU_PASSWORD');
 const OTHER = env('OTHER_PERSON_ID');
 const REGION = env('REGION_CODE');
-const SHOTS = process.env.SCREENSHOT_DIR || join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
-mkdirSync(SHOTS, { recursive: true });
-
-function check(cond, message) {
-  if (!cond) throw new Error(`check failed: ${message}`);
-  console.log(`ok - ${message}`);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
-
-const problems = [];
-async function newPage(viewport) {
-  const context = await browser.newContext({ viewport, locale: 'zh-CN' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  // CSP violations, script errors and failed loads show up here.
-  // The 401 and 403 answers this script provokes on purpose are logged too.
-  page.on('console', (m) => {
-    if (m.type() !== 'error' || /status of 40[13] /.test(m.text())) return;
-    problems.push(`${page.url()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));
-  return page;
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
-}
 
 async function login(page) {
   await page.goto(`${BASE}/people`);
   check(new URL(page.url()).pathname === '/login', 'an anonymous visit lands on the login form');
   check(new URL(page.url()).searchParams.get('next') === '/people', 'and remembers where it was going');
-  await page.getByLabel('用户名').fill(USER);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
+  await fillLogin(page, USER, PASSWORD);
   await page.waitForURL(`${BASE}/people`);
 }
 
-try {
+await h.run(async () => {
   // --- Desktop, Chinese ---
-  const page = await newPage({ width: 1280, height: 800 });
+  const page = await newPage(DESKTOP);
   await page.goto(`${BASE}/login`);
   await page.keyboard.press('Tab');
   await shot(page, '01-login');
@@ -139,7 +97,7 @@ try {
   check(await page.locator('h1').innerText() === '人口', 'and back to Chinese');
 
   // --- Phone-sized ---
-  const phone = await newPage({ width: 360, height: 740 });
+  const phone = await newPage(PHONE);
   await phone.goto(`${BASE}/login`);
   await shot(phone, '12-phone-login');
   await login(phone);
@@ -155,11 +113,9 @@ try {
 
   // --- An administrator: accounts, the access log with the entries above, the street ---
   if (process.env.ADMIN_USER) {
-    const admin = await newPage({ width: 1280, height: 800 });
+    const admin = await newPage(DESKTOP);
     await admin.goto(`${BASE}/login`);
-    await admin.getByLabel('用户名').fill(process.env.ADMIN_USER);
-    await admin.getByLabel('密码').fill(PASSWORD);
-    await admin.getByRole('button', { name: '登录' }).click();
+    await fillLogin(admin, process.env.ADMIN_USER, PASSWORD);
     await admin.getByRole('link', { name: '查阅日志' }).click();
     const log = await admin.locator('main').innerText();
     check(/查看完整号码/.test(log) && /越权访问被拒绝/.test(log), 'the access log lists the reveal and the refusal');
@@ -175,16 +131,14 @@ try {
   // --- A resident reports a problem on a phone; the grid worker, with the
   // phone page open, gets a pop-up, accepts, resolves; the resident rates ---
   if (process.env.WORKER_USER) {
-    const worker = await newPage({ width: 360, height: 740 });
+    const worker = await newPage(PHONE);
     await worker.goto(`${BASE}/login?next=/my`);
-    await worker.getByLabel('用户名').fill(process.env.WORKER_USER);
-    await worker.getByLabel('密码').fill(PASSWORD);
     const feed = worker.waitForResponse((r) => r.url().endsWith('/api/v1/events'));
-    await worker.getByRole('button', { name: '登录' }).click();
+    await fillLogin(worker, process.env.WORKER_USER, PASSWORD);
     await worker.waitForURL(`${BASE}/my`);
     check((await feed).status() === 200, 'the phone page listens to the live feed');
 
-    const resident = await newPage({ width: 360, height: 740 });
+    const resident = await newPage(PHONE);
     await resident.goto(`${BASE}/report`);
     check(await resident.locator('h1').innerText() === '我要反映问题', 'the public report form opens without login');
     await shot(resident, '20-phone-report');
@@ -244,24 +198,12 @@ try {
     check(/感谢您的评价/.test(await resident.locator('main').innerText()), 'and rates it');
     await shot(resident, '26-phone-rated');
 
-    const desk = await newPage({ width: 1280, height: 800 });
-    await desk.goto(`${BASE}/login?next=/orders/${number}`);
-    await desk.getByLabel('用户名').fill(process.env.ADMIN_USER || USER);
-    await desk.getByLabel('密码').fill(PASSWORD);
-    await desk.getByRole('button', { name: '登录' }).click();
-    await desk.waitForURL(`${BASE}/orders/${number}`);
+    const desk = await newPage(DESKTOP);
+    await h.loginAs(desk, process.env.ADMIN_USER || USER, `/orders/${number}`, PASSWORD);
     check(/已关闭/.test(await desk.locator('.order-head').innerText()), 'the order page shows it closed');
     check(await desk.locator('ol.timeline li').count() >= 5, 'with the whole trail');
     await shot(desk, '27-order');
     await desk.goto(`${BASE}/orders`);
     await shot(desk, '28-orders');
   }
-
-  check(problems.length === 0, `no console errors${problems.length ? ':\n  ' + problems.join('\n  ') : ''}`);
-  console.log(`screenshots in ${SHOTS}`);
-} catch (e) {
-  console.error(e);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

@@ -6,6 +6,7 @@
 
 mod common;
 
+use shequ_testkit::engines;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -125,7 +126,7 @@ impl Street {
     }
 }
 
-#[tokio::test]
+#[engines]
 async fn an_absent_elder_becomes_an_order_for_the_grid_worker_and_a_pass_clears_it() {
     let s = street().await;
     // Last seen 47 hours before the engine starts: the state is rebuilt
@@ -262,7 +263,7 @@ async fn an_absent_elder_becomes_an_order_for_the_grid_worker_and_a_pass_clears_
     assert!(text.contains("# TYPE shequ_rules_watched_people gauge"));
 }
 
-#[tokio::test]
+#[engines]
 async fn a_silent_door_becomes_a_maintenance_order_and_never_an_absence_alert() {
     let s = street().await;
     s.app
@@ -320,7 +321,7 @@ async fn a_silent_door_becomes_a_maintenance_order_and_never_an_absence_alert() 
     assert_eq!(alerts[0].kind, "inactivity");
 }
 
-#[tokio::test]
+#[engines]
 async fn open_alerts_and_last_passes_survive_a_restart() {
     let s = street().await;
     let engine = Engine::spawn(s.app.state.sensing.clone());
@@ -360,7 +361,7 @@ async fn open_alerts_and_last_passes_survive_a_restart() {
     assert_eq!(s.alerts().await.len(), 2, "due 48 h after the stored pass");
 }
 
-#[tokio::test]
+#[engines]
 async fn rules_are_managed_through_the_api_audited_and_targeted_ones_expire() {
     let s = street().await;
     let engine = Engine::spawn(s.app.state.sensing.clone());
@@ -492,7 +493,7 @@ async fn rules_are_managed_through_the_api_audited_and_targeted_ones_expire() {
     }
 }
 
-#[tokio::test]
+#[engines]
 async fn night_wandering_and_a_stream_of_visitors_each_raise_one_alert() {
     let s = street().await;
     let engine = Engine::spawn(s.app.state.sensing.clone());

@@ -9,7 +9,7 @@ use serde_json::json;
 use shequ_server::Settings;
 use shequ_store::{Paging, Scope};
 
-#[tokio::test]
+#[engines]
 async fn healthz_answers_when_the_database_does() {
     let app = app().await;
     let resp = app.send(get("/healthz", None)).await;
@@ -23,7 +23,7 @@ async fn healthz_answers_when_the_database_does() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn wrong_password_and_unknown_user_look_the_same() {
     let app = app().await;
     let wrong = app
@@ -45,7 +45,7 @@ async fn wrong_password_and_unknown_user_look_the_same() {
     assert_eq!(wrong.1["error"]["code"], "invalid_credentials");
 }
 
-#[tokio::test]
+#[engines]
 async fn repeated_failures_are_refused_for_a_while() {
     let app = app_with(Settings {
         login_max_failures: 3,
@@ -86,7 +86,7 @@ async fn repeated_failures_are_refused_for_a_while() {
     assert_eq!(app.json(other).await.0, 200);
 }
 
-#[tokio::test]
+#[engines]
 async fn tokens_expire_and_logout_ends_them() {
     let app = app_with(Settings {
         bearer_token_hours: 0,
@@ -119,7 +119,7 @@ async fn tokens_expire_and_logout_ends_them() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn a_secretary_sees_only_her_neighbourhood() {
     let app = app().await;
     let token = app.login("sec_a").await;
@@ -203,7 +203,7 @@ async fn a_secretary_sees_only_her_neighbourhood() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn revealing_needs_a_reason_a_role_and_is_logged() {
     let app = app().await;
     let sec = app.login("sec_a").await;
@@ -312,7 +312,7 @@ async fn revealing_needs_a_reason_a_role_and_is_logged() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn the_district_organiser_reads_no_residents() {
     let app = app().await;
     let token = app.login("organiser").await;
@@ -333,7 +333,7 @@ async fn the_district_organiser_reads_no_residents() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn places_and_regions_are_scoped_and_validated() {
     let app = app().await;
     let sec = app.login("sec_b").await;
@@ -385,7 +385,7 @@ async fn places_and_regions_are_scoped_and_validated() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn admins_manage_users_and_scoped_api_tokens() {
     let app = app().await;
     let admin = app.login("admin").await;
@@ -476,7 +476,7 @@ async fn admins_manage_users_and_scoped_api_tokens() {
     assert_eq!(app.json(get("/api/v1/places", Some(device))).await.0, 401);
 }
 
-#[tokio::test]
+#[engines]
 async fn openapi_describes_every_route() {
     let app = app().await;
     let (status, doc) = app.json(get("/api/docs/openapi.json", None)).await;
@@ -514,7 +514,7 @@ async fn openapi_describes_every_route() {
 /// Item 8 of issue 12: the answers axum makes itself (body too large, JSON
 /// that does not parse or fit, no content type, unknown path or method)
 /// carry the API's error body, not plain text.
-#[tokio::test]
+#[engines]
 async fn the_frameworks_own_refusals_carry_the_apis_error_body() {
     let app = app().await;
     let token = app.login("operator").await;

@@ -36,12 +36,8 @@ async fn answer(app: &TestApp, req: Request<axum::body::Body>) -> (u16, Option<S
 
 #[tokio::test]
 async fn a_database_refusing_connections_is_answered_503_and_the_server_recovers() {
-    let base = match std::env::var("SHEQU_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            eprintln!("SHEQU_TEST_POSTGRES_URL is not set: PostgreSQL test skipped");
-            return;
-        }
+    let Some(base) = shequ_testkit::require_postgres() else {
+        return;
     };
     let admin = sqlx::PgPool::connect(&base)
         .await

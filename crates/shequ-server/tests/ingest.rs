@@ -95,7 +95,7 @@ fn event(id: &str, device: &str, credential: &str, kind: &str, at: &str) -> Valu
     json!({"id": id, "device": device, "at": at, "direction": "out", "credential": credential, "kind": kind})
 }
 
-#[tokio::test]
+#[engines]
 async fn events_are_stored_once_and_each_bad_one_is_rejected_with_its_reason() {
     let f = fixture().await;
     let at = now_minus(60);
@@ -208,7 +208,7 @@ async fn events_are_stored_once_and_each_bad_one_is_rejected_with_its_reason() {
     assert_eq!(a["events_today"], 2);
 }
 
-#[tokio::test]
+#[engines]
 async fn ndjson_bodies_are_read_line_by_line() {
     let f = fixture().await;
     let at = now_minus(5);
@@ -233,7 +233,7 @@ async fn ndjson_bodies_are_read_line_by_line() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn tokens_bodies_and_sizes_are_checked() {
     let f = fixture().await;
     let one = json!([event("x", "A1-1", &f.card_a, "resident", &now_minus(1))]);
@@ -307,7 +307,7 @@ async fn tokens_bodies_and_sizes_are_checked() {
     assert_eq!(status, 403);
 }
 
-#[tokio::test]
+#[engines]
 async fn retention_prunes_raw_and_refused_events_past_their_days() {
     let f = fixture().await;
     // Events from 40 days ago and from 5 minutes ago, plus a refused one.
@@ -382,6 +382,7 @@ async fn retention_prunes_raw_and_refused_events_past_their_days() {
 /// is told 503 `storage_full` with `Retry-After`, never 200 for events
 /// that were not committed; once there is room it is 200 again, without a
 /// restart, and `/metrics` counts only what was stored.
+// SQLite only: the full disk is simulated by capping SQLite's page count.
 #[tokio::test]
 async fn a_full_disk_answers_retry_later_and_resumes_when_there_is_room() {
     let f = fixture().await;

@@ -247,7 +247,7 @@ fn gateway_settings(url: &str) -> Settings {
 
 // --------------------------------------------------------------------- SMS
 
-#[tokio::test]
+#[engines]
 async fn an_sms_reaches_the_gateway_with_key_text_and_id() {
     let (url, seen) = receiver(&[]).await;
     let w = world(gateway_settings(&url)).await;
@@ -285,7 +285,7 @@ async fn an_sms_reaches_the_gateway_with_key_text_and_id() {
     assert_eq!(again, sms::Pass::default());
 }
 
-#[tokio::test]
+#[engines]
 async fn a_failing_gateway_is_retried_and_then_sent() {
     let (url, seen) = receiver(&[500]).await;
     let w = world(gateway_settings(&url)).await;
@@ -321,7 +321,7 @@ async fn a_failing_gateway_is_retried_and_then_sent() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn a_gateway_that_is_down_dead_letters_after_the_last_attempt_and_operators_requeue() {
     // A port nobody listens on.
     let closed = {
@@ -429,7 +429,7 @@ async fn a_gateway_that_is_down_dead_letters_after_the_last_attempt_and_operator
     }
 }
 
-#[tokio::test]
+#[engines]
 async fn a_recipient_without_a_phone_or_a_missing_gateway_is_dead_at_once() {
     let (url, seen) = receiver(&[]).await;
     let w = world(gateway_settings(&url)).await;
@@ -456,7 +456,7 @@ async fn a_recipient_without_a_phone_or_a_missing_gateway_is_dead_at_once() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn the_running_worker_is_woken_by_a_new_order() {
     let (url, seen) = receiver(&[]).await;
     // Polling once an hour: only the wake-up can deliver within the test.
@@ -631,7 +631,7 @@ async fn popups_of(w: &World, user: i64) -> Vec<OutboxRow> {
     w.app.store.popups_for(user, 0, 100).await.expect("popups")
 }
 
-#[tokio::test]
+#[engines]
 async fn a_new_order_pops_up_on_its_owners_page_and_only_there_and_replays_after_reconnect() {
     let w = world(Settings::default()).await;
     let base = serve(w.router.clone()).await;
@@ -747,7 +747,7 @@ async fn a_new_order_pops_up_on_its_owners_page_and_only_there_and_replays_after
     assert_eq!(resp.status(), 401);
 }
 
-#[tokio::test]
+#[engines]
 async fn the_feed_follows_the_scope_and_a_cookie_is_enough() {
     let w = world(Settings::default()).await;
     let base = serve(w.router.clone()).await;
@@ -800,7 +800,7 @@ async fn the_feed_follows_the_scope_and_a_cookie_is_enough() {
     .expect("the stream ends");
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[engines(flavor = "current_thread")]
 async fn a_page_that_falls_behind_is_told_to_reload() {
     let mut w = world(Settings::default()).await;
     // A tiny buffer, so a burst overflows it.
@@ -831,7 +831,7 @@ async fn a_page_that_falls_behind_is_told_to_reload() {
 
 // --------------------------------------------------------------------- SLA
 
-#[tokio::test]
+#[engines]
 async fn an_order_not_accepted_in_time_is_escalated_to_the_supervisor_once() {
     let w = world(Settings::default()).await;
     let (grid_a, sec_a, operator) = (
@@ -908,7 +908,7 @@ async fn an_order_not_accepted_in_time_is_escalated_to_the_supervisor_once() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn a_paused_clock_does_not_escalate() {
     let w = world(Settings::default()).await;
     let order = w.report(w.place_a, None).await;
@@ -951,7 +951,7 @@ async fn a_paused_clock_does_not_escalate() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn an_order_not_resolved_in_time_is_escalated_and_stays_with_its_owner() {
     let w = world(Settings::default()).await;
     let (grid_a, sec_a) = (w.uid("grid_a").await, w.uid("sec_a").await);
@@ -993,7 +993,7 @@ async fn an_order_not_resolved_in_time_is_escalated_and_stays_with_its_owner() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn a_resolved_order_left_unrated_closes_after_seven_days() {
     let w = world(Settings::default()).await;
     let order = w.report(w.place_a, Some("13911112222")).await;

@@ -111,7 +111,7 @@ async fn orders(app: &TestApp) -> Vec<shequ_store::orders::Order> {
         .items
 }
 
-#[tokio::test]
+#[engines]
 async fn a_public_report_reaches_the_grid_worker_and_the_reporter_follows_it() {
     let app = app().await;
     let page = send(&app, page_get("/report", None)).await;
@@ -180,7 +180,7 @@ async fn a_public_report_reaches_the_grid_worker_and_the_reporter_follows_it() {
     assert!(unknown.text().contains("未找到"));
 }
 
-#[tokio::test]
+#[engines]
 async fn the_eleventh_report_in_an_hour_from_one_address_is_refused() {
     let app = app().await;
     for i in 0..10 {
@@ -201,7 +201,7 @@ async fn the_eleventh_report_in_an_hour_from_one_address_is_refused() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn bad_input_shows_the_form_again_with_the_errors_and_what_was_typed() {
     let app = app().await;
     let (ct, body) = multipart(&[
@@ -259,7 +259,7 @@ async fn file_order(app: &TestApp, point: (f64, f64), category: &str) -> i64 {
     body["id"].as_i64().expect("id")
 }
 
-#[tokio::test]
+#[engines]
 async fn photos_are_checked_by_their_bytes_and_size_and_shown_only_to_who_may_see_the_order() {
     let app = app_with(Settings {
         max_photo_bytes: 2000,
@@ -326,7 +326,7 @@ async fn photos_are_checked_by_their_bytes_and_size_and_shown_only_to_who_may_se
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER, "to the login form");
 }
 
-#[tokio::test]
+#[engines]
 async fn an_operator_files_a_hotline_call_for_a_caller() {
     let app = app().await;
     let operator = cookie(&app, "operator").await;
@@ -374,7 +374,7 @@ async fn an_operator_files_a_hotline_call_for_a_caller() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn the_order_page_offers_exactly_what_each_person_may_do() {
     let app = app().await;
     let id = file_order(&app, IN_A, "sanitation").await;
@@ -399,7 +399,7 @@ async fn the_order_page_offers_exactly_what_each_person_may_do() {
     assert!(html.contains("class=\"dot\""), "the spot on the map");
 }
 
-#[tokio::test]
+#[engines]
 async fn the_owner_accepts_and_resolves_through_the_page_and_the_reporter_rates() {
     let app = app().await;
     let r = public_report(&app, IN_A, None, "198.51.100.20").await;
@@ -474,7 +474,7 @@ async fn the_owner_accepts_and_resolves_through_the_page_and_the_reporter_rates(
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn a_likely_duplicate_is_linked_in_one_click() {
     let app = app().await;
     public_report(&app, IN_A, None, "198.51.100.30").await;
@@ -518,7 +518,7 @@ async fn a_likely_duplicate_is_linked_in_one_click() {
     assert!(page.text().contains("已按重复并入工单"));
 }
 
-#[tokio::test]
+#[engines]
 async fn another_neighbourhood_gets_the_refusal_page_and_a_log_row() {
     let app = app().await;
     let id = file_order(&app, IN_A, "sanitation").await;
@@ -549,7 +549,7 @@ async fn another_neighbourhood_gets_the_refusal_page_and_a_log_row() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn lists_filter_and_labels_switch_language() {
     let app = app().await;
     let a = file_order(&app, IN_A, "sanitation").await;
@@ -607,7 +607,7 @@ async fn lists_filter_and_labels_switch_language() {
     assert!(report_en.contains("Report a problem") && report_en.contains("Noise nuisance"));
 }
 
-#[tokio::test]
+#[engines]
 async fn a_summoned_department_reports_in_from_the_order_page() {
     let app = app().await;
     let id = file_order(&app, IN_A, "illegal_advertising").await;

@@ -45,7 +45,7 @@ async fn act(
     .await
 }
 
-#[tokio::test]
+#[engines]
 async fn a_hotline_call_reaches_the_grid_worker_and_is_worked_to_the_end() {
     let (app, clock) = app_at_t0().await;
     let operator = app.login("operator").await;
@@ -185,7 +185,7 @@ fn clock_now(c: &ManualClock) -> i64 {
     c.now_ms()
 }
 
-#[tokio::test]
+#[engines]
 async fn other_neighbourhoods_cannot_see_or_touch_an_order() {
     let (app, _) = app_at_t0().await;
     let operator = app.login("operator").await;
@@ -269,7 +269,7 @@ fn public_report(app: &TestApp, point: (f64, f64), phone: &str) -> Report {
     }
 }
 
-#[tokio::test]
+#[engines]
 async fn duplicates_go_to_the_command_centre_and_every_reporter_hears_the_outcome() {
     let (app, clock) = app_at_t0().await;
     let first = intake::submit(&app.state.orders, public_report(&app, IN_A, "13900000001"))
@@ -398,7 +398,7 @@ async fn duplicates_go_to_the_command_centre_and_every_reporter_hears_the_outcom
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn a_team_rule_picks_who_is_on_duty_and_departments_report_in() {
     let (app, clock) = app_at_t0().await;
     let admin = app.login("admin").await;
@@ -494,7 +494,7 @@ async fn a_team_rule_picks_who_is_on_duty_and_departments_report_in() {
     assert_eq!(rules.as_array().map(Vec::len), Some(1));
 }
 
-#[tokio::test]
+#[engines]
 async fn systems_file_with_scoped_tokens_and_external_ids_are_idempotent() {
     let (app, _) = app_at_t0().await;
     let admin = app.login("admin").await;
@@ -576,6 +576,7 @@ async fn systems_file_with_scoped_tokens_and_external_ids_are_idempotent() {
 /// Item 1 of issue 12 for orders: while the database cannot grow, a new
 /// order is answered 503 `storage_full` with `Retry-After` (nothing was
 /// filed), and filing works again once there is room, without a restart.
+// SQLite only: the full disk is simulated by capping SQLite's page count.
 #[tokio::test]
 async fn a_full_disk_answers_retry_later_for_orders_and_resumes_when_there_is_room() {
     let (app, _) = app_at_t0().await;
@@ -635,7 +636,7 @@ async fn a_full_disk_answers_retry_later_for_orders_and_resumes_when_there_is_ro
 
 /// Item 7 of issue 12: an id in the input that names nothing (or nothing
 /// in the caller's area) is a 422 naming the field, never a 500.
-#[tokio::test]
+#[engines]
 async fn references_to_what_does_not_exist_are_refused_naming_the_field() {
     let (app, _) = app_at_t0().await;
     let op = app.login("operator").await;

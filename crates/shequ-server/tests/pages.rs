@@ -1,9 +1,10 @@
-//! The web pages, driven in-process through the router on a seeded SQLite
-//! street: login and logout, redirects, data scope refusals and their log
-//! rows, masking, the reveal form, languages and cross-site posts.
+//! The web pages, driven in-process through the router on a seeded street
+//! (SQLite, and PostgreSQL in each test's `_postgres` variant): login and
+//! logout, redirects, data scope refusals and their log rows, masking, the
+//! reveal form, languages and cross-site posts.
 
-#[path = "common/seed.rs"]
-mod seed;
+use shequ_testkit::db::Keep;
+use shequ_testkit::{engines, seed};
 
 use axum::Router;
 use axum::body::Body;
@@ -21,7 +22,7 @@ struct App {
     router: Router,
     store: Store,
     seeded: seed::Seeded,
-    _dir: tempfile::TempDir,
+    _keep: Keep,
 }
 
 struct Reply {
@@ -48,16 +49,15 @@ impl Reply {
 }
 
 async fn app() -> App {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("pages.db").display());
-    let store = Store::open(&url).await.expect("open store");
+    let db = shequ_testkit::TestDb::fresh(shequ_testkit::current_engine()).await;
+    let (store, _, keep) = db.into_parts();
     let seeded = seed::seed(&store).await;
     let state = AppState::new(Settings::default(), store.clone()).expect("state");
     App {
         router: shequ_server::router(state),
         store,
         seeded,
-        _dir: dir,
+        _keep: keep,
     }
 }
 
@@ -128,7 +128,7 @@ impl App {
     }
 }
 
-#[tokio::test]
+#[engines]
 async fn login_sets_the_session_cookie_and_goes_to_next() {
     let app = app().await;
     let r = app
@@ -177,7 +177,7 @@ async fn login_sets_the_session_cookie_and_goes_to_next() {
     assert_eq!(r.location(), "/");
 }
 
-#[tokio::test]
+#[engines]
 async fn wrong_password_shows_the_form_again_without_saying_which_part() {
     let app = app().await;
     let wrong_pw = app
@@ -209,7 +209,7 @@ async fn wrong_password_shows_the_form_again_without_saying_which_part() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn too_many_failures_are_refused_with_429() {
     let app = app().await;
     let mut last = None;
@@ -225,7 +225,7 @@ async fn too_many_failures_are_refused_with_429() {
     assert!(r.headers.contains_key(header::RETRY_AFTER));
 }
 
-#[tokio::test]
+#[engines]
 async fn pages_without_a_session_redirect_to_login() {
     let app = app().await;
     let r = app.get("/people?name=%E7%8E%8B", None).await;
@@ -250,7 +250,7 @@ async fn pages_without_a_session_redirect_to_login() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn a_resident_of_another_neighbourhood_is_refused_and_the_attempt_logged() {
     let app = app().await;
     let cookie = app.login("sec_a").await;
@@ -294,7 +294,7 @@ async fn a_resident_of_another_neighbourhood_is_refused_and_the_attempt_logged()
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[engines]
 async fn listings_and_person_pages_never_show_a_full_number() {
     let app = app().await;
     let cookie = app.login("admin").await;
@@ -328,7 +328,7 @@ async fn listings_and_person_pages_never_show_a_full_number() {
     assert!(filtered.body.contains("张桂兰") && !filtered.body.contains("王秀英"));
 }
 
-#[tokio::test]
+#[engines]
 async fn reveal_needs_a_reason_and_is_logged() {
     let app = app().await;
     let cookie = app.login("sec_a").await;
@@ -395,7 +395,7 @@ async fn reveal_needs_a_reason_and_is_logged() {
     assert!(log.body.contains("上门走访") && log.body.contains("查看完整号码"));
 }
 
-#[tokio::test]
+#[engines]
 async fn a_grid_worker_is_not_offered_the_identity_number() {
     let app = app().await;
     let cookie = app.login("grid_a1").await;
@@ -423,7 +423,7 @@ async fn a_grid_worker_is_not_offered_the_identity_number() {
     assert!(app.log_rows().await.is_empty());
 }
 
-#[tokio::test]
+#[engines]
 async fn cross_site_posts_are_refused() {
     let app = app().await;
     let cookie = app.login("sec_a").await;
@@ -451,7 +451,7 @@ async fn cross_site_posts_are_refused() {
     assert!(login.set_cookies().is_empty());
 }
 
-#[tokio::test]
+#[engines]
 async fn the_language_switch_changes_the_labels() {
     let app = app().await;
     let cookie = app.login("sec_a").await;
@@ -488,7 +488,7 @@ async fn the_language_switch_changes_the_labels() {
     assert_eq!(evil.location(), "/");
 }
 
-#[tokio::test]
+#[engines]
 async fn logout_ends_the_session() {
     let app = app().await;
     let cookie = app.login("sec_a").await;
@@ -508,7 +508,7 @@ async fn logout_ends_the_session() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn regions_places_and_admin_pages_render_in_scope() {
     let app = app().await;
     let admin = app.login("admin").await;
@@ -566,7 +566,7 @@ async fn regions_places_and_admin_pages_render_in_scope() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn static_files_and_unknown_pages() {
     let app = app().await;
     let css = app.get("/static/shequ.css", None).await;

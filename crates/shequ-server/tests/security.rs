@@ -69,7 +69,7 @@ fn device_cookie(r: &Reply) -> Option<String> {
     device_set_cookie(r).and_then(|c| c.split(';').next().map(str::to_owned))
 }
 
-#[tokio::test]
+#[engines]
 async fn a_thousand_wrong_guesses_do_not_shut_the_real_user_out() {
     let app = app().await;
     let office = "198.51.100.7";
@@ -168,7 +168,7 @@ async fn a_thousand_wrong_guesses_do_not_shut_the_real_user_out() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn a_known_device_that_keeps_guessing_is_locked_on_its_own() {
     let app = app().await;
     let first = send(&app, api_login("sec_a", PASSWORD, None, "198.51.100.7")).await;
@@ -220,7 +220,7 @@ async fn a_known_device_that_keeps_guessing_is_locked_on_its_own() {
     assert!(max_age >= 90 * 86_400, "{set}");
 }
 
-#[tokio::test]
+#[engines]
 async fn device_cookies_outlive_a_restart_and_hold_on_every_instance() {
     let app = app().await;
     let first = send(&app, api_login("admin", PASSWORD, None, "198.51.100.7")).await;
@@ -280,7 +280,7 @@ async fn report(app: &TestApp, peer: &str, xff: &str) -> u16 {
     send(app, req).await.status.as_u16()
 }
 
-#[tokio::test]
+#[engines]
 async fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
     let app = app_with(Settings {
         public_reports_per_hour: 2,
@@ -300,7 +300,7 @@ async fn a_forwarded_address_from_an_untrusted_peer_is_ignored() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn behind_trusted_proxies_each_resident_is_known_by_their_own_address() {
     let app = app_with(Settings {
         public_reports_per_hour: 2,
@@ -378,7 +378,7 @@ async fn denied(app: &TestApp) -> Vec<shequ_store::access_log::Access> {
     rows
 }
 
-#[tokio::test]
+#[engines]
 async fn places_and_households_outside_the_scope_are_refused_and_logged() {
     let app = app().await;
     let a1 = app.store.place_refs(&["A1"]).await.expect("refs")["A1"].id;
@@ -466,7 +466,7 @@ async fn places_and_households_outside_the_scope_are_refused_and_logged() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn every_answer_carries_the_security_headers() {
     let app = app().await;
     let token = app.login("sec_a").await;

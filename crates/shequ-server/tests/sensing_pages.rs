@@ -43,7 +43,7 @@ fn night_rule(changes: &[(&'static str, &'static str)]) -> String {
     encode(&fields)
 }
 
-#[tokio::test]
+#[engines]
 async fn alert_rules_are_created_checked_edited_and_disabled_through_the_pages() {
     let app = app().await;
     let op = cookie(&app, "operator").await;
@@ -201,7 +201,7 @@ async fn alert_rules_are_created_checked_edited_and_disabled_through_the_pages()
     assert!(text.contains("More than 5 passes between 23:00 and 5:00"));
 }
 
-#[tokio::test]
+#[engines]
 async fn the_devices_page_puts_silent_doors_first_and_scopes_refused_events() {
     let app = app().await;
     let s = &app.store;

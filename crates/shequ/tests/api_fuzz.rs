@@ -13,29 +13,24 @@
 //! fails. The run is bounded (20 examples per operation, a fixed seed,
 //! `SHEQU_TEST_FUZZ_SEED` to change it) and takes about half a minute.
 
-#[path = "../../shequ-server/tests/common/seed.rs"]
-mod seed;
-#[path = "support/server.rs"]
-mod server;
+use shequ_testkit::binary::{self as server, Server, seeded_street};
+use shequ_testkit::seed;
+
+/// `shequ serve` on a random port over `db_url`; the server and its address.
+fn start_server(db_url: &str, workdir: &std::path::Path) -> (Server, String) {
+    server::start_server(env!("CARGO_BIN_EXE_shequ"), db_url, workdir)
+}
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 #[test]
 fn every_answer_of_the_api_is_one_its_document_lists() {
-    let Ok(st) = std::env::var("SHEQU_TEST_SCHEMATHESIS") else {
-        eprintln!(
-            "SHEQU_TEST_SCHEMATHESIS is not set: the API fuzzing test is skipped (scripts/test sets it)"
-        );
+    let Some(st) = shequ_testkit::require_schemathesis() else {
         return;
     };
-    let version = Command::new(&st).arg("--version").output();
-    assert!(
-        version.as_ref().is_ok_and(|o| o.status.success()),
-        "SHEQU_TEST_SCHEMATHESIS={st} does not run: {version:?}"
-    );
-    let (dir, db_url, _) = server::seeded_street();
-    let (_server, base) = server::start_server(&db_url, dir.path());
+    let (dir, db_url, _) = seeded_street();
+    let (_server, base) = start_server(&db_url, dir.path());
 
     let token = tokio::runtime::Runtime::new()
         .expect("runtime")

@@ -8,12 +8,13 @@
 //! Needs `/usr/bin/chromium` and `npm ci --prefix tests/browser`; `.ci/run`
 //! installs both. Without them this test fails and says so.
 
-#[path = "../../shequ-server/tests/common/seed.rs"]
-mod seed;
-#[path = "support/server.rs"]
-mod server;
+use shequ_testkit::binary::{self as server, Server, seeded_street};
+use shequ_testkit::seed;
 
-use server::{Server, seeded_street, start_server};
+/// `shequ serve` on a random port over `db_url`; the server and its address.
+fn start_server(db_url: &str, workdir: &std::path::Path) -> (Server, String) {
+    server::start_server(env!("CARGO_BIN_EXE_shequ"), db_url, workdir)
+}
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

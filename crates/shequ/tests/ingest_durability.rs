@@ -216,21 +216,13 @@ async fn every_acknowledged_event_survives_sigkill_and_none_is_stored_twice() {
     let _ = child.wait();
 }
 
-/// The broker of `SHEQU_TEST_MQTT_URL` (default mqtt://127.0.0.1:1883), or
-/// `None` when it is unset and nothing answers there.
+/// The broker of `SHEQU_TEST_MQTT_URL` (default mqtt://127.0.0.1:1883) and
+/// its host and port, or `None` when it is unset and nothing answers there;
+/// set and unreachable is a failure (the test kit's rule).
 fn mqtt_broker() -> Option<(String, String, u16)> {
-    let url =
-        std::env::var("SHEQU_TEST_MQTT_URL").unwrap_or_else(|_| "mqtt://127.0.0.1:1883".to_owned());
+    let url = shequ_testkit::require_mqtt()?;
     let (host, port) = shequ_server::sensing::mqtt::broker_address(&url).expect("broker url");
-    if std::net::TcpStream::connect((host.as_str(), port)).is_ok() {
-        return Some((url, host, port));
-    }
-    assert!(
-        std::env::var("SHEQU_TEST_MQTT_URL").is_err(),
-        "SHEQU_TEST_MQTT_URL={url} is set but no broker answers there"
-    );
-    eprintln!("no MQTT broker at {url}: the MQTT durability test is skipped");
-    None
+    Some((url, host, port))
 }
 
 async fn accepted_mqtt(client: &reqwest::Client, base: &str) -> u64 {

@@ -1,8 +1,9 @@
 //! Creating requests: through intake, and every way a post can be refused.
 
 use crate::fixture::*;
+use shequ_testkit::engines;
 
-#[tokio::test]
+#[engines]
 async fn a_post_with_lat_long_goes_through_intake_to_the_grid_worker() {
     let f = fx().await;
     let (status, ctype, text) = f
@@ -130,7 +131,7 @@ async fn a_post_with_lat_long_goes_through_intake_to_the_grid_worker() {
     assert_eq!(no_description.region_path, common::GRID_B);
 }
 
-#[tokio::test]
+#[engines]
 async fn a_post_with_address_id_lands_on_the_places_grid() {
     let f = fx().await;
     let place_b = f.place_b.to_string();
@@ -173,7 +174,7 @@ async fn a_post_with_address_id_lands_on_the_places_grid() {
     assert_errors(status, &err, 400);
 }
 
-#[tokio::test]
+#[engines]
 async fn attributes_are_checked_against_the_definition() {
     let f = fx().await;
     let base = [
@@ -260,7 +261,7 @@ async fn attributes_are_checked_against_the_definition() {
 /// Form pairs, the status expected and words its description must hold.
 type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str);
 
-#[tokio::test]
+#[engines]
 async fn bad_posts_are_refused_with_the_error_array() {
     let f = fx().await;
     let k = f.street_key.as_str();
@@ -485,7 +486,7 @@ async fn bad_posts_are_refused_with_the_error_array() {
     );
 }
 
-#[tokio::test]
+#[engines]
 async fn malformed_bodies_formats_and_paths_get_the_error_array() {
     let f = fx().await;
     let raw = |body: &'static [u8], ctype: &str| {
@@ -560,7 +561,7 @@ async fn malformed_bodies_formats_and_paths_get_the_error_array() {
     assert_errors(status, &body, 403);
 }
 
-#[tokio::test]
+#[engines]
 async fn a_likely_duplicate_goes_to_the_command_centre_and_says_so() {
     let f = fx().await;
     let first = f.report("sanitation", IN_A, "垃圾桶满了").await;

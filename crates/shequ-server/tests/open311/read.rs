@@ -2,6 +2,7 @@
 //! what the public sees.
 
 use crate::fixture::*;
+use shequ_testkit::engines;
 
 /// Six orders on different days and in different states:
 /// `[a0 (100 days ago, sanitation), a1 (noise, resolved), a2 (sanitation,
@@ -48,7 +49,7 @@ async fn history(f: &Fx) -> Vec<i64> {
     ids
 }
 
-#[tokio::test]
+#[engines]
 async fn get_requests_filters_pages_and_windows() {
     let f = fx().await;
     let h = history(&f).await;
@@ -157,7 +158,7 @@ async fn get_requests_filters_pages_and_windows() {
     assert_eq!(ids(&a_only), [h[5], h[4], h[2], h[1]]);
 }
 
-#[tokio::test]
+#[engines]
 async fn one_request_and_tokens() {
     let f = fx().await;
     let h = history(&f).await;
@@ -238,7 +239,7 @@ async fn one_request_and_tokens() {
     assert_errors(status, &body, 404);
 }
 
-#[tokio::test]
+#[engines]
 async fn the_public_list_never_shows_reporters() {
     let f = fx().await;
     let (status, body) = f

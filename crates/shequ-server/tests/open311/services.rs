@@ -1,8 +1,9 @@
 //! Discovery, the service list and service definitions.
 
 use crate::fixture::*;
+use shequ_testkit::engines;
 
-#[tokio::test]
+#[engines]
 async fn discovery_names_the_endpoint_in_both_formats() {
     let f = fx().await;
     for uri in [
@@ -34,7 +35,7 @@ async fn discovery_names_the_endpoint_in_both_formats() {
     assert_eq!(formats, ["text/xml", "application/json"]);
 }
 
-#[tokio::test]
+#[engines]
 async fn services_list_the_catalogue_in_chinese_or_english() {
     let f = fx().await;
     let (status, zh) = f.json("/open311/v2/services.json").await;
@@ -89,7 +90,7 @@ async fn services_list_the_catalogue_in_chinese_or_english() {
     assert!(xml.contains("<service_name>设施报修</service_name>"));
 }
 
-#[tokio::test]
+#[engines]
 async fn a_service_definition_lists_its_attributes() {
     let f = fx().await;
     let (status, v) = f.json("/open311/v2/services/survey.json").await;

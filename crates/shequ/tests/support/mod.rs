@@ -1,6 +1,7 @@
-//! Harness for the import tests: a fresh SQLite store always, and a fresh
-//! PostgreSQL schema when `SHEQU_TEST_POSTGRES_URL` is set; running the
-//! real binary against either; and a generator of a large street for the
+//! Harness for the import tests: the test kit's databases (a fresh SQLite
+//! store always, and a fresh PostgreSQL schema when
+//! `SHEQU_TEST_POSTGRES_URL` is set) with importing in process, running the
+//! real binary against either, and a generator of a large street for the
 //! speed measurement.
 
 #![allow(dead_code)]
@@ -8,27 +9,22 @@
 use std::path::{Path, PathBuf};
 
 use shequ::import::{ImportKind, ImportOptions, ImportReport, import_file};
-use shequ_store::Store;
 
-/// An open store, the URL the binary should use for it, and what must live
-/// as long as it.
-pub struct TestDb {
-    pub store: Store,
-    pub label: &'static str,
-    /// The URL that reaches the same database (and schema) from the binary.
-    pub url: String,
-    pub dir: tempfile::TempDir,
-    pg_schema: Option<(String, String)>,
+/// A test database of the kit (SQLite, or a fresh PostgreSQL schema) with
+/// the import tests' helpers.
+pub struct TestDb(shequ_testkit::TestDb);
+
+impl std::ops::Deref for TestDb {
+    type Target = shequ_testkit::TestDb;
+
+    fn deref(&self) -> &shequ_testkit::TestDb {
+        &self.0
+    }
 }
 
 impl TestDb {
     pub async fn cleanup(self) {
-        self.store.close().await;
-        if let Some((url, schema)) = self.pg_schema {
-            Store::drop_postgres_schema(&url, &schema)
-                .await
-                .expect("drop test schema");
-        }
+        self.0.cleanup().await;
     }
 
     /// Imports in-process with default options, failing the test on a
@@ -87,49 +83,14 @@ impl TestDb {
     }
 }
 
-/// A fresh SQLite store, and a fresh PostgreSQL one when configured.
+/// A fresh SQLite store, and a fresh PostgreSQL one when
+/// `SHEQU_TEST_POSTGRES_URL` is set (the test kit's `engines`).
 pub async fn backends() -> Vec<TestDb> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let store = Store::open(&url).await.expect("open sqlite");
-    let mut out = vec![TestDb {
-        store,
-        label: "sqlite",
-        url,
-        dir,
-        pg_schema: None,
-    }];
-    match std::env::var("SHEQU_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => {
-            let schema = format!("t_import_{:016x}", rand::random::<u64>());
-            let store = Store::connect_postgres_schema(&url, &schema)
-                .await
-                .expect("SHEQU_TEST_POSTGRES_URL is set but PostgreSQL is not reachable");
-            store.migrate().await.expect("migrate postgres");
-            let sep = if url.contains('?') { '&' } else { '?' };
-            out.push(TestDb {
-                store,
-                label: "postgres",
-                url: format!("{url}{sep}options=-c%20search_path%3D{schema}"),
-                dir: tempfile::tempdir().expect("temp dir"),
-                pg_schema: Some((url, schema)),
-            });
-        }
-        _ => {
-            // Once per test binary, and past the harness's output capture
-            // (which only catches the print macros), so a plain `cargo test`
-            // shows it.
-            static SKIPPED: std::sync::Once = std::sync::Once::new();
-            SKIPPED.call_once(|| {
-                use std::io::Write;
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "import tests: SHEQU_TEST_POSTGRES_URL is not set: PostgreSQL skipped, SQLite only"
-                );
-            });
-        }
-    }
-    out
+    shequ_testkit::engines()
+        .await
+        .into_iter()
+        .map(TestDb)
+        .collect()
 }
 
 /// A file under `tests/fixtures`.

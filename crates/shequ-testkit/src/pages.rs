@@ -9,7 +9,8 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt;
 
-use super::{PASSWORD, TestApp};
+use crate::PASSWORD;
+use crate::http::TestApp;
 
 pub const HOST: &str = "shequ.test";
 pub const ORIGIN: &str = "http://shequ.test";

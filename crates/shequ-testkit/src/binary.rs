@@ -1,8 +1,5 @@
 //! The real binary serving a seeded street on a random port, for the tests
-//! that drive it from outside (a browser, a fuzzer). The including test
-//! declares the `seed` module (`shequ-server/tests/common/seed.rs`).
-
-#![allow(dead_code)]
+//! that drive it from outside (a browser, a fuzzer).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -22,9 +19,10 @@ impl Drop for Server {
     }
 }
 
-/// Starts `shequ serve` on port 0 and waits for the address it prints.
-pub fn start_server(db_url: &str, workdir: &Path) -> (Server, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shequ"))
+/// Starts `BIN serve` (the test's `env!("CARGO_BIN_EXE_shequ")`) on port
+/// 0 and waits for the address it prints.
+pub fn start_server(bin: &str, db_url: &str, workdir: &Path) -> (Server, String) {
+    let mut child = Command::new(bin)
         .args(["serve", "--database-url", db_url, "--listen", "127.0.0.1:0"])
         // An empty directory, so no stray shequ.toml is picked up.
         .current_dir(workdir)
@@ -49,7 +47,8 @@ pub fn start_server(db_url: &str, workdir: &Path) -> (Server, String) {
     (server, base)
 }
 
-/// A seeded test street in a temporary directory.
+/// [`seed::seed`]'s street in a SQLite file in a temporary directory:
+/// the directory, the database URL, what was seeded.
 pub fn seeded_street() -> (tempfile::TempDir, String, seed::Seeded) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_url = format!("sqlite://{}", dir.path().join("browser.db").display());
