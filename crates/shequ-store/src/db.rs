@@ -147,11 +147,39 @@ impl Store {
         }
         let store = Self::connect(url).await?;
         if let Db::Postgres(pool) = &store.db {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE"
-            )))
-            .execute(pool)
-            .await?;
+            let mut conn = pool.acquire().await?;
+            // The schema's own pool may still hold a connection idle in a
+            // transaction (sqlx sends a dropped transaction's ROLLBACK only
+            // when the connection is next used), and its locks would make
+            // DROP wait for ever: wait a little, then end the sessions that
+            // hold locks in the schema, and try again.
+            sqlx::query("SET lock_timeout = '2s'")
+                .execute(&mut *conn)
+                .await?;
+            let drop = format!("DROP SCHEMA IF EXISTS {schema} CASCADE");
+            let mut attempt = 0;
+            loop {
+                match sqlx::query(sqlx::AssertSqlSafe(drop.as_str()))
+                    .execute(&mut *conn)
+                    .await
+                {
+                    Ok(_) => break,
+                    Err(e) if attempt < 5 => {
+                        attempt += 1;
+                        tracing::debug!(schema, error = %e, "test schema busy; ending its sessions");
+                        sqlx::query(
+                            "SELECT pg_terminate_backend(l.pid) FROM pg_locks l
+                             JOIN pg_class c ON c.oid = l.relation
+                             JOIN pg_namespace n ON n.oid = c.relnamespace
+                             WHERE n.nspname = $1 AND l.pid <> pg_backend_pid()",
+                        )
+                        .bind(schema)
+                        .execute(&mut *conn)
+                        .await?;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
         }
         store.close().await;
         Ok(())

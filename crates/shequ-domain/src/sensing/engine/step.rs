@@ -2,7 +2,6 @@
 //! [`Rules`] and returns what to do. Local days and nights are counted in
 //! the street's time zone, which the caller passes.
 
-
 use chrono::{Datelike, TimeZone, Timelike};
 
 use super::state::sees;
