@@ -58,3 +58,7 @@ error-username_invalid = Use 1–64 letters, digits, “_”, “-” or “.”
 error-password_too_short = The password is too short.
 error-name_length = Give a name of 1 to 100 characters.
 error-scopes_invalid = Those token scopes are not valid.
+
+## what a request names that does not exist, and values already taken
+error-api_token_not_found = There is no such API token.
+error-username_taken = That username is already taken.

@@ -60,3 +60,9 @@ error-method_not_allowed = This address does not take that method.
 error-payload_too_large = What was sent is larger than allowed.
 error-unsupported_media_type = Send the body as JSON (Content-Type: application/json).
 error-request_refused = The request was refused.
+
+## what a request names that does not exist, and values already taken
+error-language_not_found = That language is not offered.
+error-page_not_found = There is no such page.
+error-route_not_found = There is no such address on this server.
+error-conflict = That value is already taken.

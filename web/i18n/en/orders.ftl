@@ -280,3 +280,13 @@ error-shift_invalid = A shift must end after it starts.
 error-sla_invalid = Accept within at least a minute, and resolve no sooner than accept.
 error-target_invalid = Give exactly one of role, team or user.
 error-coordinates_out_of_range = The longitude must be within ±180 and the latitude within ±90.
+
+## what a request names that does not exist, and values already taken
+error-category_not_found = There is no such order category.
+error-dead_letter_not_found = There is no such undelivered notification.
+error-notification_not_found = There is no such notification.
+error-order_not_found = There is no such work order in your area.
+error-photo_not_found = There is no such photo.
+error-report_not_found = There is no such report; check the tracking code.
+error-routing_rule_not_found = There is no such routing rule.
+error-team_not_found = There is no such team.

@@ -138,3 +138,11 @@ error-residency_unknown = Unknown residency; use registered or migrant.
 error-region_unknown = No region has this code.
 error-not_a_building = Door controllers stand at residential buildings only.
 error-import_value_invalid = An imported value is not valid.
+
+## what a request names that does not exist, and values already taken
+error-building_not_found = There is no such building.
+error-household_not_found = There is no such household.
+error-person_not_found = There is no such resident in your area.
+error-place_not_found = There is no such place in your area.
+error-region_not_found = There is no such region in your area.
+error-street_not_found = There is no street yet; import the regions first.

@@ -148,3 +148,7 @@ error-too_many_events = Too many events in one request; split the batch.
 error-device_code_invalid = Use 1–64 letters, digits, “-”, “_” or “.” for the device code.
 error-device_token_required = A device token is required.
 error-invalid_device_token = The device token is unknown or revoked.
+
+## what a request names that does not exist, and values already taken
+error-alert_rule_not_found = There is no such alert rule.
+error-device_code_taken = That device code is already taken.

@@ -58,3 +58,7 @@ error-username_invalid = 用户名只能用 1–64 个字母、数字、“_”�
 error-password_too_short = 密码太短。
 error-name_length = 名称应为 1 至 100 个字。
 error-scopes_invalid = 令牌权限无效。
+
+## what a request names that does not exist, and values already taken
+error-api_token_not_found = 未找到这个接口令牌。
+error-username_taken = 这个用户名已被使用。

@@ -60,3 +60,9 @@ error-method_not_allowed = 此地址不接受这种请求方法。
 error-payload_too_large = 发送的内容太大。
 error-unsupported_media_type = 请以 JSON 格式发送（Content-Type: application/json）。
 error-request_refused = 请求被拒绝。
+
+## what a request names that does not exist, and values already taken
+error-language_not_found = 未找到这种语言：目前只支持中文和英文。
+error-page_not_found = 未找到这个页面。
+error-route_not_found = 未找到这个地址。
+error-conflict = 这个值已被使用。

@@ -280,3 +280,13 @@ error-shift_invalid = 班次的结束时间要晚于开始时间。
 error-sla_invalid = 受理时限至少一分钟，办结时限不能短于受理时限。
 error-target_invalid = 请只给出角色、部门或用户中的一项。
 error-coordinates_out_of_range = 经度须在 ±180 之内，纬度须在 ±90 之内。
+
+## what a request names that does not exist, and values already taken
+error-category_not_found = 未找到这个工单类别。
+error-dead_letter_not_found = 未找到这条发送失败的通知。
+error-notification_not_found = 未找到这条通知。
+error-order_not_found = 未找到这张工单，或它不在您的区域内。
+error-photo_not_found = 未找到这张照片。
+error-report_not_found = 未找到这条反映记录，请核对查询码。
+error-routing_rule_not_found = 未找到这条派单规则。
+error-team_not_found = 未找到这个队伍。

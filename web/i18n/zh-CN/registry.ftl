@@ -138,3 +138,11 @@ error-residency_unknown = 户籍类型无效：户籍或流动。
 error-region_unknown = 没有这个代码的区域。
 error-not_a_building = 门禁设备只能装在居民楼。
 error-import_value_invalid = 导入的值无效。
+
+## what a request names that does not exist, and values already taken
+error-building_not_found = 未找到这栋楼。
+error-household_not_found = 未找到这一户。
+error-person_not_found = 未找到这位居民，或他不在您的区域内。
+error-place_not_found = 未找到这个场所，或它不在您的区域内。
+error-region_not_found = 未找到这个区域，或它不在您的区域内。
+error-street_not_found = 未找到街道：请先导入区域。

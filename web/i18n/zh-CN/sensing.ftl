@@ -148,3 +148,7 @@ error-too_many_events = 一次发送的事件太多，请分批发送。
 error-device_code_invalid = 设备编号只能用 1–64 个字母、数字、“-”、“_”或“.”。
 error-device_token_required = 缺少设备令牌。
 error-invalid_device_token = 设备令牌无效或已吊销。
+
+## what a request names that does not exist, and values already taken
+error-alert_rule_not_found = 未找到这条预警规则。
+error-device_code_taken = 这个设备编号已被使用。

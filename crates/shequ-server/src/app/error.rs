@@ -115,16 +115,24 @@ impl AppError {
         }
     }
 
-    /// The stable code clients and the UI key on: one of the registry
-    /// ([`Code`]), but for two families named after what the store names,
-    /// `<thing>_not_found` (pages fall back to `error-not_found`) and
-    /// `<field>_taken`.
+    /// The stable code clients and the UI key on, always one of the
+    /// registry ([`Code`]). What is missing or taken is named by the store
+    /// (`"routing rule"`, `"username"`); its code is `<thing>_not_found` or
+    /// `<field>_taken` from the registry, so it has its messages. A name the
+    /// registry lacks is a mistake caught in debug builds (the tests) and
+    /// answered with the generic `not_found` / `conflict` in release.
     pub fn code(&self) -> String {
         match self {
             AppError::Unauthorized(c) | AppError::Forbidden(c) => c.as_str().to_owned(),
-            AppError::NotFound(what) => format!("{}_not_found", what.replace(' ', "_")),
+            AppError::NotFound(what) => registered(
+                &format!("{}_not_found", what.replace(' ', "_")),
+                Code::NotFound,
+            ),
             AppError::Unprocessable(_) => Code::InvalidInput.as_str().to_owned(),
-            AppError::Conflict { field } => format!("{field}_taken"),
+            AppError::Conflict { field } => registered(
+                &format!("{}_taken", field.replace(' ', "_")),
+                Code::Conflict,
+            ),
             AppError::Refused { code, .. }
             | AppError::PayloadTooLarge { code, .. }
             | AppError::UnsupportedMediaType { code, .. } => code.as_str().to_owned(),
@@ -178,6 +186,16 @@ impl AppError {
             }
         }
     }
+}
+
+/// `code` if the registry holds it, else `fallback`'s (see [`AppError::code`]).
+fn registered(code: &str, fallback: Code) -> String {
+    let found = Code::parse(code);
+    debug_assert!(
+        found.is_some(),
+        "error code {code:?} is not in shequ_domain::Code: add it and its messages"
+    );
+    found.unwrap_or(fallback).as_str().to_owned()
 }
 
 impl From<StoreError> for AppError {
