@@ -42,3 +42,13 @@ error-open311_attribute_datetime = attribute { $attribute } must be an ISO 8601 
 error-open311_attribute_line_break = attribute { $attribute } must be one line (use no line breaks)
 error-open311_attribute_too_long = attribute { $attribute } is longer than { $max } characters
 error-open311_attribute_choice = { $value } is not a choice of attribute { $attribute }
+
+## status_notes: an order's state in words
+open311-note-pending = Waiting for the person responsible to accept it
+open311-note-accepted = Accepted
+open311-note-in_progress = Being worked on
+open311-note-returned = Sent back to be dispatched again
+open311-note-resolved = Resolved
+open311-note-closed = Resolved and closed
+open311-note-duplicate = Duplicate of request { $of }
+open311-note-cancelled = Withdrawn

@@ -42,3 +42,13 @@ error-open311_attribute_datetime = 属性 { $attribute } 必须是带时区的 I
 error-open311_attribute_line_break = 属性 { $attribute } 只能是一行文字
 error-open311_attribute_too_long = 属性 { $attribute } 超过 { $max } 个字
 error-open311_attribute_choice = { $value } 不是属性 { $attribute } 的选项
+
+## status_notes: an order's state in words
+open311-note-pending = 待受理
+open311-note-accepted = 已受理
+open311-note-in_progress = 处理中
+open311-note-returned = 已退回，等待重新派单
+open311-note-resolved = 已办结
+open311-note-closed = 已办结并关闭
+open311-note-duplicate = 重复工单，已并入 { $of }
+open311-note-cancelled = 已撤销

@@ -8,10 +8,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use fluent_bundle::FluentValue;
 use shequ_domain::order::OrderState;
 use shequ_store::orders::Order;
 
-use crate::app::i18n::Lang;
+use crate::app::i18n::{I18n, Lang};
 use crate::open311::errors::Problems;
 use crate::open311::format::Node;
 use crate::open311::format::datetime;
@@ -46,20 +47,22 @@ pub fn states_of(open311_status: &str) -> Option<Vec<String>> {
     (!states.is_empty()).then_some(states)
 }
 
-fn status_notes(o: &Order, lang: Lang) -> String {
-    let zh = lang == Lang::Zh;
-    let t = |a: &str, b: &str| if zh { a.to_owned() } else { b.to_owned() };
-    match (o.state(), o.duplicate_of) {
-        (OrderState::Pending, _) => t("待受理", "Waiting for the person responsible to accept it"),
-        (OrderState::Accepted, _) => t("已受理", "Accepted"),
-        (OrderState::InProgress, _) => t("处理中", "Being worked on"),
-        (OrderState::Returned, _) => t("已退回，等待重新派单", "Sent back to be dispatched again"),
-        (OrderState::Resolved, _) => t("已办结", "Resolved"),
-        (OrderState::Closed, _) => t("已办结并关闭", "Resolved and closed"),
-        (OrderState::Cancelled, Some(d)) if zh => format!("重复工单，已并入 {d}"),
-        (OrderState::Cancelled, Some(d)) => format!("Duplicate of request {d}"),
-        (OrderState::Cancelled, None) => t("已撤销", "Withdrawn"),
-    }
+/// The order's state in words, from the message files (`open311.ftl`).
+fn status_notes(o: &Order, lang: Lang, words: &I18n) -> String {
+    let key = match (o.state(), o.duplicate_of) {
+        (OrderState::Pending, _) => "open311-note-pending",
+        (OrderState::Accepted, _) => "open311-note-accepted",
+        (OrderState::InProgress, _) => "open311-note-in_progress",
+        (OrderState::Returned, _) => "open311-note-returned",
+        (OrderState::Resolved, _) => "open311-note-resolved",
+        (OrderState::Closed, _) => "open311-note-closed",
+        (OrderState::Cancelled, Some(d)) => {
+            let of = FluentValue::from(d.to_string());
+            return words.t_args(lang, "open311-note-duplicate", &[("of", of)]);
+        }
+        (OrderState::Cancelled, None) => "open311-note-cancelled",
+    };
+    words.t(lang, key)
 }
 
 /// Replaces the reporter's own details, and any run of seven or more
@@ -211,7 +214,10 @@ impl<'a> Viewer<'a> {
         Ok(Node::Map(vec![
             ("service_request_id", Node::Text(o.id.to_string())),
             ("status", Node::Text(status(o.state()).to_owned())),
-            ("status_notes", Node::Text(status_notes(o, self.lang))),
+            (
+                "status_notes",
+                Node::Text(status_notes(o, self.lang, &self.state.i18n)),
+            ),
             (
                 "service_name",
                 category.map_or(Node::Null, |c| Node::Text(services::name(c, self.lang))),
@@ -252,6 +258,20 @@ impl<'a> Viewer<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_duplicates_note_names_the_request_it_joined_in_both_languages() {
+        let words = I18n::load().expect("messages");
+        let of = || [("of", FluentValue::from("36224".to_owned()))];
+        assert_eq!(
+            words.t_args(Lang::Zh, "open311-note-duplicate", &of()),
+            "重复工单，已并入 36224"
+        );
+        assert_eq!(
+            words.t_args(Lang::En, "open311-note-duplicate", &of()),
+            "Duplicate of request 36224"
+        );
+    }
 
     #[test]
     fn every_state_has_an_open311_status() {
