@@ -238,6 +238,17 @@ codes! {
     Conflict => "conflict",
     DeviceCodeTaken => "device_code_taken",
     UsernameTaken => "username_taken",
+    // party
+    PartyOrgKindUnknown => "party_org_kind_unknown",
+    PartyOrgDuplicate => "party_org_duplicate",
+    PartyParentUnknown => "party_parent_unknown",
+    PartyParentKind => "party_parent_kind",
+    PartyTreeCycle => "party_tree_cycle",
+    PartyMoveCycle => "party_move_cycle",
+    PartyDissolveNotEmpty => "party_dissolve_not_empty",
+    PartyTransferTarget => "party_transfer_target",
+    PartyTransferState => "party_transfer_state",
+    PartyMembershipOverlap => "party_membership_overlap",
 }
 
 impl Code {

@@ -4,6 +4,7 @@
 
 pub mod code;
 pub mod order;
+pub mod party;
 pub mod person;
 pub mod place;
 pub mod region;

@@ -1,0 +1,14 @@
+//! Party organisation (党组织): the four-level tree (市—区—街道—居民区) and
+//! the organisations under it, members' transfers between organisations
+//! (组织关系转接) and the history of who belonged where. Pure rules; the
+//! store keeps them and the server shows them.
+
+pub mod membership;
+pub mod org;
+pub mod transfer;
+pub mod tree;
+
+pub use membership::{Membership, MembershipHistory};
+pub use org::OrgKind;
+pub use transfer::{Transfer, TransferState, TransferStep};
+pub use tree::{OrgRow, Tree, TreeError};
