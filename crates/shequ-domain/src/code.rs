@@ -249,6 +249,9 @@ codes! {
     PartyTransferTarget => "party_transfer_target",
     PartyTransferState => "party_transfer_state",
     PartyMembershipOverlap => "party_membership_overlap",
+    PartyCommitteeSeats => "party_committee_seats",
+    PartyTermDates => "party_term_dates",
+    PartyMemberDates => "party_member_dates",
 }
 
 impl Code {

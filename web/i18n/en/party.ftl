@@ -9,3 +9,6 @@ error-party_dissolve_not_empty = It still has members or organisations under it:
 error-party_transfer_target = The member cannot be transferred to that organisation.
 error-party_transfer_state = The transfer cannot take that step now.
 error-party_membership_overlap = A member belongs to one organisation at a time: transfer them instead.
+error-party_committee_seats = The committee's seats clash: one secretary at a time, one seat per person.
+error-party_term_dates = A term must end after it starts.
+error-party_member_dates = A conversion or the end of probation must come after the join date.

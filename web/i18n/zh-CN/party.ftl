@@ -9,3 +9,6 @@ error-party_dissolve_not_empty = 还有党员或下级组织：请先转出党�
 error-party_transfer_target = 不能转到这个组织。
 error-party_transfer_state = 组织关系转接当前不能这样办理。
 error-party_membership_overlap = 一名党员同一时间只能属于一个组织：请办理转接。
+error-party_committee_seats = 委员会的职务冲突：同一时间只能有一名书记，一人只能任一职。
+error-party_term_dates = 任期的结束日期必须晚于开始日期。
+error-party_member_dates = 转正或预备期满日期必须晚于入党日期。
