@@ -249,6 +249,8 @@ codes! {
     PartyTransferTarget => "party_transfer_target",
     PartyTransferState => "party_transfer_state",
     PartyMembershipOverlap => "party_membership_overlap",
+    PartyOrgNotFound => "party_org_not_found",
+    OrgCodeTaken => "org_code_taken",
     PartyCommitteeSeats => "party_committee_seats",
     PartyTermDates => "party_term_dates",
     PartyMemberDates => "party_member_dates",

@@ -42,7 +42,7 @@ impl InvalidValue {
     }
 
     /// The same failure, naming the part of the value that is wrong.
-    pub(crate) fn at(mut self, field: &'static str) -> Self {
+    pub fn at(mut self, field: &'static str) -> Self {
         self.part = Some(field);
         self
     }

@@ -16,6 +16,7 @@ pub mod command;
 mod db;
 mod installation;
 pub mod orders;
+pub mod party;
 pub mod people;
 pub mod places;
 pub mod regions;
@@ -48,6 +49,10 @@ pub enum StoreError {
     Conflict { field: &'static str, value: String },
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// A change the domain's rules refuse (a move that would make a
+    /// cycle…), with its code and field.
+    #[error("{0}")]
+    Invalid(shequ_domain::InvalidValue),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("stored data is corrupt: {0}")]
@@ -82,6 +87,7 @@ impl StoreError {
     pub fn copy_for_another_sender(&self) -> StoreError {
         match self {
             StoreError::NotFound(what) => StoreError::NotFound(what),
+            StoreError::Invalid(e) => StoreError::Invalid(e.clone()),
             StoreError::Conflict { field, value } => StoreError::Conflict {
                 field,
                 value: value.clone(),

@@ -12,3 +12,5 @@ error-party_membership_overlap = A member belongs to one organisation at a time:
 error-party_committee_seats = The committee's seats clash: one secretary at a time, one seat per person.
 error-party_term_dates = A term must end after it starts.
 error-party_member_dates = A conversion or the end of probation must come after the join date.
+error-party_org_not_found = There is no such party organisation, or it was dissolved.
+error-org_code_taken = That organisation code is already taken.

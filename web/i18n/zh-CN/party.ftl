@@ -12,3 +12,5 @@ error-party_membership_overlap = 一名党员同一时间只能属于一个组�
 error-party_committee_seats = 委员会的职务冲突：同一时间只能有一名书记，一人只能任一职。
 error-party_term_dates = 任期的结束日期必须晚于开始日期。
 error-party_member_dates = 转正或预备期满日期必须晚于入党日期。
+error-party_org_not_found = 未找到这个党组织，或它已撤销。
+error-org_code_taken = 这个组织代码已被使用。

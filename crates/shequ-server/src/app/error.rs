@@ -203,6 +203,9 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound(what) => AppError::NotFound(what),
             StoreError::Conflict { field, .. } => AppError::Conflict { field },
+            StoreError::Invalid(e) => {
+                AppError::unprocessable(e.field().unwrap_or("input"), e.code, e.message.clone())
+            }
             other if other.constraint_violation().is_some() => constraint_error(&other),
             other => match other.unavailable() {
                 Some(why) => {
