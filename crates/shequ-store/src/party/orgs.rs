@@ -219,8 +219,10 @@ impl Store {
 
     /// Moves an organisation under `new_parent`. Refused (with the
     /// domain's reason) when that would make a cycle or the new parent
-    /// may not hold it. The check and the write are one transaction on the
-    /// writer, so two moves cannot together make a cycle.
+    /// may not hold it. The tree is read and checked inside the writing
+    /// transaction, with the tree locked against other changes (SQLite has
+    /// one writer; PostgreSQL locks the table), so two moves made at once
+    /// cannot together make a cycle.
     pub async fn move_party_org(
         &self,
         code: &str,
@@ -228,19 +230,39 @@ impl Store {
         actor: &str,
         now: i64,
     ) -> Result<()> {
-        let orgs = self.party_orgs().await?;
-        let tree = tree_of(&orgs)?;
-        tree.check_move(code, new_parent)
-            .map_err(|e| StoreError::Invalid(e.at("parent")))?;
-        let find = |c: &str| orgs.iter().find(|o| o.code == c).cloned();
-        let before = find(code).ok_or(StoreError::NotFound("party org"))?;
-        let parent = find(new_parent).ok_or(StoreError::NotFound("party org"))?;
-        let after = PartyOrg {
-            parent_id: Some(parent.id),
-            ..before.clone()
-        };
-        self.update_party_org(&before, &after, "move", actor, now)
-            .await
+        let lock = (self.backend() == crate::Backend::Postgres)
+            .then_some("LOCK TABLE party_orgs IN SHARE ROW EXCLUSIVE MODE");
+        let select = format!(
+            "SELECT {ORG_COLUMNS} FROM party_orgs WHERE dissolved_at IS NULL ORDER BY code"
+        );
+        on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            if let Some(lock) = lock {
+                sqlx::query(lock).execute(&mut *tx).await?;
+            }
+            let orgs: Vec<PartyOrg> = sqlx::query_as(sqlx::AssertSqlSafe(select.as_str()))
+                .fetch_all(&mut *tx)
+                .await?;
+            tree_of(&orgs)?
+                .check_move(code, new_parent)
+                .map_err(|e| StoreError::Invalid(e.at("parent")))?;
+            let find = |c: &str| orgs.iter().find(|o| o.code == c).cloned();
+            let before = find(code).ok_or(StoreError::NotFound("party org"))?;
+            let parent = find(new_parent).ok_or(StoreError::NotFound("party org"))?;
+            let after = PartyOrg {
+                parent_id: Some(parent.id),
+                ..before.clone()
+            };
+            sqlx::query("UPDATE party_orgs SET parent_id = $1, updated_at = $2 WHERE id = $3")
+                .bind(after.parent_id)
+                .bind(now)
+                .bind(before.id)
+                .execute(&mut *tx)
+                .await?;
+            log_change!(tx, before.id, now, actor, "move", Some(&before), &after);
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// Writes `after` over `before` if the row is still as read (else
