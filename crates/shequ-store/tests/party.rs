@@ -122,3 +122,80 @@ async fn the_tree_is_kept_with_its_changes_and_refuses_cycles() {
         }
     }
 }
+
+#[tokio::test]
+async fn members_belong_to_one_organisation_and_block_dissolving() {
+    use chrono::NaiveDate;
+    use common::seed_street;
+    use shequ_domain::party::{MemberStanding, Standing};
+    for db in backends().await {
+        let s = &db.store;
+        let l = db.label;
+        seed_street(s).await;
+        let people = s.monitored_people(None).await.expect("people");
+        let (p1, p2) = (people[0].id, people[1].id);
+        s.create_party_org(&org("S", OrgKind::StreetWorkingCommittee, None), "admin", 1)
+            .await
+            .expect("street");
+        s.create_party_org(&org("B1", OrgKind::Branch, Some("S")), "admin", 1)
+            .await
+            .expect("branch");
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).expect("day");
+        let full =
+            MemberStanding::new(day(1), Standing::Full { converted_on: None }).expect("standing");
+        s.add_party_member(p1, "B1", &full, day(2), 2)
+            .await
+            .expect("p1");
+        s.add_party_member(p2, "B1", &full, day(5), 2)
+            .await
+            .expect("p2");
+        assert_eq!(
+            s.party_members_on("B1", day(3)).await.expect("on"),
+            [p1],
+            "{l}"
+        );
+        assert_eq!(
+            s.party_members_on("B1", day(5)).await.expect("on"),
+            [p1.min(p2), p1.max(p2)],
+            "{l}"
+        );
+
+        // In two organisations at once, under a committee, or unknown.
+        s.create_party_org(&org("B2", OrgKind::Branch, Some("S")), "admin", 3)
+            .await
+            .expect("second branch");
+        match s.add_party_member(p1, "B2", &full, day(6), 3).await {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.code, Code::PartyMembershipOverlap, "{l}"),
+            other => panic!("{l}: expected a refusal, got {other:?}"),
+        }
+        match s.add_party_member(p1, "S", &full, day(6), 3).await {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.field(), Some("org"), "{l}"),
+            other => panic!("{l}: expected a refusal, got {other:?}"),
+        }
+        match s.add_party_member(999_999, "B2", &full, day(6), 3).await {
+            Err(StoreError::NotFound(what)) => assert_eq!(what, "person", "{l}"),
+            other => panic!("{l}: expected not found, got {other:?}"),
+        }
+
+        // B1 keeps its two members, so it stays; the empty B2 goes.
+        match s.dissolve_party_org("B1", "admin", 4).await {
+            Err(StoreError::Invalid(e)) => {
+                assert_eq!(e.code, Code::PartyDissolveNotEmpty, "{l}");
+                assert!(e.message.contains("2 member"), "{l}: {e}");
+            }
+            other => panic!("{l}: expected a refusal, got {other:?}"),
+        }
+        s.dissolve_party_org("B2", "admin", 4)
+            .await
+            .expect("dissolve");
+        assert!(s.party_org("B2").await.expect("read").is_none(), "{l}");
+        let actions: Vec<String> = s
+            .party_org_changes("B2")
+            .await
+            .expect("changes")
+            .into_iter()
+            .map(|c| c.action)
+            .collect();
+        assert_eq!(actions, ["create", "dissolve"], "{l}");
+    }
+}

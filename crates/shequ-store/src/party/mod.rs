@@ -3,6 +3,7 @@
 //! domain's (`shequ_domain::party`); each change is checked against the
 //! stored tree and written with its before and after in one transaction.
 
+mod members;
 mod orgs;
 
 pub use orgs::{NewPartyOrg, PartyOrg, PartyOrgChange};

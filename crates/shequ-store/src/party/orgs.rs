@@ -44,14 +44,14 @@ pub struct PartyOrgChange {
 
 const ORG_COLUMNS: &str = "id, code, name, kind, parent_id, region_id, founded_on";
 
-fn json(org: &PartyOrg) -> Result<String> {
+pub(super) fn json(org: &PartyOrg) -> Result<String> {
     serde_json::to_string(org).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Keeps one change in the same transaction as the change itself.
 macro_rules! log_change {
     ($tx:expr, $org_id:expr, $at:expr, $actor:expr, $action:expr, $before:expr, $after:expr) => {{
-        let before: Option<String> = $before.map(json).transpose()?;
+        let before: Option<String> = $before.map($crate::party::orgs::json).transpose()?;
         sqlx::query(
             "INSERT INTO party_org_changes (org_id, at, actor, action, before, after)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -61,13 +61,14 @@ macro_rules! log_change {
         .bind($actor)
         .bind($action)
         .bind(before)
-        .bind(json($after)?)
+        .bind($crate::party::orgs::json($after)?)
         .execute(&mut *$tx)
         .await?;
     }};
 }
+pub(super) use log_change;
 
-fn kind_of(org: &PartyOrg) -> Result<OrgKind> {
+pub(super) fn kind_of(org: &PartyOrg) -> Result<OrgKind> {
     OrgKind::parse(&org.kind).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
