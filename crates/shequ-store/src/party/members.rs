@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use shequ_domain::party::{MemberStanding, Standing};
 use shequ_domain::{Code, InvalidValue};
 
-use super::orgs::{PartyOrg, kind_of};
+use super::orgs::{PartyOrg, kind_of, tree_of};
 use crate::db::on_db;
 use crate::{Result, Store, StoreError};
 
@@ -112,10 +112,11 @@ impl Store {
     /// Dissolves `code`, refused (saying how many remain) while members or
     /// organisations are still in it; the change is kept.
     pub async fn dissolve_party_org(&self, code: &str, actor: &str, now: i64) -> Result<()> {
-        let tree = self.party_tree().await?;
-        let before: PartyOrg = self
-            .party_org(code)
-            .await?
+        let orgs = self.party_orgs().await?;
+        let tree = tree_of(&orgs)?;
+        let before: PartyOrg = orgs
+            .into_iter()
+            .find(|o| o.code == code)
             .ok_or(StoreError::NotFound("party org"))?;
         on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;

@@ -74,7 +74,7 @@ pub(super) fn kind_of(org: &PartyOrg) -> Result<OrgKind> {
 
 /// The tree of the organisations not dissolved, by code, for the
 /// domain's checks.
-fn tree_of(orgs: &[PartyOrg]) -> Result<Tree> {
+pub(super) fn tree_of(orgs: &[PartyOrg]) -> Result<Tree> {
     let code_of: std::collections::HashMap<i64, &str> =
         orgs.iter().map(|o| (o.id, o.code.as_str())).collect();
     let rows = orgs
@@ -198,7 +198,9 @@ impl Store {
         }))
     }
 
-    /// Renames an organisation, logging before and after.
+    /// Renames an organisation, logging before and after. The write
+    /// holds only if the name is still as read (else someone renamed it
+    /// meanwhile, and this answers not found: read it again).
     pub async fn rename_party_org(
         &self,
         code: &str,
@@ -214,8 +216,26 @@ impl Store {
             name: name.to_owned(),
             ..before.clone()
         };
-        self.update_party_org(&before, &after, "rename", actor, now)
-            .await
+        on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE party_orgs SET name = $1, updated_at = $2
+                 WHERE id = $3 AND name = $4 AND dissolved_at IS NULL",
+            )
+            .bind(&after.name)
+            .bind(now)
+            .bind(before.id)
+            .bind(&before.name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound("party org"));
+            }
+            log_change!(tx, before.id, now, actor, "rename", Some(&before), &after);
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// Moves an organisation under `new_parent`. Refused (with the
@@ -261,40 +281,6 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             log_change!(tx, before.id, now, actor, "move", Some(&before), &after);
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// Writes `after` over `before` if the row is still as read (else
-    /// someone changed it meanwhile: try again), with its change.
-    async fn update_party_org(
-        &self,
-        before: &PartyOrg,
-        after: &PartyOrg,
-        action: &str,
-        actor: &str,
-        now: i64,
-    ) -> Result<()> {
-        on_db!(self, write, |pool| {
-            let mut tx = pool.begin().await?;
-            let n = sqlx::query(
-                "UPDATE party_orgs SET name = $1, parent_id = $2, updated_at = $3
-                 WHERE id = $4 AND name = $5 AND parent_id IS NOT DISTINCT FROM $6 AND dissolved_at IS NULL",
-            )
-            .bind(&after.name)
-            .bind(after.parent_id)
-            .bind(now)
-            .bind(before.id)
-            .bind(&before.name)
-            .bind(before.parent_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n == 0 {
-                return Err(StoreError::NotFound("party org"));
-            }
-            log_change!(tx, before.id, now, actor, action, Some(before), after);
             tx.commit().await?;
         });
         Ok(())
