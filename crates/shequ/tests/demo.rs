@@ -151,12 +151,15 @@ async fn same_seed_gives_identical_rows_and_another_seed_differs() {
 
 /// A 20,000-resident street, generated once for the tests that read it,
 /// with what `shequ demo` printed.
-fn street_20k_printed() -> &'static (PathBuf, String) {
-    static DIR: OnceLock<(PathBuf, String)> = OnceLock::new();
+/// The 20,000-resident demo street, generated once for the whole file: its
+/// data directory, what it printed, and the moment generation began.
+fn street_20k_generated() -> &'static (PathBuf, String, i64) {
+    static DIR: OnceLock<(PathBuf, String, i64)> = OnceLock::new();
     DIR.get_or_init(|| {
         // Under the target directory, so repeated runs do not litter /tmp.
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("demo-street-20k");
         let _ = std::fs::remove_dir_all(&dir);
+        let began = now_ms();
         let printed = demo(
             &dir,
             &[
@@ -168,12 +171,20 @@ fn street_20k_printed() -> &'static (PathBuf, String) {
                 PASSWORD,
             ],
         );
-        (dir, printed)
+        (dir, printed, began)
     })
 }
 
 fn street_20k() -> &'static Path {
-    &street_20k_printed().0
+    &street_20k_generated().0
+}
+
+/// Local midnight (Asia/Shanghai, the demo's zone) at the start of the day
+/// the demo street was generated on. "Today" is the demo's day, not the
+/// test's: a street generated a minute before midnight and read a minute
+/// after it still has the alerts of the day it lived through.
+fn demo_day_start_ms() -> i64 {
+    day_start_ms(street_20k_generated().2)
 }
 
 fn polygon(geojson: &str) -> Polygon {
@@ -391,11 +402,15 @@ fn now_ms() -> i64 {
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Local midnight (Asia/Shanghai, the demo's zone) at the start of today.
-fn today_start_ms() -> i64 {
+/// Local midnight (Asia/Shanghai, the demo's zone) at the start of the day
+/// holding `at`.
+fn day_start_ms(at: i64) -> i64 {
     use chrono::TimeZone;
     let tz = chrono_tz::Asia::Shanghai;
-    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let today = chrono::DateTime::from_timestamp_millis(at)
+        .expect("a moment in range")
+        .with_timezone(&tz)
+        .date_naive();
     tz.from_local_datetime(&today.and_time(chrono::NaiveTime::MIN))
         .earliest()
         .expect("midnight exists")
@@ -528,7 +543,7 @@ async fn the_demo_street_has_a_year_of_closed_rated_history() {
 
 #[tokio::test]
 async fn the_morning_has_open_orders_on_the_grid_workers() {
-    let (dir, printed) = street_20k_printed();
+    let (dir, printed, _) = street_20k_generated();
     let pool = open(dir).await;
     let now = now_ms();
     let open_by_grid_worker = |cond: &'static str| {
@@ -579,7 +594,7 @@ async fn the_morning_has_open_orders_on_the_grid_workers() {
     let filed_today = count_at(
         &pool,
         "SELECT COUNT(*) FROM work_orders WHERE created_at >= $1",
-        today_start_ms().min(now - 3_600_000),
+        demo_day_start_ms().min(now - 3_600_000),
     )
     .await;
     assert!(
@@ -673,7 +688,7 @@ async fn todays_welfare_alerts_became_orders_for_the_grid_workers() {
         "SELECT a.id, a.person_id, a.raised_at, a.order_id FROM alerts a
          WHERE a.kind = 'inactivity' AND a.raised_at >= $1",
     )
-    .bind(today_start_ms())
+    .bind(demo_day_start_ms())
     .fetch_all(&pool)
     .await
     .expect("alerts");
