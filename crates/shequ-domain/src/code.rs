@@ -254,6 +254,10 @@ codes! {
     PartyCommitteeSeats => "party_committee_seats",
     PartyTermDates => "party_term_dates",
     PartyMemberDates => "party_member_dates",
+    PartyTransferNotFound => "party_transfer_not_found",
+    PartyMemberNotFound => "party_member_not_found",
+    PartyNotAllowed => "party_not_allowed",
+    PartyPlaceNotNewSector => "party_place_not_new_sector",
 }
 
 impl Code {

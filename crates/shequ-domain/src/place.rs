@@ -58,6 +58,23 @@ string_enum! {
     }
 }
 
+impl PlaceKind {
+    /// The kinds of the new sectors (两新组织的场所) whose party coverage
+    /// the district watches.
+    pub const NEW_SECTOR: [PlaceKind; 6] = [
+        PlaceKind::OfficeBuilding,
+        PlaceKind::Park,
+        PlaceKind::BusinessDistrict,
+        PlaceKind::Market,
+        PlaceKind::Enterprise,
+        PlaceKind::ConstructionSite,
+    ];
+
+    pub fn is_new_sector(self) -> bool {
+        Self::NEW_SECTOR.contains(&self)
+    }
+}
+
 string_enum! {
     /// The type of a service facility: what the 15-minute service circle
     /// measures walking distance to.

@@ -4,11 +4,11 @@
 
 mod common;
 
-use common::backends;
+use common::{backends, seed_street};
 use shequ_domain::Code;
 use shequ_domain::party::OrgKind;
 use shequ_store::StoreError;
-use shequ_store::party::NewPartyOrg;
+use shequ_store::party::{NewPartyMember, NewPartyOrg, NewTransfer};
 
 fn org<'a>(code: &'a str, kind: OrgKind, parent: Option<&'a str>) -> NewPartyOrg<'a> {
     NewPartyOrg {
@@ -126,7 +126,6 @@ async fn the_tree_is_kept_with_its_changes_and_refuses_cycles() {
 #[tokio::test]
 async fn members_belong_to_one_organisation_and_block_dissolving() {
     use chrono::NaiveDate;
-    use common::seed_street;
     use shequ_domain::party::{MemberStanding, Standing};
     for db in backends().await {
         let s = &db.store;
@@ -141,8 +140,12 @@ async fn members_belong_to_one_organisation_and_block_dissolving() {
             .await
             .expect("branch");
         let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).expect("day");
-        let full =
-            MemberStanding::new(day(1), Standing::Full { converted_on: None }).expect("standing");
+        let full = NewPartyMember {
+            standing: MemberStanding::new(day(1), Standing::Full { converted_on: None })
+                .expect("standing"),
+            unit: "",
+            mobile: false,
+        };
         s.add_party_member(p1, "B1", &full, day(2), 2)
             .await
             .expect("p1");
@@ -198,4 +201,298 @@ async fn members_belong_to_one_organisation_and_block_dissolving() {
             .collect();
         assert_eq!(actions, ["create", "dissolve"], "{l}");
     }
+}
+
+#[tokio::test]
+async fn a_transfer_moves_the_member_when_the_receiver_accepts_and_the_history_answers_who_was_where()
+ {
+    use chrono::NaiveDate;
+    use shequ_domain::party::TransferStep;
+    for db in backends().await {
+        let s = &db.store;
+        let l = db.label;
+        seed_street(s).await;
+        let people = s.monitored_people(None).await.expect("people");
+        let (p1, p2) = (people[0].id, people[1].id);
+        s.create_party_org(&org("S", OrgKind::StreetWorkingCommittee, None), "admin", 1)
+            .await
+            .expect("street");
+        for b in ["B1", "B2", "B3"] {
+            s.create_party_org(&org(b, OrgKind::Branch, Some("S")), "admin", 1)
+                .await
+                .expect("branch");
+        }
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).expect("day");
+        s.add_party_member(p1, "B1", &NewPartyMember::full(day(1)), day(1), 1)
+            .await
+            .expect("member");
+        let ask = |to: Option<&'static str>, on| NewTransfer {
+            person_id: p1,
+            to,
+            to_outside: None,
+            from_outside: None,
+            joining: None,
+            letter_no: "",
+            on,
+            note: "",
+        };
+        let id = s
+            .request_transfer(&ask(Some("B2"), day(3)), "secretary", 3)
+            .await
+            .expect("request");
+        // The sender counts the member until the receiver accepts.
+        assert_eq!(
+            s.party_members_on("B1", day(9)).await.expect("B1"),
+            [p1],
+            "{l}"
+        );
+        match s
+            .request_transfer(&ask(Some("B3"), day(4)), "secretary", 4)
+            .await
+        {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.code, Code::PartyTransferState, "{l}"),
+            other => panic!("{l}: a second open transfer, got {other:?}"),
+        }
+        let accepted = s
+            .step_transfer(id, TransferStep::Accept, day(10), None, 10)
+            .await
+            .expect("accept");
+        assert_eq!(accepted.state, "accepted", "{l}");
+        let done = s
+            .step_transfer(
+                id,
+                TransferStep::Complete,
+                day(12),
+                Some("沪组转〔2026〕12号"),
+                12,
+            )
+            .await
+            .expect("complete");
+        assert_eq!(
+            (done.state.as_str(), done.letter_no.as_str()),
+            ("completed", "沪组转〔2026〕12号"),
+            "{l}"
+        );
+        match s
+            .step_transfer(id, TransferStep::Refuse, day(13), None, 13)
+            .await
+        {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.code, Code::PartyTransferState, "{l}"),
+            other => panic!("{l}: a step on a completed transfer, got {other:?}"),
+        }
+        // Who was in B1 on the 9th, and in B2 on the 10th.
+        assert_eq!(
+            s.party_members_on("B1", day(9)).await.expect("B1"),
+            [p1],
+            "{l}"
+        );
+        assert!(
+            s.party_members_on("B1", day(10))
+                .await
+                .expect("B1")
+                .is_empty(),
+            "{l}"
+        );
+        assert_eq!(
+            s.party_members_on("B2", day(10)).await.expect("B2"),
+            [p1],
+            "{l}"
+        );
+        let path: Vec<(String, Option<String>)> = s
+            .party_member_path(p1)
+            .await
+            .expect("path")
+            .into_iter()
+            .map(|m| (m.org_code, m.to_day))
+            .collect();
+        assert_eq!(
+            path,
+            [
+                ("B1".to_owned(), Some("2026-03-10".to_owned())),
+                ("B2".to_owned(), None)
+            ],
+            "{l}"
+        );
+
+        // A transfer to a dissolved organisation is refused.
+        s.dissolve_party_org("B3", "admin", 14)
+            .await
+            .expect("dissolve");
+        match s
+            .request_transfer(&ask(Some("B3"), day(14)), "secretary", 14)
+            .await
+        {
+            Err(StoreError::Invalid(e)) => {
+                assert_eq!(
+                    (e.code, e.field()),
+                    (Code::PartyTransferTarget, Some("to")),
+                    "{l}"
+                )
+            }
+            other => panic!("{l}: a transfer to a dissolved branch, got {other:?}"),
+        }
+        // Out of the system: completed by its letter, the membership ends.
+        let out = s
+            .request_transfer(
+                &NewTransfer {
+                    to_outside: Some("浙江省杭州市某街道党工委"),
+                    ..ask(None, day(15))
+                },
+                "secretary",
+                15,
+            )
+            .await
+            .expect("out");
+        s.step_transfer(out, TransferStep::Complete, day(16), Some("L-2"), 16)
+            .await
+            .expect("complete out");
+        assert!(s.party_member(p1).await.expect("member").is_none(), "{l}");
+
+        // In from outside: p2 has no organisation here until accepted.
+        let mut joining = NewPartyMember::full(day(1));
+        joining.mobile = true;
+        let inbound = s
+            .request_transfer(
+                &NewTransfer {
+                    person_id: p2,
+                    from_outside: Some("江苏省南京市某支部"),
+                    joining: Some(joining),
+                    ..ask(Some("B1"), day(17))
+                },
+                "secretary",
+                17,
+            )
+            .await
+            .expect("inbound");
+        assert!(s.party_member(p2).await.expect("member").is_none(), "{l}");
+        s.step_transfer(inbound, TransferStep::Accept, day(18), None, 18)
+            .await
+            .expect("accept inbound");
+        let m = s.party_member(p2).await.expect("member").expect("in B1");
+        assert_eq!((m.org_code.as_str(), m.mobile), ("B1", true), "{l}");
+        assert_eq!(s.transfers(true).await.expect("open").len(), 1, "{l}");
+    }
+}
+
+#[tokio::test]
+async fn a_committee_has_one_secretary_at_a_time_and_coverage_counts_each_new_sector_place_once() {
+    use chrono::NaiveDate;
+    use shequ_domain::party::{Cover, Seat, SeatRole};
+    for db in backends().await {
+        let s = &db.store;
+        let l = db.label;
+        seed_street(s).await;
+        let people = s.monitored_people(None).await.expect("people");
+        let (p1, p2) = (people[0].id, people[1].id);
+        s.create_party_org(&org("S", OrgKind::StreetWorkingCommittee, None), "admin", 1)
+            .await
+            .expect("street");
+        s.create_party_org(&org("B1", OrgKind::Branch, Some("S")), "admin", 1)
+            .await
+            .expect("branch");
+        let day = |y, m| NaiveDate::from_ymd_opt(y, m, 1).expect("day");
+        let seat = |person, role, from, to| Seat {
+            person,
+            role,
+            term_start: from,
+            term_end: to,
+        };
+        s.add_committee_seat(
+            "B1",
+            &seat(p1, SeatRole::Secretary, day(2024, 1), day(2029, 1)),
+        )
+        .await
+        .expect("secretary");
+        match s
+            .add_committee_seat(
+                "B1",
+                &seat(p2, SeatRole::Secretary, day(2025, 1), day(2030, 1)),
+            )
+            .await
+        {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.code, Code::PartyCommitteeSeats, "{l}"),
+            other => panic!("{l}: two secretaries, got {other:?}"),
+        }
+        s.add_committee_seat(
+            "B1",
+            &seat(p2, SeatRole::Member, day(2024, 1), day(2029, 1)),
+        )
+        .await
+        .expect("member");
+        let b1 = s.party_org("B1").await.expect("read").expect("B1");
+        let seats = s.committee_seats(&[b1.id]).await.expect("seats");
+        assert_eq!(seats.len(), 2, "{l}");
+        assert_eq!(seats[0].role, "secretary", "{l}: the secretary first");
+
+        // Coverage: an office building beside the seeded market; neither
+        // is covered yet, and the residential buildings do not count.
+        let market = s
+            .coverage_in(&shequ_store::Scope::everything())
+            .await
+            .expect("coverage");
+        assert_eq!(market.len(), 1, "{l}: the seeded street's one market");
+        s.upsert_places(&[shequ_store::places::NewPlace {
+            code: "O-1".into(),
+            name: "徐汇商务大厦".into(),
+            kind: shequ_domain::PlaceKind::OfficeBuilding,
+            facility_type: None,
+            region_id: market_region(s).await,
+            region_path: market[0].region_path.clone(),
+            lon: market[0].lon + 0.001,
+            lat: market[0].lat,
+            address: String::new(),
+            built_year: None,
+            floors: Some(30),
+        }])
+        .await
+        .expect("office building");
+        let all = shequ_store::Scope::everything();
+        let before = s.coverage_in(&all).await.expect("coverage");
+        assert_eq!(before.len(), 2, "{l}");
+        assert!(before.iter().all(|p| p.cover == Cover::Gap), "{l}");
+        let (a, b) = (before[0].place_id, before[1].place_id);
+        s.create_party_org(&org("J", OrgKind::JointBranch, Some("S")), "admin", 2)
+            .await
+            .expect("joint");
+        s.cover_place("J", a).await.expect("cover");
+        s.cover_place("J", a)
+            .await
+            .expect("covering twice is a no-op");
+        s.assign_instructor(b, "王指导员", day(2026, 1))
+            .await
+            .expect("instructor");
+        let after = s.coverage_in(&all).await.expect("coverage");
+        let cover_of = |id| after.iter().find(|p| p.place_id == id).map(|p| p.cover);
+        assert_eq!(cover_of(a), Some(Cover::Joint), "{l}");
+        assert_eq!(cover_of(b), Some(Cover::Instructor), "{l}");
+        s.cover_place("B1", a).await.expect("own");
+        let own = s.coverage_in(&all).await.expect("coverage");
+        assert_eq!(
+            own.iter().find(|p| p.place_id == a).map(|p| p.cover),
+            Some(Cover::Own),
+            "{l}"
+        );
+        assert_eq!(own.len(), before.len(), "{l}: a place is counted once");
+        let near = s
+            .orgs_near(before[0].lon, before[0].lat, 500.0)
+            .await
+            .expect("near");
+        assert!(near.iter().any(|(code, ..)| code == "J"), "{l}: {near:?}");
+    }
+}
+
+async fn market_region(s: &shequ_store::Store) -> i64 {
+    let p = s
+        .places_in(
+            &shequ_store::Scope::everything(),
+            &Default::default(),
+            shequ_store::Paging::new(Some(1), Some(50)),
+        )
+        .await
+        .expect("places");
+    p.items
+        .iter()
+        .find(|p| p.kind == "market")
+        .map(|p| p.region_id)
+        .expect("the seeded market")
 }

@@ -14,3 +14,7 @@ error-party_term_dates = A term must end after it starts.
 error-party_member_dates = A conversion or the end of probation must come after the join date.
 error-party_org_not_found = There is no such party organisation, or it was dissolved.
 error-org_code_taken = That organisation code is already taken.
+error-party_transfer_not_found = No such transfer, or it is outside your area.
+error-party_member_not_found = No such party member, or they are outside your area.
+error-party_not_allowed = Your role cannot see or handle party membership.
+error-party_place_not_new_sector = Only places of the new sectors (office buildings, parks, business districts, markets, enterprises, construction sites) count towards coverage.

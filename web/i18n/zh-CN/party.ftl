@@ -14,3 +14,7 @@ error-party_term_dates = 任期的结束日期必须晚于开始日期。
 error-party_member_dates = 转正或预备期满日期必须晚于入党日期。
 error-party_org_not_found = 未找到这个党组织，或它已撤销。
 error-org_code_taken = 这个组织代码已被使用。
+error-party_transfer_not_found = 未找到这笔组织关系转接，或它不在您的范围内。
+error-party_member_not_found = 未找到这名党员，或他不在您的范围内。
+error-party_not_allowed = 您的岗位不能查看或办理党员信息。
+error-party_place_not_new_sector = 只有两新领域的场所（楼宇、园区、商圈、市场、企业、工地）计入覆盖。

@@ -17,6 +17,25 @@ pub enum SeatRole {
 }
 
 impl SeatRole {
+    pub const ALL: [SeatRole; 3] = [
+        SeatRole::Secretary,
+        SeatRole::DeputySecretary,
+        SeatRole::Member,
+    ];
+
+    pub fn parse(s: &str) -> Result<SeatRole, InvalidValue> {
+        SeatRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| {
+                InvalidValue::new(
+                    Code::PartyCommitteeSeats,
+                    format!("unknown seat {s:?}; use secretary, deputy_secretary or member"),
+                )
+                .at("role")
+            })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SeatRole::Secretary => "secretary",

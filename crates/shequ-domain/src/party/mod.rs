@@ -5,6 +5,7 @@
 //! store keeps them and the server shows them.
 
 pub mod committee;
+pub mod coverage;
 pub mod member;
 pub mod membership;
 pub mod org;
@@ -12,6 +13,7 @@ pub mod transfer;
 pub mod tree;
 
 pub use committee::{Committee, Seat, SeatRole};
+pub use coverage::{Counts, Cover};
 pub use member::{MemberStanding, Standing};
 pub use membership::{Membership, MembershipHistory};
 pub use org::OrgKind;

@@ -29,6 +29,26 @@ impl TransferState {
         }
     }
 
+    pub const ALL: [TransferState; 5] = [
+        TransferState::Requested,
+        TransferState::Accepted,
+        TransferState::Completed,
+        TransferState::Refused,
+        TransferState::Withdrawn,
+    ];
+
+    pub fn parse(s: &str) -> Result<TransferState, InvalidValue> {
+        TransferState::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s.trim())
+            .ok_or_else(|| {
+                InvalidValue::new(
+                    Code::PartyTransferState,
+                    format!("unknown transfer state {s:?}"),
+                )
+            })
+    }
+
     pub fn is_open(self) -> bool {
         matches!(self, TransferState::Requested | TransferState::Accepted)
     }
@@ -41,6 +61,37 @@ pub enum TransferStep {
     Refuse,
     Withdraw,
     Complete,
+}
+
+impl TransferStep {
+    pub const ALL: [TransferStep; 4] = [
+        TransferStep::Accept,
+        TransferStep::Refuse,
+        TransferStep::Withdraw,
+        TransferStep::Complete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferStep::Accept => "accept",
+            TransferStep::Refuse => "refuse",
+            TransferStep::Withdraw => "withdraw",
+            TransferStep::Complete => "complete",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<TransferStep, InvalidValue> {
+        TransferStep::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s.trim())
+            .ok_or_else(|| {
+                InvalidValue::new(
+                    Code::PartyTransferState,
+                    format!("unknown step {s:?}; use accept, refuse, withdraw or complete"),
+                )
+                .at("step")
+            })
+    }
 }
 
 /// One transfer. `to` is `None` for a transfer out of the system (to an
@@ -114,7 +165,11 @@ impl Transfer {
             (state, step) => {
                 return Err(InvalidValue::new(
                     Code::PartyTransferState,
-                    format!("a transfer that is {} cannot be {step:?}ed", state.as_str()),
+                    format!(
+                        "a transfer that is {} cannot take the step {}",
+                        state.as_str(),
+                        step.as_str()
+                    ),
                 ));
             }
         };

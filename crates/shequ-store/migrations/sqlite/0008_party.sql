@@ -36,6 +36,7 @@ CREATE TABLE party_members (
     probation_end TEXT,
     converted_on  TEXT,
     unit          TEXT   NOT NULL DEFAULT '',
+    mobile        INTEGER NOT NULL DEFAULT 0,
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL
 );
@@ -49,3 +50,54 @@ CREATE TABLE party_memberships (
 );
 CREATE INDEX party_memberships_org ON party_memberships (org_id, from_day);
 CREATE INDEX party_memberships_person ON party_memberships (person_id, from_day);
+
+-- Transfers (组织关系转接): from an organisation here or outside (named in
+-- from_outside), to one here or outside; requested, then accepted by the
+-- receiver, then completed, when the memberships change. The sender
+-- counts the member until then.
+CREATE TABLE party_transfers (
+    id           INTEGER PRIMARY KEY,
+    person_id    INTEGER NOT NULL REFERENCES party_members (person_id),
+    from_org_id  INTEGER REFERENCES party_orgs (id),
+    from_outside TEXT,
+    to_org_id    INTEGER REFERENCES party_orgs (id),
+    to_outside   TEXT,
+    letter_no    TEXT   NOT NULL DEFAULT '',
+    state        TEXT   NOT NULL,
+    requested_on TEXT   NOT NULL,
+    accepted_on  TEXT,
+    completed_on TEXT,
+    closed_on    TEXT,
+    note         TEXT   NOT NULL DEFAULT '',
+    actor        TEXT   NOT NULL,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+);
+CREATE INDEX party_transfers_person ON party_transfers (person_id, id);
+CREATE INDEX party_transfers_open ON party_transfers (state, requested_on);
+
+-- Committees (支委会): who holds which seat, for which term.
+CREATE TABLE party_committee_seats (
+    id         INTEGER PRIMARY KEY,
+    org_id     INTEGER NOT NULL REFERENCES party_orgs (id),
+    person_id  INTEGER NOT NULL REFERENCES people (id),
+    role       TEXT   NOT NULL,
+    term_start TEXT   NOT NULL,
+    term_end   TEXT   NOT NULL
+);
+CREATE INDEX party_committee_seats_org ON party_committee_seats (org_id, term_end);
+
+-- The places an organisation covers (a joint branch covers several), and
+-- the places watched by an assigned instructor (党建指导员) instead.
+CREATE TABLE party_org_places (
+    org_id   INTEGER NOT NULL REFERENCES party_orgs (id),
+    place_id INTEGER NOT NULL REFERENCES places (id),
+    PRIMARY KEY (org_id, place_id)
+);
+CREATE INDEX party_org_places_place ON party_org_places (place_id);
+
+CREATE TABLE party_instructors (
+    place_id    INTEGER NOT NULL PRIMARY KEY REFERENCES places (id),
+    name        TEXT   NOT NULL,
+    assigned_on TEXT   NOT NULL
+);

@@ -1,9 +1,18 @@
-//! Party organisation (党组织): the organisation tree and its changes.
-//! The rules (which kind may stand under which, no cycles) are the
-//! domain's (`shequ_domain::party`); each change is checked against the
-//! stored tree and written with its before and after in one transaction.
+//! Party organisation (党组织): the organisation tree and its changes,
+//! members and their transfers, committees, and the coverage of the new
+//! sectors. The rules (which kind may stand under which, no cycles, one
+//! secretary at a time, a transfer's steps) are the domain's
+//! (`shequ_domain::party`); each change is checked against what is stored
+//! and written in one transaction.
 
+mod committee;
+mod coverage;
 mod members;
 mod orgs;
+mod transfers;
 
-pub use orgs::{NewPartyOrg, PartyOrg, PartyOrgChange};
+pub use committee::{SeatRow, committee_of};
+pub use coverage::PlaceCover;
+pub use members::{NewPartyMember, PartyMemberRow, PartyStay};
+pub use orgs::{NewPartyOrg, PartyOrg, PartyOrgChange, ScopedPartyOrg};
+pub use transfers::{NewTransfer, TransferRow};

@@ -5,7 +5,7 @@ use shequ_domain::party::{OrgKind, OrgRow, Tree};
 use shequ_domain::{Code, InvalidValue};
 
 use crate::db::{conflict_on, on_db};
-use crate::{Result, Store, StoreError};
+use crate::{Result, Scope, Store, StoreError};
 
 /// An organisation as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -97,7 +97,56 @@ pub(super) fn tree_of(orgs: &[PartyOrg]) -> Result<Tree> {
     })
 }
 
+/// An organisation with the path of the region it serves, for scoping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ScopedPartyOrg {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub parent_id: Option<i64>,
+    pub region_id: Option<i64>,
+    pub region_path: Option<String>,
+    pub founded_on: Option<String>,
+}
+
 impl Store {
+    /// The organisations (not dissolved) serving a region inside `scope`,
+    /// by code; an organisation serving no region is inside only the
+    /// whole installation's scope.
+    pub async fn party_orgs_in(&self, scope: &Scope) -> Result<Vec<ScopedPartyOrg>> {
+        let (lo, hi) = scope.bounds();
+        let everything = *scope == Scope::everything();
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT o.id, o.code, o.name, o.kind, o.parent_id, o.region_id, r.path AS region_path, o.founded_on
+                 FROM party_orgs o LEFT JOIN regions r ON r.id = o.region_id
+                 WHERE o.dissolved_at IS NULL
+                   AND ((r.path >= $1 AND r.path < $2) OR (r.path IS NULL AND $3))
+                 ORDER BY o.code",
+            )
+            .bind(lo)
+            .bind(hi)
+            .bind(everything)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// One organisation with its region's path, if not dissolved.
+    pub async fn scoped_party_org(&self, code: &str) -> Result<Option<ScopedPartyOrg>> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT o.id, o.code, o.name, o.kind, o.parent_id, o.region_id, r.path AS region_path, o.founded_on
+                 FROM party_orgs o LEFT JOIN regions r ON r.id = o.region_id
+                 WHERE o.code = $1 AND o.dissolved_at IS NULL",
+            )
+            .bind(code)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
     /// Every organisation not dissolved, by code.
     pub async fn party_orgs(&self) -> Result<Vec<PartyOrg>> {
         let sql = format!(
