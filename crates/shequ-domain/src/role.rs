@@ -120,6 +120,25 @@ impl Role {
         matches!(self, Role::Admin | Role::StreetOperator)
     }
 
+    /// Whether this role sees party members (党员) of the organisations in
+    /// its area. Membership is sensitive: grid workers and cadres, who
+    /// visit residents for other reasons, see none of it.
+    pub fn reads_party_members(self) -> bool {
+        matches!(
+            self,
+            Role::Admin
+                | Role::StreetOperator
+                | Role::NeighbourhoodSecretary
+                | Role::DistrictOrganiser
+        )
+    }
+
+    /// Whether this role changes the party organisations of its area:
+    /// creates, renames, moves and dissolves them, and handles transfers.
+    pub fn manages_party(self) -> bool {
+        self.reads_party_members()
+    }
+
     /// Whether this role manages users and API tokens.
     pub fn manages_accounts(self) -> bool {
         matches!(self, Role::Admin)
@@ -137,6 +156,8 @@ mod tests {
         }
         assert!(Role::parse("mayor").is_err());
         assert!(Role::GridWorker.may_reveal(RevealField::Phone));
+        assert!(!Role::GridWorker.reads_party_members());
+        assert!(Role::DistrictOrganiser.reads_party_members());
         assert!(!Role::GridWorker.may_reveal(RevealField::IdentityNumber));
         assert!(!Role::DistrictOrganiser.may_reveal(RevealField::Phone));
         assert!(!Role::DistrictOrganiser.reads_residents());

@@ -30,6 +30,9 @@ use utoipa::{Modify, OpenApi};
         crate::sensing::api::devices::rejected, crate::sensing::api::devices::ingest_health,
         crate::sensing::api::alerts::list_rules, crate::sensing::api::alerts::create_rule, crate::sensing::api::alerts::update_rule,
         crate::sensing::api::alerts::disable_rule, crate::sensing::api::alerts::list_alerts,
+        crate::party::api::tree, crate::party::api::create, crate::party::api::org, crate::party::api::change,
+        crate::party::api::dissolve, crate::party::api::member, crate::party::api::transfers,
+        crate::party::api::create_transfer, crate::party::api::step, crate::party::api::coverage,
     ),
     components(schemas(crate::app::error::ErrorBody, crate::app::error::ErrorDetail, crate::app::error::FieldError)),
     modifiers(&BearerAuth, &ErrorResponses),
@@ -41,6 +44,7 @@ use utoipa::{Modify, OpenApi};
         (name = "catalogue", description = "Categories, teams and duty roster, routing rules"),
         (name = "devices", description = "Door controllers (门禁): event ingest, registry, health, refused events"),
         (name = "notifications", description = "Pop-ups and SMS: undeliverable messages for operators"),
+        (name = "party", description = "Party organisation (党组织): the tree, organisations with committees and members, transfers (组织关系转接), coverage of the new sectors"),
         (name = "alerts", description = "Welfare-alert rules (inactivity, night activity, visitors, device silence) and the alerts they raised"),
     )
 )]

@@ -10,6 +10,7 @@ pub mod command;
 pub mod docs;
 pub mod open311;
 pub mod orders;
+pub mod party;
 pub mod registry;
 pub mod sensing;
 pub mod state;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .merge(accounts::pages().with_state(s.accounts.clone()))
         .merge(registry::pages().with_state(s.core.clone()))
+        .merge(party::pages().with_state(s.core.clone()))
         .merge(orders::pages().with_state(s.orders.clone()))
         .merge(sensing::pages().with_state(s.sensing.clone()))
         .merge(command::pages().with_state(s.command.clone()));
@@ -89,6 +91,7 @@ fn api(s: &AppState) -> Router<AppState> {
     Router::new()
         .merge(accounts::api().with_state(s.accounts.clone()))
         .merge(registry::api().with_state(s.core.clone()))
+        .merge(party::api().with_state(s.core.clone()))
         .merge(orders::api().with_state(s.orders.clone()))
         .merge(sensing::api().with_state(s.sensing.clone()))
         .fallback(app::json_errors::not_found)
@@ -220,6 +223,12 @@ mod messages {
         include_str!("registry/pages/people.rs"),
         include_str!("registry/pages/places.rs"),
         include_str!("registry/pages/regions.rs"),
+        include_str!("party/pages/mod.rs"),
+        include_str!("party/pages/tree.rs"),
+        include_str!("party/pages/org.rs"),
+        include_str!("party/pages/member.rs"),
+        include_str!("party/pages/transfers.rs"),
+        include_str!("party/pages/coverage.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

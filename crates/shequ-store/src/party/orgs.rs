@@ -33,7 +33,7 @@ pub struct NewPartyOrg<'a> {
 
 /// One change, as kept: who, when, what, and the organisation before
 /// (none for its creation) and after, as JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PartyOrgChange {
     pub at: i64,
     pub actor: String,

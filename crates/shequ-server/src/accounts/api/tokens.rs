@@ -19,7 +19,14 @@ use crate::app::error::FieldError;
 use shequ_domain::Code;
 
 /// Scopes a token may carry.
-pub const TOKEN_SCOPES: &[&str] = &["registry:read", "devices:write", "open311", "orders:write"];
+pub const TOKEN_SCOPES: &[&str] = &[
+    "registry:read",
+    "devices:write",
+    "open311",
+    "orders:write",
+    "party:read",
+    "party:write",
+];
 
 /// API tokens bound inside your scope (administrators only).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts",

@@ -19,6 +19,7 @@ pub enum Nav {
     People,
     Places,
     Orders,
+    Party,
     My,
     Users,
     AccessLog,
@@ -113,6 +114,7 @@ fn navigation(ctx: &Ctx, user: &AuthUser, current: Nav) -> Markup {
     }
     items.push((Nav::Places, "/places", "nav-places"));
     items.push((Nav::Orders, "/orders", "nav-orders"));
+    items.push((Nav::Party, "/party", "nav-party"));
     if user.role != shequ_domain::Role::DistrictOrganiser {
         items.push((Nav::My, "/my", "nav-my"));
     }

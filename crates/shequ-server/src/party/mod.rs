@@ -1,0 +1,48 @@
+//! Party organisation (党组织): the four-level tree with member counts, an
+//! organisation's committee, members, places and changes; members and
+//! their transfers (组织关系转接); coverage of the new sectors. Reads and
+//! changes go through [`service`], which applies the caller's scope and
+//! role; members are sensitive, and their reads are logged.
+
+pub mod api;
+pub mod pages;
+pub mod service;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::state::Core;
+
+/// The party routes under `/api/v1`.
+pub fn api() -> Router<Core> {
+    Router::new()
+        .route("/party/orgs", get(api::tree).post(api::create))
+        .route(
+            "/party/orgs/{code}",
+            get(api::org).patch(api::change).delete(api::dissolve),
+        )
+        .route("/party/members/{id}", get(api::member))
+        .route(
+            "/party/transfers",
+            get(api::transfers).post(api::create_transfer),
+        )
+        .route("/party/transfers/{id}/{step}", post(api::step))
+        .route("/party/coverage", get(api::coverage))
+}
+
+/// The party pages.
+pub fn pages() -> Router<Core> {
+    use pages::{coverage, member, org, transfers, tree};
+    Router::new()
+        .route("/party", get(tree::show))
+        .route("/party/orgs", post(org::create))
+        .route("/party/orgs/{code}", get(org::show))
+        .route("/party/orgs/{code}/rename", post(org::rename))
+        .route("/party/orgs/{code}/move", post(org::move_to))
+        .route("/party/orgs/{code}/dissolve", post(org::dissolve))
+        .route("/party/members/{id}", get(member::show))
+        .route("/party/members/{id}/transfer", post(member::transfer))
+        .route("/party/transfers", get(transfers::show))
+        .route("/party/transfers/{id}/{step}", post(transfers::step))
+        .route("/party/coverage", get(coverage::show))
+}

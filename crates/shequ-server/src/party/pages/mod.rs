@@ -1,0 +1,84 @@
+//! The party pages: the tree (`/party`), an organisation, a member, the
+//! transfers queue and coverage of the new sectors. Each reads through
+//! the party service, so the caller's scope and role apply as in the API.
+
+pub mod coverage;
+pub mod member;
+pub mod org;
+pub mod transfers;
+pub mod tree;
+
+use maud::{Markup, html};
+
+use crate::app::auth::{AuthUser, Principal};
+use crate::app::error::{AppError, FieldError};
+use crate::app::page::ctx::Ctx;
+
+/// The caller as the service takes them.
+pub(crate) fn principal(user: &AuthUser) -> Principal {
+    Principal::User(Box::new(user.clone()))
+}
+
+/// The sub-navigation of the party pages.
+pub(crate) fn tabs(ctx: &Ctx, user: &AuthUser, current: &str) -> Markup {
+    let mut items = vec![
+        ("/party", "party-tab-tree"),
+        ("/party/coverage", "party-tab-coverage"),
+    ];
+    if user.role.reads_party_members() {
+        items.push(("/party/transfers", "party-tab-transfers"));
+    }
+    html! {
+        nav.subnav aria-label=(ctx.t("party-tabs")) {
+            ul.links.inline {
+                @for (href, key) in items {
+                    li {
+                        @if href == current {
+                            a href=(href) aria-current="page" { (ctx.t(key)) }
+                        } @else {
+                            a href=(href) { (ctx.t(key)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A refused change, shown above the page it was made on: each field's
+/// problem in the page's language, with the detail the rule gave.
+pub(crate) fn refusal(ctx: &Ctx, e: &AppError) -> Markup {
+    let fields: Vec<FieldError> = match e {
+        AppError::Unprocessable(f) => f.clone(),
+        other => vec![FieldError::new(
+            "",
+            shequ_domain::Code::Conflict,
+            other.to_string(),
+        )],
+    };
+    let code_of = |f: &FieldError| f.code.clone();
+    html! {
+        div.notice.notice-error role="alert" {
+            p { strong { (ctx.t("form-has-errors")) } }
+            ul {
+                @for f in &fields {
+                    li {
+                        @if e.code() == "invalid_input" {
+                            (ctx.label("error", &code_of(f)))
+                        } @else {
+                            (ctx.label("error", &e.code()))
+                        }
+                        @if !f.message.is_empty() {
+                            " " span.muted lang="en" { "(" (f.message) ")" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The label of an organisation kind.
+pub(crate) fn kind_label(ctx: &Ctx, kind: &str) -> String {
+    ctx.label("party-kind", kind)
+}

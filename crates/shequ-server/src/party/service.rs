@@ -1,0 +1,361 @@
+//! The party capability's service: what a caller may see of the
+//! organisation tree and its members, and the changes they may make.
+//! Handlers (API and pages) and other capabilities go through here; each
+//! function takes plain values.
+//!
+//! Scope: a caller sees the organisations serving a region inside their
+//! own (a district organiser their district, a neighbourhood secretary
+//! their neighbourhood). Members are seen only by the roles that work with
+//! membership (`Role::reads_party_members`); a member's record read is
+//! logged, as a refused read is.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use shequ_domain::Code;
+use shequ_domain::party::{Counts, Cover, OrgKind, TransferStep};
+use shequ_store::access_log::{AccessAction, NewAccess};
+use shequ_store::party::{PartyMemberRow, ScopedPartyOrg, TransferRow};
+use shequ_store::{Scope, StoreError};
+
+use crate::app::access::{ClientAddr, actor, deny};
+use crate::app::auth::Principal;
+use crate::app::error::AppError;
+use crate::app::state::Core;
+
+/// Days a transfer may wait for the receiver before it is flagged.
+pub const UNANSWERED_AFTER_DAYS: i64 = 30;
+
+/// One organisation in the tree, with its members directly and in all.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OrgNode {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub region_path: Option<String>,
+    pub founded_on: Option<String>,
+    /// Members of this organisation itself.
+    pub members: i64,
+    /// Members of it and every organisation under it.
+    pub members_total: i64,
+    #[schema(no_recursion)]
+    pub children: Vec<OrgNode>,
+}
+
+/// Whether the caller's role works with membership; a token always may
+/// (its scope `party:read` was checked).
+pub fn reads_members(who: &Principal) -> bool {
+    match who {
+        Principal::User(u) => u.role.reads_party_members(),
+        Principal::Token(_) => true,
+    }
+}
+
+/// Refuses a caller whose role does not change party organisations.
+pub fn require_manager(who: &Principal) -> Result<(), AppError> {
+    match who {
+        Principal::User(u) if !u.role.manages_party() => {
+            Err(AppError::Forbidden(Code::PartyNotAllowed))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The organisations in the caller's scope.
+pub async fn visible_orgs(core: &Core, who: &Principal) -> Result<Vec<ScopedPartyOrg>, AppError> {
+    Ok(core.store.party_orgs_in(&who.scope()?).await?)
+}
+
+/// The forest of the caller's organisations, roots first, with counts.
+pub async fn tree(core: &Core, who: &Principal) -> Result<Vec<OrgNode>, AppError> {
+    let orgs = visible_orgs(core, who).await?;
+    let counts: HashMap<i64, i64> = core
+        .store
+        .party_member_counts()
+        .await?
+        .into_iter()
+        .collect();
+    Ok(build_forest(&orgs, &counts))
+}
+
+/// Builds the forest from organisations and their direct member counts;
+/// an organisation whose parent is not in the list is a root.
+pub fn build_forest(orgs: &[ScopedPartyOrg], counts: &HashMap<i64, i64>) -> Vec<OrgNode> {
+    let ids: std::collections::HashSet<i64> = orgs.iter().map(|o| o.id).collect();
+    let mut children: HashMap<Option<i64>, Vec<&ScopedPartyOrg>> = HashMap::new();
+    for o in orgs {
+        children
+            .entry(o.parent_id.filter(|p| ids.contains(p)))
+            .or_default()
+            .push(o);
+    }
+    fn attach(
+        parent: Option<i64>,
+        children: &mut HashMap<Option<i64>, Vec<&ScopedPartyOrg>>,
+        counts: &HashMap<i64, i64>,
+    ) -> Vec<OrgNode> {
+        let Some(mut list) = children.remove(&parent) else {
+            return Vec::new();
+        };
+        list.sort_by(|a, b| {
+            OrgKind::parse(&a.kind)
+                .map(OrgKind::level)
+                .unwrap_or(9)
+                .cmp(&OrgKind::parse(&b.kind).map(OrgKind::level).unwrap_or(9))
+                .then_with(|| a.code.cmp(&b.code))
+        });
+        list.into_iter()
+            .map(|o| {
+                let kids = attach(Some(o.id), children, counts);
+                let members = counts.get(&o.id).copied().unwrap_or(0);
+                OrgNode {
+                    members_total: members + kids.iter().map(|k| k.members_total).sum::<i64>(),
+                    members,
+                    code: o.code.clone(),
+                    name: o.name.clone(),
+                    kind: o.kind.clone(),
+                    region_path: o.region_path.clone(),
+                    founded_on: o.founded_on.clone(),
+                    children: kids,
+                }
+            })
+            .collect()
+    }
+    attach(None, &mut children, counts)
+}
+
+/// The organisation `code` if the caller may see it: not found when it
+/// does not exist, refused (and logged) when it lies outside their scope.
+pub async fn org_in_view(
+    core: &Core,
+    who: &Principal,
+    code: &str,
+    addr: &ClientAddr,
+) -> Result<ScopedPartyOrg, AppError> {
+    let org = core
+        .store
+        .scoped_party_org(code)
+        .await?
+        .ok_or(AppError::NotFound("party org"))?;
+    if !in_scope(&who.scope()?, &org) {
+        return Err(deny(
+            core,
+            who,
+            "party_org",
+            code.to_owned(),
+            org.region_path,
+            addr,
+        )
+        .await);
+    }
+    Ok(org)
+}
+
+fn in_scope(scope: &Scope, org: &ScopedPartyOrg) -> bool {
+    match &org.region_path {
+        Some(p) => scope.contains(p),
+        None => *scope == Scope::everything(),
+    }
+}
+
+/// The organisation and every one under it, among those the caller sees.
+pub fn subtree_ids(orgs: &[ScopedPartyOrg], root: i64) -> Vec<i64> {
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        let at = out[i];
+        out.extend(
+            orgs.iter()
+                .filter(|o| o.parent_id == Some(at))
+                .map(|o| o.id),
+        );
+        i += 1;
+    }
+    out
+}
+
+/// Refuses a caller who may not see members.
+pub fn require_member_reader(who: &Principal) -> Result<(), AppError> {
+    if reads_members(who) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(Code::PartyNotAllowed))
+    }
+}
+
+/// A member, if the caller may see them (their organisation in scope and
+/// a role that reads membership); the read is logged.
+pub async fn member_in_view(
+    core: &Core,
+    who: &Principal,
+    person_id: i64,
+    addr: &ClientAddr,
+) -> Result<PartyMemberRow, AppError> {
+    require_member_reader(who)?;
+    let m = core
+        .store
+        .party_member(person_id)
+        .await?
+        .ok_or(AppError::NotFound("party member"))?;
+    org_in_view(core, who, &m.org_code, addr).await?;
+    log_view(
+        core,
+        who,
+        "party_member",
+        person_id.to_string(),
+        Some(m.region_path.clone()),
+        addr,
+    )
+    .await?;
+    Ok(m)
+}
+
+/// Logs that records about named people were viewed.
+pub async fn log_view(
+    core: &Core,
+    who: &Principal,
+    subject_kind: &'static str,
+    subject_id: String,
+    subject_path: Option<String>,
+    addr: &ClientAddr,
+) -> Result<(), AppError> {
+    let (actor_user_id, actor_username) = actor(who);
+    core.store
+        .log_access(&NewAccess {
+            actor_user_id,
+            actor_username,
+            action: AccessAction::View,
+            subject_kind,
+            subject_id,
+            subject_path,
+            fields: String::new(),
+            reason: String::new(),
+            remote_addr: addr.0.clone(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// Transfers touching an organisation the caller sees, with whether each
+/// waited for the receiver longer than allowed.
+pub async fn transfers(
+    core: &Core,
+    who: &Principal,
+    open_only: bool,
+) -> Result<Vec<(TransferRow, bool)>, AppError> {
+    require_member_reader(who)?;
+    let visible: std::collections::HashSet<i64> = visible_orgs(core, who)
+        .await?
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    let today = core.today();
+    let rows = core.store.transfers(open_only).await?;
+    rows.into_iter()
+        .filter(|t| {
+            t.from_org_id.is_some_and(|id| visible.contains(&id))
+                || t.to_org_id.is_some_and(|id| visible.contains(&id))
+        })
+        .map(|t| {
+            let late = t.transfer()?.is_unanswered(today, UNANSWERED_AFTER_DAYS);
+            Ok((t, late))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()
+        .map_err(AppError::from)
+}
+
+/// Takes a step on a transfer the caller may handle: the receiver accepts
+/// or refuses, the sender withdraws; either completes.
+pub async fn step_transfer(
+    core: &Core,
+    who: &Principal,
+    id: i64,
+    step: TransferStep,
+    letter_no: Option<&str>,
+    addr: &ClientAddr,
+) -> Result<TransferRow, AppError> {
+    require_manager(who)?;
+    let t = core
+        .store
+        .transfer(id)
+        .await?
+        .ok_or(AppError::NotFound("party transfer"))?;
+    let side = match step {
+        TransferStep::Accept | TransferStep::Refuse => {
+            t.to_code.as_deref().or(t.from_code.as_deref())
+        }
+        TransferStep::Withdraw => t.from_code.as_deref().or(t.to_code.as_deref()),
+        TransferStep::Complete => t.to_code.as_deref().or(t.from_code.as_deref()),
+    };
+    let side = side.ok_or(AppError::NotFound("party transfer"))?;
+    org_in_view(core, who, side, addr).await?;
+    Ok(core
+        .store
+        .step_transfer(id, step, core.today(), letter_no, core.clock.now_ms())
+        .await?)
+}
+
+/// Coverage of the new sectors in a scope: the places with their cover,
+/// the counts per place kind, and per region one level below the scope's
+/// root (the neighbourhoods of a street, the streets of a district).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CoverageReport {
+    #[schema(value_type = Object)]
+    pub total: Counts,
+    /// By place kind, in the order of `PlaceKind::NEW_SECTOR`.
+    #[schema(value_type = Vec<Object>)]
+    pub by_kind: Vec<(String, Counts)>,
+    /// By region directly under the scope's root: (code, name, counts).
+    #[schema(value_type = Vec<Object>)]
+    pub by_region: Vec<(String, String, Counts)>,
+    #[schema(value_type = Vec<Object>)]
+    pub gaps: Vec<shequ_store::party::PlaceCover>,
+}
+
+pub async fn coverage(
+    core: &Core,
+    scope: &Scope,
+) -> Result<(CoverageReport, Vec<shequ_store::party::PlaceCover>), AppError> {
+    let places = core.store.coverage_in(scope).await?;
+    let regions = core.store.regions_in(scope).await?;
+    let root = regions.iter().min_by_key(|r| r.path.len()).map(|r| r.id);
+    let below: Vec<_> = regions
+        .iter()
+        .filter(|r| root.is_some() && r.parent_id == root)
+        .collect();
+    let mut total = Counts::default();
+    let mut by_kind: Vec<(String, Counts)> = shequ_domain::PlaceKind::NEW_SECTOR
+        .iter()
+        .map(|k| (k.as_str().to_owned(), Counts::default()))
+        .collect();
+    let mut by_region: Vec<(String, String, Counts)> = below
+        .iter()
+        .map(|r| (r.code.clone(), r.name.clone(), Counts::default()))
+        .collect();
+    for p in &places {
+        total.add(p.cover);
+        if let Some(k) = by_kind.iter_mut().find(|(k, _)| k == p.kind.as_str()) {
+            k.1.add(p.cover);
+        }
+        if let Some(i) = below
+            .iter()
+            .position(|r| p.region_path.starts_with(&r.path))
+        {
+            by_region[i].2.add(p.cover);
+        }
+    }
+    let gaps = places
+        .iter()
+        .filter(|p| p.cover == Cover::Gap)
+        .cloned()
+        .collect();
+    Ok((
+        CoverageReport {
+            total,
+            by_kind,
+            by_region,
+            gaps,
+        },
+        places,
+    ))
+}
