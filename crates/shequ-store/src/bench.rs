@@ -565,3 +565,24 @@ impl Store {
         Ok(n)
     }
 }
+
+impl Store {
+    /// The baseline of the coverage benchmark: the places in `scope` with
+    /// the columns the coverage reads, without their cover. Returns how
+    /// many rows came back.
+    pub async fn bench_scan_places(&self, scope: &crate::Scope) -> Result<usize> {
+        let (lo, hi) = scope.bounds();
+        let rows: Vec<(i64, String, String, String, String, f64, f64)> =
+            on_db!(self, read, |pool| {
+                sqlx::query_as(
+                    "SELECT id, code, name, kind, region_path, lon, lat FROM places
+                 WHERE region_path >= $1 AND region_path < $2 ORDER BY code",
+                )
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(pool)
+                .await?
+            });
+        Ok(rows.len())
+    }
+}

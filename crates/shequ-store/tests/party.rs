@@ -473,6 +473,17 @@ async fn a_committee_has_one_secretary_at_a_time_and_coverage_counts_each_new_se
             "{l}"
         );
         assert_eq!(own.len(), before.len(), "{l}: a place is counted once");
+        // The counts decided in SQL agree with the domain's rule per place.
+        let mut by_place = shequ_domain::party::Counts::default();
+        own.iter().for_each(|p| by_place.add(p.cover));
+        let mut by_sql = shequ_domain::party::Counts::default();
+        for (_, _, cover, n) in s.coverage_counts(&all).await.expect("counts") {
+            by_sql.add_n(cover, n);
+        }
+        assert_eq!(by_sql, by_place, "{l}");
+        assert_eq!((by_sql.own, by_sql.instructor), (1, 1), "{l}");
+        let gaps = s.coverage_gaps(&all, 10).await.expect("gaps");
+        assert!(gaps.is_empty(), "{l}: {gaps:?}");
         let near = s
             .orgs_near(before[0].lon, before[0].lat, 500.0)
             .await

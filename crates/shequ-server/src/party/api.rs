@@ -596,5 +596,5 @@ pub async fn coverage(
 ) -> AppResult<Json<CoverageReport>> {
     who.require_token_scope(READ)?;
     let scope: Scope = scope_for_region(&core, &who, q.region.as_deref(), &addr).await?;
-    Ok(Json(service::coverage(&core, &scope).await?.0))
+    Ok(Json(service::coverage(&core, &scope).await?))
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use shequ_domain::Code;
-use shequ_domain::party::{Counts, Cover, OrgKind, TransferStep};
+use shequ_domain::party::{Counts, OrgKind, TransferStep};
 use shequ_store::access_log::{AccessAction, NewAccess};
 use shequ_store::party::{PartyMemberRow, ScopedPartyOrg, TransferRow};
 use shequ_store::{Scope, StoreError};
@@ -295,9 +295,13 @@ pub async fn step_transfer(
         .await?)
 }
 
-/// Coverage of the new sectors in a scope: the places with their cover,
-/// the counts per place kind, and per region one level below the scope's
-/// root (the neighbourhoods of a street, the streets of a district).
+/// How many gaps a coverage report lists (and draws); the counts cover
+/// them all.
+pub const GAPS_LISTED: u32 = 500;
+
+/// Coverage of the new sectors in a scope: the counts per place kind, per
+/// region one level below the scope's root (the neighbourhoods of a
+/// street, the streets of a district), and the gaps.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CoverageReport {
     #[schema(value_type = Object)]
@@ -308,16 +312,20 @@ pub struct CoverageReport {
     /// By region directly under the scope's root: (code, name, counts).
     #[schema(value_type = Vec<Object>)]
     pub by_region: Vec<(String, String, Counts)>,
+    /// The first gaps by place code (at most [`GAPS_LISTED`]; `total.gap`
+    /// counts them all).
     #[schema(value_type = Vec<Object>)]
     pub gaps: Vec<shequ_store::party::PlaceCover>,
 }
 
-pub async fn coverage(
-    core: &Core,
-    scope: &Scope,
-) -> Result<(CoverageReport, Vec<shequ_store::party::PlaceCover>), AppError> {
-    let places = core.store.coverage_in(scope).await?;
-    let regions = core.store.regions_in(scope).await?;
+pub async fn coverage(core: &Core, scope: &Scope) -> Result<CoverageReport, AppError> {
+    // Three reads on the read pool at once: the counts, the regions and
+    // the first gaps.
+    let (counts, regions, gaps) = tokio::try_join!(
+        core.store.coverage_counts(scope),
+        core.store.regions_in(scope),
+        core.store.coverage_gaps(scope, GAPS_LISTED),
+    )?;
     let root = regions.iter().min_by_key(|r| r.path.len()).map(|r| r.id);
     let below: Vec<_> = regions
         .iter()
@@ -332,30 +340,19 @@ pub async fn coverage(
         .iter()
         .map(|r| (r.code.clone(), r.name.clone(), Counts::default()))
         .collect();
-    for p in &places {
-        total.add(p.cover);
-        if let Some(k) = by_kind.iter_mut().find(|(k, _)| k == p.kind.as_str()) {
-            k.1.add(p.cover);
+    for (path, kind, cover, n) in &counts {
+        total.add_n(*cover, *n);
+        if let Some(k) = by_kind.iter_mut().find(|(k, _)| k == kind.as_str()) {
+            k.1.add_n(*cover, *n);
         }
-        if let Some(i) = below
-            .iter()
-            .position(|r| p.region_path.starts_with(&r.path))
-        {
-            by_region[i].2.add(p.cover);
+        if let Some(i) = below.iter().position(|r| path.starts_with(&r.path)) {
+            by_region[i].2.add_n(*cover, *n);
         }
     }
-    let gaps = places
-        .iter()
-        .filter(|p| p.cover == Cover::Gap)
-        .cloned()
-        .collect();
-    Ok((
-        CoverageReport {
-            total,
-            by_kind,
-            by_region,
-            gaps,
-        },
-        places,
-    ))
+    Ok(CoverageReport {
+        total,
+        by_kind,
+        by_region,
+        gaps,
+    })
 }

@@ -166,6 +166,104 @@ impl Store {
             .collect()
     }
 
+    /// How many new-sector places in `scope` are covered each way, by the
+    /// place's own region and kind: a few rows per region, however many
+    /// places, so a district's report stays fast. The cover is decided in
+    /// SQL by the same rule as `Cover::of` (an organisation other than a
+    /// joint branch, then a joint branch, then an instructor); the store
+    /// test checks both agree on every place.
+    pub async fn coverage_counts(
+        &self,
+        scope: &Scope,
+    ) -> Result<Vec<(String, PlaceKind, Cover, u64)>> {
+        let (lo, hi) = scope.bounds();
+        let kinds = serde_json::to_string(&PlaceKind::NEW_SECTOR.map(PlaceKind::as_str))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let in_kinds = match self.backend() {
+            crate::Backend::Sqlite => "SELECT value FROM json_each($3)",
+            crate::Backend::Postgres => "SELECT jsonb_array_elements_text($3::jsonb)",
+        };
+        // Each covered place's best organisation (0 own, 1 joint) once,
+        // then every place joined to it and to its instructor.
+        let sql = format!(
+            "SELECT p.region_path, p.kind,
+                    CASE WHEN c.best = 0 THEN 'own' WHEN c.best = 1 THEN 'joint'
+                         WHEN i.place_id IS NOT NULL THEN 'instructor' ELSE 'gap' END AS cover,
+                    COUNT(*)
+             FROM places p
+             LEFT JOIN (SELECT c.place_id, MIN(CASE WHEN o.kind = 'joint_branch' THEN 1 ELSE 0 END) AS best
+                        FROM party_org_places c JOIN party_orgs o ON o.id = c.org_id
+                        WHERE o.dissolved_at IS NULL GROUP BY c.place_id) c ON c.place_id = p.id
+             LEFT JOIN party_instructors i ON i.place_id = p.id
+             WHERE p.region_path >= $1 AND p.region_path < $2 AND p.kind IN ({in_kinds})
+             GROUP BY p.region_path, p.kind, 3"
+        );
+        let rows: Vec<(String, String, String, i64)> = on_db!(self, read, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(lo)
+                .bind(hi)
+                .bind(&kinds)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(path, kind, cover, n)| {
+                let kind =
+                    PlaceKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let cover = Cover::ALL
+                    .into_iter()
+                    .find(|c| c.as_str() == cover)
+                    .ok_or_else(|| StoreError::Corrupt(format!("cover {cover:?}")))?;
+                Ok((path, kind, cover, n.max(0) as u64))
+            })
+            .collect()
+    }
+
+    /// The gaps (new-sector places with no organisation and no
+    /// instructor) in `scope`, by code, at most `limit` of them.
+    pub async fn coverage_gaps(&self, scope: &Scope, limit: u32) -> Result<Vec<PlaceCover>> {
+        let (lo, hi) = scope.bounds();
+        let kinds = serde_json::to_string(&PlaceKind::NEW_SECTOR.map(PlaceKind::as_str))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let in_kinds = match self.backend() {
+            crate::Backend::Sqlite => "SELECT value FROM json_each($3)",
+            crate::Backend::Postgres => "SELECT jsonb_array_elements_text($3::jsonb)",
+        };
+        let sql = format!(
+            "SELECT p.id, p.code, p.name, p.kind, p.region_path, p.lon, p.lat FROM places p
+             WHERE p.region_path >= $1 AND p.region_path < $2 AND p.kind IN ({in_kinds})
+               AND NOT EXISTS (SELECT 1 FROM party_org_places c JOIN party_orgs o ON o.id = c.org_id
+                               WHERE c.place_id = p.id AND o.dissolved_at IS NULL)
+               AND NOT EXISTS (SELECT 1 FROM party_instructors i WHERE i.place_id = p.id)
+             ORDER BY p.code LIMIT $4"
+        );
+        let rows: Vec<(i64, String, String, String, String, f64, f64)> =
+            on_db!(self, read, |pool| {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(&kinds)
+                    .bind(i64::from(limit))
+                    .fetch_all(pool)
+                    .await?
+            });
+        rows.into_iter()
+            .map(|(place_id, code, name, kind, region_path, lon, lat)| {
+                Ok(PlaceCover {
+                    place_id,
+                    code,
+                    name,
+                    kind: PlaceKind::parse(&kind)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    region_path,
+                    lon,
+                    lat,
+                    cover: Cover::Gap,
+                })
+            })
+            .collect()
+    }
+
     /// The organisations (not dissolved) that cover a place within
     /// `metres` of (`lon`, `lat`), nearest first, with their distance:
     /// the candidates for a joint branch with a gap.

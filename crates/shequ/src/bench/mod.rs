@@ -6,6 +6,7 @@ pub mod history;
 pub mod ingest;
 pub mod load;
 pub mod orders;
+pub mod party;
 pub mod raw;
 pub mod registry;
 pub mod rules;
@@ -20,6 +21,8 @@ pub enum BenchCommand {
     Orders(orders::OrdersBenchArgs),
     /// Door events over HTTP and MQTT, stored durably (issue: sensing).
     Ingest(ingest::IngestBenchArgs),
+    /// Party organisation at a district's size: coverage and the tree page (issue: party organisation).
+    Party(party::PartyBenchArgs),
     /// Demo generation and people search (issue: the foundation).
     Registry(registry::RegistryBenchArgs),
     /// The welfare-alert rules engine: memory, events/s, alert latency (issue: sensing).
@@ -30,6 +33,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode
     match command {
         BenchCommand::Command(args) => command::run(args).await?,
         BenchCommand::Orders(args) => orders::run(args).await?,
+        BenchCommand::Party(args) => party::run(args).await?,
         BenchCommand::Registry(args) => registry::run(args).await?,
         BenchCommand::Ingest(args) => ingest::run(args).await?,
         BenchCommand::Rules(args) => rules::run(args).await?,

@@ -7,7 +7,7 @@
 use axum::extract::{Query, State};
 use maud::{Markup, html};
 use serde::Deserialize;
-use shequ_domain::party::{Counts, Cover};
+use shequ_domain::party::Counts;
 use shequ_domain::region::RegionKind;
 
 use super::{kind_label, principal, tabs};
@@ -69,7 +69,7 @@ pub async fn show(
     let who = principal(&v.user);
     let region = Some(q.region.trim()).filter(|r| !r.is_empty());
     let scope = scope_for_region(&core, &who, region, &addr).await?;
-    let (report, places) = service::coverage(&core, &scope).await?;
+    let report = service::coverage(&core, &scope).await?;
     let shapes = core.store.region_shapes_in(&scope).await?;
     let areas: Vec<Area<'_>> = shapes
         .iter()
@@ -87,9 +87,9 @@ pub async fn show(
             label: r.region.kind != RegionKind::Street.as_str(),
         })
         .collect();
-    let markers: Vec<Marker> = places
+    let markers: Vec<Marker> = report
+        .gaps
         .iter()
-        .filter(|p| p.cover == Cover::Gap)
         .map(|p| Marker {
             lon: p.lon,
             lat: p.lat,
@@ -104,7 +104,7 @@ pub async fn show(
         .trim()
         .parse::<i64>()
         .ok()
-        .and_then(|id| places.iter().find(|p| p.place_id == id));
+        .and_then(|id| report.gaps.iter().find(|p| p.place_id == id));
     let candidates = match gap {
         Some(g) => Some((
             core.store.orgs_near(g.lon, g.lat, JOINT_RADIUS_M).await?,
