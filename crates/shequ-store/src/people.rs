@@ -313,6 +313,24 @@ impl Store {
         Ok(counts)
     }
 
+    /// The registry ids of the people with these identity numbers, by
+    /// identity number; numbers nobody has are left out. One query, for an
+    /// import that refers to people (party members) by identity number.
+    pub async fn person_ids_by_identity(&self, numbers: &[&str]) -> Result<HashMap<String, i64>> {
+        if numbers.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let json = serde_json::to_string(numbers)
+            .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+        let rows: Vec<(String, i64)> = on_db!(self, read, |pool| {
+            sqlx::query_as(crate::bulk::pick(&self.db, &PERSON_LOOKUP.0))
+                .bind(&json)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
     /// Searches residents under the scope, ordered by name.
     pub async fn search_people(
         &self,

@@ -507,3 +507,138 @@ async fn market_region(s: &shequ_store::Store) -> i64 {
         .map(|p| p.region_id)
         .expect("the seeded market")
 }
+
+#[tokio::test]
+async fn members_added_in_bulk_are_refused_row_by_row_for_the_same_reasons() {
+    use chrono::NaiveDate;
+    use shequ_domain::party::{MemberStanding, Standing};
+    use shequ_store::party::{Joined, JoiningMember};
+    for db in backends().await {
+        let s = &db.store;
+        let l = db.label;
+        seed_street(s).await;
+        let people = s
+            .search_people(
+                &shequ_store::Scope::everything(),
+                &Default::default(),
+                shequ_store::Paging::new(Some(1), Some(50)),
+            )
+            .await
+            .expect("people")
+            .items;
+        assert!(people.len() >= 4, "{l}: the seeded street's people");
+        let numbers: Vec<&str> = people.iter().map(|p| p.identity_number.reveal()).collect();
+        let mut asked = numbers.clone();
+        asked.push("310104199001011234");
+        let ids = s.person_ids_by_identity(&asked).await.expect("lookup");
+        assert_eq!(
+            ids.len(),
+            people.len(),
+            "{l}: the unknown number is left out"
+        );
+        for p in &people {
+            assert_eq!(ids.get(p.identity_number.reveal()), Some(&p.id), "{l}");
+        }
+        let p: Vec<i64> = people.iter().map(|p| p.id).collect();
+
+        s.create_party_org(&org("S", OrgKind::StreetWorkingCommittee, None), "admin", 1)
+            .await
+            .expect("street");
+        for b in ["B1", "B2"] {
+            s.create_party_org(&org(b, OrgKind::Branch, Some("S")), "admin", 1)
+                .await
+                .expect("branch");
+        }
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).expect("day");
+        s.add_party_member(p[0], "B2", &NewPartyMember::full(day(1)), day(1), 1)
+            .await
+            .expect("a member already");
+        let probationary = NewPartyMember {
+            standing: MemberStanding::new(
+                day(1),
+                Standing::Probationary {
+                    probation_end: day(20),
+                },
+            )
+            .expect("standing"),
+            unit: "徐汇商务大厦",
+            mobile: true,
+        };
+        let join = |person_id, org_code, member: &NewPartyMember<'static>| JoiningMember {
+            person_id,
+            org_code,
+            member: member.clone(),
+            from: day(2),
+        };
+        let full = NewPartyMember::full(day(1));
+        let rows = [
+            join(p[1], "B1", &probationary),
+            join(p[0], "B1", &full),    // in B2 already
+            join(999_999, "B1", &full), // not in the registry
+            join(p[2], "S", &full),     // a committee holds no members
+            join(p[3], "B9", &full),    // no such organisation
+            join(p[1], "B2", &full),    // twice in the batch
+            join(p[3], "B1", &full),
+        ];
+        let got: Vec<Result<Joined, (Code, Option<&str>)>> = s
+            .add_party_members(&rows, 5)
+            .await
+            .expect("bulk")
+            .into_iter()
+            .map(|r| r.map_err(|e| (e.code, e.field())))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                Ok(Joined::Added),
+                Err((Code::PartyMembershipOverlap, Some("person"))),
+                Err((Code::PersonNotFound, Some("person"))),
+                Err((Code::PartyParentKind, Some("org"))),
+                Err((Code::PartyOrgNotFound, Some("org"))),
+                Err((Code::PartyMembershipOverlap, Some("person"))),
+                Ok(Joined::Added),
+            ],
+            "{l}"
+        );
+        let mut b1 = vec![p[1], p[3]];
+        b1.sort_unstable();
+        assert_eq!(
+            s.party_members_on("B1", day(2)).await.expect("B1"),
+            b1,
+            "{l}"
+        );
+        let m = s.party_member(p[1]).await.expect("read").expect("member");
+        assert_eq!(
+            (m.probation_end.as_deref(), m.unit.as_str(), m.mobile),
+            (Some("2026-03-20"), "徐汇商务大厦", true),
+            "{l}"
+        );
+        assert_eq!(
+            s.members_working_at("徐汇商务大厦")
+                .await
+                .expect("unit")
+                .len(),
+            1,
+            "{l}"
+        );
+
+        // Again: the members are where they were; a changed record is updated.
+        let again = [
+            join(p[1], "B1", &probationary),
+            join(p[3], "B1", &probationary),
+        ];
+        let got: Vec<Joined> = s
+            .add_party_members(&again, 6)
+            .await
+            .expect("bulk")
+            .into_iter()
+            .map(|r| r.expect("same organisation"))
+            .collect();
+        assert_eq!(got, [Joined::Unchanged, Joined::Updated], "{l}");
+        assert_eq!(
+            s.party_member_path(p[3]).await.expect("path").len(),
+            1,
+            "{l}: no second membership"
+        );
+    }
+}

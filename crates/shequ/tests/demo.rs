@@ -824,3 +824,191 @@ async fn the_live_stream_files_public_complaints_and_no_simulate_stops_it() {
     );
     drop(server);
 }
+
+#[tokio::test]
+async fn the_party_organisation_covers_the_street_with_its_gaps() {
+    let pool = open(street_20k()).await;
+    let today = chrono::DateTime::from_timestamp_millis(street_20k_generated().2)
+        .expect("a moment in range")
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let day = |days_ago: u64| (today - chrono::Days::new(days_ago)).to_string();
+    let on = |sql: &'static str, d: String| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .bind(d)
+                .fetch_one(&pool)
+                .await
+                .expect(sql)
+        }
+    };
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM party_orgs WHERE kind = 'street_working_committee'"
+        )
+        .await,
+        1
+    );
+    let neighbourhoods = count(
+        &pool,
+        "SELECT COUNT(*) FROM regions WHERE kind = 'neighbourhood'",
+    )
+    .await;
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(DISTINCT o.region_id) FROM party_orgs o JOIN regions r ON r.id = o.region_id
+             WHERE o.kind = 'neighbourhood_general_branch' AND r.kind = 'neighbourhood'"
+        )
+        .await,
+        neighbourhoods,
+        "a 党总支 in every neighbourhood"
+    );
+    let branches = count(
+        &pool,
+        "SELECT COUNT(*) FROM party_orgs c JOIN party_orgs p ON p.id = c.parent_id
+         WHERE p.kind = 'neighbourhood_general_branch'",
+    )
+    .await;
+    assert!(
+        (2 * neighbourhoods..=4 * neighbourhoods).contains(&branches),
+        "{branches} branches under {neighbourhoods} 党总支"
+    );
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM party_orgs WHERE kind = 'mobile_members_branch'"
+        )
+        .await,
+        1
+    );
+
+    // About 4 % of adults are members; some probationary, some overdue,
+    // some mobile, some working in an office building of the street.
+    let adults = on(
+        "SELECT COUNT(*) FROM people WHERE birth_date <= $1",
+        day(18 * 366),
+    )
+    .await;
+    let members = count(
+        &pool,
+        "SELECT COUNT(*) FROM party_memberships WHERE to_day IS NULL",
+    )
+    .await;
+    let share = members as f64 / adults as f64;
+    assert!(
+        (0.03..0.05).contains(&share),
+        "{members} members of {adults} adults"
+    );
+    assert!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM party_members WHERE probation_end IS NOT NULL"
+        )
+        .await
+            > 0
+    );
+    assert!(
+        on(
+            "SELECT COUNT(*) FROM party_members WHERE probation_end < $1",
+            day(0)
+        )
+        .await
+            > 0,
+        "some conversions are overdue"
+    );
+    assert!(count(&pool, "SELECT COUNT(*) FROM party_members WHERE mobile = 1").await > 0);
+    assert!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM party_members m JOIN places p ON p.name = m.unit
+             WHERE p.kind = 'office_building'"
+        )
+        .await
+            > 0,
+        "members_working_at finds some"
+    );
+
+    // Every 党总支 and branch with full members has a secretary; a few
+    // committees are past their term.
+    let secretaries = count(
+        &pool,
+        "SELECT COUNT(DISTINCT org_id) FROM party_committee_seats WHERE role = 'secretary'",
+    )
+    .await;
+    assert!(
+        secretaries >= neighbourhoods + branches * 9 / 10,
+        "{secretaries} secretaries"
+    );
+    assert!(
+        on(
+            "SELECT COUNT(DISTINCT org_id) FROM party_committee_seats WHERE term_end <= $1",
+            day(0)
+        )
+        .await
+            > 0,
+        "some committees are due for election"
+    );
+
+    // New-sector places: covered by their own organisation, by a joint
+    // branch, by an instructor only, or not at all.
+    let covers: Vec<String> = strings(
+        &pool,
+        "SELECT CASE
+            WHEN EXISTS (SELECT 1 FROM party_org_places c JOIN party_orgs o ON o.id = c.org_id
+                         WHERE c.place_id = p.id AND o.kind <> 'joint_branch') THEN 'own'
+            WHEN EXISTS (SELECT 1 FROM party_org_places c WHERE c.place_id = p.id) THEN 'joint'
+            WHEN EXISTS (SELECT 1 FROM party_instructors i WHERE i.place_id = p.id) THEN 'instructor'
+            ELSE 'gap' END
+         FROM places p WHERE p.kind IN ('office_building', 'park', 'business_district', 'market',
+                                        'enterprise', 'construction_site')",
+    )
+    .await;
+    let n = |c: &str| covers.iter().filter(|x| *x == c).count();
+    for c in ["own", "joint", "instructor", "gap"] {
+        assert!(n(c) > 0, "no {c} places among {covers:?}");
+    }
+    let gap_share = n("gap") as f64 / covers.len() as f64;
+    assert!(
+        (0.05..0.3).contains(&gap_share),
+        "{} gaps of {}",
+        n("gap"),
+        covers.len()
+    );
+    let joint_branches = count(
+        &pool,
+        "SELECT COUNT(*) FROM party_orgs WHERE kind = 'joint_branch'",
+    )
+    .await;
+    assert!(
+        (2..=3).contains(&joint_branches),
+        "{joint_branches} joint branches"
+    );
+
+    // Transfers: a few open, one unanswered for more than 30 days; some done.
+    assert!(
+        on(
+            "SELECT COUNT(*) FROM party_transfers WHERE state IN ('requested', 'accepted') AND requested_on < $1",
+            day(30)
+        )
+        .await
+            >= 1
+    );
+    let open = count(
+        &pool,
+        "SELECT COUNT(*) FROM party_transfers WHERE state IN ('requested', 'accepted')",
+    )
+    .await;
+    assert!((2..=3).contains(&open), "{open} open transfers");
+    assert!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM party_transfers WHERE state = 'completed'"
+        )
+        .await
+            > 0
+    );
+    pool.close().await;
+}

@@ -93,6 +93,50 @@ impl OrgKind {
             })
     }
 
+    /// The Chinese name a roster or a seed file gives the kind (党支部).
+    pub fn label(self) -> &'static str {
+        match self {
+            OrgKind::CityCommittee => "市委",
+            OrgKind::DistrictCommittee => "区委",
+            OrgKind::OrganisationDepartment => "组织部",
+            OrgKind::StreetWorkingCommittee => "街道党工委",
+            OrgKind::NeighbourhoodCommittee => "居民区党委",
+            OrgKind::NeighbourhoodGeneralBranch => "居民区党总支",
+            OrgKind::Branch => "党支部",
+            OrgKind::JointBranch => "联合党支部",
+            OrgKind::MobileMembersBranch => "流动党员党支部",
+            OrgKind::InterestBranch => "趣缘党支部",
+            OrgKind::OccupationBranch => "业缘党支部",
+            OrgKind::LocationBranch => "地缘党支部",
+            OrgKind::NewSector => "两新组织",
+            OrgKind::Group => "党小组",
+        }
+    }
+
+    /// Reads a kind as an import file may give it: the stable text
+    /// (`branch`) or the Chinese name ([`OrgKind::label`]; 党总支 is also
+    /// read as a neighbourhood's 党总支). Refused naming both spellings.
+    pub fn parse_label(s: &str) -> Result<OrgKind, InvalidValue> {
+        let s = s.trim();
+        if s == "党总支" {
+            return Ok(OrgKind::NeighbourhoodGeneralBranch);
+        }
+        OrgKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s || k.label() == s)
+            .ok_or_else(|| {
+                InvalidValue::new(
+                    Code::PartyOrgKindUnknown,
+                    format!(
+                        "unknown organisation kind {s:?}; use one of {}",
+                        OrgKind::ALL
+                            .map(|k| format!("{} ({})", k.as_str(), k.label()))
+                            .join(", ")
+                    ),
+                )
+            })
+    }
+
     /// Depth in the four-level tree: city 0, district 1, street 2,
     /// neighbourhood 3, branches 4, groups 5. A new-sector organisation
     /// may be a 党委 or a 支部, so it sits at 3 and may hold branches.
@@ -142,6 +186,25 @@ mod tests {
         let e = OrgKind::parse("支部").expect_err("Chinese label is not a kind");
         assert_eq!(e.code, Code::PartyOrgKindUnknown);
         assert!(e.message.contains("branch"), "{e}");
+    }
+
+    #[test]
+    fn chinese_labels_read_as_their_kinds() {
+        for k in OrgKind::ALL {
+            assert_eq!(OrgKind::parse_label(k.label()), Ok(k));
+            assert_eq!(OrgKind::parse_label(k.as_str()), Ok(k));
+        }
+        assert_eq!(
+            OrgKind::parse_label(" 党总支 "),
+            Ok(OrgKind::NeighbourhoodGeneralBranch)
+        );
+        assert_eq!(
+            OrgKind::parse_label("街道党工委"),
+            Ok(OrgKind::StreetWorkingCommittee)
+        );
+        let e = OrgKind::parse_label("支部").expect_err("not a name we know");
+        assert_eq!(e.code, Code::PartyOrgKindUnknown);
+        assert!(e.message.contains("branch (党支部)"), "{e}");
     }
 
     #[test]

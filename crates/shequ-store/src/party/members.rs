@@ -2,12 +2,15 @@
 //! at a time, so joining while a membership is open is refused; and an
 //! organisation is dissolved only once nobody and nothing remains in it.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDate;
-use shequ_domain::party::{MemberStanding, Standing};
+use shequ_domain::party::{MemberStanding, OrgKind, Standing};
 use shequ_domain::{Code, InvalidValue};
 
 use super::orgs::{PartyOrg, kind_of, tree_of};
-use crate::db::on_db;
+use crate::bulk::{Sql, over_json_list, pick, statement_chunks, values_sql};
+use crate::db::{Db, on_db};
 use crate::{Result, Store, StoreError};
 
 /// What a new member needs besides the person and the organisation.
@@ -32,6 +35,84 @@ impl<'a> NewPartyMember<'a> {
             mobile: false,
         }
     }
+}
+
+/// One member to add with [`Store::add_party_members`]: registry person
+/// `person_id` joins `org_code` on `from`.
+#[derive(Debug, Clone)]
+pub struct JoiningMember<'a> {
+    pub person_id: i64,
+    pub org_code: &'a str,
+    pub member: NewPartyMember<'a>,
+    pub from: NaiveDate,
+}
+
+/// What [`Store::add_party_members`] did with one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joined {
+    /// The person became a member of the organisation.
+    Added,
+    /// They were a member of it already; their standing, unit or mobile
+    /// flag changed.
+    Updated,
+    /// They were a member of it already, exactly so.
+    Unchanged,
+}
+
+/// One row's outcome: what was done, or the refusal with the field at
+/// fault (`person` or `org`).
+pub type JoinOutcome = std::result::Result<Joined, InvalidValue>;
+
+const KNOWN_PEOPLE: Sql = over_json_list!("SELECT id FROM people WHERE id IN (", ids "$1", ")");
+
+const OPEN_MEMBERSHIPS: Sql = over_json_list!(
+    "SELECT m.person_id, o.code FROM party_memberships m JOIN party_orgs o ON o.id = m.org_id
+     WHERE m.to_day IS NULL AND m.person_id IN (",
+    ids "$1",
+    ")"
+);
+
+/// The member record, as [`add_party_member`](Store::add_party_member)'s
+/// upsert writes it (a member who left and joins again is updated).
+macro_rules! member_conflict {
+    () => {
+        "ON CONFLICT (person_id) DO UPDATE SET joined_on = excluded.joined_on,
+     probation_end = excluded.probation_end, converted_on = excluded.converted_on,
+     unit = excluded.unit, mobile = excluded.mobile, updated_at = excluded.updated_at
+     WHERE party_members.joined_on IS DISTINCT FROM excluded.joined_on
+        OR party_members.probation_end IS DISTINCT FROM excluded.probation_end
+        OR party_members.converted_on IS DISTINCT FROM excluded.converted_on
+        OR party_members.unit IS DISTINCT FROM excluded.unit
+        OR party_members.mobile IS DISTINCT FROM excluded.mobile
+     RETURNING person_id"
+    };
+}
+
+const MEMBERS_PG: &str = concat!(
+    "INSERT INTO party_members (person_id, joined_on, probation_end, converted_on, unit, mobile, created_at, updated_at)
+     SELECT x.p, x.j, x.pe, x.c, x.u, x.m, $2, $2
+     FROM jsonb_to_recordset($1::jsonb) AS x(p bigint, j text, pe text, c text, u text, m boolean) ",
+    member_conflict!()
+);
+
+const MEMBERSHIPS_PG: &str = "INSERT INTO party_memberships (person_id, org_id, from_day)
+     SELECT x.p, x.o, x.f FROM jsonb_to_recordset($1::jsonb) AS x(p bigint, o bigint, f text, n boolean)
+     WHERE x.n";
+
+/// One accepted row, ready to write.
+#[derive(serde::Serialize)]
+struct MemberWrite<'a> {
+    p: i64,
+    o: i64,
+    j: String,
+    pe: Option<String>,
+    c: Option<String>,
+    u: &'a str,
+    m: bool,
+    f: String,
+    /// Whether a membership starts (else the person is a member of the
+    /// organisation already and only their record may change).
+    n: bool,
 }
 
 /// A member as listed: who, where, and their standing.
@@ -159,6 +240,67 @@ impl Store {
         Ok(())
     }
 
+    /// Adds many members at once, as [`Store::add_party_member`] adds one
+    /// and refusing the same rows for the same reasons, each on its own
+    /// row: an unknown person or organisation, an organisation that holds
+    /// no members of its own, a person who is a member already (here, or
+    /// on an earlier row of `rows`). The accepted rows are written in one
+    /// transaction, in multi-row statements on SQLite and one statement
+    /// per table on PostgreSQL. Returns one outcome per row, in order.
+    pub async fn add_party_members(
+        &self,
+        rows: &[JoiningMember<'_>],
+        now: i64,
+    ) -> Result<Vec<JoinOutcome>> {
+        let mut out: Vec<JoinOutcome> = vec![Ok(Joined::Added); rows.len()];
+        if rows.is_empty() {
+            return Ok(out);
+        }
+        let mut orgs = HashMap::new();
+        for o in self.party_orgs().await? {
+            orgs.insert(o.code.clone(), (o.id, kind_of(&o)?));
+        }
+        let ids: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
+        let ids_json =
+            serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let known_sql = pick(&self.db, &KNOWN_PEOPLE);
+        let open_sql = pick(&self.db, &OPEN_MEMBERSHIPS);
+        // Read and written in one writing transaction, so a member added
+        // meanwhile by someone else cannot slip past the check.
+        macro_rules! read_checks {
+            ($tx:expr) => {{
+                let known: Vec<i64> = sqlx::query_scalar(known_sql)
+                    .bind(&ids_json)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+                let open: Vec<(i64, String)> = sqlx::query_as(open_sql)
+                    .bind(&ids_json)
+                    .fetch_all(&mut *$tx)
+                    .await?;
+                (known.into_iter().collect(), open.into_iter().collect())
+            }};
+        }
+        match &self.db {
+            Db::Sqlite(pools) => {
+                let mut tx = pools.write.begin().await?;
+                let (known, open) = read_checks!(tx);
+                let writes = decide(rows, &orgs, &known, open, &mut out);
+                let changed = write_members_sqlite(&mut tx, &writes, now).await?;
+                tx.commit().await?;
+                settle(rows, &writes, &changed, &mut out);
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let (known, open) = read_checks!(tx);
+                let writes = decide(rows, &orgs, &known, open, &mut out);
+                let changed = write_members_postgres(&mut tx, &writes, now).await?;
+                tx.commit().await?;
+                settle(rows, &writes, &changed, &mut out);
+            }
+        }
+        Ok(out)
+    }
+
     /// The members of `org_code` on `day` (registry person ids, ascending).
     pub async fn party_members_on(&self, org_code: &str, day: NaiveDate) -> Result<Vec<i64>> {
         let day = day.to_string();
@@ -278,4 +420,167 @@ impl Store {
         });
         Ok(())
     }
+}
+
+/// SQLite: the member records, then the memberships, in multi-row
+/// statements as large as its parameter limit allows.
+async fn write_members_sqlite(
+    conn: &mut sqlx::SqliteConnection,
+    writes: &[MemberWrite<'_>],
+    now: i64,
+) -> Result<HashSet<i64>> {
+    let mut changed = HashSet::new();
+    const MEMBERS_HEAD: &str = "INSERT INTO party_members (person_id, joined_on, probation_end, converted_on, unit, mobile, created_at, updated_at) VALUES";
+    for chunk in statement_chunks(writes, 8, usize::MAX) {
+        let sql = values_sql(MEMBERS_HEAD, 8, chunk.len(), member_conflict!());
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+        for w in chunk {
+            q = q
+                .bind(w.p)
+                .bind(&w.j)
+                .bind(&w.pe)
+                .bind(&w.c)
+                .bind(w.u)
+                .bind(w.m)
+                .bind(now)
+                .bind(now);
+        }
+        let ids: Vec<i64> = q.fetch_all(&mut *conn).await?;
+        changed.extend(ids);
+    }
+    let joining: Vec<&MemberWrite<'_>> = writes.iter().filter(|w| w.n).collect();
+    const MEMBERSHIPS_HEAD: &str =
+        "INSERT INTO party_memberships (person_id, org_id, from_day) VALUES";
+    for chunk in statement_chunks(&joining, 3, usize::MAX) {
+        let sql = values_sql(MEMBERSHIPS_HEAD, 3, chunk.len(), "");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for w in chunk {
+            q = q.bind(w.p).bind(w.o).bind(&w.f);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(changed)
+}
+
+/// PostgreSQL: each table's rows as one JSON array in one statement.
+async fn write_members_postgres(
+    conn: &mut sqlx::PgConnection,
+    writes: &[MemberWrite<'_>],
+    now: i64,
+) -> Result<HashSet<i64>> {
+    if writes.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let json = serde_json::to_string(writes).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let changed: Vec<i64> = sqlx::query_scalar(MEMBERS_PG)
+        .bind(&json)
+        .bind(now)
+        .fetch_all(&mut *conn)
+        .await?;
+    sqlx::query(MEMBERSHIPS_PG)
+        .bind(&json)
+        .execute(&mut *conn)
+        .await?;
+    Ok(changed.into_iter().collect())
+}
+
+/// Marks each written row added, updated or unchanged.
+fn settle(
+    rows: &[JoiningMember<'_>],
+    writes: &[MemberWrite<'_>],
+    changed: &HashSet<i64>,
+    out: &mut [JoinOutcome],
+) {
+    let joined: HashMap<i64, bool> = writes.iter().map(|w| (w.p, w.n)).collect();
+    for (r, slot) in rows.iter().zip(out.iter_mut()) {
+        if slot.is_err() {
+            continue;
+        }
+        *slot = Ok(match joined.get(&r.person_id) {
+            Some(true) => Joined::Added,
+            _ if changed.contains(&r.person_id) => Joined::Updated,
+            _ => Joined::Unchanged,
+        });
+    }
+}
+
+/// Which rows may be written, given the organisations, the people known
+/// and the open memberships; refuses the others in `out`.
+fn decide<'r>(
+    rows: &'r [JoiningMember<'_>],
+    orgs: &HashMap<String, (i64, OrgKind)>,
+    known: &HashSet<i64>,
+    open: HashMap<i64, String>,
+    out: &mut [JoinOutcome],
+) -> Vec<MemberWrite<'r>> {
+    let mut writes = Vec::with_capacity(rows.len());
+    let mut in_batch: HashMap<i64, &str> = HashMap::new();
+    for (r, slot) in rows.iter().zip(out.iter_mut()) {
+        let refuse = |code, message: String, field| Err(InvalidValue::new(code, message).at(field));
+        let org = match orgs.get(r.org_code) {
+            None => {
+                *slot = refuse(
+                    Code::PartyOrgNotFound,
+                    format!("no organisation has the code {:?}", r.org_code),
+                    "org",
+                );
+                continue;
+            }
+            Some((_, kind)) if !kind.holds_members() => {
+                *slot = refuse(
+                    Code::PartyParentKind,
+                    format!(
+                        "a {} holds members only through its branches",
+                        kind.as_str()
+                    ),
+                    "org",
+                );
+                continue;
+            }
+            Some((id, _)) => *id,
+        };
+        if !known.contains(&r.person_id) {
+            *slot = refuse(
+                Code::PersonNotFound,
+                format!("no person has the id {} in the registry", r.person_id),
+                "person",
+            );
+            continue;
+        }
+        if let Some(earlier) = in_batch.insert(r.person_id, r.org_code) {
+            *slot = refuse(
+                Code::PartyMembershipOverlap,
+                format!(
+                    "the person joins {earlier} on an earlier row; a member belongs to one organisation at a time"
+                ),
+                "person",
+            );
+            continue;
+        }
+        let current = open.get(&r.person_id);
+        if let Some(current) = current.filter(|c| c.as_str() != r.org_code) {
+            *slot = refuse(
+                Code::PartyMembershipOverlap,
+                format!("the person is a member of {current} already; transfer them instead"),
+                "person",
+            );
+            continue;
+        }
+        let (pe, c) = match r.member.standing.standing {
+            Standing::Probationary { probation_end } => (Some(probation_end.to_string()), None),
+            Standing::Full { converted_on } => (None, converted_on.map(|d| d.to_string())),
+        };
+        writes.push(MemberWrite {
+            p: r.person_id,
+            o: org,
+            j: r.member.standing.joined_on.to_string(),
+            pe,
+            c,
+            u: r.member.unit,
+            m: r.member.mobile,
+            f: r.from.to_string(),
+            n: current.is_none(),
+        });
+    }
+    writes
 }

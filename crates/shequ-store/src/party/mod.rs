@@ -13,6 +13,6 @@ mod transfers;
 
 pub use committee::{SeatRow, committee_of};
 pub use coverage::PlaceCover;
-pub use members::{NewPartyMember, PartyMemberRow, PartyStay};
+pub use members::{JoinOutcome, Joined, JoiningMember, NewPartyMember, PartyMemberRow, PartyStay};
 pub use orgs::{NewPartyOrg, PartyOrg, PartyOrgChange, ScopedPartyOrg};
 pub use transfers::{NewTransfer, TransferRow};

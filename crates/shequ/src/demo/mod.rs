@@ -10,6 +10,7 @@ mod geometry;
 pub mod history;
 mod live;
 mod names;
+mod party;
 mod people;
 mod places;
 mod stories;
@@ -31,6 +32,7 @@ use shequ_server::app::auth::password::hash_password;
 use shequ_server::app::auth::password::verify_password;
 use shequ_store::Scope;
 
+pub use party::PartyFigures;
 pub use street::STREET_CODE;
 
 /// Flags of `shequ demo`.
@@ -112,6 +114,10 @@ pub struct DemoSummary {
     /// before the demo had any).
     #[serde(default)]
     pub orders: Option<OrderFigures>,
+    /// The party organisation (absent in a demo.json written before the
+    /// demo had one).
+    #[serde(default)]
+    pub party: Option<party::PartyFigures>,
 }
 
 /// The street's work orders when generation ended.
@@ -135,8 +141,23 @@ pub async fn generate(
 ) -> anyhow::Result<DemoSummary> {
     let started = Instant::now();
     let (mut summary, plan, written) = registry(store, opts).await?;
-    let orders_started = Instant::now();
     let now = shequ_store::now_ms();
+    let today = chrono::DateTime::from_timestamp_millis(now)
+        .unwrap_or_default()
+        .with_timezone(&history::TZ)
+        .date_naive();
+    summary.party = Some(
+        party::build(
+            store,
+            &plan,
+            &written,
+            today,
+            &mut generate::stream(opts.seed, 11),
+        )
+        .await
+        .context("while building the party organisation")?,
+    );
+    let orders_started = Instant::now();
     let cast = cast::Cast::build(store, &plan, &written).await?;
     let past = history::plan(
         &cast,
@@ -256,6 +277,7 @@ async fn registry(
         grid_worker: example(shequ_domain::Role::GridWorker)?,
         operator: Some(example(shequ_domain::Role::StreetOperator)?),
         orders: None,
+        party: None,
     };
     Ok((summary, plan, written))
 }
@@ -465,6 +487,16 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
         println!(
             "  工单 work orders:         {} (办结 closed {}; 生成时 at generation: 待受理 pending {}, 在办 in progress {}, 超时 overdue {}; 今日预警 alerts today {})",
             o.total, o.closed, o.pending, o.in_progress, o.overdue, o.alerts_today
+        );
+    }
+    if let Some(p) = &s.party {
+        println!(
+            "  党组织 party orgs:        {} (党员 members {}: 预备 probationary {}, 逾期未转正 conversion overdue {}, 流动 mobile {}; 转接在途 open transfers {})",
+            p.orgs, p.members, p.probationary, p.conversion_overdue, p.mobile, p.open_transfers
+        );
+        println!(
+            "  两新覆盖 new-sector cover: 单建 own {}, 联建 joint {}, 指导员 instructor {}, 空白 gap {}",
+            p.own, p.joint, p.instructor, p.gap
         );
     }
     match &s.orders {

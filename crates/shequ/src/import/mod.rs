@@ -1,5 +1,6 @@
-//! `shequ import`: load regions, places or people from CSV or XLSX, row by
-//! row validated, upserted by natural key.
+//! `shequ import`: load regions, places, people, party organisations or
+//! party members from CSV or XLSX, row by row validated, upserted by
+//! natural key.
 //!
 //! The file formats, exit status and error output are described in
 //! `README.md` beside this file. In short: a header row (column order free,
@@ -16,6 +17,8 @@ mod columns;
 mod encoding;
 mod fields;
 mod households;
+mod members;
+mod orgs;
 mod people;
 mod places;
 mod regions;
@@ -53,6 +56,10 @@ pub enum ImportKind {
     Regions,
     Places,
     People,
+    /// Party organisations (党组织).
+    Orgs,
+    /// Party members (党员), people of the registry.
+    Members,
 }
 
 impl ImportKind {
@@ -61,6 +68,8 @@ impl ImportKind {
             ImportKind::Regions => "regions",
             ImportKind::Places => "places",
             ImportKind::People => "people",
+            ImportKind::Orgs => "orgs",
+            ImportKind::Members => "members",
         }
     }
 }
@@ -169,6 +178,8 @@ pub async fn import_file(
         ImportKind::Regions => drive::<regions::RegionImport>(store, kind, path, opts).await,
         ImportKind::Places => drive::<places::PlaceImport>(store, kind, path, opts).await,
         ImportKind::People => drive::<people::PeopleImport>(store, kind, path, opts).await,
+        ImportKind::Orgs => drive::<orgs::OrgImport>(store, kind, path, opts).await,
+        ImportKind::Members => drive::<members::MemberImport>(store, kind, path, opts).await,
     }
 }
 
@@ -183,6 +194,10 @@ pub(crate) struct BatchOutcome {
 /// One kind of import: its columns, its per-row checks and its store call.
 pub(crate) trait Importer: Sized {
     const COLUMNS: &'static [ColumnSpec];
+    /// Whether [`Importer::store`] gets the whole file as one batch (the
+    /// party tree is checked as a whole) instead of batches of
+    /// [`ImportOptions::batch_size`].
+    const WHOLE_FILE: bool = false;
     /// A row that passed the checks that need no database round trip.
     type Row;
 
@@ -259,11 +274,15 @@ async fn drive<I: Importer>(
     let (_, total) = source.progress();
     let progress = Progress::new(opts.progress, total, source.progress_in_bytes());
 
-    let batch_size = opts.batch_size.max(1);
+    let batch_size = if I::WHOLE_FILE {
+        usize::MAX
+    } else {
+        opts.batch_size.max(1)
+    };
     let mut rows_read = 0u64;
     let mut failed = 0u64;
     let mut counts = UpsertCounts::default();
-    let mut batch = Vec::with_capacity(batch_size);
+    let mut batch = Vec::with_capacity(batch_size.min(100_000));
     let mut batch_errors: Vec<RowError> = Vec::new();
     let mut rows_in_batch = 0usize;
     let mut last_line = header_line;
