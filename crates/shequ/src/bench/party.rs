@@ -31,6 +31,10 @@ pub struct PartyBenchArgs {
     /// Party organisations in the district.
     #[arg(long, default_value_t = 5_000)]
     pub orgs: usize,
+    /// Residents of the demo street whose registry the member import
+    /// writes to (everyone not yet a member joins).
+    #[arg(long, default_value_t = 100_000)]
+    pub members: u32,
     /// Timed runs of each figure.
     #[arg(long, default_value_t = 200)]
     pub runs: usize,
@@ -333,6 +337,83 @@ pub async fn run(args: PartyBenchArgs) -> anyhow::Result<()> {
         "ms",
         "< 100 ms",
         Some((health.p99, "healthz p99")),
+    );
+    bs.close().await?;
+    members_import(args.postgres_url.as_deref(), args.members).await
+}
+
+/// Members written as `shequ import members` writes them (batches through
+/// `Store::add_party_members`), beside the same number of rows into a bare
+/// table, on a demo street's registry.
+async fn members_import(postgres_url: Option<&str>, residents: u32) -> anyhow::Result<()> {
+    let bs = BenchStore::open(postgres_url).await?;
+    let store = &bs.store;
+    crate::demo::generate_street(
+        store,
+        &crate::demo::DemoOptions {
+            residents,
+            seed: 14,
+            admin_password: PASSWORD.into(),
+        },
+    )
+    .await?;
+    // Everyone not a member yet joins a branch of the demo.
+    let orgs = store.party_orgs().await?;
+    let branch = orgs
+        .iter()
+        .find(|o| o.kind == OrgKind::Branch.as_str())
+        .context("the demo street has no branch")?;
+    let ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
+    let members: std::collections::HashSet<i64> = store
+        .party_members_of(&ids)
+        .await?
+        .into_iter()
+        .map(|m| m.person_id)
+        .collect();
+    let people: Vec<i64> = store
+        .monitored_people(None)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .filter(|id| !members.contains(id))
+        .collect();
+    let joined = NaiveDate::from_ymd_opt(2000, 7, 1).context("date")?;
+    let rows: Vec<shequ_store::party::JoiningMember<'_>> = people
+        .iter()
+        .map(|id| shequ_store::party::JoiningMember {
+            person_id: *id,
+            org_code: &branch.code,
+            member: shequ_store::party::NewPartyMember::full(joined),
+            from: joined,
+        })
+        .collect();
+    let raw = super::raw::insert_rows(store, rows.len()).await?;
+    let started = Instant::now();
+    let mut refused = 0;
+    for chunk in rows.chunks(5_000) {
+        refused += store
+            .add_party_members(chunk, shequ_store::now_ms())
+            .await?
+            .iter()
+            .filter(|o| o.is_err())
+            .count();
+    }
+    let took = started.elapsed();
+    anyhow::ensure!(refused == 0, "{refused} members refused");
+    let rate = rows.len() as f64 / took.as_secs_f64();
+    let bare = rows.len() as f64 / raw.as_secs_f64();
+    println!(
+        "members: {} in {:.2} s; a bare insert of as many rows {:.2} s",
+        rows.len(),
+        took.as_secs_f64(),
+        raw.as_secs_f64()
+    );
+    line(
+        &format!("member import ({})", bs.label),
+        rate,
+        "rows/s",
+        ">= 20000",
+        Some((bare, "bare insert")),
     );
     bs.close().await
 }
