@@ -344,7 +344,8 @@ pub async fn run(args: PartyBenchArgs) -> anyhow::Result<()> {
 
 /// Members written as `shequ import members` writes them (batches through
 /// `Store::add_party_members`), beside the same number of rows into a bare
-/// table, on a demo street's registry.
+/// table, on a demo street's registry (people only: generated without
+/// the demo's own party organisation).
 async fn members_import(postgres_url: Option<&str>, residents: u32) -> anyhow::Result<()> {
     let bs = BenchStore::open(postgres_url).await?;
     let store = &bs.store;
@@ -357,32 +358,39 @@ async fn members_import(postgres_url: Option<&str>, residents: u32) -> anyhow::R
         },
     )
     .await?;
-    // Everyone not a member yet joins a branch of the demo.
-    let orgs = store.party_orgs().await?;
-    let branch = orgs
-        .iter()
-        .find(|o| o.kind == OrgKind::Branch.as_str())
-        .context("the demo street has no branch")?;
-    let ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
-    let members: std::collections::HashSet<i64> = store
-        .party_members_of(&ids)
-        .await?
-        .into_iter()
-        .map(|m| m.person_id)
-        .collect();
+    // Every resident of the street joins one branch.
+    let now = shequ_store::now_ms();
+    for (code, kind, parent) in [
+        ("S", OrgKind::StreetWorkingCommittee, None),
+        ("B", OrgKind::Branch, Some("S")),
+    ] {
+        store
+            .create_party_org(
+                &NewPartyOrg {
+                    code,
+                    name: code,
+                    kind,
+                    parent,
+                    region_id: None,
+                    founded_on: None,
+                },
+                "bench",
+                now,
+            )
+            .await?;
+    }
     let people: Vec<i64> = store
         .monitored_people(None)
         .await?
         .into_iter()
         .map(|p| p.id)
-        .filter(|id| !members.contains(id))
         .collect();
     let joined = NaiveDate::from_ymd_opt(2000, 7, 1).context("date")?;
     let rows: Vec<shequ_store::party::JoiningMember<'_>> = people
         .iter()
         .map(|id| shequ_store::party::JoiningMember {
             person_id: *id,
-            org_code: &branch.code,
+            org_code: "B",
             member: shequ_store::party::NewPartyMember::full(joined),
             from: joined,
         })
