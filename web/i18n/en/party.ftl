@@ -137,3 +137,4 @@ party-change-create = founded
 party-change-rename = renamed
 party-change-move = moved
 party-change-dissolve = dissolved
+party-dissolve-remains = { $members } members and { $orgs } organisations under it remain: transfer and move them first, then dissolve.

@@ -137,3 +137,4 @@ party-change-create = 成立
 party-change-rename = 更名
 party-change-move = 调整隶属
 party-change-dissolve = 撤销
+party-dissolve-remains = 本组织还有 { $members } 名直属党员、{ $orgs } 个下级组织，请先办理转接、调整隶属后再撤销。

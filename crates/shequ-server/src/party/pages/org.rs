@@ -49,10 +49,24 @@ async fn render(
         .filter(|o| me.is_some() && o.parent_id == me)
         .collect();
     let today = core.today().to_string();
+    let members_here = d.members.as_ref().map(Vec::len);
+    let parent_name = d
+        .parent
+        .as_deref()
+        .and_then(|p| orgs.iter().find(|o| o.code == p))
+        .map(|o| o.name.clone());
     let body = html! {
         (tabs(ctx, &v.user, ""))
-        @if let Some(e) = refused { (refusal(ctx, e)) }
-        (facts(ctx, &d))
+        @if let Some(e) = refused {
+            (refusal(ctx, e))
+            @if e.code() == "invalid_input" && matches!(e, AppError::Unprocessable(f) if f.iter().any(|f| f.code == "party_dissolve_not_empty")) {
+                p.notice.notice-warn { (ctx.t_args("party-dissolve-remains", &[
+                    ("members", (members_here.unwrap_or(0) as i64).into()),
+                    ("orgs", (children.len() as i64).into()),
+                ])) }
+            }
+        }
+        (facts(ctx, &d, parent_name.as_deref()))
         section aria-labelledby="h-committee" {
             h2 #h-committee { (ctx.t("party-committee")) }
             @if d.election_due {
@@ -134,13 +148,13 @@ async fn render(
     Ok(page(ctx, Some(&v.user), Nav::Party, &d.name, body))
 }
 
-fn facts(ctx: &Ctx, d: &OrgDetail) -> Markup {
+fn facts(ctx: &Ctx, d: &OrgDetail, parent_name: Option<&str>) -> Markup {
     html! {
         dl.facts {
             dt { (ctx.t("party-kind")) } dd { (kind_label(ctx, &d.kind)) }
             dt { (ctx.t("party-code")) } dd { (d.code) }
             @if let Some(p) = &d.parent {
-                dt { (ctx.t("party-parent")) } dd { a href={ "/party/orgs/" (enc(p)) } { (p) } }
+                dt { (ctx.t("party-parent")) } dd { a href={ "/party/orgs/" (enc(p)) } { (parent_name.unwrap_or(p)) } }
             }
             @if let Some(f) = &d.founded_on { dt { (ctx.t("party-founded")) } dd { (f) } }
         }
