@@ -386,6 +386,11 @@ async fn the_party_pages_show_the_tree_an_organisation_a_member_and_refusals_in_
         "{}",
         refused.text()
     );
+    assert!(
+        refused.text().contains("还有 1 名直属党员、0 个下级组织"),
+        "{}",
+        refused.text()
+    );
 
     // A new branch from the form lands on its page.
     let made = pages::send(
