@@ -33,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         crate::party::api::tree, crate::party::api::create, crate::party::api::org, crate::party::api::change,
         crate::party::api::dissolve, crate::party::api::member, crate::party::api::transfers,
         crate::party::api::create_transfer, crate::party::api::step, crate::party::api::coverage,
+        crate::party::api::create_seat,
     ),
     components(schemas(crate::app::error::ErrorBody, crate::app::error::ErrorDetail, crate::app::error::FieldError)),
     modifiers(&BearerAuth, &ErrorResponses),

@@ -313,6 +313,52 @@ async fn refused_changes_name_their_code_and_a_transfer_moves_the_member_on_acce
         (404, Some("party_transfer_not_found"))
     );
 
+    // Committee seats: one secretary at a time, terms that end after they
+    // start, and only members.
+    let seat = |person: i64, role: &str, from: &str, to: &str| json!({"person_id": person, "role": role, "term_start": from, "term_end": to});
+    let (status, body) = send(
+        "POST",
+        "/api/v1/party/orgs/BA2/seats".into(),
+        seat(p.in_a, "secretary", "2024-01-01", "2029-01-01"),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = send(
+        "POST",
+        "/api/v1/party/orgs/BA2/seats".into(),
+        seat(p.in_b, "secretary", "2025-01-01", "2030-01-01"),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["error"]["fields"][0]["code"], "party_committee_seats",
+        "{body}"
+    );
+    let (status, body) = send(
+        "POST",
+        "/api/v1/party/orgs/BA2/seats".into(),
+        seat(p.in_b, "member", "2025-01-01", "2024-01-01"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["fields"][0]["field"].as_str()),
+        (422, Some("term_end")),
+        "{body}"
+    );
+    let (status, body) = send(
+        "POST",
+        "/api/v1/party/orgs/BA2/seats".into(),
+        seat(999_999, "member", "2025-01-01", "2026-01-01"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["fields"][0]["field"].as_str()),
+        (422, Some("person_id")),
+        "{body}"
+    );
+    let (_, org) = send("GET", "/api/v1/party/orgs/BA2".into(), json!({})).await;
+    assert_eq!(org["committee"][0]["role"], "secretary", "{org}");
+
     // With BA1 empty it may go; its change log keeps the dissolution.
     let (status, _) = send("DELETE", "/api/v1/party/orgs/BA1".into(), json!({})).await;
     assert_eq!(status, 204);
@@ -391,6 +437,40 @@ async fn the_party_pages_show_the_tree_an_organisation_a_member_and_refusals_in_
         "{}",
         refused.text()
     );
+
+    // A seat from the committee form lands on the committee.
+    let seated = pages::send(
+        &app,
+        pages::form(
+            "/party/orgs/BA1/seats",
+            Some(&cookie),
+            &format!(
+                "person={}&role=secretary&term_start=2024-06-01&term_end=2029-06-01",
+                p.in_a
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(seated.status.as_u16(), 303, "{}", seated.text());
+    let org = pages::send(&app, pages::page_get("/party/orgs/BA1", Some(&cookie))).await;
+    assert!(
+        org.text().contains("2024-06-01 – 2029-06-01"),
+        "{}",
+        org.text()
+    );
+    let bad = pages::send(
+        &app,
+        pages::form(
+            "/party/orgs/BA1/seats",
+            Some(&cookie),
+            &format!(
+                "person={}&role=member&term_start=2024-06-01&term_end=soon",
+                p.in_a
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, 422, "{}", bad.text());
 
     // A new branch from the form lands on its page.
     let made = pages::send(

@@ -138,3 +138,6 @@ party-change-rename = renamed
 party-change-move = moved
 party-change-dissolve = dissolved
 party-dissolve-remains = { $members } members and { $orgs } organisations under it remain: transfer and move them first, then dissolve.
+party-seat-add = Add a committee seat
+party-term-start = Term starts
+party-term-end = Term ends

@@ -138,3 +138,6 @@ party-change-rename = 更名
 party-change-move = 调整隶属
 party-change-dissolve = 撤销
 party-dissolve-remains = 本组织还有 { $members } 名直属党员、{ $orgs } 个下级组织，请先办理转接、调整隶属后再撤销。
+party-seat-add = 增补委员会职务
+party-term-start = 任期开始
+party-term-end = 任期结束

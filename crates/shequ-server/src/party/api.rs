@@ -598,3 +598,93 @@ pub async fn coverage(
     let scope: Scope = scope_for_region(&core, &who, q.region.as_deref(), &addr).await?;
     Ok(Json(service::coverage(&core, &scope).await?))
 }
+
+/// A seat on an organisation's committee.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SeatBody {
+    /// The registry person's id.
+    pub person_id: i64,
+    /// `secretary`, `deputy_secretary` or `member`.
+    pub role: String,
+    /// YYYY-MM-DD
+    pub term_start: String,
+    /// YYYY-MM-DD, after the start.
+    pub term_end: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SeatRef {
+    pub id: i64,
+}
+
+/// Seats a person on the committee of an organisation you may change:
+/// refused when it would make two secretaries at once, give someone two
+/// seats at once, or end the term before it starts.
+pub async fn seat(
+    core: &Core,
+    who: &Principal,
+    code: &str,
+    body: &SeatBody,
+    addr: &ClientAddr,
+) -> AppResult<i64> {
+    service::require_manager(who)?;
+    let org = service::org_in_view(core, who, code, addr).await?;
+    let mut errors = Vec::new();
+    let role = shequ_domain::party::SeatRole::parse(&body.role)
+        .map_err(|e| errors.push(FieldError::from_invalid("role", &e)))
+        .ok();
+    let mut date = |field: &'static str, s: &str| match day(field, s) {
+        Ok(d) => Some(d),
+        Err(AppError::Unprocessable(mut e)) => {
+            errors.append(&mut e);
+            None
+        }
+        Err(_) => None,
+    };
+    let start = date("term_start", &body.term_start);
+    let end = date("term_end", &body.term_end);
+    let (Some(role), Some(term_start), Some(term_end)) = (role, start, end) else {
+        return Err(AppError::Unprocessable(errors));
+    };
+    // A seat holder is a member the caller sees (the read is logged).
+    service::member_in_view(core, who, body.person_id, addr)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound(_) => AppError::unprocessable(
+                "person_id",
+                Code::PartyMemberNotFound,
+                "seat a member of the organisation, or one of its own",
+            ),
+            other => other,
+        })?;
+    Ok(core
+        .store
+        .add_committee_seat(
+            &org.code,
+            &shequ_domain::party::Seat {
+                person: body.person_id,
+                role,
+                term_start,
+                term_end,
+            },
+        )
+        .await?)
+}
+
+/// Seats a person on an organisation's committee.
+#[utoipa::path(post, path = "/api/v1/party/orgs/{code}/seats", tag = "party",
+    params(("code" = String, Path)),
+    request_body = SeatBody,
+    responses((status = 201, body = SeatRef)),
+    security(("bearer" = [])))]
+pub async fn create_seat(
+    State(core): State<Core>,
+    who: Principal,
+    addr: ClientAddr,
+    Path(code): Path<String>,
+    Json(body): Json<SeatBody>,
+) -> AppResult<(StatusCode, Json<SeatRef>)> {
+    who.require_token_scope(WRITE)?;
+    let id = seat(&core, &who, &code, &body, &addr).await?;
+    Ok((StatusCode::CREATED, Json(SeatRef { id })))
+}

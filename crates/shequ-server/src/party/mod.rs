@@ -21,6 +21,7 @@ pub fn api() -> Router<Core> {
             "/party/orgs/{code}",
             get(api::org).patch(api::change).delete(api::dissolve),
         )
+        .route("/party/orgs/{code}/seats", post(api::create_seat))
         .route("/party/members/{id}", get(api::member))
         .route(
             "/party/transfers",
@@ -40,6 +41,7 @@ pub fn pages() -> Router<Core> {
         .route("/party/orgs/{code}/rename", post(org::rename))
         .route("/party/orgs/{code}/move", post(org::move_to))
         .route("/party/orgs/{code}/dissolve", post(org::dissolve))
+        .route("/party/orgs/{code}/seats", post(org::add_seat))
         .route("/party/members/{id}", get(member::show))
         .route("/party/members/{id}/transfer", post(member::transfer))
         .route("/party/transfers", get(transfers::show))

@@ -4,23 +4,33 @@
 //! organisation under it, rename, move, dissolve.
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
-use shequ_domain::party::OrgKind;
+use shequ_domain::party::{OrgKind, SeatRole};
 
 use super::{kind_label, principal, refusal, tabs};
 use crate::app::access::ClientAddr;
 use crate::app::auth::Principal;
 use crate::app::error::AppError;
 use crate::app::page::ctx::{Ctx, PageError, PageResult, Viewer, enc};
-use crate::app::page::layout::{Nav, page};
+use crate::app::page::layout::{Nav, page, pager};
 use crate::app::state::Core;
 use crate::party::api::{
     NewOrgBody, OrgChange, OrgDetail, change_org, create_org, dissolve_org, org_detail,
 };
+use crate::party::api::{SeatBody, seat};
 use crate::party::service;
+
+/// Members listed per page of an organisation.
+const MEMBERS_PER_PAGE: u32 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OrgQuery {
+    pub page: String,
+}
 
 /// `GET /party/orgs/{code}`
 pub async fn show(
@@ -28,8 +38,10 @@ pub async fn show(
     v: Viewer,
     addr: ClientAddr,
     Path(code): Path<String>,
+    Query(q): Query<OrgQuery>,
 ) -> PageResult<Markup> {
-    render(&core, &v, &addr, &code, None).await
+    let page = q.page.trim().parse::<u32>().unwrap_or(1).max(1);
+    render(&core, &v, &addr, &code, None, page).await
 }
 
 async fn render(
@@ -38,6 +50,7 @@ async fn render(
     addr: &ClientAddr,
     code: &str,
     refused: Option<&AppError>,
+    page_no: u32,
 ) -> PageResult<Markup> {
     let ctx = &v.ctx;
     let who = principal(&v.user);
@@ -50,6 +63,7 @@ async fn render(
         .collect();
     let today = core.today().to_string();
     let members_here = d.members.as_ref().map(Vec::len);
+    let skip = (page_no.saturating_sub(1) * MEMBERS_PER_PAGE) as usize;
     let parent_name = d
         .parent
         .as_deref()
@@ -113,7 +127,7 @@ async fn render(
                             th { (ctx.t("person-name")) } th { (ctx.t("party-standing")) }
                             th { (ctx.t("party-joined")) } th { (ctx.t("party-unit")) }
                         } }
-                        tbody { @for m in members {
+                        tbody { @for m in members.iter().skip(skip).take(MEMBERS_PER_PAGE as usize) {
                             tr {
                                 td data-label=(ctx.t("person-name")) {
                                     a href={ "/party/members/" (m.person_id) } { (m.name) }
@@ -128,6 +142,7 @@ async fn render(
                             }
                         } }
                     } }
+                    (pager(ctx, &format!("/party/orgs/{}", enc(&d.code)), &[], page_no, MEMBERS_PER_PAGE, members.len() as i64))
                 }
             }
         }
@@ -189,6 +204,20 @@ fn forms(ctx: &Ctx, d: &OrgDetail) -> Markup {
                     button.primary type="submit" { (ctx.t("party-create")) }
                 }
             }
+            @if let Some(members) = d.members.as_ref().filter(|m| !m.is_empty()) {
+                form.stack method="post" action={ (base) "/seats" } {
+                    h3 { (ctx.t("party-seat-add")) }
+                    div.field { label for="f-person" { (ctx.t("party-seat-holder")) }
+                        select #f-person name="person" { @for m in members { option value=(m.person_id) { (m.name) } } } }
+                    div.field { label for="f-role" { (ctx.t("party-seat")) }
+                        select #f-role name="role" { @for r in SeatRole::ALL { option value=(r.as_str()) { (ctx.label("party-seat", r.as_str())) } } } }
+                    div.field { label for="f-term_start" { (ctx.t("party-term-start")) }
+                        input #f-term_start name="term_start" type="date" required; }
+                    div.field { label for="f-term_end" { (ctx.t("party-term-end")) }
+                        input #f-term_end name="term_end" type="date" required; }
+                    button type="submit" { (ctx.t("party-seat-add")) }
+                }
+            }
             form.stack method="post" action={ (base) "/rename" } {
                 h3 { (ctx.t("party-rename")) }
                 div.field { label for="f-rename" { (ctx.t("party-name")) }
@@ -225,7 +254,7 @@ async fn after(
             e @ (AppError::Unprocessable(_) | AppError::Refused { .. } | AppError::Conflict { .. }),
         ) => {
             let status = e.status();
-            let page = render(core, v, addr, code, Some(&e)).await?;
+            let page = render(core, v, addr, code, Some(&e), 1).await?;
             Ok((status, page).into_response())
         }
         Err(e) => Err(PageError(e)),
@@ -313,5 +342,34 @@ pub async fn dissolve(
     let result = dissolve_org(&core, &principal(&v.user), &code, &addr)
         .await
         .map(|()| "/party".to_owned());
+    after(&core, &v, &addr, &code, result).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SeatForm {
+    pub person: String,
+    pub role: String,
+    pub term_start: String,
+    pub term_end: String,
+}
+
+/// `POST /party/orgs/{code}/seats`: seats a member on the committee.
+pub async fn add_seat(
+    State(core): State<Core>,
+    v: Viewer,
+    addr: ClientAddr,
+    Path(code): Path<String>,
+    Form(f): Form<SeatForm>,
+) -> PageResult<Response> {
+    let body = SeatBody {
+        person_id: f.person.trim().parse().unwrap_or(0),
+        role: f.role,
+        term_start: f.term_start,
+        term_end: f.term_end,
+    };
+    let result = seat(&core, &principal(&v.user), &code, &body, &addr)
+        .await
+        .map(|_| format!("/party/orgs/{}#h-committee", enc(&code)));
     after(&core, &v, &addr, &code, result).await
 }
