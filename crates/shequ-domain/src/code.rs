@@ -258,6 +258,8 @@ codes! {
     PartyMemberNotFound => "party_member_not_found",
     PartyNotAllowed => "party_not_allowed",
     PartyPlaceNotNewSector => "party_place_not_new_sector",
+    PartyServiceHours => "party_service_hours",
+    PartyServiceDay => "party_service_day",
 }
 
 impl Code {

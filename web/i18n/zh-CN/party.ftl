@@ -141,3 +141,5 @@ party-dissolve-remains = 本组织还有 { $members } 名直属党员、{ $orgs 
 party-seat-add = 增补委员会职务
 party-term-start = 任期开始
 party-term-end = 任期结束
+error-party_service_hours = 服务时长应大于0、不超过24小时，精确到0.1小时（如 2 或 1.5）。
+error-party_service_day = 服务日期不能晚于今天，也不能早于报到日期。

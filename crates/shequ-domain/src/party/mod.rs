@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod member;
 pub mod membership;
 pub mod org;
+pub mod registration;
 pub mod transfer;
 pub mod tree;
 
