@@ -260,6 +260,8 @@ codes! {
     PartyPlaceNotNewSector => "party_place_not_new_sector",
     PartyServiceHours => "party_service_hours",
     PartyServiceDay => "party_service_day",
+    PartyRegistrationNotFound => "party_registration_not_found",
+    RegistrationTaken => "registration_taken",
 }
 
 impl Code {

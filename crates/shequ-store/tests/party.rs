@@ -642,3 +642,101 @@ async fn members_added_in_bulk_are_refused_row_by_row_for_the_same_reasons() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_registered_member_accumulates_service_and_a_year_adds_up() {
+    use chrono::NaiveDate;
+    use shequ_domain::party::registration::{Hours, RecordSource};
+    for db in backends().await {
+        let s = &db.store;
+        let l = db.label;
+        seed_street(s).await;
+        let people = s.monitored_people(None).await.expect("people");
+        let p1 = people[0].id;
+        s.create_party_org(&org("S", OrgKind::StreetWorkingCommittee, None), "admin", 1)
+            .await
+            .expect("street");
+        s.create_party_org(&org("B1", OrgKind::Branch, Some("S")), "admin", 1)
+            .await
+            .expect("branch");
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("day");
+        s.add_party_member(p1, "B1", &NewPartyMember::full(day(1, 1)), day(1, 1), 1)
+            .await
+            .expect("member");
+        let nbhd = s
+            .regions_in(&shequ_store::Scope::everything())
+            .await
+            .expect("regions")
+            .into_iter()
+            .find(|r| r.kind == "neighbourhood")
+            .expect("a neighbourhood");
+        let id = s
+            .register_for_service(Some(p1), None, nbhd.id, "安全巡逻,敬老探访", day(2, 1), 2)
+            .await
+            .expect("register");
+        match s
+            .register_for_service(Some(p1), None, nbhd.id, "", day(2, 2), 2)
+            .await
+        {
+            Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "registration", "{l}"),
+            other => panic!("{l}: registering twice, got {other:?}"),
+        }
+        let today = day(6, 1);
+        for (d, h) in [(day(3, 1), "2"), (day(4, 1), "1.5")] {
+            s.record_service(
+                id,
+                d,
+                Hours::parse(h).expect("h"),
+                "巡逻",
+                RecordSource::Registration,
+                "sec",
+                today,
+                3,
+            )
+            .await
+            .expect("record");
+        }
+        for bad in [day(1, 31), day(6, 2)] {
+            match s
+                .record_service(
+                    id,
+                    bad,
+                    Hours::parse("1").expect("h"),
+                    "x",
+                    RecordSource::Registration,
+                    "sec",
+                    today,
+                    3,
+                )
+                .await
+            {
+                Err(StoreError::Invalid(e)) => assert_eq!(e.field(), Some("day"), "{l}"),
+                other => panic!("{l}: a record on {bad}, got {other:?}"),
+            }
+        }
+        let rows = s
+            .registrations_in(&shequ_store::Scope::everything(), 2026)
+            .await
+            .expect("registrations");
+        assert_eq!(rows.len(), 1, "{l}");
+        let r = &rows[0];
+        assert_eq!(
+            (
+                r.records,
+                r.hours_tenths,
+                r.last_served.as_deref(),
+                r.posts.as_str()
+            ),
+            (2, 35, Some("2026-04-01"), "安全巡逻,敬老探访"),
+            "{l}"
+        );
+        assert!(
+            s.registrations_in(&shequ_store::Scope::everything(), 2025)
+                .await
+                .expect("2025")[0]
+                .records
+                == 0,
+            "{l}"
+        );
+    }
+}

@@ -143,3 +143,5 @@ party-term-start = Term starts
 party-term-end = Term ends
 error-party_service_hours = Hours must be more than 0 and at most 24, to a tenth of an hour (e.g. 2 or 1.5).
 error-party_service_day = A service cannot be dated after today or before the registration.
+error-party_registration_not_found = No such registration, or it is outside your area.
+error-registration_taken = That member has registered already.

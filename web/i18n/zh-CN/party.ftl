@@ -143,3 +143,5 @@ party-term-start = 任期开始
 party-term-end = 任期结束
 error-party_service_hours = 服务时长应大于0、不超过24小时，精确到0.1小时（如 2 或 1.5）。
 error-party_service_day = 服务日期不能晚于今天，也不能早于报到日期。
+error-party_registration_not_found = 未找到这条双报到登记，或它不在您的范围内。
+error-registration_taken = 这名党员已经报到过了。

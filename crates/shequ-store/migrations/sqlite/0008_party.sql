@@ -101,3 +101,34 @@ CREATE TABLE party_instructors (
     name        TEXT   NOT NULL,
     assigned_on TEXT   NOT NULL
 );
+
+-- Double registration (双报到): a member (person_id) or a unit
+-- organisation (org_id) registers with a region (a neighbourhood or the
+-- street), naming its service posts; service records accumulate on it,
+-- each with its source (registration, or volunteering later) and who
+-- confirmed it. Hours are kept in tenths.
+CREATE TABLE party_registrations (
+    id            INTEGER PRIMARY KEY,
+    person_id     INTEGER REFERENCES party_members (person_id),
+    org_id        INTEGER REFERENCES party_orgs (id),
+    region_id     INTEGER NOT NULL REFERENCES regions (id),
+    region_path   TEXT   NOT NULL,
+    posts         TEXT   NOT NULL DEFAULT '',
+    registered_on TEXT   NOT NULL,
+    created_at    INTEGER NOT NULL,
+    CHECK ((person_id IS NULL) <> (org_id IS NULL))
+);
+CREATE UNIQUE INDEX party_registrations_person ON party_registrations (person_id);
+CREATE INDEX party_registrations_scope ON party_registrations (region_path);
+
+CREATE TABLE party_service_records (
+    id              INTEGER PRIMARY KEY,
+    registration_id INTEGER NOT NULL REFERENCES party_registrations (id),
+    day             TEXT   NOT NULL,
+    hours_tenths    INTEGER NOT NULL,
+    what            TEXT   NOT NULL,
+    source          TEXT   NOT NULL,
+    confirmed_by    TEXT   NOT NULL,
+    created_at      INTEGER NOT NULL
+);
+CREATE INDEX party_service_records_registration ON party_service_records (registration_id, day);

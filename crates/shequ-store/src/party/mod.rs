@@ -9,10 +9,12 @@ mod committee;
 mod coverage;
 mod members;
 mod orgs;
+mod registrations;
 mod transfers;
 
 pub use committee::{SeatRow, committee_of};
 pub use coverage::PlaceCover;
 pub use members::{JoinOutcome, Joined, JoiningMember, NewPartyMember, PartyMemberRow, PartyStay};
 pub use orgs::{NewPartyOrg, PartyOrg, PartyOrgChange, ScopedPartyOrg};
+pub use registrations::RegistrationRow;
 pub use transfers::{NewTransfer, TransferRow};
