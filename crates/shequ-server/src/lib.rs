@@ -229,6 +229,7 @@ mod messages {
         include_str!("party/pages/member.rs"),
         include_str!("party/pages/transfers.rs"),
         include_str!("party/pages/coverage.rs"),
+        include_str!("party/pages/registrations.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

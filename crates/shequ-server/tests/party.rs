@@ -517,3 +517,84 @@ async fn the_party_pages_show_the_tree_an_organisation_a_member_and_refusals_in_
     let transfers = pages::send(&app, pages::page_get("/party/transfers", Some(&cookie))).await;
     assert_eq!(transfers.status, 200);
 }
+
+#[engines]
+async fn a_secretary_records_a_registered_members_service_and_sees_the_years_hours() {
+    let app = app().await;
+    let p = party(&app.store).await;
+    let nbhd = app
+        .store
+        .region_by_code("310104011001")
+        .await
+        .expect("region")
+        .expect("A")
+        .region
+        .id;
+    let on = NaiveDate::from_ymd_opt(2026, 1, 5).expect("day");
+    let reg = app
+        .store
+        .register_for_service(Some(p.in_a), None, nbhd, "安全巡逻", on, 1)
+        .await
+        .expect("register");
+    let cookie = pages::cookie(&app, "sec_a").await;
+    let page = pages::send(&app, pages::page_get("/party/registrations", Some(&cookie))).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("安全巡逻"), "{}", page.text());
+
+    // Wrong hours are refused naming them; nothing is recorded.
+    let bad = pages::send(
+        &app,
+        pages::form(
+            "/party/registrations/record",
+            Some(&cookie),
+            &format!(
+                "registration={reg}&day=2026-02-01&hours=30&what={}",
+                pages::enc("巡逻")
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("服务时长应大于0"), "{}", bad.text());
+    let good = pages::send(
+        &app,
+        pages::form(
+            "/party/registrations/record",
+            Some(&cookie),
+            &format!(
+                "registration={reg}&day=2026-02-01&hours=2.5&what={}",
+                pages::enc("夜间巡逻")
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (good.status.as_u16(), good.location()),
+        (303, "/party/registrations"),
+        "{}",
+        good.text()
+    );
+    let rows = app
+        .store
+        .registrations_in(&shequ_store::Scope::everything(), 2026)
+        .await
+        .expect("rows");
+    assert_eq!((rows[0].records, rows[0].hours_tenths), (1, 25));
+
+    // Another neighbourhood's secretary cannot record on it; a grid worker
+    // sees no registrations.
+    let sec_b = pages::cookie(&app, "sec_b").await;
+    let other = pages::send(
+        &app,
+        pages::form(
+            "/party/registrations/record",
+            Some(&sec_b),
+            &format!("registration={reg}&day=2026-02-01&hours=1&what=x"),
+        ),
+    )
+    .await;
+    assert_eq!(other.status, 404);
+    let grid = pages::cookie(&app, "grid_a").await;
+    let none = pages::send(&app, pages::page_get("/party/registrations", Some(&grid))).await;
+    assert_eq!(none.status, 403);
+}

@@ -33,7 +33,7 @@ pub fn api() -> Router<Core> {
 
 /// The party pages.
 pub fn pages() -> Router<Core> {
-    use pages::{coverage, member, org, transfers, tree};
+    use pages::{coverage, member, org, registrations, transfers, tree};
     Router::new()
         .route("/party", get(tree::show))
         .route("/party/orgs", post(org::create))
@@ -47,4 +47,6 @@ pub fn pages() -> Router<Core> {
         .route("/party/transfers", get(transfers::show))
         .route("/party/transfers/{id}/{step}", post(transfers::step))
         .route("/party/coverage", get(coverage::show))
+        .route("/party/registrations", get(registrations::show))
+        .route("/party/registrations/record", post(registrations::record))
 }

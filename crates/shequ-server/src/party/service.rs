@@ -356,3 +356,90 @@ pub async fn coverage(core: &Core, scope: &Scope) -> Result<CoverageReport, AppE
         gaps,
     })
 }
+
+/// The registrations (双报到) of the caller's area, with this year's
+/// service and whether each has gone six months without any.
+pub async fn registrations(
+    core: &Core,
+    who: &Principal,
+) -> Result<Vec<(shequ_store::party::RegistrationRow, bool)>, AppError> {
+    use shequ_domain::party::registration::{LAPSED_AFTER_MONTHS, lapsed};
+    require_member_reader(who)?;
+    let today = core.today();
+    let rows = core
+        .store
+        .registrations_in(&who.scope()?, chrono::Datelike::year(&today))
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let day = |s: &str| {
+                s.parse::<chrono::NaiveDate>()
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("stored date {s:?}: {e}")))
+            };
+            let registered = day(&r.registered_on)?;
+            let last = r.last_served.as_deref().map(day).transpose()?;
+            let flag = lapsed(registered, last, today, LAPSED_AFTER_MONTHS);
+            Ok((r, flag))
+        })
+        .collect()
+}
+
+/// Records a service on a registration of the caller's area, confirmed by
+/// the caller.
+pub async fn record_service(
+    core: &Core,
+    who: &Principal,
+    id: i64,
+    day: &str,
+    hours: &str,
+    what: &str,
+) -> Result<i64, AppError> {
+    use shequ_domain::party::registration::{Hours, RecordSource};
+    require_manager(who)?;
+    let mine = core
+        .store
+        .registrations_in(&who.scope()?, chrono::Datelike::year(&core.today()))
+        .await?;
+    if !mine.iter().any(|r| r.id == id) {
+        return Err(AppError::NotFound("party registration"));
+    }
+    let mut errors = Vec::new();
+    let day = day
+        .trim()
+        .parse::<chrono::NaiveDate>()
+        .map_err(|_| {
+            errors.push(crate::app::error::FieldError::new(
+                "day",
+                Code::DateInvalid,
+                "write the day as 2026-03-01",
+            ))
+        })
+        .ok();
+    let hours = Hours::parse(hours)
+        .map_err(|e| errors.push(crate::app::error::FieldError::from_invalid("hours", &e)))
+        .ok();
+    let what = what.trim();
+    if what.is_empty() || what.chars().count() > 200 {
+        errors.push(crate::app::error::FieldError::new(
+            "what",
+            Code::Required,
+            "say what was done, in up to 200 characters",
+        ));
+    }
+    let (Some(day), Some(hours), true) = (day, hours, errors.is_empty()) else {
+        return Err(AppError::Unprocessable(errors));
+    };
+    Ok(core
+        .store
+        .record_service(
+            id,
+            day,
+            hours,
+            what,
+            RecordSource::Registration,
+            &actor(who).1,
+            core.today(),
+            core.clock.now_ms(),
+        )
+        .await?)
+}

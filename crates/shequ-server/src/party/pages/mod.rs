@@ -5,6 +5,7 @@
 pub mod coverage;
 pub mod member;
 pub mod org;
+pub mod registrations;
 pub mod transfers;
 pub mod tree;
 
@@ -27,6 +28,7 @@ pub(crate) fn tabs(ctx: &Ctx, user: &AuthUser, current: &str) -> Markup {
     ];
     if user.role.reads_party_members() {
         items.push(("/party/transfers", "party-tab-transfers"));
+        items.push(("/party/registrations", "party-tab-registrations"));
     }
     html! {
         nav.subnav aria-label=(ctx.t("party-tabs")) {
