@@ -987,6 +987,20 @@ async fn the_party_organisation_covers_the_street_with_its_gaps() {
         "{joint_branches} joint branches"
     );
 
+    // Double registration: members registered with their neighbourhood,
+    // most with service this half-year, some without any since.
+    let registered = count(&pool, "SELECT COUNT(*) FROM party_registrations").await;
+    assert!(registered >= 10, "{registered} registrations");
+    let served = on(
+        "SELECT COUNT(DISTINCT registration_id) FROM party_service_records WHERE day >= $1",
+        day(180),
+    )
+    .await;
+    assert!(
+        served * 2 > registered && served < registered,
+        "{served} of {registered} registrations served in the last 180 days"
+    );
+
     // Transfers: a few open, one unanswered for more than 30 days; some done.
     assert!(
         on(
