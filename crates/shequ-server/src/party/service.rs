@@ -158,22 +158,6 @@ fn in_scope(scope: &Scope, org: &ScopedPartyOrg) -> bool {
     }
 }
 
-/// The organisation and every one under it, among those the caller sees.
-pub fn subtree_ids(orgs: &[ScopedPartyOrg], root: i64) -> Vec<i64> {
-    let mut out = vec![root];
-    let mut i = 0;
-    while i < out.len() {
-        let at = out[i];
-        out.extend(
-            orgs.iter()
-                .filter(|o| o.parent_id == Some(at))
-                .map(|o| o.id),
-        );
-        i += 1;
-    }
-    out
-}
-
 /// Refuses a caller who may not see members.
 pub fn require_member_reader(who: &Principal) -> Result<(), AppError> {
     if reads_members(who) {
@@ -372,16 +356,12 @@ pub async fn registrations(
         .await?;
     rows.into_iter()
         .map(|r| {
-            let day = |s: &str| {
-                s.parse::<chrono::NaiveDate>()
-                    .map_err(|e| AppError::Internal(anyhow::anyhow!("stored date {s:?}: {e}")))
-            };
-            let registered = day(&r.registered_on)?;
-            let last = r.last_served.as_deref().map(day).transpose()?;
+            let (registered, last) = r.days()?;
             let flag = lapsed(registered, last, today, LAPSED_AFTER_MONTHS);
             Ok((r, flag))
         })
-        .collect()
+        .collect::<Result<Vec<_>, StoreError>>()
+        .map_err(AppError::from)
 }
 
 /// Records a service on a registration of the caller's area, confirmed by

@@ -2,7 +2,6 @@
 //! (`shequ_domain::party::Committee`) together with the seats already held
 //! before one is added.
 
-use chrono::NaiveDate;
 use shequ_domain::party::{Committee, Seat, SeatRole};
 
 use crate::db::on_db;
@@ -22,10 +21,7 @@ pub struct SeatRow {
 
 impl SeatRow {
     pub fn seat(&self) -> Result<Seat> {
-        let day = |s: &str| {
-            s.parse::<NaiveDate>()
-                .map_err(|e| StoreError::Corrupt(format!("stored date {s:?}: {e}")))
-        };
+        let day = super::stored_day;
         Ok(Seat {
             person: self.person_id,
             role: SeatRole::parse(&self.role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
@@ -49,12 +45,7 @@ impl Store {
     /// organisation, then role, then term.
     pub async fn committee_seats(&self, org_ids: &[i64]) -> Result<Vec<SeatRow>> {
         let ids = serde_json::to_string(org_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let list = match self.backend() {
-            crate::Backend::Sqlite => "SELECT value FROM json_each($1)",
-            crate::Backend::Postgres => {
-                "SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb)"
-            }
-        };
+        let list = crate::bulk::pick(&self.db, &crate::bulk::over_json_list!("", ids "$1", ""));
         let sql = format!(
             "SELECT s.id, s.org_id, s.person_id, p.name, s.role, s.term_start, s.term_end
              FROM party_committee_seats s JOIN people p ON p.id = s.person_id

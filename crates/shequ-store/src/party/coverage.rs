@@ -22,6 +22,15 @@ pub struct PlaceCover {
     pub cover: Cover,
 }
 
+/// The new-sector kinds as the JSON array `$3` of the coverage queries.
+fn new_sector_kinds() -> Result<String> {
+    serde_json::to_string(&PlaceKind::NEW_SECTOR.map(PlaceKind::as_str))
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The list `$3` unpacked, for `p.kind IN (…)`.
+const NEW_SECTOR_LIST: crate::bulk::Sql = crate::bulk::over_json_list!("", text "$3", "");
+
 #[derive(sqlx::FromRow)]
 struct CoverRow {
     id: i64,
@@ -113,14 +122,11 @@ impl Store {
     /// along with each place.
     pub async fn coverage_in(&self, scope: &Scope) -> Result<Vec<PlaceCover>> {
         let (lo, hi) = scope.bounds();
-        let kinds = serde_json::to_string(&PlaceKind::NEW_SECTOR.map(PlaceKind::as_str))
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let (in_kinds, agg) = match self.backend() {
-            crate::Backend::Sqlite => ("SELECT value FROM json_each($3)", "group_concat(o.kind)"),
-            crate::Backend::Postgres => (
-                "SELECT jsonb_array_elements_text($3::jsonb)",
-                "string_agg(o.kind, ',')",
-            ),
+        let kinds = new_sector_kinds()?;
+        let in_kinds = crate::bulk::pick(&self.db, &NEW_SECTOR_LIST);
+        let agg = match self.backend() {
+            crate::Backend::Sqlite => "group_concat(o.kind)",
+            crate::Backend::Postgres => "string_agg(o.kind, ',')",
         };
         let sql = format!(
             "SELECT p.id, p.code, p.name, p.kind, p.region_path, p.lon, p.lat,
@@ -177,12 +183,8 @@ impl Store {
         scope: &Scope,
     ) -> Result<Vec<(String, PlaceKind, Cover, u64)>> {
         let (lo, hi) = scope.bounds();
-        let kinds = serde_json::to_string(&PlaceKind::NEW_SECTOR.map(PlaceKind::as_str))
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let in_kinds = match self.backend() {
-            crate::Backend::Sqlite => "SELECT value FROM json_each($3)",
-            crate::Backend::Postgres => "SELECT jsonb_array_elements_text($3::jsonb)",
-        };
+        let kinds = new_sector_kinds()?;
+        let in_kinds = crate::bulk::pick(&self.db, &NEW_SECTOR_LIST);
         // Each covered place's best organisation (0 own, 1 joint) once,
         // then every place joined to it and to its instructor.
         let sql = format!(
@@ -223,12 +225,8 @@ impl Store {
     /// instructor) in `scope`, by code, at most `limit` of them.
     pub async fn coverage_gaps(&self, scope: &Scope, limit: u32) -> Result<Vec<PlaceCover>> {
         let (lo, hi) = scope.bounds();
-        let kinds = serde_json::to_string(&PlaceKind::NEW_SECTOR.map(PlaceKind::as_str))
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let in_kinds = match self.backend() {
-            crate::Backend::Sqlite => "SELECT value FROM json_each($3)",
-            crate::Backend::Postgres => "SELECT jsonb_array_elements_text($3::jsonb)",
-        };
+        let kinds = new_sector_kinds()?;
+        let in_kinds = crate::bulk::pick(&self.db, &NEW_SECTOR_LIST);
         let sql = format!(
             "SELECT p.id, p.code, p.name, p.kind, p.region_path, p.lon, p.lat FROM places p
              WHERE p.region_path >= $1 AND p.region_path < $2 AND p.kind IN ({in_kinds})

@@ -135,10 +135,7 @@ pub struct PartyMemberRow {
 impl PartyMemberRow {
     /// The member's standing, read back through the domain's checks.
     pub fn standing(&self) -> Result<MemberStanding> {
-        let day = |s: &str| {
-            s.parse::<NaiveDate>()
-                .map_err(|e| StoreError::Corrupt(format!("stored date {s:?}: {e}")))
-        };
+        let day = super::stored_day;
         let standing = match &self.probation_end {
             Some(end) => Standing::Probationary {
                 probation_end: day(end)?,
@@ -320,12 +317,7 @@ impl Store {
     /// The current members of the organisations with these ids, by name.
     pub async fn party_members_of(&self, org_ids: &[i64]) -> Result<Vec<PartyMemberRow>> {
         let ids = serde_json::to_string(org_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let list = match self.backend() {
-            crate::Backend::Sqlite => "SELECT value FROM json_each($1)",
-            crate::Backend::Postgres => {
-                "SELECT value::bigint FROM jsonb_array_elements_text($1::jsonb)"
-            }
-        };
+        let list = crate::bulk::pick(&self.db, &crate::bulk::over_json_list!("", ids "$1", ""));
         let sql = format!(
             "SELECT {MEMBER_COLUMNS} FROM {MEMBER_FROM}
              WHERE m.to_day IS NULL AND m.org_id IN ({list}) ORDER BY p.name, p.id"

@@ -12,6 +12,13 @@ mod orgs;
 mod registrations;
 mod transfers;
 
+/// A date as the party tables store it (YYYY-MM-DD); anything else is a
+/// corrupt row.
+pub(crate) fn stored_day(s: &str) -> crate::Result<chrono::NaiveDate> {
+    s.parse()
+        .map_err(|e| crate::StoreError::Corrupt(format!("stored date {s:?}: {e}")))
+}
+
 pub use committee::{SeatRow, committee_of};
 pub use coverage::PlaceCover;
 pub use members::{JoinOutcome, Joined, JoiningMember, NewPartyMember, PartyMemberRow, PartyStay};

@@ -27,6 +27,19 @@ pub struct RegistrationRow {
     pub last_served: Option<String>,
 }
 
+impl RegistrationRow {
+    /// The day of registration and of the last service, read back.
+    pub fn days(&self) -> Result<(NaiveDate, Option<NaiveDate>)> {
+        Ok((
+            super::stored_day(&self.registered_on)?,
+            self.last_served
+                .as_deref()
+                .map(super::stored_day)
+                .transpose()?,
+        ))
+    }
+}
+
 impl Store {
     /// Registers member `person_id` (or, with `org_id`, a unit
     /// organisation) with the region `region_id`, taking `posts`. A member
@@ -88,9 +101,7 @@ impl Store {
                 .await?
         });
         let registered = registered.ok_or(StoreError::NotFound("party registration"))?;
-        let registered: NaiveDate = registered
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("stored date {registered:?}: {e}")))?;
+        let registered = super::stored_day(&registered)?;
         check_record_day(day, registered, today).map_err(StoreError::Invalid)?;
         Ok(on_db!(self, write, |pool| {
             sqlx::query_scalar(

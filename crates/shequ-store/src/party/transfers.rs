@@ -85,10 +85,7 @@ pub struct TransferRow {
 impl TransferRow {
     /// The domain's transfer, to check a step against.
     pub fn transfer(&self) -> Result<Transfer> {
-        let day = |s: &str| {
-            s.parse::<NaiveDate>()
-                .map_err(|e| StoreError::Corrupt(format!("stored date {s:?}: {e}")))
-        };
+        let day = super::stored_day;
         Ok(Transfer {
             member: self.person_id,
             from: self.from_org_id,
