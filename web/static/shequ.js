@@ -8,6 +8,8 @@
 //    and sends Last-Event-ID, so nothing is missed). The sound can be
 //    muted; the choice is kept in localStorage. Every feed event is also
 //    re-sent on `document` as a `shequ:<type>` CustomEvent for other scripts.
+//  * A joint meeting's page: its decisions' table refetched when one of
+//    their orders changes.
 //  * The command centre: counters refetched as the feed reports changes,
 //    markers for new orders on the map, a feed of lines, grid panels
 //    loaded in place.
@@ -388,6 +390,32 @@
     });
   }
 
+  // ---- A joint meeting's decisions --------------------------------------
+  // The table of a meeting's decisions is fetched again (debounced) when
+  // the feed says one of its orders changed, so a resolved order shows as
+  // done without a reload.
+  function setupProgress(box) {
+    var timer = null;
+    document.addEventListener('shequ:order_changed', function (ev) {
+      var ids = (box.dataset.orders || '').split(',');
+      var id = ev.detail && String(ev.detail.order_id);
+      if (ids.indexOf(id) < 0 || timer) return;
+      timer = setTimeout(function () {
+        timer = null;
+        fetch(box.dataset.src, { credentials: 'same-origin' })
+          .then(function (res) { return res.ok ? res.text() : null; })
+          .then(function (html) {
+            if (!html) return;
+            var holder = document.createElement('div');
+            holder.innerHTML = html;
+            var next = holder.firstElementChild;
+            if (next) { box.replaceWith(next); box = next; }
+          })
+          .catch(function () { /* the next change tries again */ });
+      }, 300);
+    });
+  }
+
   function start() {
     var maps = document.querySelectorAll('svg.pick-map');
     for (var i = 0; i < maps.length; i++) setupPicker(maps[i]);
@@ -399,6 +427,8 @@
     if (mute) setupMute(mute);
     var cmd = document.querySelector('svg.command-map');
     if (cmd) setupCommand(cmd);
+    var progress = document.querySelector('#progress[data-src]');
+    if (progress) setupProgress(progress);
     var box = document.getElementById('popups');
     if (box && document.body.dataset.live === '1') setupLive(box);
   }

@@ -262,6 +262,17 @@ codes! {
     PartyServiceDay => "party_service_day",
     PartyRegistrationNotFound => "party_registration_not_found",
     RegistrationTaken => "registration_taken",
+    PartyMeetingLevel => "party_meeting_level",
+    PartyMeetingParent => "party_meeting_parent",
+    PartyMeetingNotFound => "party_meeting_not_found",
+    PartyMeetingMember => "party_meeting_member",
+    PartySessionDay => "party_session_day",
+    PartySessionAgenda => "party_session_agenda",
+    PartySessionNotFound => "party_session_not_found",
+    PartyDecisionNotFound => "party_decision_not_found",
+    PartyDecisionTitle => "party_decision_title",
+    PartyDecisionDue => "party_decision_due",
+    PartyMeetingMemberTaken => "party_meeting_member_taken",
 }
 
 impl Code {

@@ -34,6 +34,9 @@ use utoipa::{Modify, OpenApi};
         crate::party::api::dissolve, crate::party::api::member, crate::party::api::transfers,
         crate::party::api::create_transfer, crate::party::api::step, crate::party::api::coverage,
         crate::party::api::create_seat,
+        crate::party::api::meetings::list, crate::party::api::meetings::create,
+        crate::party::api::meetings::show, crate::party::api::meetings::add_member,
+        crate::party::api::meetings::record_session, crate::party::api::meetings::add_decision,
     ),
     components(schemas(crate::app::error::ErrorBody, crate::app::error::ErrorDetail, crate::app::error::FieldError)),
     modifiers(&BearerAuth, &ErrorResponses),
@@ -45,7 +48,7 @@ use utoipa::{Modify, OpenApi};
         (name = "catalogue", description = "Categories, teams and duty roster, routing rules"),
         (name = "devices", description = "Door controllers (门禁): event ingest, registry, health, refused events"),
         (name = "notifications", description = "Pop-ups and SMS: undeliverable messages for operators"),
-        (name = "party", description = "Party organisation (党组织): the tree, organisations with committees and members, transfers (组织关系转接), coverage of the new sectors"),
+        (name = "party", description = "Party organisation (党组织): the tree, organisations with committees and members, transfers (组织关系转接), coverage of the new sectors, joint meetings (联席会议) whose decisions become work orders"),
         (name = "alerts", description = "Welfare-alert rules (inactivity, night activity, visitors, device silence) and the alerts they raised"),
     )
 )]

@@ -1,6 +1,6 @@
 //! The shequ HTTP server, one folder per capability, each with its
 //! service, API and pages: `accounts`, `registry`, `orders` (and `open311`,
-//! an adapter over orders' intake), `sensing`, `command`. `app` is the kit
+//! an adapter over orders' intake), `sensing`, `command`, `party`. `app` is the kit
 //! they share and knows none of them; this file nests each capability's
 //! `api()` and `pages()`, and starts the workers.
 
@@ -35,7 +35,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .merge(accounts::pages().with_state(s.accounts.clone()))
         .merge(registry::pages().with_state(s.core.clone()))
-        .merge(party::pages().with_state(s.core.clone()))
+        .merge(party::pages().with_state(s.party.clone()))
         .merge(orders::pages().with_state(s.orders.clone()))
         .merge(sensing::pages().with_state(s.sensing.clone()))
         .merge(command::pages().with_state(s.command.clone()));
@@ -91,7 +91,7 @@ fn api(s: &AppState) -> Router<AppState> {
     Router::new()
         .merge(accounts::api().with_state(s.accounts.clone()))
         .merge(registry::api().with_state(s.core.clone()))
-        .merge(party::api().with_state(s.core.clone()))
+        .merge(party::api().with_state(s.party.clone()))
         .merge(orders::api().with_state(s.orders.clone()))
         .merge(sensing::api().with_state(s.sensing.clone()))
         .fallback(app::json_errors::not_found)
@@ -140,6 +140,7 @@ pub async fn run_with(
     tokio::spawn(purge_sessions(store.clone()));
     orders::workers::spawn(&state.orders);
     sensing::spawn(&state.sensing);
+    party::meetings::spawn(&state.party);
     let hub = state.hub.clone();
     axum::serve(
         listener,
@@ -230,6 +231,7 @@ mod messages {
         include_str!("party/pages/transfers.rs"),
         include_str!("party/pages/coverage.rs"),
         include_str!("party/pages/registrations.rs"),
+        include_str!("party/pages/meetings.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

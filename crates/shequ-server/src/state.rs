@@ -13,6 +13,7 @@ use crate::app::clock::Clock;
 use crate::app::state::Core;
 use crate::command::CommandState;
 use crate::orders::OrdersState;
+use crate::party::PartyState;
 use crate::sensing::{EventSink, SensingState};
 
 /// Shared application state (cheap to clone); derefs to the [`Core`].
@@ -23,6 +24,7 @@ pub struct AppState {
     pub orders: OrdersState,
     pub sensing: SensingState,
     pub command: CommandState,
+    pub party: PartyState,
 }
 
 crate::core_parts!(AppState);
@@ -39,6 +41,7 @@ impl AppState {
             accounts: AccountsState::new(orders.clone()),
             sensing: SensingState::new(orders.clone()),
             command: CommandState::new(core.clone()),
+            party: PartyState::new(orders.clone()),
             orders,
             core,
         }

@@ -130,6 +130,7 @@ impl World {
                 actor: "system".into(),
                 actor_user_id: None,
                 reporter_link: false,
+                resolve_by: None,
             },
         )
         .await

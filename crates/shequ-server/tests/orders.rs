@@ -266,6 +266,7 @@ fn public_report(app: &TestApp, point: (f64, f64), phone: &str) -> Report {
         actor: "reporter".into(),
         actor_user_id: None,
         reporter_link: true,
+        resolve_by: None,
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod committee;
 pub mod coverage;
+pub mod meeting;
 pub mod member;
 pub mod membership;
 pub mod org;
@@ -15,6 +16,7 @@ pub mod tree;
 
 pub use committee::{Committee, Seat, SeatRole};
 pub use coverage::{Counts, Cover};
+pub use meeting::{MeetingLevel, Stage, Tally};
 pub use member::{MemberStanding, Standing};
 pub use membership::{Membership, MembershipHistory};
 pub use org::OrgKind;

@@ -245,6 +245,7 @@ async fn report(
         actor: format!("token:{}", token.name),
         actor_user_id: None,
         reporter_link: false,
+        resolve_by: None,
     };
     Ok((report, category))
 }

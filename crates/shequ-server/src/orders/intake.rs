@@ -64,6 +64,9 @@ pub struct Report {
     pub actor_user_id: Option<i64>,
     /// Give the reporter a private link (follow and rate without an account).
     pub reporter_link: bool,
+    /// A resolve deadline the source set (a meeting decision's due day),
+    /// in place of the category's; never before the accept deadline.
+    pub resolve_by: Option<i64>,
 }
 
 /// What intake made.
@@ -360,6 +363,9 @@ pub async fn submit(state: &OrdersState, r: Report) -> Result<Submitted, IntakeE
         why["likely_duplicate_of"] = d.into();
     }
     let (accept_due_at, resolve_due_at) = deadlines(category.sla(), now);
+    let resolve_due_at = r
+        .resolve_by
+        .map_or(resolve_due_at, |by| by.max(accept_due_at));
     let reporter_token = r.reporter_link.then(|| new_token(REPORTER_TOKEN_PREFIX));
     let title = if r.title.trim().is_empty() {
         r.description.chars().take(40).collect()

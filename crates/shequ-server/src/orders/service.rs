@@ -273,3 +273,72 @@ pub fn sees_internal(kind: ActorKind) -> bool {
 pub fn roster_changed(state: &OrdersState) {
     state.people.clear();
 }
+
+/// Where an order stands, for a capability that filed it and follows it
+/// (a joint meeting's decisions): its state, owner, deadline and whether
+/// it is overdue, as the figures define overdue.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Standing {
+    pub id: i64,
+    pub state: String,
+    pub owner_user_id: Option<i64>,
+    pub owner_name: Option<String>,
+    pub resolve_due_at: i64,
+    /// `accept` or `resolve` when past that deadline.
+    pub overdue: Option<&'static str>,
+    pub resolved_at: Option<i64>,
+}
+
+/// The standing of the orders `ids` (those that exist), read in one query.
+pub async fn standing(state: &OrdersState, ids: &[i64]) -> AppResult<Vec<Standing>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = state.clock.now_ms();
+    let orders = state
+        .store
+        .orders_by_ids(&shequ_store::Scope::everything(), ids)
+        .await?;
+    let mut names: std::collections::HashMap<i64, Option<String>> = Default::default();
+    let mut out = Vec::with_capacity(orders.len());
+    for o in orders {
+        let owner_name = match o.owner_user_id {
+            Some(u) => match names.get(&u) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = state.store.user_by_id(u).await?.map(|u| u.display_name);
+                    names.insert(u, n.clone());
+                    n
+                }
+            },
+            None => None,
+        };
+        out.push(Standing {
+            id: o.id,
+            overdue: shequ_domain::order::figures::overdue(&o.figure_facts(), now)
+                .map(|late| late.as_str()),
+            state: o.state.clone(),
+            owner_user_id: o.owner_user_id,
+            owner_name,
+            resolve_due_at: o.resolve_due_at,
+            resolved_at: o.resolved_at,
+        });
+    }
+    Ok(out)
+}
+
+/// The active categories, by code: what another capability may file an
+/// order under (a meeting decision's form offers them).
+pub async fn active_categories(
+    state: &OrdersState,
+) -> AppResult<Vec<shequ_store::orders::catalogue::Category>> {
+    let config = state.config.get(&state.store).await?;
+    let mut cats: Vec<_> = config
+        .categories
+        .values()
+        .filter(|c| c.active)
+        .cloned()
+        .collect();
+    cats.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(cats)
+}

@@ -1,20 +1,24 @@
 //! Party organisation (党组织): the four-level tree with member counts, an
 //! organisation's committee, members, places and changes; members and
-//! their transfers (组织关系转接); coverage of the new sectors. Reads and
-//! changes go through [`service`], which applies the caller's scope and
-//! role; members are sensitive, and their reads are logged.
+//! their transfers (组织关系转接); coverage of the new sectors; double
+//! registration (双报到); joint meetings (联席会议), whose decisions become
+//! work orders. Reads and changes go through [`service`] and
+//! [`meetings`], which apply the caller's scope and role; members are
+//! sensitive, and their reads are logged.
 
 pub mod api;
+pub mod meetings;
 pub mod pages;
 pub mod service;
+pub mod state;
+
+pub use state::PartyState;
 
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::app::state::Core;
-
 /// The party routes under `/api/v1`.
-pub fn api() -> Router<Core> {
+pub fn api() -> Router<PartyState> {
     Router::new()
         .route("/party/orgs", get(api::tree).post(api::create))
         .route(
@@ -29,11 +33,28 @@ pub fn api() -> Router<Core> {
         )
         .route("/party/transfers/{id}/{step}", post(api::step))
         .route("/party/coverage", get(api::coverage))
+        .route(
+            "/party/meetings",
+            get(api::meetings::list).post(api::meetings::create),
+        )
+        .route("/party/meetings/{id}", get(api::meetings::show))
+        .route(
+            "/party/meetings/{id}/members",
+            post(api::meetings::add_member),
+        )
+        .route(
+            "/party/meetings/{id}/sessions",
+            post(api::meetings::record_session),
+        )
+        .route(
+            "/party/sessions/{id}/decisions",
+            post(api::meetings::add_decision),
+        )
 }
 
 /// The party pages.
-pub fn pages() -> Router<Core> {
-    use pages::{coverage, member, org, registrations, transfers, tree};
+pub fn pages() -> Router<PartyState> {
+    use pages::{coverage, meetings, member, org, registrations, transfers, tree};
     Router::new()
         .route("/party", get(tree::show))
         .route("/party/orgs", post(org::create))
@@ -49,4 +70,20 @@ pub fn pages() -> Router<Core> {
         .route("/party/coverage", get(coverage::show))
         .route("/party/registrations", get(registrations::show))
         .route("/party/registrations/record", post(registrations::record))
+        .route(
+            "/party/meetings",
+            get(meetings::list).post(meetings::create),
+        )
+        .route("/party/meetings/{id}", get(meetings::show))
+        .route("/party/meetings/{id}/progress", get(meetings::progress))
+        .route("/party/meetings/{id}/members", post(meetings::add_member))
+        .route(
+            "/party/meetings/{id}/sessions",
+            post(meetings::record_session),
+        )
+        .route(
+            "/party/sessions/{id}/decisions",
+            post(meetings::add_decision),
+        )
+        .route("/party/decisions/{id}", get(meetings::decision))
 }

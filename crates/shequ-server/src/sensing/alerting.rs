@@ -271,6 +271,7 @@ pub(crate) async fn raise(
         actor: "system".to_owned(),
         actor_user_id: None,
         reporter_link: false,
+        resolve_by: None,
     };
     match intake::submit(&state.orders, report).await {
         Ok(s) => {

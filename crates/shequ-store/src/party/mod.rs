@@ -7,6 +7,7 @@
 
 mod committee;
 mod coverage;
+mod meetings;
 mod members;
 mod orgs;
 mod registrations;
@@ -21,6 +22,10 @@ pub(crate) fn stored_day(s: &str) -> crate::Result<chrono::NaiveDate> {
 
 pub use committee::{SeatRow, committee_of};
 pub use coverage::PlaceCover;
+pub use meetings::{
+    DecisionRow, MeetingMember, MeetingMemberRow, MeetingRow, NewDecision, NewMeeting, NewSession,
+    SessionRow,
+};
 pub use members::{JoinOutcome, Joined, JoiningMember, NewPartyMember, PartyMemberRow, PartyStay};
 pub use orgs::{NewPartyOrg, PartyOrg, PartyOrgChange, ScopedPartyOrg};
 pub use registrations::RegistrationRow;

@@ -94,6 +94,7 @@ impl Complaints {
             actor: "reporter".to_owned(),
             actor_user_id: None,
             reporter_link: true,
+            resolve_by: None,
         }
     }
 }

@@ -153,6 +153,7 @@ pub async fn file(
             actor,
             actor_user_id,
             reporter_link: false,
+            resolve_by: None,
         },
     )
     .await

@@ -117,6 +117,7 @@ fn report_of(p: &Parsed, source: &'static str, user: &AuthUser) -> Report {
         actor: format!("user:{}", user.user.id),
         actor_user_id: Some(user.user.id),
         reporter_link: false,
+        resolve_by: None,
     }
 }
 

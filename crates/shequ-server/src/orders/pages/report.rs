@@ -133,6 +133,7 @@ fn report_of(p: &Parsed, street: shequ_domain::RegionPath) -> Report {
         actor: "reporter".to_owned(),
         actor_user_id: None,
         reporter_link: true,
+        resolve_by: None,
     }
 }
 

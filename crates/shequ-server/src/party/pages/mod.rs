@@ -3,6 +3,7 @@
 //! the party service, so the caller's scope and role apply as in the API.
 
 pub mod coverage;
+pub mod meetings;
 pub mod member;
 pub mod org;
 pub mod registrations;
@@ -25,6 +26,7 @@ pub(crate) fn tabs(ctx: &Ctx, user: &AuthUser, current: &str) -> Markup {
     let mut items = vec![
         ("/party", "party-tab-tree"),
         ("/party/coverage", "party-tab-coverage"),
+        ("/party/meetings", "party-tab-meetings"),
     ];
     if user.role.reads_party_members() {
         items.push(("/party/transfers", "party-tab-transfers"));

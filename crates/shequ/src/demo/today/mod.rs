@@ -285,5 +285,6 @@ fn report(f: &Filing<'_>, street_path: &str) -> anyhow::Result<Report> {
         actor: f.actor.0.clone(),
         actor_user_id: f.actor.1,
         reporter_link: f.channel == Channel::Public,
+        resolve_by: None,
     })
 }

@@ -3,6 +3,8 @@
 //! coverage of the new sectors. Every read and change goes through
 //! [`super::service`], which applies the caller's scope.
 
+pub mod meetings;
+
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
