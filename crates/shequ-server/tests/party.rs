@@ -598,3 +598,397 @@ async fn a_secretary_records_a_registered_members_service_and_sees_the_years_hou
     let none = pages::send(&app, pages::page_get("/party/registrations", Some(&grid))).await;
     assert_eq!(none.status, 403);
 }
+
+async fn act_on(app: &TestApp, token: &str, order: i64, action: &str) -> u16 {
+    let body = json!({"action": action, "note": "已修复，住户确认"});
+    app.json(post_json(
+        &format!("/api/v1/orders/{order}/actions"),
+        Some(token),
+        &body,
+    ))
+    .await
+    .0
+}
+
+#[engines]
+async fn a_meeting_decision_becomes_an_order_the_grid_worker_resolves_and_the_meeting_shows_it_done()
+ {
+    let app = app().await;
+    party(&app.store).await;
+    let today = app.state.core.today();
+    let a1 = app
+        .store
+        .place_refs(&["A1"])
+        .await
+        .expect("places")
+        .remove("A1")
+        .expect("A1")
+        .id;
+
+    // The street's meeting, and neighbourhood A's under it.
+    let operator = app.login("operator").await;
+    let (status, street) = app
+        .json(post_json(
+            "/api/v1/party/meetings",
+            Some(&operator),
+            &json!({"code": "LX-S", "name": "街道社区党建联席会议", "region": "310104011", "convener": "S"}),
+        ))
+        .await;
+    assert_eq!(status, 201, "{street}");
+    assert_eq!(street["level"], "street");
+    let sec_a = app.login("sec_a").await;
+    let (status, m) = app
+        .json(post_json(
+            "/api/v1/party/meetings",
+            Some(&sec_a),
+            &json!({"code": "LX-A", "name": "A居民区联席会议", "region": "310104011001",
+                    "convener": "NA", "parent_id": street["id"]}),
+        ))
+        .await;
+    assert_eq!(status, 201, "{m}");
+    let id = m["id"].as_i64().expect("id");
+    // A secretary cannot open a meeting for the whole street.
+    let (status, body) = app
+        .json(post_json(
+            "/api/v1/party/meetings",
+            Some(&sec_a),
+            &json!({"code": "LX-X", "name": "x", "region": "310104011"}),
+        ))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (403, Some("out_of_scope"))
+    );
+
+    let member = |body: serde_json::Value| {
+        app.json(post_json(
+            &format!("/api/v1/party/meetings/{id}/members"),
+            Some(&sec_a),
+            &body,
+        ))
+    };
+    let (status, org) = member(json!({"org": "NA", "representative": "书记"})).await;
+    assert_eq!(status, 201, "{org}");
+    let (status, unit) = member(json!({"unit_name": "A小区物业", "representative": "经理"})).await;
+    assert_eq!(status, 201, "{unit}");
+    let (status, body) = member(json!({"unit_name": "A小区物业"})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("party_meeting_member_taken"))
+    );
+
+    // Wrong sessions are refused naming the field; nothing is stored.
+    let session = |held_on: String, decisions: serde_json::Value| {
+        json!({"held_on": held_on, "venue": "居委会会议室", "agenda": "A1号楼门禁和楼道堆物",
+               "minutes": "议定两项。", "attended": [org["id"], unit["id"]], "attendees": 9,
+               "decisions": decisions})
+    };
+    let record = |body: serde_json::Value, token: &str| {
+        app.json(post_json(
+            &format!("/api/v1/party/meetings/{id}/sessions"),
+            Some(token),
+            &body,
+        ))
+    };
+    let due = (today + chrono::Days::new(20)).to_string();
+    let tomorrow = (today + chrono::Days::new(1)).to_string();
+    for (body, field, code) in [
+        (session(tomorrow, json!([])), "held_on", "party_session_day"),
+        (
+            session(
+                today.to_string(),
+                json!([{"title": "x", "category": "nope"}]),
+            ),
+            "category",
+            "category_unknown",
+        ),
+        (
+            session(
+                today.to_string(),
+                json!([{"title": "x", "category": "meeting_decision", "due_on": today.to_string()}]),
+            ),
+            "due_on",
+            "party_decision_due",
+        ),
+    ] {
+        let (status, e) = record(body, &sec_a).await;
+        assert_eq!(status, 422, "{e}");
+        assert_eq!(
+            (
+                e["error"]["fields"][0]["field"].as_str(),
+                e["error"]["fields"][0]["code"].as_str()
+            ),
+            (Some(field), Some(code)),
+            "{e}"
+        );
+    }
+    let grid = app.login("grid_a").await;
+    let (status, e) = record(session(today.to_string(), json!([])), &grid).await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (403, Some("party_not_allowed"))
+    );
+    let (_, detail) = app
+        .json(get(&format!("/api/v1/party/meetings/{id}"), Some(&sec_a)))
+        .await;
+    assert_eq!(detail["sessions"], json!([]), "{detail}");
+
+    // The session: each decision becomes an order owned by one person.
+    let (status, rec) = record(
+        session(
+            today.to_string(),
+            json!([
+                {"title": "修复A1号楼门禁", "category": "meeting_decision", "place_id": a1, "due_on": due},
+                {"title": "清理楼道堆物", "category": "sanitation"}
+            ]),
+        ),
+        &sec_a,
+    )
+    .await;
+    assert_eq!(status, 201, "{rec}");
+    let decisions = rec["decisions"].as_array().expect("decisions");
+    assert_eq!(decisions.len(), 2, "{rec}");
+    assert!(
+        decisions.iter().all(|d| d["stage"] == "open"),
+        "every decision filed: {rec}"
+    );
+    let first = &decisions[0];
+    let order = first["order_id"].as_i64().expect("an order");
+    let grid_id = app.user_id("grid_a").await;
+    assert_eq!(
+        first["order"]["owner_user_id"], grid_id,
+        "{rec}: A1's grid worker"
+    );
+    let stored = app
+        .store
+        .order_by_id(order)
+        .await
+        .expect("q")
+        .expect("order");
+    assert_eq!(
+        (stored.source.as_str(), stored.external_id.as_deref()),
+        (
+            "meeting",
+            Some(format!("meeting-decision:{}", first["id"]).as_str())
+        )
+    );
+    let end_of_due = chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d")
+        .expect("due")
+        .and_hms_opt(23, 59, 59)
+        .expect("evening")
+        .and_local_timezone(app.state.core.tz)
+        .earliest()
+        .expect("time")
+        .timestamp_millis();
+    assert_eq!(stored.resolve_due_at, end_of_due, "the decision's due day");
+
+    // The grid worker resolves it; the meeting shows it done.
+    for action in ["accept", "start", "resolve"] {
+        assert_eq!(act_on(&app, &grid, order, action).await, 200, "{action}");
+    }
+    let (status, detail) = app
+        .json(get(&format!("/api/v1/party/meetings/{id}"), Some(&sec_a)))
+        .await;
+    assert_eq!(status, 200, "{detail}");
+    let shown = &detail["sessions"][0]["decisions"];
+    assert_eq!(
+        (shown[0]["stage"].as_str(), shown[1]["stage"].as_str()),
+        (Some("done"), Some("open")),
+        "{detail}"
+    );
+    assert_eq!(
+        (
+            detail["tally"]["done"].as_u64(),
+            detail["tally"]["decisions"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    assert_eq!(
+        detail["sessions"][0]["attended"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let (_, list) = app
+        .json(get("/api/v1/party/meetings", Some(&operator)))
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+
+    // Another neighbourhood's secretary is refused; an unknown id is a 404.
+    let sec_b = app.login("sec_b").await;
+    let (status, e) = app
+        .json(get(&format!("/api/v1/party/meetings/{id}"), Some(&sec_b)))
+        .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (403, Some("out_of_scope"))
+    );
+    let (status, e) = app
+        .json(get("/api/v1/party/meetings/999999", Some(&sec_a)))
+        .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (404, Some("party_meeting_not_found"))
+    );
+
+    // The pages: the meeting shows the decision done; the order links back.
+    let cookie = pages::cookie(&app, "sec_a").await;
+    let page = pages::send(
+        &app,
+        pages::page_get(&format!("/party/meetings/{id}"), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    assert!(
+        text.contains("修复A1号楼门禁") && text.contains("已办结"),
+        "{text}"
+    );
+    let fragment = pages::send(
+        &app,
+        pages::page_get(&format!("/party/meetings/{id}/progress"), Some(&cookie)),
+    )
+    .await;
+    assert!(
+        fragment.text().starts_with("<div id=\"progress\""),
+        "{}",
+        fragment.text()
+    );
+    let decision = first["id"].as_i64().expect("decision");
+    let order_page = pages::send(
+        &app,
+        pages::page_get(&format!("/orders/{order}"), Some(&cookie)),
+    )
+    .await;
+    assert!(
+        order_page
+            .text()
+            .contains(&format!("/party/decisions/{decision}")),
+        "{}",
+        order_page.text()
+    );
+    let back = pages::send(
+        &app,
+        pages::page_get(&format!("/party/decisions/{decision}"), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(
+        back.location(),
+        format!("/party/meetings/{id}#decision-{decision}")
+    );
+
+    // A wrong session from the page's form is shown again with its error.
+    let bad = pages::send(
+        &app,
+        pages::form(
+            &format!("/party/meetings/{id}/sessions"),
+            Some(&cookie),
+            &format!(
+                "held_on={today}&agenda=&d_title=x&d_category=meeting_decision&d_place=&d_due="
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.text().contains("请写明议题"), "{}", bad.text());
+}
+
+#[engines]
+async fn a_decision_whose_filing_was_lost_is_filed_by_the_worker_once() {
+    let app = app().await;
+    party(&app.store).await;
+    let region = app
+        .store
+        .region_by_code("310104011001")
+        .await
+        .expect("q")
+        .expect("A")
+        .region
+        .id;
+    let meeting = app
+        .store
+        .create_meeting(
+            &shequ_store::party::NewMeeting {
+                code: "LX-A".into(),
+                name: "A居民区联席会议".into(),
+                region_id: region,
+                convener_org_id: None,
+                parent_id: None,
+            },
+            "setup",
+            1,
+        )
+        .await
+        .expect("meeting");
+    let today = app.state.core.today();
+    // Stored as a crash would leave it: the session and decision written,
+    // the order never filed.
+    let (_, ids) = app
+        .store
+        .record_session(
+            meeting,
+            &shequ_store::party::NewSession {
+                held_on: today,
+                venue: String::new(),
+                agenda: "议题".into(),
+                minutes: String::new(),
+                attended: vec![],
+                attendees: 0,
+                decisions: vec![shequ_store::party::NewDecision {
+                    title: "修缮A区围墙".into(),
+                    detail: String::new(),
+                    category: "meeting_decision".into(),
+                    place_id: None,
+                    due_on: None,
+                }],
+            },
+            "setup",
+            today,
+            1,
+        )
+        .await
+        .expect("session");
+    let sec_a = app.login("sec_a").await;
+    let (_, detail) = app
+        .json(get(
+            &format!("/api/v1/party/meetings/{meeting}"),
+            Some(&sec_a),
+        ))
+        .await;
+    assert_eq!(detail["tally"]["unfiled"], 1, "{detail}");
+
+    let filed = shequ_server::party::meetings::file_pending(&app.state.party)
+        .await
+        .expect("file");
+    assert_eq!(filed, 1);
+    assert_eq!(
+        shequ_server::party::meetings::file_pending(&app.state.party)
+            .await
+            .expect("again"),
+        0,
+        "nothing left to file"
+    );
+    let d = app
+        .store
+        .decision(ids[0])
+        .await
+        .expect("q")
+        .expect("decision");
+    let order = d.order_id.expect("filed");
+    assert_eq!(
+        app.store
+            .decision_of_order(order)
+            .await
+            .expect("q")
+            .map(|d| d.id),
+        Some(ids[0])
+    );
+    let o = app
+        .store
+        .order_by_id(order)
+        .await
+        .expect("q")
+        .expect("order");
+    assert_eq!(
+        (o.source.as_str(), o.title.as_str()),
+        ("meeting", "修缮A区围墙")
+    );
+}

@@ -740,3 +740,230 @@ async fn a_registered_member_accumulates_service_and_a_year_adds_up() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_joint_meeting_records_sessions_whose_decisions_wait_for_their_orders() {
+    use chrono::NaiveDate;
+    use shequ_store::party::{MeetingMember, NewDecision, NewMeeting, NewSession};
+    for db in backends().await {
+        let s = &db.store;
+        let l = db.label;
+        seed_street(s).await;
+        let regions = s
+            .regions_in(&shequ_store::Scope::everything())
+            .await
+            .expect("regions");
+        let of_kind = |k: &str| {
+            regions
+                .iter()
+                .find(|r| r.kind == k)
+                .unwrap_or_else(|| panic!("{l}: a {k}"))
+                .clone()
+        };
+        let (street, nbhd, grid) = (of_kind("street"), of_kind("neighbourhood"), of_kind("grid"));
+        let convener = s
+            .create_party_org(&org("S", OrgKind::StreetWorkingCommittee, None), "admin", 1)
+            .await
+            .expect("street org");
+        let meeting = |code: &str, region_id, parent_id| NewMeeting {
+            code: code.to_owned(),
+            name: format!("{code} 联席会议"),
+            region_id,
+            convener_org_id: Some(convener),
+            parent_id,
+        };
+        let refused = |r: shequ_store::Result<i64>| match r {
+            Err(StoreError::Invalid(e)) => (e.code, e.field()),
+            other => panic!("{l}: expected a refusal, got {other:?}"),
+        };
+        let top = s
+            .create_meeting(&meeting("ST", street.id, None), "admin", 2)
+            .await
+            .expect("street meeting");
+        let below = s
+            .create_meeting(&meeting("NB", nbhd.id, Some(top)), "admin", 2)
+            .await
+            .expect("neighbourhood meeting");
+        assert_eq!(
+            refused(
+                s.create_meeting(&meeting("GR", grid.id, None), "admin", 2)
+                    .await
+            ),
+            (Code::PartyMeetingLevel, Some("region")),
+            "{l}: a grid holds no meeting"
+        );
+        assert_eq!(
+            refused(
+                s.create_meeting(&meeting("NB2", nbhd.id, Some(below)), "admin", 2)
+                    .await
+            ),
+            (Code::PartyMeetingParent, Some("parent")),
+            "{l}: not under its own level"
+        );
+        match s
+            .create_meeting(&meeting("ST", street.id, None), "admin", 2)
+            .await
+        {
+            Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "code", "{l}"),
+            other => panic!("{l}: a code twice, got {other:?}"),
+        }
+        let rows = s
+            .meetings_in(&shequ_store::Scope::everything())
+            .await
+            .expect("meetings");
+        assert_eq!(rows.len(), 2, "{l}");
+        let nb = rows.iter().find(|m| m.id == below).expect("below");
+        assert_eq!(
+            (nb.level.as_str(), nb.parent_name.as_deref()),
+            ("neighbourhood", Some("ST 联席会议")),
+            "{l}"
+        );
+        assert_eq!(
+            s.meetings_of_org(convener).await.expect("of org").len(),
+            2,
+            "{l}: the convener's meetings"
+        );
+
+        // Members: an organisation and a resident unit, each once.
+        let m_org = s
+            .add_meeting_member(top, &MeetingMember::Org(convener), "书记", 3)
+            .await
+            .expect("org member");
+        let unit = MeetingMember::Unit {
+            name: "徐汇区中心医院".to_owned(),
+            place_id: None,
+        };
+        let m_unit = s
+            .add_meeting_member(top, &unit, "副院长", 3)
+            .await
+            .expect("unit member");
+        match s.add_meeting_member(top, &unit, "", 3).await {
+            Err(StoreError::Conflict { field, .. }) => {
+                assert_eq!(field, "party meeting member", "{l}")
+            }
+            other => panic!("{l}: a unit twice, got {other:?}"),
+        }
+        let blank = MeetingMember::Unit {
+            name: " ".to_owned(),
+            place_id: None,
+        };
+        assert_eq!(
+            refused(s.add_meeting_member(top, &blank, "", 3).await),
+            (Code::PartyMeetingMember, Some("unit_name")),
+            "{l}"
+        );
+
+        // A session: refused whole when a part is wrong, nothing stored.
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).expect("day");
+        let today = day(11, 30);
+        let decision = |title: &str, due| NewDecision {
+            title: title.to_owned(),
+            detail: String::new(),
+            category: "elevator".to_owned(),
+            place_id: None,
+            due_on: due,
+        };
+        let session = |held_on, attended: Vec<i64>, decisions| NewSession {
+            held_on,
+            venue: "街道会议室".to_owned(),
+            agenda: "加装电梯".to_owned(),
+            minutes: String::new(),
+            attended,
+            attendees: 12,
+            decisions,
+        };
+        let refused_session = |r: shequ_store::Result<(i64, Vec<i64>)>| match r {
+            Err(StoreError::Invalid(e)) => (e.code, e.field()),
+            other => panic!("{l}: expected a refusal, got {other:?}"),
+        };
+        assert_eq!(
+            refused_session(
+                s.record_session(top, &session(day(12, 1), vec![], vec![]), "sec", today, 4)
+                    .await
+            ),
+            (Code::PartySessionDay, Some("held_on"))
+        );
+        assert_eq!(
+            refused_session(
+                s.record_session(
+                    top,
+                    &session(day(11, 20), vec![m_org, 999_999], vec![]),
+                    "sec",
+                    today,
+                    4
+                )
+                .await
+            ),
+            (Code::PartyMeetingMember, Some("attended"))
+        );
+        assert_eq!(
+            refused_session(
+                s.record_session(
+                    top,
+                    &session(
+                        day(11, 20),
+                        vec![m_org],
+                        vec![decision("加装电梯", None), decision("x", Some(day(11, 19)))]
+                    ),
+                    "sec",
+                    today,
+                    4
+                )
+                .await
+            ),
+            (Code::PartyDecisionDue, Some("due_on"))
+        );
+        assert!(
+            s.sessions_of(top).await.expect("sessions").is_empty(),
+            "{l}: nothing kept"
+        );
+
+        let (sid, ids) = s
+            .record_session(
+                top,
+                &session(
+                    day(11, 20),
+                    vec![m_unit, m_org, m_org],
+                    vec![
+                        decision("加装电梯", Some(day(12, 31))),
+                        decision("整治停车", None),
+                    ],
+                ),
+                "sec",
+                today,
+                4,
+            )
+            .await
+            .expect("session");
+        assert_eq!(ids.len(), 2, "{l}");
+        let stored = s.session(sid).await.expect("read").expect("session");
+        let mut want = vec![m_org, m_unit];
+        want.sort_unstable();
+        assert_eq!(stored.attended_ids().expect("ids"), want, "{l}: each once");
+        let later = s
+            .add_decision(sid, &decision("公示方案", None), 5)
+            .await
+            .expect("later decision");
+        let all = s.decisions_of(top).await.expect("decisions");
+        assert_eq!(
+            all.iter().map(|d| (d.seq, d.order_id)).collect::<Vec<_>>(),
+            vec![(1, None), (2, None), (3, None)],
+            "{l}"
+        );
+        assert_eq!(all[0].due_day().expect("due"), Some(day(12, 31)), "{l}");
+        assert_eq!(
+            s.unfiled_decisions(10)
+                .await
+                .expect("unfiled")
+                .iter()
+                .map(|d| d.id)
+                .collect::<Vec<_>>(),
+            vec![ids[0], ids[1], later],
+            "{l}: every decision waits for its order"
+        );
+        match s.add_decision(999_999, &decision("x", None), 5).await {
+            Err(StoreError::NotFound(what)) => assert_eq!(what, "party session", "{l}"),
+            other => panic!("{l}: an unknown session, got {other:?}"),
+        }
+    }
+}

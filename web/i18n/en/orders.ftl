@@ -290,3 +290,4 @@ error-photo_not_found = There is no such photo.
 error-report_not_found = There is no such report; check the tracking code.
 error-routing_rule_not_found = There is no such routing rule.
 error-team_not_found = There is no such team.
+order-from-meeting = This order carries out a decision of the joint meeting

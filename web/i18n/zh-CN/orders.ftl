@@ -290,3 +290,4 @@ error-photo_not_found = 未找到这张照片。
 error-report_not_found = 未找到这条反映记录，请核对查询码。
 error-routing_rule_not_found = 未找到这条派单规则。
 error-team_not_found = 未找到这个队伍。
+order-from-meeting = 本工单来自联席会议的决定：

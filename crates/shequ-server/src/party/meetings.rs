@@ -26,6 +26,7 @@ use shequ_store::{Scope, StoreError};
 use crate::app::access::{ClientAddr, actor, deny};
 use crate::app::auth::Principal;
 use crate::app::error::{AppError, FieldError};
+use crate::app::state::Core;
 use crate::orders::intake::{self, Report};
 use crate::orders::service::{Standing, standing};
 use crate::party::PartyState;
@@ -202,12 +203,12 @@ pub async fn detail(
 
 /// The meetings an organisation convenes or sits on, those the caller sees.
 pub async fn of_org(
-    state: &PartyState,
+    core: &Core,
     who: &Principal,
     org_id: i64,
 ) -> Result<Vec<MeetingRow>, AppError> {
     let scope = who.scope()?;
-    Ok(state
+    Ok(core
         .store
         .meetings_of_org(org_id)
         .await?

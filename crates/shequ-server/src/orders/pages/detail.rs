@@ -254,6 +254,11 @@ pub async fn order_page(
             " " span.tag { (ctx.label("order-priority", &o.priority)) }
             " " span.tag { (ctx.label("order-source", &o.source)) } }
         @if let Some(d) = dup { (duplicate_hint(ctx, &o, d, may_link)) }
+        // A joint meeting's decision links back to its meeting, whose page
+        // shows this order's progress (seed 003's closed loop).
+        @if let Some(decision) = meeting_decision(&o) {
+            p.notice { (ctx.t("order-from-meeting")) " " a href={ "/party/decisions/" (decision) } { (o.reporter_name) } }
+        }
         @if let Some(d) = o.duplicate_of {
             p.notice.notice-ok { (ctx.t("order-merged-into")) " " a href={ "/orders/" (d) } { "#" (d) } }
         }
@@ -348,4 +353,15 @@ pub async fn order_page(
         ],
     );
     Ok(page(ctx, Some(&v.user), Nav::Orders, &title, body))
+}
+
+/// The joint meeting decision an order was filed for (its external id
+/// names it), if any.
+fn meeting_decision(o: &Order) -> Option<i64> {
+    if o.source != "meeting" {
+        return None;
+    }
+    o.external_id
+        .as_deref()
+        .and_then(shequ_domain::party::meeting::decision_of_external_id)
 }

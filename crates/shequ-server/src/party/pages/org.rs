@@ -61,6 +61,10 @@ async fn render(
         .iter()
         .filter(|o| me.is_some() && o.parent_id == me)
         .collect();
+    let meetings = match me {
+        Some(id) => crate::party::meetings::of_org(core, &who, id).await?,
+        None => Vec::new(),
+    };
     let today = core.today().to_string();
     let members_here = d.members.as_ref().map(Vec::len);
     let skip = (page_no.saturating_sub(1) * MEMBERS_PER_PAGE) as usize;
@@ -144,6 +148,14 @@ async fn render(
                     } }
                     (pager(ctx, &format!("/party/orgs/{}", enc(&d.code)), &[], page_no, MEMBERS_PER_PAGE, members.len() as i64))
                 }
+            }
+        }
+        @if !meetings.is_empty() {
+            section aria-labelledby="h-meetings" {
+                h2 #h-meetings { (ctx.t("party-meetings")) }
+                ul { @for m in &meetings {
+                    li { a href={ "/party/meetings/" (m.id) } { (m.name) } " · " span.muted { (m.last_held.as_deref().unwrap_or("–")) } }
+                } }
             }
         }
         @if !d.places.is_empty() {
