@@ -185,6 +185,9 @@ pub async fn generate(
     .await
     .context("while living through the demo's last days")?;
     store.settle_after_bulk_load().await?;
+    if let Some(p) = summary.party.as_mut() {
+        p.meetings = Some(lived.meetings);
+    }
     let counters = store
         .command_counters(&Scope::everything(), now, history::day_start(now))
         .await?;
@@ -498,6 +501,12 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
             "  两新覆盖 new-sector cover: 单建 own {}, 联建 joint {}, 指导员 instructor {}, 空白 gap {}",
             p.own, p.joint, p.instructor, p.gap
         );
+        if let Some(m) = &p.meetings {
+            println!(
+                "  联席会议 joint meetings:  {} (会议 sessions {}; 决定 decisions {}: 办结 done {}, 在办 open {}, 超期 overdue {})",
+                m.meetings, m.sessions, m.decisions, m.done, m.open, m.overdue
+            );
+        }
     }
     match &s.orders {
         Some(o) => println!(

@@ -45,6 +45,9 @@ pub struct PartyFigures {
     pub instructor: usize,
     pub gap: usize,
     pub open_transfers: usize,
+    /// The joint meetings (absent in a demo.json written before them).
+    #[serde(default)]
+    pub meetings: Option<super::today::MeetingFigures>,
 }
 
 /// One organisation to create; `place` indexes `plan.places` when it

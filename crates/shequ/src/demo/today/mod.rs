@@ -5,7 +5,8 @@
 //! rated by their reporters, escalated (督办) by the SLA worker when late;
 //! and door passes through ingest, so the rules engine raises today's
 //! welfare alerts for elderly residents unseen for two days and files
-//! their orders itself. What the command centre shows at the end is what
+//! their orders itself; and two joint meetings whose decisions became
+//! orders at every stage. What the command centre shows at the end is what
 //! those paths wrote, counters included.
 
 use std::collections::HashMap;
@@ -33,9 +34,11 @@ use super::history::{Filing, HOUR_MS, MINUTE_MS};
 use super::stories::Channel;
 
 mod doors;
+mod meetings;
 mod orders;
 
 pub use doors::SIMULATED_HOUSEBOUND;
+pub use meetings::MeetingFigures;
 
 /// How often the SLA worker looks at the orders while the day is replayed.
 const SLA_TICK_MS: i64 = 5 * MINUTE_MS;
@@ -72,6 +75,8 @@ pub struct Lived {
     /// Planned actions the platform refused (an order that had changed
     /// hands meanwhile, say); they are left out.
     pub refused: usize,
+    /// The joint meetings held and their decisions' stages.
+    pub meetings: MeetingFigures,
 }
 
 struct Timeline {
@@ -190,6 +195,9 @@ pub async fn live(
     }
     clock.set_ms(now);
     engine.settle().await;
+    lived.meetings = meetings::hold(&state, &clock, &mut users, now)
+        .await
+        .context("while holding the demo's joint meetings")?;
     if lived.refused > 0 {
         tracing::warn!(
             refused = lived.refused,
