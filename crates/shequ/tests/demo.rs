@@ -1026,3 +1026,75 @@ async fn the_party_organisation_covers_the_street_with_its_gaps() {
     );
     pool.close().await;
 }
+
+#[tokio::test]
+async fn two_joint_meetings_have_decisions_done_under_way_overdue_and_just_filed() {
+    let pool = open(street_20k()).await;
+    let generated = street_20k_generated().2;
+    let levels = strings(&pool, "SELECT level FROM party_meetings ORDER BY level").await;
+    assert_eq!(levels, ["neighbourhood", "street"]);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM party_meetings c JOIN party_meetings p ON p.id = c.parent_id
+             WHERE c.level = 'neighbourhood' AND p.level = 'street'"
+        )
+        .await,
+        1,
+        "the neighbourhood's meeting sends representatives to the street's"
+    );
+    assert_eq!(
+        count(&pool, "SELECT COUNT(*) FROM party_meeting_sessions").await,
+        3
+    );
+    // Every decision became an order of source meeting naming it.
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM party_meeting_decisions d JOIN work_orders o ON o.id = d.order_id
+             WHERE o.source = 'meeting' AND o.external_id = 'meeting-decision:' || d.id"
+        )
+        .await,
+        count(&pool, "SELECT COUNT(*) FROM party_meeting_decisions").await
+    );
+    let states = strings(
+        &pool,
+        "SELECT o.state FROM party_meeting_decisions d JOIN work_orders o ON o.id = d.order_id ORDER BY o.state",
+    )
+    .await;
+    assert_eq!(
+        states,
+        [
+            "in_progress",
+            "in_progress",
+            "in_progress",
+            "pending",
+            "resolved",
+            "resolved"
+        ],
+        "{states:?}"
+    );
+    // One under way is past its due day (measured at generation, so the
+    // test does not depend on when it runs).
+    let overdue: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM party_meeting_decisions d JOIN work_orders o ON o.id = d.order_id
+         WHERE o.state = 'in_progress' AND o.resolve_due_at < $1",
+    )
+    .bind(generated)
+    .fetch_one(&pool)
+    .await
+    .expect("overdue");
+    assert_eq!(overdue, 1);
+    // The neighbourhood's decisions at a building went to its grid worker.
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM party_meeting_decisions d JOIN work_orders o ON o.id = d.order_id
+             JOIN users u ON u.id = o.owner_user_id
+             WHERE d.place_id IS NOT NULL AND u.role <> 'grid_worker'"
+        )
+        .await,
+        0
+    );
+    pool.close().await;
+}

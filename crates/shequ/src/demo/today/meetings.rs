@@ -326,11 +326,11 @@ pub(super) async fn hold(
             if let Some(days) = plan.accepted {
                 clock.set_ms(at + days * DAY_MS + 30 * MINUTE_MS);
                 anyhow::ensure!(
-                    act(state, users, order, Planned::Owner(Action::Accept)).await,
+                    act(state, users, order, Planned::Owner(Action::Accept)).await?,
                     "the owner of a demo meeting decision could not work it"
                 );
                 anyhow::ensure!(
-                    act(state, users, order, Planned::Owner(Action::Start)).await,
+                    act(state, users, order, Planned::Owner(Action::Start)).await?,
                     "the owner of a demo meeting decision could not work it"
                 );
             }
