@@ -53,14 +53,14 @@ export async function start({ screenshots = 'screenshots', args = [] } = {}) {
 
   /// A page in a context of its own (its own cookies), Chinese, with a
   /// 15 s default wait; CSP violations, script errors and failed loads go
-  /// to `problems` (the 401 and 403 answers the scripts provoke on
-  /// purpose do not).
+  /// to `problems` (the 401, 403 and 422 answers the scripts provoke on
+  /// purpose — a refused URL, a form sent back with its error — do not).
   async function newPage(viewport = DESKTOP, { locale = 'zh-CN' } = {}) {
     const context = await browser.newContext({ viewport, locale });
     const page = await context.newPage();
     page.setDefaultTimeout(15000);
     page.on('console', (m) => {
-      if (m.type() !== 'error' || /status of 40[13] /.test(m.text())) return;
+      if (m.type() !== 'error' || /status of (40[13]|422) /.test(m.text())) return;
       problems.push(`${page.url()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`${page.url()}: ${e.message}`));

@@ -178,3 +178,143 @@ fn smoke_in_chromium() {
         .env("WORKER_USER", "grid_a1");
     run_node(node, "smoke.mjs", Duration::from_secs(240));
 }
+
+/// The party pages (`tests/browser/party.mjs`): a secretary records a
+/// double-registered member's service, then a joint meeting's session
+/// whose decision becomes a work order; the grid worker resolves it on a
+/// phone and the meeting page shows it done, live.
+#[test]
+fn party_in_chromium() {
+    use shequ_domain::party::OrgKind;
+    use shequ_store::party::{MeetingMember, NewMeeting, NewPartyMember, NewPartyOrg};
+    let _turn = one_at_a_time();
+    let root = workspace_root();
+    require_browser_tooling(&root);
+    let (dir, db_url, seeded) = seeded_street();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let (meeting, member, building) = runtime.block_on(async {
+        let store = shequ_store::Store::open(&db_url).await.expect("open store");
+        let region = |code: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .region_by_code(code)
+                    .await
+                    .expect("region")
+                    .expect(code)
+                    .region
+                    .id
+            }
+        };
+        let nbhd = region("310104011001").await;
+        for (code, name, kind, parent, r) in [
+            (
+                "S",
+                "中共田林街道工作委员会",
+                OrgKind::StreetWorkingCommittee,
+                None,
+                region("310104011").await,
+            ),
+            (
+                "NA",
+                "中共A居民区总支部委员会",
+                OrgKind::NeighbourhoodGeneralBranch,
+                Some("S"),
+                nbhd,
+            ),
+            (
+                "BA1",
+                "A居民区第一党支部",
+                OrgKind::Branch,
+                Some("NA"),
+                nbhd,
+            ),
+        ] {
+            store
+                .create_party_org(
+                    &NewPartyOrg {
+                        code,
+                        name,
+                        kind,
+                        parent,
+                        region_id: Some(r),
+                        founded_on: None,
+                    },
+                    "setup",
+                    1,
+                )
+                .await
+                .expect("org");
+        }
+        let joined = chrono::NaiveDate::from_ymd_opt(2012, 7, 1).expect("day");
+        store
+            .add_party_member(
+                seeded.person_a,
+                "BA1",
+                &NewPartyMember::full(joined),
+                joined,
+                1,
+            )
+            .await
+            .expect("member");
+        store
+            .register_for_service(Some(seeded.person_a), None, nbhd, "安全巡逻", joined, 1)
+            .await
+            .expect("registration");
+        let meeting = store
+            .create_meeting(
+                &NewMeeting {
+                    code: "LX-A".into(),
+                    name: "A居民区联席会议".into(),
+                    region_id: nbhd,
+                    convener_org_id: store.party_org("NA").await.expect("q").map(|o| o.id),
+                    parent_id: None,
+                },
+                "setup",
+                1,
+            )
+            .await
+            .expect("meeting");
+        let na = store.party_org("NA").await.expect("q").expect("NA").id;
+        store
+            .add_meeting_member(meeting, &MeetingMember::Org(na), "李书记", 1)
+            .await
+            .expect("member");
+        let unit = MeetingMember::Unit {
+            name: "A小区物业".into(),
+            place_id: None,
+        };
+        store
+            .add_meeting_member(meeting, &unit, "物业经理", 1)
+            .await
+            .expect("unit");
+        let member = store
+            .person_in(&shequ_store::Scope::everything(), seeded.person_a)
+            .await
+            .expect("q")
+            .expect("person")
+            .name;
+        let building = store
+            .place_in(&shequ_store::Scope::everything(), seeded.building_a)
+            .await
+            .expect("q")
+            .expect("building")
+            .name;
+        store.close().await;
+        (meeting, member, building)
+    });
+    let (_server, base) = start_server(&db_url, dir.path());
+    let mut node = Command::new("node");
+    node.arg("tests/browser/party.mjs")
+        .current_dir(&root)
+        .env("BASE_URL", &base)
+        .env("SHEQU_PASSWORD", seed::PASSWORD)
+        .env("SECRETARY_USER", "sec_a")
+        .env("WORKER_USER", "grid_a1")
+        .env("WORKER_NAME", "赵网格员")
+        .env("MEETING_ID", meeting.to_string())
+        .env("MEMBER_NAME", member)
+        .env("BUILDING_NAME", building)
+        .env("SCREENSHOT_DIR", root.join("target/screenshots"));
+    run_node(node, "party.mjs", Duration::from_secs(240));
+}
