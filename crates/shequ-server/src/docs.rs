@@ -37,6 +37,7 @@ use utoipa::{Modify, OpenApi};
         crate::party::api::meetings::list, crate::party::api::meetings::create,
         crate::party::api::meetings::show, crate::party::api::meetings::add_member,
         crate::party::api::meetings::record_session, crate::party::api::meetings::add_decision,
+        crate::party::api::evaluation::show, crate::party::api::evaluation::export,
     ),
     components(schemas(crate::app::error::ErrorBody, crate::app::error::ErrorDetail, crate::app::error::FieldError)),
     modifiers(&BearerAuth, &ErrorResponses),

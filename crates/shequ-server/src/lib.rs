@@ -232,6 +232,7 @@ mod messages {
         include_str!("party/pages/coverage.rs"),
         include_str!("party/pages/registrations.rs"),
         include_str!("party/pages/meetings.rs"),
+        include_str!("party/pages/evaluation.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

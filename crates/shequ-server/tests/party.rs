@@ -992,3 +992,175 @@ async fn a_decision_whose_filing_was_lost_is_filed_by_the_worker_once() {
         ("meeting", "修缮A区围墙")
     );
 }
+
+#[engines]
+async fn a_members_year_exports_for_the_democratic_evaluation_with_its_reason_logged() {
+    use calamine::{Data, DataType, Reader};
+    let app = app().await;
+    let p = party(&app.store).await;
+    let nbhd = app
+        .store
+        .region_by_code("310104011001")
+        .await
+        .expect("region")
+        .expect("A")
+        .region
+        .id;
+    let today = app.state.core.today();
+    let year = chrono::Datelike::year(&today);
+    // The 2nd of January, or today on New Year's Day.
+    let on = NaiveDate::from_ymd_opt(year, 1, 2).expect("day").min(today);
+    let reg = app
+        .store
+        .register_for_service(Some(p.in_a), None, nbhd, "安全巡逻,敬老探访", on, 1)
+        .await
+        .expect("register");
+    for (day, hours, what) in [(on, "2", "夜间巡逻"), (today, "1.5", "探望独居老人")] {
+        app.store
+            .record_service(
+                reg,
+                day,
+                shequ_domain::party::registration::Hours::parse(hours).expect("hours"),
+                what,
+                shequ_domain::party::registration::RecordSource::Registration,
+                "sec_a",
+                today,
+                2,
+            )
+            .await
+            .expect("record");
+    }
+    let sec_a = app.login("sec_a").await;
+    let (status, e) = app
+        .json(get(
+            &format!("/api/v1/party/registrations/{reg}"),
+            Some(&sec_a),
+        ))
+        .await;
+    assert_eq!(status, 200, "{e}");
+    assert_eq!(
+        (
+            e["records"].as_array().map(Vec::len),
+            e["registration"]["hours_tenths"].as_i64()
+        ),
+        (Some(2), Some(35)),
+        "{e}"
+    );
+
+    // No reason: refused naming it, and nothing is logged as exported.
+    let export = |reason: &str, token: &str| {
+        app.send(post_json(
+            &format!("/api/v1/party/registrations/{reg}/evaluation.xlsx"),
+            Some(token),
+            &json!({ "reason": reason }),
+        ))
+    };
+    let refused = export(" ", &sec_a).await;
+    assert_eq!(refused.status(), 422);
+    let resp = export("2026年度支部民主评议", &sec_a).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .contains("filename*=UTF-8''"),
+    );
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an xlsx");
+    let sheet = book.worksheet_range("民主评议").expect("the sheet");
+    let rows: Vec<Vec<Data>> = sheet.rows().map(<[Data]>::to_vec).collect();
+    assert_eq!(rows[0][1], Data::String("王建国".into()));
+    assert_eq!(rows[4][1], Data::String("安全巡逻、敬老探访".into()));
+    let services: Vec<(String, f64)> = rows
+        .iter()
+        .skip(9)
+        .take(2)
+        .map(|r| (r[2].to_string(), r[1].as_f64().expect("hours")))
+        .collect();
+    assert_eq!(
+        services,
+        [
+            ("夜间巡逻".to_owned(), 2.0),
+            ("探望独居老人".to_owned(), 1.5)
+        ]
+    );
+    assert_eq!(rows[11][1].as_f64(), Some(3.5), "the year's total");
+
+    // The access log keeps the export and its reason; another
+    // neighbourhood's secretary finds no such registration.
+    let log = app
+        .store
+        .access_log_in(
+            &shequ_store::Scope::everything(),
+            shequ_store::Paging::new(None, None),
+        )
+        .await
+        .expect("log");
+    let exports: Vec<_> = log.items.iter().filter(|a| a.action == "export").collect();
+    assert_eq!(exports.len(), 1, "one export, the refused one not logged");
+    assert_eq!(
+        (exports[0].reason.as_str(), exports[0].subject_id.as_str()),
+        ("2026年度支部民主评议", p.in_a.to_string().as_str())
+    );
+    let sec_b = app.login("sec_b").await;
+    assert_eq!(export("年度评议", &sec_b).await.status(), 404);
+    let grid = app.login("grid_a").await;
+    assert_eq!(export("年度评议", &grid).await.status(), 403);
+
+    // The page: the year's services and the export form; the member's page
+    // links to it.
+    let cookie = pages::cookie(&app, "sec_a").await;
+    let page = pages::send(
+        &app,
+        pages::page_get(&format!("/party/registrations/{reg}"), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text().contains("探望独居老人") && page.text().contains("导出民主评议表"),
+        "{}",
+        page.text()
+    );
+    let member = pages::send(
+        &app,
+        pages::page_get(&format!("/party/members/{}", p.in_a), Some(&cookie)),
+    )
+    .await;
+    assert!(
+        member
+            .text()
+            .contains(&format!("/party/registrations/{reg}")),
+        "{}",
+        member.text()
+    );
+    let bad = pages::send(
+        &app,
+        pages::form(
+            &format!("/party/registrations/{reg}/evaluation.xlsx"),
+            Some(&cookie),
+            "reason=x",
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    let good = pages::send(
+        &app,
+        pages::form(
+            &format!("/party/registrations/{reg}/evaluation.xlsx"),
+            Some(&cookie),
+            &format!("reason={}", pages::enc("支部评议")),
+        ),
+    )
+    .await;
+    assert_eq!(good.status, 200);
+    assert!(good.bytes.starts_with(b"PK"), "a zip container");
+}

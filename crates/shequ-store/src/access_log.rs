@@ -16,6 +16,9 @@ pub enum AccessAction {
     Denied,
     /// Records about named people were viewed (alerts of a targeted rule).
     View,
+    /// Records about a named person left the system in a file (the
+    /// democratic evaluation's XLSX), with the reason given.
+    Export,
 }
 
 impl AccessAction {
@@ -24,6 +27,7 @@ impl AccessAction {
             AccessAction::Reveal => "reveal",
             AccessAction::Denied => "denied",
             AccessAction::View => "view",
+            AccessAction::Export => "export",
         }
     }
 }

@@ -62,3 +62,5 @@ error-scopes_invalid = Those token scopes are not valid.
 ## what a request names that does not exist, and values already taken
 error-api_token_not_found = There is no such API token.
 error-username_taken = That username is already taken.
+access-action-view = Personal records viewed
+access-action-export = Personal records exported

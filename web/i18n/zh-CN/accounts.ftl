@@ -62,3 +62,5 @@ error-scopes_invalid = 令牌权限无效。
 ## what a request names that does not exist, and values already taken
 error-api_token_not_found = 未找到这个接口令牌。
 error-username_taken = 这个用户名已被使用。
+access-action-view = 查看个人记录
+access-action-export = 导出个人记录

@@ -125,3 +125,7 @@ pub async fn scope_for_region(
         .await),
     }
 }
+
+/// Shortest and longest reason accepted for an unmasked read or an
+/// export of personal records; the reason goes into the access log.
+pub const REASON_CHARS: std::ops::RangeInclusive<usize> = 2..=200;

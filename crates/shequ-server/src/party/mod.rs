@@ -7,6 +7,7 @@
 //! sensitive, and their reads are logged.
 
 pub mod api;
+pub mod evaluation;
 pub mod meetings;
 pub mod pages;
 pub mod service;
@@ -33,6 +34,11 @@ pub fn api() -> Router<PartyState> {
         )
         .route("/party/transfers/{id}/{step}", post(api::step))
         .route("/party/coverage", get(api::coverage))
+        .route("/party/registrations/{id}", get(api::evaluation::show))
+        .route(
+            "/party/registrations/{id}/evaluation.xlsx",
+            post(api::evaluation::export),
+        )
         .route(
             "/party/meetings",
             get(api::meetings::list).post(api::meetings::create),
@@ -54,7 +60,7 @@ pub fn api() -> Router<PartyState> {
 
 /// The party pages.
 pub fn pages() -> Router<PartyState> {
-    use pages::{coverage, meetings, member, org, registrations, transfers, tree};
+    use pages::{coverage, evaluation, meetings, member, org, registrations, transfers, tree};
     Router::new()
         .route("/party", get(tree::show))
         .route("/party/orgs", post(org::create))
@@ -70,6 +76,11 @@ pub fn pages() -> Router<PartyState> {
         .route("/party/coverage", get(coverage::show))
         .route("/party/registrations", get(registrations::show))
         .route("/party/registrations/record", post(registrations::record))
+        .route("/party/registrations/{id}", get(evaluation::show))
+        .route(
+            "/party/registrations/{id}/evaluation.xlsx",
+            post(evaluation::export),
+        )
         .route(
             "/party/meetings",
             get(meetings::list).post(meetings::create),

@@ -28,5 +28,5 @@ pub use meetings::{
 };
 pub use members::{JoinOutcome, Joined, JoiningMember, NewPartyMember, PartyMemberRow, PartyStay};
 pub use orgs::{NewPartyOrg, PartyOrg, PartyOrgChange, ScopedPartyOrg};
-pub use registrations::RegistrationRow;
+pub use registrations::{RegistrationRow, ServiceRecordRow};
 pub use transfers::{NewTransfer, TransferRow};

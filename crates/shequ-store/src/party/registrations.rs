@@ -17,6 +17,8 @@ pub struct RegistrationRow {
     pub name: String,
     pub org_code: Option<String>,
     pub region_name: String,
+    /// The path of the region registered with (whose users see it).
+    pub region_path: String,
     pub posts: String,
     pub registered_on: String,
     /// Records in the year asked for.
@@ -38,6 +40,19 @@ impl RegistrationRow {
                 .transpose()?,
         ))
     }
+}
+
+/// One service on a registration.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ServiceRecordRow {
+    pub id: i64,
+    pub day: String,
+    /// Hours in tenths.
+    pub hours_tenths: i64,
+    pub what: String,
+    /// `registration` or `volunteering`.
+    pub source: String,
+    pub confirmed_by: String,
 }
 
 impl Store {
@@ -128,7 +143,7 @@ impl Store {
         Ok(on_db!(self, read, |pool| {
             sqlx::query_as(
                 "SELECT r.id, r.person_id, COALESCE(p.name, o.name) AS name, o.code AS org_code,
-                        g.name AS region_name, r.posts, r.registered_on,
+                        g.name AS region_name, r.region_path, r.posts, r.registered_on,
                         (SELECT COUNT(*) FROM party_service_records s
                           WHERE s.registration_id = r.id AND s.day >= $3 AND s.day < $4) AS records,
                         (SELECT CAST(COALESCE(SUM(s.hours_tenths), 0) AS BIGINT) FROM party_service_records s
@@ -143,6 +158,37 @@ impl Store {
             )
             .bind(lo)
             .bind(hi)
+            .bind(&from)
+            .bind(&to)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Registration `id` in `scope`, with its service in `year`; `None`
+    /// when there is none there.
+    pub async fn registration_in(
+        &self,
+        scope: &Scope,
+        id: i64,
+        year: i32,
+    ) -> Result<Option<RegistrationRow>> {
+        Ok(self
+            .registrations_in(scope, year)
+            .await?
+            .into_iter()
+            .find(|r| r.id == id))
+    }
+
+    /// The services recorded on registration `id` in `year`, by day.
+    pub async fn service_records(&self, id: i64, year: i32) -> Result<Vec<ServiceRecordRow>> {
+        let (from, to) = (format!("{year:04}-01-01"), format!("{:04}-01-01", year + 1));
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT id, day, hours_tenths, what, source, confirmed_by FROM party_service_records
+                 WHERE registration_id = $1 AND day >= $2 AND day < $3 ORDER BY day, id",
+            )
+            .bind(id)
             .bind(&from)
             .bind(&to)
             .fetch_all(pool)

@@ -3,6 +3,7 @@
 //! coverage of the new sectors. Every read and change goes through
 //! [`super::service`], which applies the caller's scope.
 
+pub mod evaluation;
 pub mod meetings;
 
 use axum::Json;

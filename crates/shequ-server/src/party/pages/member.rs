@@ -44,6 +44,13 @@ async fn render(
     let open = transfers
         .iter()
         .any(|t| t.state == "requested" || t.state == "accepted");
+    // The member's double registration in the viewer's area, this year.
+    let registration = core
+        .store
+        .registrations_in(&v.user.scope, chrono::Datelike::year(&core.today()))
+        .await?
+        .into_iter()
+        .find(|r| r.person_id == Some(id));
     let body = html! {
         (tabs(ctx, &v.user, ""))
         @if let Some(e) = refused { (refusal(ctx, e)) }
@@ -70,6 +77,20 @@ async fn render(
                     @match &s.to_day { Some(t) => (t), None => (ctx.t("party-now")) }
                 }
             } }
+        }
+        @if let Some(r) = &registration {
+            section aria-labelledby="h-services" {
+                h2 #h-services { (ctx.t("party-member-services")) }
+                p {
+                    (r.region_name) " · " (r.registered_on) " · "
+                    @for p in r.posts.split(',').filter(|p| !p.is_empty()) { span.tag { (p) } " " }
+                }
+                p {
+                    (ctx.t("party-reg-hours")) " " strong { (shequ_domain::party::registration::Hours::from_tenths(r.hours_tenths.max(0) as u32)) }
+                    " · " (ctx.t("party-reg-last")) " " (r.last_served.as_deref().unwrap_or("–"))
+                    " · " a href={ "/party/registrations/" (r.id) } { (ctx.t("party-eval-open")) }
+                }
+            }
         }
         @if !transfers.is_empty() {
             section aria-labelledby="h-transfers" {

@@ -3,6 +3,7 @@
 //! the party service, so the caller's scope and role apply as in the API.
 
 pub mod coverage;
+pub mod evaluation;
 pub mod meetings;
 pub mod member;
 pub mod org;

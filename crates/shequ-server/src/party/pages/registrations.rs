@@ -76,6 +76,7 @@ async fn render(core: &Core, v: &Viewer, refused: Option<&AppError>) -> PageResu
                         td data-label=(ctx.t("party-reg-last")) {
                             (r.last_served.as_deref().unwrap_or("–"))
                             @if *late { " " span.tag.tag-overdue { (ctx.t("party-reg-lapsed-tag")) } }
+                            " · " a href={ "/party/registrations/" (r.id) } { (ctx.t("party-eval-open")) }
                         }
                     }
                 } }

@@ -124,8 +124,7 @@ pub struct Revealed {
     pub phone: Option<String>,
 }
 
-/// Shortest and longest reason accepted for an unmasked read.
-pub const REASON_CHARS: std::ops::RangeInclusive<usize> = 2..=200;
+pub use crate::app::access::REASON_CHARS;
 
 /// Checks a reveal request, reads the person, writes the access log entry
 /// and returns the full values. Shared by the API and the web page.

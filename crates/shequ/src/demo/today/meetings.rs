@@ -53,6 +53,18 @@ struct Plan<'a> {
     resolved: Option<(i64, &'a str)>,
 }
 
+/// A session to hold: the meeting, who records it, when, its members,
+/// agenda, minutes and decisions.
+type SessionPlan<'a> = (
+    i64,
+    &'a Principal,
+    i64,
+    &'a [i64],
+    &'a str,
+    &'a str,
+    Vec<Plan<'a>>,
+);
+
 async fn user(
     state: &AppState,
     users: &mut HashMap<i64, AuthUser>,
@@ -203,7 +215,7 @@ pub(super) async fn hold(
         "the secretary's neighbourhood has too few buildings"
     );
 
-    let sessions: [(i64, &Principal, i64, &[i64], &str, &str, Vec<Plan>); 3] = [
+    let sessions: [SessionPlan; 3] = [
         (
             street.id,
             &as_operator,
