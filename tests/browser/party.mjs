@@ -86,6 +86,8 @@ await run(async () => {
   await settle(sec, () => !!document.querySelector('#progress [data-stage="done"]'), null, 15000);
   check(await sec.locator('#progress [data-stage="done"]').count() === 1,
     'the meeting page shows the decision done, live');
+  check(/100%/.test(await sec.locator('#progress').innerText()),
+    'and its done rate with it (100%)');
   await shot(sec, 'party-meeting-done');
 
   // The same page on a phone, and in English.

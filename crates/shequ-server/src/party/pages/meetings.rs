@@ -197,7 +197,7 @@ fn stage_tag(ctx: &Ctx, x: &DecisionView) -> Markup {
     };
     html! {
         span class=(class) data-stage=(x.stage) { (ctx.label("party-stage", x.stage)) }
-        @if let Some(o) = &x.order {
+        @if let (Some(o), "open" | "overdue") = (&x.order, x.stage) {
             " " span.muted { (ctx.label("order-state", &o.state)) }
         }
     }
@@ -210,8 +210,21 @@ fn decisions_table(ctx: &Ctx, d: &MeetingDetail, now: i64) -> Markup {
         .filter_map(|(_, x)| x.decision.order_id)
         .map(|id| id.to_string())
         .collect();
+    let t = &d.tally;
+    let figs = vec![
+        (ctx.t("party-decisions"), t.decisions.to_string(), None),
+        (ctx.t("party-decision-done"), t.done.to_string(), None),
+        (ctx.t("party-decision-open"), t.open.to_string(), None),
+        (ctx.t("party-decision-overdue"), t.overdue.to_string(), None),
+        (
+            ctx.t("party-decision-rate"),
+            t.done_rate().map_or("–".to_owned(), |r| format!("{r:.0}%")),
+            None,
+        ),
+    ];
     html! {
         div #progress data-orders=(order_ids.join(",")) data-src={ "/party/meetings/" (d.meeting.id) "/progress" } aria-live="polite" {
+            (figures(&figs))
             @if d.tally.decisions == 0 {
                 p.empty { (ctx.t("party-decisions-none")) }
             } @else {
@@ -257,18 +270,6 @@ async fn render(
     let who = principal(&v.user);
     let d = meetings::detail(state, &who, id, addr).await?;
     let now = state.clock.now_ms();
-    let t = &d.tally;
-    let figs = vec![
-        (ctx.t("party-decisions"), t.decisions.to_string(), None),
-        (ctx.t("party-decision-done"), t.done.to_string(), None),
-        (ctx.t("party-decision-open"), t.open.to_string(), None),
-        (ctx.t("party-decision-overdue"), t.overdue.to_string(), None),
-        (
-            ctx.t("party-decision-rate"),
-            t.done_rate().map_or("–".to_owned(), |r| format!("{r:.0}%")),
-            None,
-        ),
-    ];
     let manages = v.user.role.manages_party();
     let empty = FormData::default();
     let form = refused.map_or(&empty, |(_, f)| f);
@@ -287,7 +288,6 @@ async fn render(
             }
             dt { (ctx.t("party-meeting-code")) } dd { code { (m.code) } }
         }
-        (figures(&figs))
         section aria-labelledby="h-progress" {
             h2 #h-progress { (ctx.t("party-decisions-progress")) }
             (decisions_table(ctx, &d, now))
@@ -318,8 +318,8 @@ async fn render(
                     @if !s.decisions.is_empty() {
                         h4 { (ctx.t("party-decisions")) }
                         ol { @for x in &s.decisions {
-                            li { (x.decision.title) " " (stage_tag(ctx, x))
-                                @if let Some(o) = x.decision.order_id { " " a href={ "/orders/" (o) } { "#" (o) } } }
+                            li { a href={ "#decision-" (x.decision.id) } { (x.decision.title) }
+                                @if let Some(o) = x.decision.order_id { " · " a href={ "/orders/" (o) } { "#" (o) } } }
                         } }
                     }
                     @if manages { (decision_form(state, ctx, &d, s.session.id).await?) }
@@ -339,8 +339,8 @@ async fn render(
                 } }
             }
             @if manages {
-                form.stack.inline-form method="post" action={ "/party/meetings/" (m.id) "/members" } {
-                    h3 { (ctx.t("party-meeting-member-add")) }
+                details.form-box open[form.has("unit_name")] { summary { (ctx.t("party-meeting-member-add")) }
+                form.stack method="post" action={ "/party/meetings/" (m.id) "/members" } {
                     div.field { label for="mm-org" { (ctx.t("party-meeting-member-org")) }
                         input #mm-org name="org" maxlength="40" placeholder="TL-01" value=(form.get("org")); }
                     div.field { label for="mm-unit" { (ctx.t("party-meeting-member-unit")) }
@@ -348,6 +348,7 @@ async fn render(
                     div.field { label for="mm-rep" { (ctx.t("party-meeting-member-rep")) }
                         input #mm-rep name="representative" maxlength="60" value=(form.get("representative")); }
                     button type="submit" { (ctx.t("party-meeting-member-add")) }
+                }
                 }
             }
         }
