@@ -273,6 +273,8 @@ codes! {
     PartyDecisionTitle => "party_decision_title",
     PartyDecisionDue => "party_decision_due",
     PartyMeetingMemberTaken => "party_meeting_member_taken",
+    PartyRegistrationPosts => "party_registration_posts",
+    PartyRegistrationRegion => "party_registration_region",
 }
 
 impl Code {

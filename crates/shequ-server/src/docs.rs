@@ -38,6 +38,8 @@ use utoipa::{Modify, OpenApi};
         crate::party::api::meetings::show, crate::party::api::meetings::add_member,
         crate::party::api::meetings::record_session, crate::party::api::meetings::add_decision,
         crate::party::api::evaluation::show, crate::party::api::evaluation::export,
+        crate::party::api::registrations::list, crate::party::api::registrations::create,
+        crate::party::api::search_members,
     ),
     components(schemas(crate::app::error::ErrorBody, crate::app::error::ErrorDetail, crate::app::error::FieldError)),
     modifiers(&BearerAuth, &ErrorResponses),

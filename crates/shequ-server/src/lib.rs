@@ -233,6 +233,7 @@ mod messages {
         include_str!("party/pages/registrations.rs"),
         include_str!("party/pages/meetings.rs"),
         include_str!("party/pages/evaluation.rs"),
+        include_str!("party/pages/search.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

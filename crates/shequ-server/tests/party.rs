@@ -1164,3 +1164,177 @@ async fn a_members_year_exports_for_the_democratic_evaluation_with_its_reason_lo
     assert_eq!(good.status, 200);
     assert!(good.bytes.starts_with(b"PK"), "a zip container");
 }
+
+#[engines]
+async fn members_register_where_they_live_and_are_found_by_name_across_the_tree() {
+    let app = app().await;
+    let p = party(&app.store).await;
+    let app = &app;
+    let register = |token: String, body: serde_json::Value| async move {
+        app.json(post_json(
+            "/api/v1/party/registrations",
+            Some(&token),
+            &body,
+        ))
+        .await
+    };
+    let sec_a = app.login("sec_a").await;
+    let operator = app.login("operator").await;
+    let (status, r) = register(
+        sec_a.clone(),
+        json!({"person_id": p.in_a, "region": "310104011001", "posts": ["安全巡逻", "敬老探访"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{r}");
+    let (status, e) = register(
+        sec_a.clone(),
+        json!({"person_id": p.in_a, "region": "310104011001", "posts": ["安全巡逻"]}),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (409, Some("registration_taken"))
+    );
+    // 王芳 lives in B: not with A; and posts must be named.
+    for (body, field, code) in [
+        (
+            json!({"person_id": p.in_b, "region": "310104011001", "posts": ["安全巡逻"]}),
+            "region",
+            "party_registration_region",
+        ),
+        (
+            json!({"person_id": p.in_b, "region": "310104011002", "posts": []}),
+            "posts",
+            "party_registration_posts",
+        ),
+        (
+            json!({"org": "S", "region": "31010401100101", "posts": ["助学辅导"]}),
+            "region",
+            "party_registration_region",
+        ),
+    ] {
+        let (status, e) = register(operator.clone(), body).await;
+        assert_eq!(status, 422, "{e}");
+        assert_eq!(
+            (
+                e["error"]["fields"][0]["field"].as_str(),
+                e["error"]["fields"][0]["code"].as_str()
+            ),
+            (Some(field), Some(code)),
+            "{e}"
+        );
+    }
+    let (status, r) = register(
+        operator.clone(),
+        json!({"org": "S", "region": "310104011", "posts": ["助学辅导"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{r}");
+    // Outside the caller's area: refused.
+    let (status, _) = register(
+        sec_a.clone(),
+        json!({"person_id": p.in_b, "region": "310104011002", "posts": ["安全巡逻"]}),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (_, list) = app
+        .json(get("/api/v1/party/registrations", Some(&operator)))
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
+
+    // Search by the beginning of the name, within the caller's tree.
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .expect("a list")
+            .iter()
+            .map(|m| m["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    let (_, all) = app
+        .json(get(
+            &format!("/api/v1/party/members?q={}", pages::enc("王")),
+            Some(&operator),
+        ))
+        .await;
+    assert_eq!(names(&all), ["王建国", "王芳"]);
+    let (_, mine) = app
+        .json(get(
+            &format!("/api/v1/party/members?q={}", pages::enc("王")),
+            Some(&sec_a),
+        ))
+        .await;
+    assert_eq!(names(&mine), ["王建国"]);
+    let (_, none) = app
+        .json(get(
+            &format!("/api/v1/party/members?q={}", pages::enc("李")),
+            Some(&operator),
+        ))
+        .await;
+    assert_eq!(names(&none), Vec::<String>::new());
+    let grid = app.login("grid_a").await;
+    let (status, _) = app
+        .json(get("/api/v1/party/members?q=x", Some(&grid)))
+        .await;
+    assert_eq!(status, 403);
+
+    // The pages: B's secretary registers 王芳 from her page; the search
+    // page finds her.
+    let sec_b = pages::cookie(&app, "sec_b").await;
+    let page = pages::send(
+        &app,
+        pages::page_get(&format!("/party/members/{}", p.in_b), Some(&sec_b)),
+    )
+    .await;
+    assert!(page.text().contains("双报到登记"), "{}", page.text());
+    let bad = pages::send(
+        &app,
+        pages::form(
+            &format!("/party/members/{}/register", p.in_b),
+            Some(&sec_b),
+            "region=310104011002&posts=",
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.text().contains("请认领1到8个服务岗位"),
+        "{}",
+        bad.text()
+    );
+    let good = pages::send(
+        &app,
+        pages::form(
+            &format!("/party/members/{}/register", p.in_b),
+            Some(&sec_b),
+            &format!(
+                "region=310104011002&posts={}",
+                pages::enc("敬老探访，环境整治")
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(good.status, 303, "{}", good.text());
+    let page = pages::send(
+        &app,
+        pages::page_get(&format!("/party/members/{}", p.in_b), Some(&sec_b)),
+    )
+    .await;
+    assert!(
+        page.text().contains("环境整治") && !page.text().contains("双报到登记"),
+        "{}",
+        page.text()
+    );
+    let found = pages::send(
+        &app,
+        pages::page_get(
+            &format!("/party/members?q={}", pages::enc("王")),
+            Some(&sec_b),
+        ),
+    )
+    .await;
+    assert!(
+        found.text().contains("王芳") && !found.text().contains("王建国"),
+        "{}",
+        found.text()
+    );
+}

@@ -137,6 +137,54 @@ pub fn check_record_day(
     Ok(())
 }
 
+/// The service posts (岗位) a neighbourhood offers by default; a
+/// registration may name others.
+pub const SERVICE_POSTS: [&str; 8] = [
+    "安全巡逻",
+    "敬老探访",
+    "助学辅导",
+    "环境整治",
+    "文明宣传",
+    "法律咨询",
+    "医疗义诊",
+    "矛盾调解",
+];
+
+/// Most posts one registration takes, and the longest name of one.
+pub const MAX_POSTS: usize = 8;
+pub const MAX_POST_CHARS: usize = 20;
+
+/// The posts of a registration from a list separated by commas (either
+/// width) or 、: at least one, each named once, at most [`MAX_POSTS`] of
+/// up to [`MAX_POST_CHARS`] characters.
+pub fn parse_posts(s: &str) -> Result<Vec<String>, InvalidValue> {
+    let mut posts: Vec<String> = Vec::new();
+    for p in s
+        .split([',', '，', '、'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        if p.chars().count() > MAX_POST_CHARS {
+            return Err(InvalidValue::new(
+                Code::PartyRegistrationPosts,
+                format!("{p:?} is longer than {MAX_POST_CHARS} characters"),
+            )
+            .at("posts"));
+        }
+        if !posts.iter().any(|q| q == p) {
+            posts.push(p.to_owned());
+        }
+    }
+    if posts.is_empty() || posts.len() > MAX_POSTS {
+        return Err(InvalidValue::new(
+            Code::PartyRegistrationPosts,
+            format!("name 1 to {MAX_POSTS} service posts, e.g. 安全巡逻,敬老探访"),
+        )
+        .at("posts"));
+    }
+    Ok(posts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +243,26 @@ mod tests {
                 Some("day")
             );
         }
+    }
+
+    #[test]
+    fn posts_are_named_once_and_within_bounds() {
+        assert_eq!(
+            parse_posts(" 安全巡逻，敬老探访、安全巡逻,, ").expect("posts"),
+            ["安全巡逻", "敬老探访"]
+        );
+        for bad in [
+            "",
+            " , ",
+            &"长".repeat(MAX_POST_CHARS + 1),
+            "a,b,c,d,e,f,g,h,i",
+        ] {
+            let e = parse_posts(bad).expect_err(bad);
+            assert_eq!(
+                (e.code, e.field()),
+                (Code::PartyRegistrationPosts, Some("posts"))
+            );
+        }
+        assert!(parse_posts(&SERVICE_POSTS.join(",")).is_ok());
     }
 }

@@ -34,6 +34,11 @@ pub fn api() -> Router<PartyState> {
         )
         .route("/party/transfers/{id}/{step}", post(api::step))
         .route("/party/coverage", get(api::coverage))
+        .route(
+            "/party/registrations",
+            get(api::registrations::list).post(api::registrations::create),
+        )
+        .route("/party/members", get(api::search_members))
         .route("/party/registrations/{id}", get(api::evaluation::show))
         .route(
             "/party/registrations/{id}/evaluation.xlsx",
@@ -60,7 +65,9 @@ pub fn api() -> Router<PartyState> {
 
 /// The party pages.
 pub fn pages() -> Router<PartyState> {
-    use pages::{coverage, evaluation, meetings, member, org, registrations, transfers, tree};
+    use pages::{
+        coverage, evaluation, meetings, member, org, registrations, search, transfers, tree,
+    };
     Router::new()
         .route("/party", get(tree::show))
         .route("/party/orgs", post(org::create))
@@ -69,7 +76,10 @@ pub fn pages() -> Router<PartyState> {
         .route("/party/orgs/{code}/move", post(org::move_to))
         .route("/party/orgs/{code}/dissolve", post(org::dissolve))
         .route("/party/orgs/{code}/seats", post(org::add_seat))
+        .route("/party/members", get(search::show))
         .route("/party/members/{id}", get(member::show))
+        .route("/party/members/{id}/register", post(member::register))
+        .route("/party/orgs/{code}/register", post(org::register))
         .route("/party/members/{id}/transfer", post(member::transfer))
         .route("/party/transfers", get(transfers::show))
         .route("/party/transfers/{id}/{step}", post(transfers::step))

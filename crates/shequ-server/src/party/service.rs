@@ -423,3 +423,126 @@ pub async fn record_service(
         )
         .await?)
 }
+
+/// Most members a name search lists.
+pub const SEARCH_LIMIT: i64 = 100;
+
+/// Members of the caller's organisations whose name starts with `prefix`.
+pub async fn search_members(
+    core: &Core,
+    who: &Principal,
+    prefix: &str,
+) -> Result<Vec<PartyMemberRow>, AppError> {
+    require_member_reader(who)?;
+    if prefix.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(core
+        .store
+        .search_party_members(&who.scope()?, prefix, SEARCH_LIMIT)
+        .await?)
+}
+
+/// Who registers for double registration (双报到).
+#[derive(Debug, Clone)]
+pub enum Registrant {
+    /// An in-service member, by registry person id.
+    Member(i64),
+    /// A unit's party organisation, by code.
+    Unit(String),
+}
+
+/// Registers a member with the neighbourhood where they live, or a unit
+/// organisation with the street or a neighbourhood, taking `posts`.
+pub async fn register(
+    core: &Core,
+    who: &Principal,
+    registrant: &Registrant,
+    region_code: &str,
+    posts: &str,
+    on: &str,
+    addr: &ClientAddr,
+) -> Result<i64, AppError> {
+    use crate::app::error::FieldError;
+    use shequ_domain::RegionKind;
+    use shequ_domain::party::registration::parse_posts;
+    require_manager(who)?;
+    let mut errors = Vec::new();
+    let posts = parse_posts(posts)
+        .map_err(|e| errors.push(FieldError::from_invalid("posts", &e)))
+        .ok();
+    let today = core.today();
+    let on = match on.trim() {
+        "" => Some(today),
+        s => s
+            .parse::<chrono::NaiveDate>()
+            .ok()
+            .filter(|d| *d <= today)
+            .or_else(|| {
+                errors.push(FieldError::new(
+                    "registered_on",
+                    Code::DateInvalid,
+                    "write the day as 2026-03-01, not after today",
+                ));
+                None
+            }),
+    };
+    let region = core.store.region_by_code(region_code.trim()).await?;
+    let Some(region) = region else {
+        errors.push(FieldError::new(
+            "region",
+            Code::RegionUnknown,
+            "no region has this code",
+        ));
+        return Err(AppError::Unprocessable(errors));
+    };
+    if !who.scope()?.contains(&region.region.path) {
+        return Err(AppError::Forbidden(Code::OutOfScope));
+    }
+    let kind = RegionKind::parse(&region.region.kind).ok();
+    let wrong_region = |errors: &mut Vec<FieldError>, message: &str| {
+        errors.push(FieldError::new(
+            "region",
+            Code::PartyRegistrationRegion,
+            message,
+        ))
+    };
+    let (person_id, org_id) = match registrant {
+        Registrant::Member(person) => {
+            let m = member_in_view(core, who, *person, addr).await?;
+            if kind != Some(RegionKind::Neighbourhood)
+                || !m.region_path.starts_with(&region.region.path)
+            {
+                wrong_region(
+                    &mut errors,
+                    "a member registers with the neighbourhood where they live",
+                );
+            }
+            (Some(*person), None)
+        }
+        Registrant::Unit(code) => {
+            let org = org_in_view(core, who, code, addr).await?;
+            if !matches!(kind, Some(RegionKind::Street | RegionKind::Neighbourhood)) {
+                wrong_region(
+                    &mut errors,
+                    "a unit organisation registers with the street or a neighbourhood",
+                );
+            }
+            (None, Some(org.id))
+        }
+    };
+    let (Some(posts), Some(on), true) = (posts, on, errors.is_empty()) else {
+        return Err(AppError::Unprocessable(errors));
+    };
+    Ok(core
+        .store
+        .register_for_service(
+            person_id,
+            org_id,
+            region.region.id,
+            &posts.join(","),
+            on,
+            core.clock.now_ms(),
+        )
+        .await?)
+}

@@ -11,7 +11,7 @@ use shequ_domain::{Code, InvalidValue};
 use super::orgs::{PartyOrg, kind_of, tree_of};
 use crate::bulk::{Sql, over_json_list, pick, statement_chunks, values_sql};
 use crate::db::{Db, on_db};
-use crate::{Result, Store, StoreError};
+use crate::{Result, Scope, Store, StoreError};
 
 /// What a new member needs besides the person and the organisation.
 #[derive(Debug, Clone)]
@@ -325,6 +325,35 @@ impl Store {
         Ok(on_db!(self, read, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(&ids)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Members whose name starts with `prefix`, in organisations serving
+    /// a region inside `scope`, by name; at most `limit`.
+    pub async fn search_party_members(
+        &self,
+        scope: &Scope,
+        prefix: &str,
+        limit: i64,
+    ) -> Result<Vec<PartyMemberRow>> {
+        let (lo, hi) = scope.bounds();
+        let prefix = prefix.trim();
+        let end = crate::prefix_end(prefix);
+        let sql = format!(
+            "SELECT {MEMBER_COLUMNS} FROM {MEMBER_FROM} JOIN regions g ON g.id = o.region_id
+             WHERE m.to_day IS NULL AND g.path >= $1 AND g.path < $2
+               AND p.name >= $3 AND p.name < $4
+             ORDER BY p.name, p.id LIMIT $5"
+        );
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(lo)
+                .bind(hi)
+                .bind(prefix)
+                .bind(&end)
+                .bind(limit)
                 .fetch_all(pool)
                 .await?
         }))

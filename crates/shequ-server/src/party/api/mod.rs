@@ -5,6 +5,7 @@
 
 pub mod evaluation;
 pub mod meetings;
+pub mod registrations;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -422,6 +423,32 @@ pub struct MemberDetail {
     pub member: MemberOut,
     pub path: Vec<PartyStay>,
     pub transfers: Vec<TransferRow>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SearchQuery {
+    /// The beginning of the name.
+    pub q: String,
+}
+
+/// Members of your organisations whose name begins with `q` (at most 100).
+#[utoipa::path(get, path = "/api/v1/party/members", tag = "party",
+    params(SearchQuery),
+    responses((status = 200, body = Vec<MemberOut>)),
+    security(("bearer" = [])))]
+pub async fn search_members(
+    State(core): State<Core>,
+    who: Principal,
+    Query(q): Query<SearchQuery>,
+) -> AppResult<Json<Vec<MemberOut>>> {
+    who.require_token_scope(READ)?;
+    let today = core.today();
+    service::search_members(&core, &who, &q.q)
+        .await?
+        .iter()
+        .map(|m| member_out(m, today))
+        .collect::<AppResult<Vec<_>>>()
+        .map(Json)
 }
 
 /// One member (the read is logged).

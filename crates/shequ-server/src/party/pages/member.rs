@@ -51,6 +51,13 @@ async fn render(
         .await?
         .into_iter()
         .find(|r| r.person_id == Some(id));
+    // The neighbourhood the member lives in, where they register.
+    let home = core
+        .store
+        .regions_in(&v.user.scope)
+        .await?
+        .into_iter()
+        .find(|r| r.kind == "neighbourhood" && row.region_path.starts_with(&r.path));
     let body = html! {
         (tabs(ctx, &v.user, ""))
         @if let Some(e) = refused { (refusal(ctx, e)) }
@@ -105,6 +112,15 @@ async fn render(
                 } }
             }
         }
+        @if v.user.role.manages_party() && registration.is_none() {
+            @if let Some(home) = &home {
+                section aria-labelledby="h-register" {
+                    h2 #h-register { (ctx.t("party-reg-new")) }
+                    p.muted { (ctx.t("party-reg-new-hint")) }
+                    (super::registrations::register_form(ctx, &format!("/party/members/{id}/register"), &[(home.code.clone(), home.name.clone())], &core.today().to_string()))
+                }
+            }
+        }
         @if v.user.role.manages_party() && !open {
             section aria-labelledby="h-transfer" {
                 h2 #h-transfer { (ctx.t("party-transfer-request")) }
@@ -150,6 +166,36 @@ pub async fn transfer(
     match request(&core, &principal(&v.user), &body, &addr).await {
         Ok(_) => Ok(Redirect::to("/party/transfers").into_response()),
         Err(e @ (AppError::Unprocessable(_) | AppError::Refused { .. })) => {
+            let status = e.status();
+            Ok((status, render(&core, &v, &addr, id, Some(&e)).await?).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+/// `POST /party/members/{id}/register`
+pub async fn register(
+    State(core): State<Core>,
+    v: Viewer,
+    addr: ClientAddr,
+    Path(id): Path<i64>,
+    form: crate::app::page::form::FormData,
+) -> PageResult<Response> {
+    let who = principal(&v.user);
+    let registrant = service::Registrant::Member(id);
+    match service::register(
+        &core,
+        &who,
+        &registrant,
+        form.get("region"),
+        form.get("posts"),
+        form.get("registered_on"),
+        &addr,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/party/members/{id}#h-services")).into_response()),
+        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict { .. })) => {
             let status = e.status();
             Ok((status, render(&core, &v, &addr, id, Some(&e)).await?).into_response())
         }

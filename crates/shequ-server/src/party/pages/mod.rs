@@ -8,6 +8,7 @@ pub mod meetings;
 pub mod member;
 pub mod org;
 pub mod registrations;
+pub mod search;
 pub mod transfers;
 pub mod tree;
 

@@ -61,6 +61,23 @@ async fn render(
         .iter()
         .filter(|o| me.is_some() && o.parent_id == me)
         .collect();
+    // Organisations of units (a new-sector organisation, a joint branch)
+    // register with the street or a neighbourhood (双报到).
+    let unit_org = matches!(
+        OrgKind::parse(&d.kind),
+        Ok(OrgKind::NewSector | OrgKind::JointBranch)
+    );
+    let register_regions: Vec<(String, String)> = if unit_org && v.user.role.manages_party() {
+        core.store
+            .regions_in(&v.user.scope)
+            .await?
+            .into_iter()
+            .filter(|r| r.kind == "street" || r.kind == "neighbourhood")
+            .map(|r| (r.code, r.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let meetings = match me {
         Some(id) => crate::party::meetings::of_org(core, &who, id).await?,
         None => Vec::new(),
@@ -162,6 +179,13 @@ async fn render(
             section aria-labelledby="h-places" {
                 h2 #h-places { (ctx.t("party-places")) }
                 ul { @for (id, _, name) in &d.places { li { a href={ "/places/" (id) } { (name) } } } }
+            }
+        }
+        @if v.user.role.manages_party() && unit_org {
+            section aria-labelledby="h-register" {
+                h2 #h-register { (ctx.t("party-reg-unit-new")) }
+                p.muted { (ctx.t("party-reg-unit-new-hint")) }
+                (super::registrations::register_form(ctx, &format!("/party/orgs/{}/register", enc(&d.code)), &register_regions, &today))
             }
         }
         @if v.user.role.manages_party() { (forms(ctx, &d)) }
@@ -384,4 +408,34 @@ pub async fn add_seat(
         .await
         .map(|_| format!("/party/orgs/{}#h-committee", enc(&code)));
     after(&core, &v, &addr, &code, result).await
+}
+
+/// `POST /party/orgs/{code}/register`: the unit organisation registers.
+pub async fn register(
+    State(core): State<Core>,
+    v: Viewer,
+    addr: ClientAddr,
+    Path(code): Path<String>,
+    form: crate::app::page::form::FormData,
+) -> PageResult<Response> {
+    let who = principal(&v.user);
+    let registrant = service::Registrant::Unit(code.clone());
+    match service::register(
+        &core,
+        &who,
+        &registrant,
+        form.get("region"),
+        form.get("posts"),
+        form.get("registered_on"),
+        &addr,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/party/registrations").into_response()),
+        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict { .. })) => {
+            let status = e.status();
+            Ok((status, render(&core, &v, &addr, &code, Some(&e), 1).await?).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
 }

@@ -12,7 +12,7 @@ use shequ_domain::party::registration::Hours;
 
 use super::{principal, refusal, tabs};
 use crate::app::error::AppError;
-use crate::app::page::ctx::{PageError, PageResult, Viewer};
+use crate::app::page::ctx::{Ctx, PageError, PageResult, Viewer};
 use crate::app::page::layout::{Nav, figures, page};
 use crate::app::state::Core;
 use crate::party::service;
@@ -115,5 +115,29 @@ pub async fn record(
             Ok((status, render(&core, &v, Some(&e)).await?).into_response())
         }
         Err(e) => Err(PageError(e)),
+    }
+}
+
+/// The form that registers a member or a unit organisation: the region
+/// (from `regions`, code and name), the posts, the day.
+pub(crate) fn register_form(
+    ctx: &Ctx,
+    action: &str,
+    regions: &[(String, String)],
+    today: &str,
+) -> Markup {
+    use shequ_domain::party::registration::SERVICE_POSTS;
+    html! {
+        form.stack method="post" action=(action) {
+            div.field { label for="r-region" { (ctx.t("party-reg-where")) }
+                select #r-region name="region" { @for (code, name) in regions { option value=(code) { (name) } } } }
+            div.field { label for="r-posts" { (ctx.t("party-reg-posts")) }
+                input #r-posts name="posts" required maxlength="200" list="r-posts-list" placeholder=(ctx.t("party-reg-posts-hint"));
+                datalist #r-posts-list { @for p in SERVICE_POSTS { option value=(p) {} } }
+                span.hint { (ctx.t("party-reg-posts-hint")) " · " (SERVICE_POSTS.join("、")) } }
+            div.field { label for="r-on" { (ctx.t("party-reg-on")) }
+                input #r-on name="registered_on" type="date" max=(today) value=(today); }
+            button.primary type="submit" { (ctx.t("party-reg-submit")) }
+        }
     }
 }

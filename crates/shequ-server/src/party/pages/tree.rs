@@ -54,6 +54,7 @@ pub async fn show(State(core): State<Core>, v: Viewer) -> PageResult<Markup> {
     let body = html! {
         (tabs(ctx, &v.user, "/party"))
         p.muted { (ctx.t("party-tree-intro")) }
+        @if members { (super::search::search_box(ctx, "")) }
         (figures(&figs))
         @if forest.is_empty() {
             p.empty { (ctx.t("party-tree-none")) }
