@@ -1279,15 +1279,15 @@ async fn members_register_where_they_live_and_are_found_by_name_across_the_tree(
 
     // The pages: B's secretary registers 王芳 from her page; the search
     // page finds her.
-    let sec_b = pages::cookie(&app, "sec_b").await;
+    let sec_b = pages::cookie(app, "sec_b").await;
     let page = pages::send(
-        &app,
+        app,
         pages::page_get(&format!("/party/members/{}", p.in_b), Some(&sec_b)),
     )
     .await;
     assert!(page.text().contains("双报到登记"), "{}", page.text());
     let bad = pages::send(
-        &app,
+        app,
         pages::form(
             &format!("/party/members/{}/register", p.in_b),
             Some(&sec_b),
@@ -1302,7 +1302,7 @@ async fn members_register_where_they_live_and_are_found_by_name_across_the_tree(
         bad.text()
     );
     let good = pages::send(
-        &app,
+        app,
         pages::form(
             &format!("/party/members/{}/register", p.in_b),
             Some(&sec_b),
@@ -1315,7 +1315,7 @@ async fn members_register_where_they_live_and_are_found_by_name_across_the_tree(
     .await;
     assert_eq!(good.status, 303, "{}", good.text());
     let page = pages::send(
-        &app,
+        app,
         pages::page_get(&format!("/party/members/{}", p.in_b), Some(&sec_b)),
     )
     .await;
@@ -1325,7 +1325,7 @@ async fn members_register_where_they_live_and_are_found_by_name_across_the_tree(
         page.text()
     );
     let found = pages::send(
-        &app,
+        app,
         pages::page_get(
             &format!("/party/members?q={}", pages::enc("王")),
             Some(&sec_b),
