@@ -44,6 +44,10 @@ impl Gender {
 pub enum Residency {
     Registered,
     Migrant,
+    /// Lives elsewhere and only works in the street (a party member of a
+    /// firm or office building here): held in the registry so they can be
+    /// a member, masked like everyone, and not counted among residents.
+    NonResident,
 }
 
 impl Residency {
@@ -51,17 +55,24 @@ impl Residency {
         match self {
             Residency::Registered => "registered",
             Residency::Migrant => "migrant",
+            Residency::NonResident => "non_resident",
         }
     }
 
-    /// Accepts `registered`/`migrant` and 户籍/流动/外来/来沪.
+    /// Accepts `registered`/`migrant`/`non_resident` and 户籍/流动/外来/来沪/
+    /// 在辖区工作.
     pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         match s.trim() {
             "registered" | "户籍" | "本地" => Ok(Residency::Registered),
             "migrant" | "流动" | "外来" | "来沪" | "流动人口" => Ok(Residency::Migrant),
+            "non_resident" | "非居民" | "在辖区工作" | "辖区工作" => {
+                Ok(Residency::NonResident)
+            }
             other => Err(InvalidValue::new(
                 Code::ResidencyUnknown,
-                format!("unknown residency {other:?}; use registered or migrant (户籍/流动)"),
+                format!(
+                    "unknown residency {other:?}; use registered, migrant or non_resident (户籍/流动/在辖区工作)"
+                ),
             )),
         }
     }

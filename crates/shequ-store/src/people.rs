@@ -524,13 +524,14 @@ impl Store {
         })
     }
 
-    /// Headline counts for the scope: residents, households, and residents
-    /// per care tag.
+    /// Headline counts for the scope: residents, the people who only work
+    /// there, households, and people per care tag.
     pub async fn population_summary(&self, scope: &Scope) -> Result<PopulationSummary> {
         let (lo, hi) = scope.bounds();
-        let (residents, migrants, households, tags) = on_db!(self, read, |pool| {
+        let (residents, migrants, non_residents, households, tags) = on_db!(self, read, |pool| {
             let residents: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM people WHERE region_path >= $1 AND region_path < $2",
+                "SELECT COUNT(*) FROM people WHERE region_path >= $1 AND region_path < $2
+                   AND residency <> 'non_resident'",
             )
             .bind(lo)
             .bind(hi)
@@ -538,6 +539,13 @@ impl Store {
             .await?;
             let migrants: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM people WHERE region_path >= $1 AND region_path < $2 AND residency = 'migrant'",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_one(pool)
+            .await?;
+            let non_residents: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM people WHERE region_path >= $1 AND region_path < $2 AND residency = 'non_resident'",
             )
             .bind(lo)
             .bind(hi)
@@ -558,10 +566,11 @@ impl Store {
             .bind(hi)
             .fetch_all(pool)
             .await?;
-            (residents, migrants, households, tags)
+            (residents, migrants, non_residents, households, tags)
         });
         Ok(PopulationSummary {
             residents,
+            non_residents,
             migrants,
             households,
             tags,
@@ -572,8 +581,11 @@ impl Store {
 /// Headline counts for a scope.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PopulationSummary {
+    /// Residents (non-residents who only work here are not).
     pub residents: i64,
     pub migrants: i64,
+    /// People who only work in the scope (party members of its firms).
+    pub non_residents: i64,
     pub households: i64,
     pub tags: Vec<(String, i64)>,
 }

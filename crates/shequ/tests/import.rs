@@ -745,3 +745,49 @@ async fn measure_people_import_speed() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn people_who_only_work_here_land_without_a_household_and_are_not_counted_as_residents() {
+    for db in backends().await {
+        db.seed_street().await;
+        let l = db.label;
+        let before = db
+            .store
+            .population_summary(&shequ_store::Scope::everything())
+            .await
+            .expect("summary");
+        let file = db.write(
+            "workers.csv",
+            &format!(
+                "{PEOPLE_HEADER}\
+                 310104199001010089,在职甲,,,,在辖区工作,,,,,G0101\n\
+                 310104199203030109,在职乙,,,,non_resident,,H1,B0101,201,\n"
+            ),
+        );
+        let report = db.import(ImportKind::People, &file).await;
+        assert_eq!(
+            (report.counts.inserted, where_(&report.errors)),
+            (1, vec![(3, "household_code")]),
+            "{l}: {:#?}",
+            report.errors
+        );
+        assert!(reason(&report.errors, 3).contains("lives elsewhere"), "{l}");
+        let stored = person(&db.store, "310104199001010089").await;
+        assert_eq!(
+            (stored.residency.as_str(), stored.household_id),
+            ("non_resident", None),
+            "{l}"
+        );
+        let after = db
+            .store
+            .population_summary(&shequ_store::Scope::everything())
+            .await
+            .expect("summary");
+        assert_eq!(
+            (after.residents, after.non_residents),
+            (before.residents, before.non_residents + 1),
+            "{l}: counted apart from the residents"
+        );
+        db.cleanup().await;
+    }
+}

@@ -146,3 +146,5 @@ error-person_not_found = There is no such resident in your area.
 error-place_not_found = There is no such place in your area.
 error-region_not_found = There is no such region in your area.
 error-street_not_found = There is no street yet; import the regions first.
+home-non-residents = Working here, living elsewhere
+residency-non_resident = Works here (not a resident)

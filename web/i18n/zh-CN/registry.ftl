@@ -146,3 +146,5 @@ error-person_not_found = 未找到这位居民，或他不在您的区域内。
 error-place_not_found = 未找到这个场所，或它不在您的区域内。
 error-region_not_found = 未找到这个区域，或它不在您的区域内。
 error-street_not_found = 未找到街道：请先导入区域。
+home-non-residents = 在辖区工作（非居民）
+residency-non_resident = 在辖区工作（非居民）

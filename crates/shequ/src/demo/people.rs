@@ -321,6 +321,8 @@ impl Household<'_> {
             Residency::Migrant => 1,
             Residency::Registered if age >= 18 => 22,
             Residency::Registered => 10,
+            // The demo's people all live in the street.
+            Residency::NonResident => 0,
         };
         if self.rng.random_range(0..1000) < low_income {
             tags.push(CareTag::LOW_INCOME);

@@ -1,4 +1,5 @@
-//! `shequ import people`: residents, one per row, with their household.
+//! `shequ import people`: residents, one per row, with their household,
+//! and people who only work in the street (party members of its firms).
 //!
 //! | column | 中文 | required | value |
 //! |---|---|---|---|
@@ -7,7 +8,7 @@
 //! | `gender` | 性别 | no | `male`/`female` (男/女); must agree with the identity number, which supplies it when empty |
 //! | `birth_date` | 出生日期 | no | `YYYY-MM-DD` (also `YYYY/M/D`, `YYYYMMDD`, `YYYY年M月D日`); must agree with the identity number, which supplies it when empty |
 //! | `phone` | 手机 / 电话 | no | 11-digit mobile or `area-number` landline; `+86` is dropped |
-//! | `residency` | 户籍 | yes | `registered` (户籍/本地) or `migrant` (流动/外来/来沪) |
+//! | `residency` | 户籍 | yes | `registered` (户籍/本地), `migrant` (流动/外来/来沪), or `non_resident` (在辖区工作/非居民: works in the street, lives elsewhere; no household, `grid_code` of the workplace) |
 //! | `care_tags` | 关爱标签 | no | tags separated by `;` `,` `|` `、` (独居老人 → `elderly_living_alone`, 残疾 → `disabled`, 低保 → `low_income`) |
 //! | `household_code` | 户号 | no | the household's code; with it `building_code` is required |
 //! | `building_code` | 楼栋编码 | with a household | code of a stored place of kind `residential_building` |
@@ -208,6 +209,12 @@ impl Importer for PeopleImport {
             }
         }
         self.check_household(row, household, building, room);
+        if residency == Some(Residency::NonResident) && household.is_some() {
+            row.fail(
+                HOUSEHOLD_CODE,
+                "must be empty for a non_resident, who lives elsewhere; give the grid_code of their workplace",
+            );
+        }
 
         let id = id?;
         if let Some(first) = self.seen.get(&id_key(&id)) {

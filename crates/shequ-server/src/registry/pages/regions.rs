@@ -152,6 +152,13 @@ pub async fn detail(
         ));
         figs.push((ctx.t("home-households"), p.households.to_string(), None));
         figs.push((ctx.t("home-migrants"), p.migrants.to_string(), None));
+        if p.non_residents > 0 {
+            figs.push((
+                ctx.t("home-non-residents"),
+                p.non_residents.to_string(),
+                None,
+            ));
+        }
         figs.push((
             ctx.t("home-elderly-alone"),
             alone.to_string(),

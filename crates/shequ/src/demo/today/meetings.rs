@@ -279,7 +279,8 @@ pub(super) async fn hold(
         (
             neighbourhood.id,
             &as_secretary,
-            now - DAY_MS - 3 * HOUR_MS,
+            // Just filed: within its day to be accepted.
+            now - 2 * HOUR_MS,
             &nbhd_members,
             "一、独居老人冬季走访；二、加装电梯意见征询进度",
             "议定对80岁以上独居老人在寒潮前全部走访一遍。",
