@@ -199,7 +199,6 @@ party-decision-order = Work order
 party-decision-owner = Owner
 party-decision-due = Due
 party-decision-stage = Progress
-party-decision-late = late
 party-decision-category = Order category
 party-decision-place = Place concerned
 party-decision-detail = What is asked

@@ -199,7 +199,6 @@ party-decision-order = 工单
 party-decision-owner = 责任人
 party-decision-due = 完成期限
 party-decision-stage = 进展
-party-decision-late = 超期
 party-decision-category = 工单类别
 party-decision-place = 涉及地点
 party-decision-detail = 具体要求

@@ -14,6 +14,7 @@ use rand::RngExt;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use shequ_domain::party::registration::SERVICE_POSTS;
 use shequ_domain::party::{MemberStanding, OrgKind, Seat, SeatRole, Standing, TransferStep};
 use shequ_domain::{PlaceKind, Residency};
 use shequ_store::Store;
@@ -221,15 +222,9 @@ pub async fn build(
     Ok(figures)
 }
 
-/// Service posts in-service members take when they register (双报到).
-const POSTS: [&str; 6] = [
-    "安全巡逻",
-    "敬老探访",
-    "课业辅导",
-    "垃圾分类引导",
-    "法律咨询",
-    "文明交通",
-];
+/// Service posts in-service members take when they register (双报到):
+/// the first six a neighbourhood offers.
+const POSTS: &[&str] = SERVICE_POSTS.split_at(6).0;
 
 /// About a quarter of the in-service members of the neighbourhoods'
 /// branches register with their neighbourhood and serve a few times a

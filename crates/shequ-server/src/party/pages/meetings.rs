@@ -168,7 +168,7 @@ pub async fn progress(
     Path(id): Path<i64>,
 ) -> PageResult<Markup> {
     let d = meetings::detail(&state, &principal(&v.user), id, &addr).await?;
-    Ok(decisions_table(&v.ctx, &d, state.clock.now_ms()))
+    Ok(decisions_table(&v.ctx, &d))
 }
 
 /// `GET /party/decisions/{id}`: where an order's link back lands.
@@ -205,7 +205,7 @@ fn stage_tag(ctx: &Ctx, x: &DecisionView) -> Markup {
 
 /// The decisions of every session with their orders: what the meeting is
 /// judged by (seed 003: 决定 → 工单 → 办结).
-fn decisions_table(ctx: &Ctx, d: &MeetingDetail, now: i64) -> Markup {
+fn decisions_table(ctx: &Ctx, d: &MeetingDetail) -> Markup {
     let order_ids: Vec<String> = all_decisions(d)
         .filter_map(|(_, x)| x.decision.order_id)
         .map(|id| id.to_string())
@@ -247,7 +247,6 @@ fn decisions_table(ctx: &Ctx, d: &MeetingDetail, now: i64) -> Markup {
                             td data-label=(ctx.t("party-decision-due")) {
                                 @if let Some(o) = &x.order {
                                     (ctx.time(o.resolve_due_at))
-                                    @if o.overdue.is_some() && now > o.resolve_due_at { " " span.tag.tag-overdue { (ctx.t("party-decision-late")) } }
                                 } @else { (x.decision.due_on.as_deref().unwrap_or("–")) }
                             }
                             td data-label=(ctx.t("party-decision-stage")) { (stage_tag(ctx, x)) }
@@ -269,7 +268,6 @@ async fn render(
     let ctx = &v.ctx;
     let who = principal(&v.user);
     let d = meetings::detail(state, &who, id, addr).await?;
-    let now = state.clock.now_ms();
     let manages = v.user.role.manages_party();
     let empty = FormData::default();
     let form = refused.map_or(&empty, |(_, f)| f);
@@ -290,7 +288,7 @@ async fn render(
         }
         section aria-labelledby="h-progress" {
             h2 #h-progress { (ctx.t("party-decisions-progress")) }
-            (decisions_table(ctx, &d, now))
+            (decisions_table(ctx, &d))
         }
         section aria-labelledby="h-sessions" {
             h2 #h-sessions { (ctx.t("party-sessions")) " " span.muted { "(" (d.sessions.len()) ")" } }

@@ -165,7 +165,7 @@ pub(super) async fn hold(
         &as_secretary,
         &MeetingInput {
             code: format!("LXH-{nbhd_code}"),
-            name: format!("{nbhd_name}居民区联席会议"),
+            name: format!("{nbhd_name}联席会议"),
             region: nbhd_code.clone(),
             convener: format!("ZZ-{nbhd_code}"),
             parent_id: Some(street.id),

@@ -1,0 +1,26 @@
+import { start, PHONE } from './harness.mjs';
+const { base, newPage, shot, loginAs, run } = await start({ screenshots: '/tmp/look' });
+await run(async () => {
+  const op = await newPage();
+  await loginAs(op, 'operator1', '/party/meetings');
+  await shot(op, 'op-meetings');
+  const href = await op.locator('tbody a[href^="/party/meetings/"]').first().getAttribute('href');
+  await op.goto(base + href);
+  await shot(op, 'op-meeting-street');
+  const sec = await newPage();
+  await loginAs(sec, 'sec01', '/party/meetings');
+  await shot(sec, 'sec-meetings');
+  const h2 = await sec.locator('tbody a[href^="/party/meetings/"]').first().getAttribute('href');
+  await sec.goto(base + h2);
+  await shot(sec, 'sec-meeting');
+  await sec.goto(base + '/party/registrations');
+  await shot(sec, 'sec-registrations');
+  const ev = await sec.locator('a[href^="/party/registrations/"]').first().getAttribute('href');
+  await sec.goto(base + ev);
+  await shot(sec, 'sec-evaluation');
+  await sec.goto(base + '/party/members?q=' + encodeURIComponent('王'));
+  await shot(sec, 'sec-search');
+  const ph = await newPage(PHONE);
+  await loginAs(ph, 'grid001', '/my');
+  await shot(ph, 'grid-my');
+});
