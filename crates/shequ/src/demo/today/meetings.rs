@@ -210,10 +210,6 @@ pub(super) async fn hold(
         )
         .await?
         .items;
-    anyhow::ensure!(
-        buildings.len() >= 3,
-        "the secretary's neighbourhood has too few buildings"
-    );
 
     let sessions: [SessionPlan; 3] = [
         (
@@ -320,7 +316,12 @@ pub(super) async fn hold(
                     title: p.title.to_owned(),
                     detail: String::new(),
                     category: p.category.to_owned(),
-                    place_id: p.at_building.map(|b| buildings[b].id),
+                    // A small street's neighbourhood may have fewer buildings
+                    // than the plans name: they take turns.
+                    place_id: p
+                        .at_building
+                        .filter(|_| !buildings.is_empty())
+                        .map(|b| buildings[b % buildings.len()].id),
                     due_on: p
                         .due_in_days
                         .map(|d| (day + chrono::Days::new(d)).to_string())
