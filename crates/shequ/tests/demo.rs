@@ -1062,17 +1062,29 @@ async fn two_joint_meetings_have_decisions_done_under_way_overdue_and_just_filed
         "SELECT o.state FROM party_meeting_decisions d JOIN work_orders o ON o.id = d.order_id ORDER BY o.state",
     )
     .await;
+    // The street's first decision, resolved a month ago, has closed since
+    // its rating window ended.
     assert_eq!(
         states,
         [
+            "closed",
             "in_progress",
             "in_progress",
             "in_progress",
             "pending",
-            "resolved",
             "resolved"
         ],
         "{states:?}"
+    );
+    // The late one was escalated (督办) when it fell due.
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM party_meeting_decisions d JOIN work_orders o ON o.id = d.order_id
+             WHERE o.state = 'in_progress' AND o.escalated_resolve = 1"
+        )
+        .await,
+        1
     );
     // One under way is past its due day (measured at generation, so the
     // test does not depend on when it runs).

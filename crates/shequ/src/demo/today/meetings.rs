@@ -20,7 +20,7 @@ use shequ_server::party::meetings::{self, DecisionInput, MeetingInput, MemberInp
 use shequ_store::places::PlaceQuery;
 use shequ_store::{Paging, Scope};
 
-use super::super::history::{HOUR_MS, MINUTE_MS};
+use super::super::history::{HOUR_MS, MINUTE_MS, day_start};
 use super::super::street::{STREET_CODE, STREET_NAME};
 use super::{Planned, act, auth_user};
 
@@ -215,7 +215,9 @@ pub(super) async fn hold(
         (
             street.id,
             &as_operator,
-            now - 41 * DAY_MS,
+            // Times of day, from the day's start: two runs of the same seed
+            // on one day hold the same sessions (the history is compared).
+            day_start(now) - 41 * DAY_MS + 14 * HOUR_MS + 30 * MINUTE_MS,
             &street_members,
             "一、区域化党建项目认领；二、背街小巷停车整治；三、老旧小区加装电梯推进",
             "会议由街道党工委书记主持。驻区单位认领项目三个；议定停车整治由城管中队牵头、两周内完成；加装电梯意见征询由各居民区总支负责，一个月内完成。",
@@ -241,7 +243,7 @@ pub(super) async fn hold(
                     category: "meeting_decision",
                     at_building: None,
                     due_in_days: Some(60),
-                    accepted: Some(3),
+                    accepted: Some(0),
                     resolved: None,
                 },
             ],
@@ -249,7 +251,7 @@ pub(super) async fn hold(
         (
             neighbourhood.id,
             &as_secretary,
-            now - 12 * DAY_MS,
+            day_start(now) - 12 * DAY_MS + 14 * HOUR_MS,
             &nbhd_members,
             "一、楼道照明损坏；二、楼道堆物清理；三、议定本月志愿服务安排",
             "居委会通报近期居民反映。物业负责两天内修复照明；楼道堆物由网格员会同楼组长逐户告知后清理。",
@@ -291,6 +293,7 @@ pub(super) async fn hold(
         ),
     ];
     let mut held = 0;
+    let mut filed = Vec::new();
     for (meeting, who, at, members, agenda, minutes, plans) in sessions {
         clock.set_ms(at);
         let day = chrono::DateTime::from_timestamp_millis(at)
@@ -337,6 +340,7 @@ pub(super) async fn hold(
             let Some(order) = view.decision.order_id else {
                 anyhow::bail!("a demo meeting decision was not filed");
             };
+            filed.push(order);
             if let Some(days) = plan.accepted {
                 clock.set_ms(at + days * DAY_MS + 30 * MINUTE_MS);
                 anyhow::ensure!(
@@ -363,6 +367,20 @@ pub(super) async fn hold(
                     "the owner of a demo meeting decision could not resolve it"
                 );
             }
+        }
+    }
+    // The SLA worker's pass just after each late decision fell due: it is
+    // escalated (督办) then, as the running server would have done.
+    for order in filed {
+        let Some(o) = state.store.order_by_id(order).await? else {
+            continue;
+        };
+        let open = shequ_domain::order::OrderState::parse(&o.state).is_some_and(|s| s.is_open());
+        if open && o.resolve_due_at < now {
+            clock.set_ms(o.resolve_due_at + 5 * MINUTE_MS);
+            shequ_server::orders::workers::sla::run_once(&state.orders)
+                .await
+                .context("while escalating a late meeting decision")?;
         }
     }
     clock.set_ms(now);
