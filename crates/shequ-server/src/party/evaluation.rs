@@ -23,6 +23,9 @@ use crate::app::error::{AppError, FieldError};
 use crate::app::state::Core;
 use crate::party::service::{log_view, require_member_reader};
 
+/// The years an evaluation may be asked for.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
 /// A member's year of double registration.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Evaluation {
@@ -48,6 +51,13 @@ async fn read(
     require_member_reader(who)?;
     let today = core.today();
     let year = year.unwrap_or_else(|| today.year());
+    if !YEARS.contains(&year) {
+        return Err(AppError::unprocessable(
+            "year",
+            Code::NumberInvalid,
+            format!("a year from {} to {}", YEARS.start(), YEARS.end()),
+        ));
+    }
     let registration = core
         .store
         .registration_in(&who.scope()?, id, year)

@@ -139,7 +139,10 @@ impl Store {
     /// in `year`, by name.
     pub async fn registrations_in(&self, scope: &Scope, year: i32) -> Result<Vec<RegistrationRow>> {
         let (lo, hi) = scope.bounds();
-        let (from, to) = (format!("{year:04}-01-01"), format!("{:04}-01-01", year + 1));
+        let (from, to) = (
+            format!("{year:04}-01-01"),
+            format!("{:04}-01-01", year.saturating_add(1)),
+        );
         Ok(on_db!(self, read, |pool| {
             sqlx::query_as(
                 "SELECT r.id, r.person_id, COALESCE(p.name, o.name) AS name, o.code AS org_code,
@@ -182,7 +185,10 @@ impl Store {
 
     /// The services recorded on registration `id` in `year`, by day.
     pub async fn service_records(&self, id: i64, year: i32) -> Result<Vec<ServiceRecordRow>> {
-        let (from, to) = (format!("{year:04}-01-01"), format!("{:04}-01-01", year + 1));
+        let (from, to) = (
+            format!("{year:04}-01-01"),
+            format!("{:04}-01-01", year.saturating_add(1)),
+        );
         Ok(on_db!(self, read, |pool| {
             sqlx::query_as(
                 "SELECT id, day, hours_tenths, what, source, confirmed_by FROM party_service_records

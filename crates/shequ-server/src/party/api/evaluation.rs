@@ -23,7 +23,7 @@ pub struct YearQuery {
 /// One registration of your area with its services in a year.
 #[utoipa::path(get, path = "/api/v1/party/registrations/{id}", tag = "party",
     params(("id" = i64, Path), YearQuery),
-    responses((status = 200, body = Evaluation), (status = 404)),
+    responses((status = 200, body = Evaluation), (status = 404), (status = 422)),
     security(("bearer" = [])))]
 pub async fn show(
     State(core): State<Core>,

@@ -26,7 +26,10 @@ pub struct YearQuery {
 }
 
 fn year_of(s: &str) -> Option<i32> {
-    s.trim().parse().ok().filter(|y| (2000..=2100).contains(y))
+    s.trim()
+        .parse()
+        .ok()
+        .filter(|y| evaluation::YEARS.contains(y))
 }
 
 /// `GET /party/registrations/{id}`
