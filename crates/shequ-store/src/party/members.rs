@@ -160,6 +160,36 @@ pub struct PartyStay {
     pub to_day: Option<String>,
 }
 
+/// Writes a member's record (standing, unit, mobile), new or updated, in
+/// the caller's transaction.
+macro_rules! upsert_member {
+    ($tx:expr, $person_id:expr, $member:expr, $now:expr) => {{
+        use shequ_domain::party::Standing;
+        let member: &$crate::party::NewPartyMember<'_> = $member;
+        let (probation_end, converted_on) = match member.standing.standing {
+            Standing::Probationary { probation_end } => (Some(probation_end.to_string()), None),
+            Standing::Full { converted_on } => (None, converted_on.map(|d| d.to_string())),
+        };
+        sqlx::query(
+            "INSERT INTO party_members (person_id, joined_on, probation_end, converted_on, unit, mobile, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+             ON CONFLICT (person_id) DO UPDATE SET joined_on = excluded.joined_on,
+                 probation_end = excluded.probation_end, converted_on = excluded.converted_on,
+                 unit = excluded.unit, mobile = excluded.mobile, updated_at = excluded.updated_at",
+        )
+        .bind($person_id)
+        .bind(member.standing.joined_on.to_string())
+        .bind(probation_end)
+        .bind(converted_on)
+        .bind(member.unit)
+        .bind(member.mobile)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(super) use upsert_member;
+
 pub(super) const MEMBER_COLUMNS: &str =
     "p.id AS person_id, p.name, p.gender, p.birth_date, p.region_path,
      o.code AS org_code, o.name AS org_name, pm.joined_on, pm.probation_end, pm.converted_on,
@@ -223,7 +253,7 @@ impl Store {
                     .at("person"),
                 ));
             }
-            super::transfers::upsert_member!(tx, person_id, member, now);
+            upsert_member!(tx, person_id, member, now);
             sqlx::query(
                 "INSERT INTO party_memberships (person_id, org_id, from_day) VALUES ($1, $2, $3)",
             )

@@ -8,40 +8,10 @@ use chrono::NaiveDate;
 use shequ_domain::party::{Transfer, TransferState, TransferStep};
 use shequ_domain::{Code, InvalidValue};
 
-use super::members::NewPartyMember;
+use super::members::{NewPartyMember, upsert_member};
 use super::orgs::kind_of;
 use crate::db::on_db;
 use crate::{Result, Store, StoreError};
-
-/// Writes a member's record (standing, unit, mobile), new or updated, in
-/// the caller's transaction.
-macro_rules! upsert_member {
-    ($tx:expr, $person_id:expr, $member:expr, $now:expr) => {{
-        use shequ_domain::party::Standing;
-        let member: &$crate::party::NewPartyMember<'_> = $member;
-        let (probation_end, converted_on) = match member.standing.standing {
-            Standing::Probationary { probation_end } => (Some(probation_end.to_string()), None),
-            Standing::Full { converted_on } => (None, converted_on.map(|d| d.to_string())),
-        };
-        sqlx::query(
-            "INSERT INTO party_members (person_id, joined_on, probation_end, converted_on, unit, mobile, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-             ON CONFLICT (person_id) DO UPDATE SET joined_on = excluded.joined_on,
-                 probation_end = excluded.probation_end, converted_on = excluded.converted_on,
-                 unit = excluded.unit, mobile = excluded.mobile, updated_at = excluded.updated_at",
-        )
-        .bind($person_id)
-        .bind(member.standing.joined_on.to_string())
-        .bind(probation_end)
-        .bind(converted_on)
-        .bind(member.unit)
-        .bind(member.mobile)
-        .bind($now)
-        .execute(&mut *$tx)
-        .await?;
-    }};
-}
-pub(super) use upsert_member;
 
 /// A transfer to request. `to` names an organisation here; `to_outside`
 /// one elsewhere (named as in the letter). A member with no organisation
