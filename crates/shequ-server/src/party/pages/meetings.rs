@@ -360,8 +360,15 @@ async fn render(
     Ok(page(ctx, Some(&v.user), Nav::Party, &m.name, body))
 }
 
+/// The category a decision is filed under unless another is chosen.
+const DECISION_CATEGORY: &str = "meeting_decision";
+
 async fn category_options(state: &PartyState, ctx: &Ctx, chosen: &str) -> PageResult<Markup> {
     let cats = active_categories(&state.orders).await?;
+    let chosen = match chosen {
+        "" => DECISION_CATEGORY,
+        c => c,
+    };
     Ok(html! {
         @for c in &cats { option value=(c.code) selected[chosen == c.code] { (category_name(ctx, c)) } }
     })
