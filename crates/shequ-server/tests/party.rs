@@ -1230,6 +1230,17 @@ async fn members_register_where_they_live_and_are_found_by_name_across_the_tree(
     )
     .await;
     assert_eq!(status, 201, "{r}");
+    // A unit organisation registers once too.
+    let (status, e) = register(
+        operator.clone(),
+        json!({"org": "S", "region": "310104011001", "posts": ["敬老探访"]}),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (409, Some("registration_taken")),
+        "{e}"
+    );
     // Outside the caller's area: refused.
     let (status, _) = register(
         sec_a.clone(),

@@ -58,7 +58,7 @@ pub struct ServiceRecordRow {
 impl Store {
     /// Registers member `person_id` (or, with `org_id`, a unit
     /// organisation) with the region `region_id`, taking `posts`. A member
-    /// registers once; again is refused naming the person.
+    /// or a unit organisation registers once; again is refused as taken.
     pub async fn register_for_service(
         &self,
         person_id: Option<i64>,
@@ -89,7 +89,14 @@ impl Store {
             .bind(now)
             .fetch_one(pool)
             .await
-            .map_err(crate::db::conflict_on("registration", "the member"))?
+            .map_err(crate::db::conflict_on(
+                "registration",
+                if person_id.is_some() {
+                    "the member"
+                } else {
+                    "the unit organisation"
+                },
+            ))?
         });
         Ok(id)
     }
