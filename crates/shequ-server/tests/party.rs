@@ -842,6 +842,13 @@ async fn a_meeting_decision_becomes_an_order_the_grid_worker_resolves_and_the_me
         text.contains("修复A1号楼门禁") && text.contains("已办结"),
         "{text}"
     );
+    // The street's meeting is named as the upper one, but not linked: its
+    // page is outside the secretary's area.
+    assert!(text.contains("街道社区党建联席会议"), "{text}");
+    assert!(
+        !text.contains(&format!("href=\"/party/meetings/{}\"", street["id"])),
+        "{text}"
+    );
     let fragment = pages::send(
         &app,
         pages::page_get(&format!("/party/meetings/{id}/progress"), Some(&cookie)),

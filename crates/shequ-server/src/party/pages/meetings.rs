@@ -272,6 +272,14 @@ async fn render(
     let empty = FormData::default();
     let form = refused.map_or(&empty, |(_, f)| f);
     let m = &d.meeting;
+    let parent_visible = match m.parent_id {
+        Some(p) => state
+            .store
+            .meeting(p)
+            .await?
+            .is_some_and(|upper| v.user.scope.contains(&upper.region_path)),
+        None => false,
+    };
     let body = html! {
         (tabs(ctx, &v.user, "/party/meetings"))
         @if let Some((e, _)) = refused { (refusal(ctx, e)) }
@@ -282,7 +290,11 @@ async fn render(
                 dt { (ctx.t("party-meeting-convener")) } dd { a href={ "/party/orgs/" (code) } { (name) } }
             }
             @if let (Some(pid), Some(name)) = (m.parent_id, &m.parent_name) {
-                dt { (ctx.t("party-meeting-parent")) } dd { a href={ "/party/meetings/" (pid) } { (name) } }
+                // A neighbourhood's secretary sees the street's meeting
+                // named, but its page is the street's.
+                dt { (ctx.t("party-meeting-parent")) } dd {
+                    @if parent_visible { a href={ "/party/meetings/" (pid) } { (name) } } @else { (name) }
+                }
             }
             dt { (ctx.t("party-meeting-code")) } dd { code { (m.code) } }
         }
