@@ -129,3 +129,22 @@ pub async fn scope_for_region(
 /// Shortest and longest reason accepted for an unmasked read or an
 /// export of personal records; the reason goes into the access log.
 pub const REASON_CHARS: std::ops::RangeInclusive<usize> = 2..=200;
+
+/// The reason given for an unmasked read or an export, trimmed; refused,
+/// naming the field `reason`, when it is shorter or longer than
+/// [`REASON_CHARS`].
+pub fn check_reason(reason: &str) -> Result<&str, crate::app::error::FieldError> {
+    let reason = reason.trim();
+    if REASON_CHARS.contains(&reason.chars().count()) {
+        return Ok(reason);
+    }
+    Err(crate::app::error::FieldError::new(
+        "reason",
+        shequ_domain::Code::ReasonLength,
+        format!(
+            "give a reason of {} to {} characters; it is recorded in the access log",
+            REASON_CHARS.start(),
+            REASON_CHARS.end()
+        ),
+    ))
+}

@@ -17,9 +17,9 @@ use shequ_domain::party::registration::{Hours, LAPSED_AFTER_MONTHS, lapsed};
 use shequ_store::access_log::{AccessAction, NewAccess};
 use shequ_store::party::{RegistrationRow, ServiceRecordRow};
 
-use crate::app::access::{ClientAddr, REASON_CHARS, actor};
+use crate::app::access::{ClientAddr, actor, check_reason};
 use crate::app::auth::Principal;
-use crate::app::error::{AppError, FieldError};
+use crate::app::error::AppError;
 use crate::app::state::Core;
 use crate::party::service::{log_view, require_member_reader};
 
@@ -105,18 +105,7 @@ pub async fn export(
     reason: &str,
     addr: &ClientAddr,
 ) -> Result<(Evaluation, Vec<u8>), AppError> {
-    let reason = reason.trim();
-    if !REASON_CHARS.contains(&reason.chars().count()) {
-        return Err(AppError::Unprocessable(vec![FieldError::new(
-            "reason",
-            Code::ReasonLength,
-            format!(
-                "give a reason of {} to {} characters; it is recorded in the access log",
-                REASON_CHARS.start(),
-                REASON_CHARS.end()
-            ),
-        )]));
-    }
+    let reason = check_reason(reason).map_err(|e| AppError::Unprocessable(vec![e]))?;
     let e = read(core, who, id, year).await?;
     let bytes = workbook(&e).map_err(|err| {
         AppError::Internal(anyhow::anyhow!("writing the evaluation workbook: {err}"))

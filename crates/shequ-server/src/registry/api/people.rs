@@ -153,18 +153,9 @@ pub async fn reveal_person(
             "name at least one field to reveal",
         ));
     }
-    let reason = reason.trim();
-    if !REASON_CHARS.contains(&reason.chars().count()) {
-        errors.push(FieldError::new(
-            "reason",
-            Code::ReasonLength,
-            format!(
-                "give a reason of {} to {} characters; it is recorded in the access log",
-                REASON_CHARS.start(),
-                REASON_CHARS.end()
-            ),
-        ));
-    }
+    let reason = crate::app::access::check_reason(reason)
+        .map_err(|e| errors.push(e))
+        .unwrap_or_default();
     if !errors.is_empty() {
         return Err(AppError::Unprocessable(errors));
     }
