@@ -206,15 +206,7 @@ impl Store {
                 .map_err(StoreError::Invalid)?;
         }
         if let Some(org) = m.convener_org_id {
-            let known: Option<i64> = on_db!(self, read, |pool| {
-                sqlx::query_scalar(
-                    "SELECT id FROM party_orgs WHERE id = $1 AND dissolved_at IS NULL",
-                )
-                .bind(org)
-                .fetch_optional(pool)
-                .await?
-            });
-            known.ok_or(StoreError::NotFound("party org"))?;
+            self.require_live_org(org).await?;
         }
         let (code, name) = (m.code.trim(), m.name.trim());
         if code.is_empty() || name.is_empty() {
@@ -242,6 +234,17 @@ impl Store {
             .await
             .map_err(crate::db::conflict_on("code", code))?
         }))
+    }
+
+    /// Refuses an organisation that does not exist or was dissolved.
+    async fn require_live_org(&self, id: i64) -> Result<()> {
+        let known: Option<i64> = on_db!(self, read, |pool| {
+            sqlx::query_scalar("SELECT id FROM party_orgs WHERE id = $1 AND dissolved_at IS NULL")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        known.map(|_| ()).ok_or(StoreError::NotFound("party org"))
     }
 
     /// The meetings serving a region inside `scope`, upper levels first.
@@ -298,15 +301,7 @@ impl Store {
             .ok_or(StoreError::NotFound("party meeting"))?;
         let (key, org_id, unit, place_id) = match member {
             MeetingMember::Org(id) => {
-                let known: Option<i64> = on_db!(self, read, |pool| {
-                    sqlx::query_scalar(
-                        "SELECT id FROM party_orgs WHERE id = $1 AND dissolved_at IS NULL",
-                    )
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await?
-                });
-                known.ok_or(StoreError::NotFound("party org"))?;
+                self.require_live_org(*id).await?;
                 (format!("org:{id}"), Some(*id), String::new(), None)
             }
             MeetingMember::Unit { name, place_id } => {
