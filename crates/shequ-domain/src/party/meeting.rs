@@ -189,6 +189,13 @@ impl Stage {
     }
 }
 
+/// A stage is written as its stable name (`open`, `overdue`…).
+impl serde::Serialize for Stage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// A meeting's decisions counted by stage: what its page and its list show.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Tally {

@@ -38,7 +38,8 @@ pub struct DecisionView {
     #[serde(flatten)]
     pub decision: DecisionRow,
     /// `unfiled`, `open`, `overdue`, `done` or `cancelled`.
-    pub stage: &'static str,
+    #[schema(value_type = String)]
+    pub stage: Stage,
     pub order: Option<Standing>,
 }
 
@@ -100,7 +101,7 @@ async fn with_standing(
             let (stage, order) = stage_of(&d, &orders);
             DecisionView {
                 decision: d,
-                stage: stage.as_str(),
+                stage,
                 order,
             }
         })
@@ -108,13 +109,7 @@ async fn with_standing(
 }
 
 fn tally(views: &[DecisionView]) -> Tally {
-    Tally::of(views.iter().map(|v| match v.stage {
-        "unfiled" => Stage::Unfiled,
-        "open" => Stage::Open { overdue: false },
-        "overdue" => Stage::Open { overdue: true },
-        "cancelled" => Stage::Cancelled,
-        _ => Stage::Done,
-    }))
+    Tally::of(views.iter().map(|v| v.stage))
 }
 
 /// The meetings serving a region in the caller's scope, with their tallies.

@@ -132,7 +132,7 @@ pub async fn export(
     let year = year_of(&q.year);
     match evaluation::export(&core, &who, id, year, form.get("reason"), &addr).await {
         Ok((e, bytes)) => Ok(evaluation::download(&e, bytes)),
-        Err(err @ AppError::Unprocessable(_)) => {
+        Err(err) if super::shown_on_form(&err) => {
             let e = evaluation::view(&core, &who, id, year, &addr).await?;
             let status = err.status();
             Ok((status, render(&v, &e, Some(&err), form.get("reason"))).into_response())

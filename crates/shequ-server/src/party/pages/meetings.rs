@@ -9,12 +9,12 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use shequ_domain::party::meeting::attendance_rate;
+use shequ_domain::party::meeting::{Stage, attendance_rate};
 use shequ_store::orders::catalogue::Category;
 use shequ_store::places::PlaceQuery;
 use shequ_store::{Paging, Scope};
 
-use super::{principal, refusal, tabs};
+use super::{principal, refusal, shown_on_form, tabs};
 use crate::app::access::ClientAddr;
 use crate::app::error::AppError;
 use crate::app::i18n::Lang;
@@ -141,7 +141,7 @@ pub async fn create(
     };
     match meetings::create(&state, &principal(&v.user), &input, &addr).await {
         Ok(m) => Ok(Redirect::to(&format!("/party/meetings/{}", m.id)).into_response()),
-        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict { .. })) => {
+        Err(e) if shown_on_form(&e) => {
             let status = e.status();
             Ok((status, render_list(&state, &v, Some(&e), &form).await?).into_response())
         }
@@ -190,14 +190,14 @@ fn all_decisions(d: &MeetingDetail) -> impl Iterator<Item = (&str, &DecisionView
 }
 
 fn stage_tag(ctx: &Ctx, x: &DecisionView) -> Markup {
-    let class = match x.stage {
+    let class = match x.stage.as_str() {
         "overdue" | "unfiled" => "tag tag-overdue",
         "done" => "tag tag-ok",
         _ => "tag",
     };
     html! {
-        span class=(class) data-stage=(x.stage) { (ctx.label("party-stage", x.stage)) }
-        @if let (Some(o), "open" | "overdue") = (&x.order, x.stage) {
+        span class=(class) data-stage=(x.stage.as_str()) { (ctx.label("party-stage", x.stage.as_str())) }
+        @if let (Some(o), Stage::Open { .. }) = (&x.order, x.stage) {
             " " span.muted { (ctx.label("order-state", &o.state)) }
         }
     }
@@ -235,7 +235,7 @@ fn decisions_table(ctx: &Ctx, d: &MeetingDetail) -> Markup {
                         th { (ctx.t("party-decision-due")) } th { (ctx.t("party-decision-stage")) }
                     } }
                     tbody { @for (held_on, x) in all_decisions(d) {
-                        tr #{ "decision-" (x.decision.id) } .overdue[x.stage == "overdue"] {
+                        tr #{ "decision-" (x.decision.id) } .overdue[x.stage == (Stage::Open { overdue: true })] {
                             td data-label=(ctx.t("party-decision")) { (x.decision.title) }
                             td data-label=(ctx.t("party-session-day")) { (held_on) }
                             td data-label=(ctx.t("party-decision-order")) {
@@ -271,6 +271,11 @@ async fn render(
     let manages = v.user.role.manages_party();
     let empty = FormData::default();
     let form = refused.map_or(&empty, |(_, f)| f);
+    let choices = if manages {
+        Some(Choices::load(state, &d).await?)
+    } else {
+        None
+    };
     let m = &d.meeting;
     let parent_visible = match m.parent_id {
         Some(p) => state
@@ -304,7 +309,7 @@ async fn render(
         }
         section aria-labelledby="h-sessions" {
             h2 #h-sessions { (ctx.t("party-sessions")) " " span.muted { "(" (d.sessions.len()) ")" } }
-            @if manages { (session_form(state, ctx, &d, form).await?) }
+            @if let Some(choices) = &choices { (session_form(state, ctx, &d, choices, form)) }
             @if d.sessions.is_empty() { p.empty { (ctx.t("party-sessions-none")) } }
             @for s in &d.sessions {
                 article.session #{ "session-" (s.session.id) } {
@@ -332,7 +337,7 @@ async fn render(
                                 @if let Some(o) = x.decision.order_id { " · " a href={ "/orders/" (o) } { "#" (o) } } }
                         } }
                     }
-                    @if manages { (decision_form(state, ctx, &d, s.session.id).await?) }
+                    @if let Some(choices) = &choices { (decision_form(ctx, choices, s.session.id)) }
                 }
             }
         }
@@ -375,40 +380,57 @@ async fn render(
 /// The category a decision is filed under unless another is chosen.
 const DECISION_CATEGORY: &str = "meeting_decision";
 
-async fn category_options(state: &PartyState, ctx: &Ctx, chosen: &str) -> PageResult<Markup> {
-    let cats = active_categories(&state.orders).await?;
-    let chosen = match chosen {
-        "" => DECISION_CATEGORY,
-        c => c,
-    };
-    Ok(html! {
-        @for c in &cats { option value=(c.code) selected[chosen == c.code] { (category_name(ctx, c)) } }
-    })
+/// What a decision may be filed under and where: read once for the page,
+/// shared by the session form and every session's decision form.
+struct Choices {
+    categories: Vec<Category>,
+    places: Vec<shequ_store::places::Place>,
 }
 
-async fn place_options(state: &PartyState, d: &MeetingDetail, chosen: &str) -> PageResult<Markup> {
-    let path = shequ_domain::RegionPath::parse(&d.meeting.region_path)
-        .map_err(|e| PageError(AppError::Internal(anyhow::anyhow!("stored path: {e}"))))?;
-    let places = state
-        .store
-        .places_in(
-            &Scope::under(&path),
-            &PlaceQuery::default(),
-            Paging::new(Some(1), Some(PLACES_OFFERED)),
-        )
-        .await?;
-    Ok(html! {
-        option value="" { "–" }
-        @for p in &places.items { option value=(p.id) selected[chosen == p.id.to_string()] { (p.name) } }
-    })
+impl Choices {
+    async fn load(state: &PartyState, d: &MeetingDetail) -> PageResult<Choices> {
+        let path = shequ_domain::RegionPath::parse(&d.meeting.region_path)
+            .map_err(|e| PageError(AppError::Internal(anyhow::anyhow!("stored path: {e}"))))?;
+        let places = state
+            .store
+            .places_in(
+                &Scope::under(&path),
+                &PlaceQuery::default(),
+                Paging::new(Some(1), Some(PLACES_OFFERED)),
+            )
+            .await?
+            .items;
+        Ok(Choices {
+            categories: active_categories(&state.orders).await?,
+            places,
+        })
+    }
+
+    fn category_options(&self, ctx: &Ctx, chosen: &str) -> Markup {
+        let chosen = match chosen {
+            "" => DECISION_CATEGORY,
+            c => c,
+        };
+        html! {
+            @for c in &self.categories { option value=(c.code) selected[chosen == c.code] { (category_name(ctx, c)) } }
+        }
+    }
+
+    fn place_options(&self, chosen: &str) -> Markup {
+        html! {
+            option value="" { "–" }
+            @for p in &self.places { option value=(p.id) selected[chosen == p.id.to_string()] { (p.name) } }
+        }
+    }
 }
 
-async fn session_form(
+fn session_form(
     state: &PartyState,
     ctx: &Ctx,
     d: &MeetingDetail,
+    choices: &Choices,
     form: &FormData,
-) -> PageResult<Markup> {
+) -> Markup {
     let today = state.today().to_string();
     let held_on = match form.get("held_on") {
         "" => today.as_str(),
@@ -424,13 +446,13 @@ async fn session_form(
         rows.push((
             i,
             titles.get(i).copied().unwrap_or(""),
-            category_options(state, ctx, cat).await?,
+            choices.category_options(ctx, cat),
             dues.get(i).copied().unwrap_or(""),
-            place_options(state, d, places.get(i).copied().unwrap_or("")).await?,
+            choices.place_options(places.get(i).copied().unwrap_or("")),
         ));
     }
     let attended = form.all("attended");
-    Ok(html! {
+    html! {
         details.form-box open[d.sessions.is_empty() || form.has("agenda")] {
             summary { (ctx.t("party-session-record")) }
             form.stack method="post" action={ "/party/meetings/" (d.meeting.id) "/sessions" } {
@@ -469,18 +491,13 @@ async fn session_form(
                 button.primary type="submit" { (ctx.t("party-session-record")) }
             }
         }
-    })
+    }
 }
 
-async fn decision_form(
-    state: &PartyState,
-    ctx: &Ctx,
-    d: &MeetingDetail,
-    session_id: i64,
-) -> PageResult<Markup> {
-    let cats = category_options(state, ctx, "").await?;
-    let places = place_options(state, d, "").await?;
-    Ok(html! {
+fn decision_form(ctx: &Ctx, choices: &Choices, session_id: i64) -> Markup {
+    let cats = choices.category_options(ctx, "");
+    let places = choices.place_options("");
+    html! {
         details.form-box {
             summary { (ctx.t("party-decision-add")) }
             form.stack method="post" action={ "/party/sessions/" (session_id) "/decisions" } {
@@ -497,7 +514,7 @@ async fn decision_form(
                 button type="submit" { (ctx.t("party-decision-add")) }
             }
         }
-    })
+    }
 }
 
 /// Every value of `name` in order, empty ones kept: the rows of a form
@@ -520,13 +537,11 @@ async fn refused_or(
     e: AppError,
     form: &FormData,
 ) -> PageResult<Response> {
-    match e {
-        AppError::Unprocessable(_) | AppError::Conflict { .. } => {
-            let status = e.status();
-            Ok((status, render(state, v, addr, id, Some((&e, form))).await?).into_response())
-        }
-        e => Err(PageError(e)),
+    if !shown_on_form(&e) {
+        return Err(PageError(e));
     }
+    let status = e.status();
+    Ok((status, render(state, v, addr, id, Some((&e, form))).await?).into_response())
 }
 
 /// `POST /party/meetings/{id}/sessions`

@@ -195,7 +195,7 @@ pub async fn register(
     .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/party/members/{id}#h-services")).into_response()),
-        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict { .. })) => {
+        Err(e) if super::shown_on_form(&e) => {
             let status = e.status();
             Ok((status, render(&core, &v, &addr, id, Some(&e)).await?).into_response())
         }

@@ -51,6 +51,16 @@ pub(crate) fn tabs(ctx: &Ctx, user: &AuthUser, current: &str) -> Markup {
     }
 }
 
+/// Whether a refusal is the form's to show — the page again, the refusal
+/// above it: a wrong field, a rule, a value taken. Anything else is the
+/// error page.
+pub(crate) fn shown_on_form(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::Unprocessable(_) | AppError::Refused { .. } | AppError::Conflict { .. }
+    )
+}
+
 /// A refused change, shown above the page it was made on: each field's
 /// problem in the page's language, with the detail the rule gave.
 pub(crate) fn refusal(ctx: &Ctx, e: &AppError) -> Markup {

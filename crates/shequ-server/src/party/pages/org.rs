@@ -286,9 +286,7 @@ async fn after(
 ) -> PageResult<Response> {
     match result {
         Ok(to) => Ok(Redirect::to(&to).into_response()),
-        Err(
-            e @ (AppError::Unprocessable(_) | AppError::Refused { .. } | AppError::Conflict { .. }),
-        ) => {
+        Err(e) if super::shown_on_form(&e) => {
             let status = e.status();
             let page = render(core, v, addr, code, Some(&e), 1).await?;
             Ok((status, page).into_response())
@@ -418,11 +416,10 @@ pub async fn register(
     Path(code): Path<String>,
     form: crate::app::page::form::FormData,
 ) -> PageResult<Response> {
-    let who = principal(&v.user);
     let registrant = service::Registrant::Unit(code.clone());
-    match service::register(
+    let result = service::register(
         &core,
-        &who,
+        &principal(&v.user),
         &registrant,
         form.get("region"),
         form.get("posts"),
@@ -430,12 +427,6 @@ pub async fn register(
         &addr,
     )
     .await
-    {
-        Ok(_) => Ok(Redirect::to("/party/registrations").into_response()),
-        Err(e @ (AppError::Unprocessable(_) | AppError::Conflict { .. })) => {
-            let status = e.status();
-            Ok((status, render(&core, &v, &addr, &code, Some(&e), 1).await?).into_response())
-        }
-        Err(e) => Err(PageError(e)),
-    }
+    .map(|_| "/party/registrations".to_owned());
+    after(&core, &v, &addr, &code, result).await
 }
