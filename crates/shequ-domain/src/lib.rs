@@ -2,6 +2,7 @@
 //! the network or the clock: values are validated once at the edge and can
 //! then be trusted everywhere else.
 
+pub mod branches;
 pub mod code;
 pub mod order;
 pub mod party;

@@ -2,6 +2,7 @@
 //! benchmarks) call in-process. The binary in `main.rs` re-uses them.
 
 pub mod bench;
+pub mod branches;
 pub mod config;
 pub mod demo;
 pub mod import;

@@ -6,7 +6,7 @@ mod audit;
 mod serve;
 mod user;
 
-use shequ::{bench, config, demo, import, simulate};
+use shequ::{bench, branches, config, demo, import, simulate};
 
 use std::process::ExitCode;
 
@@ -55,6 +55,16 @@ enum Command {
         #[command(subcommand)]
         command: audit::AuditCommand,
     },
+    /// 三缘 branches: assign members by their ranked choices, offline.
+    Branches {
+        #[command(subcommand)]
+        command: branches::BranchesCommand,
+    },
+    /// Candidate-less direct elections: tally a round from its ballots.
+    Election {
+        #[command(subcommand)]
+        command: branches::ElectionCommand,
+    },
     /// Run a benchmark and print its figures beside their baselines.
     Bench {
         #[command(subcommand)]
@@ -99,6 +109,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apikey { command } => apikey::run(config_file, command).await,
         Command::Audit { command } => audit::run(config_file, command).await,
         Command::Bench { command } => bench::run(command).await,
+        Command::Branches { command } => branches::run_branches(command),
+        Command::Election { command } => branches::run_election(command),
         Command::DefaultConfig => {
             print!("{}", shequ_server::Settings::example_toml());
             Ok(ExitCode::SUCCESS)

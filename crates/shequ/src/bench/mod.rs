@@ -1,6 +1,7 @@
 //! `shequ bench`: benchmarks that print figures beside a baseline measured
 //! in the same run. Speed targets live here, never in tests.
 
+pub mod branches;
 pub mod command;
 pub mod history;
 pub mod ingest;
@@ -15,6 +16,8 @@ pub mod stats;
 /// Which benchmark to run.
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
+    /// 三缘 branches: the assignment of 10,000 members and a 5,000-ballot tally (issue: 三缘 branches).
+    Branches(branches::BranchesBenchArgs),
     /// The command centre with a long order history (issue: the command centre).
     Command(command::CommandBenchArgs),
     /// Filing work orders through the HTTP stack (issue: work orders).
@@ -31,6 +34,7 @@ pub enum BenchCommand {
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode> {
     match command {
+        BenchCommand::Branches(args) => branches::run(args)?,
         BenchCommand::Command(args) => command::run(args).await?,
         BenchCommand::Orders(args) => orders::run(args).await?,
         BenchCommand::Party(args) => party::run(args).await?,

@@ -1,0 +1,20 @@
+## 三缘 branches: the preference form, the assignment, the committee election
+error-branch_kind_unknown = A branch's kind is interest (趣缘), occupation (业缘) or location (地缘).
+error-branch_code = A branch needs a code of letters, digits, - or _ (at most 32).
+error-branch_name = A branch needs a name.
+error-branch_limits = A branch needs at least 3 full members, and its minimum cannot exceed its maximum.
+error-branch_duplicate = That branch code is used twice.
+error-branch_too_many = Too many branches or members for one round.
+error-branch_member = Each member appears once, with a name or number.
+error-branch_choice = A member ranks at most three branches.
+error-branch_unknown = That branch is not on offer in this round.
+error-branch_choice_twice = The same branch is ranked twice: rank each branch once.
+error-branch_home_kind = A member's home branch must be a location (地缘) branch.
+error-branch_home_missing = A member who ranked nothing needs the location branch of where they live.
+error-branch_infeasible = No placement meets every branch's limits: merge a branch or change its limits.
+error-election_seats = A committee has 3 to 7 seats.
+error-election_numbers = The numbers do not add up: present cannot exceed entitled, nor ballots issued exceed those present.
+error-election_no_ballots = This round has no ballots yet: enter them before asking for a result.
+error-election_ballot = A ballot names more people than there are seats, so it is invalid.
+error-election_quorum = Not enough voting members are present: more than four fifths of those entitled must attend.
+error-election_over_issued = More ballots came back than were issued, so the round is void: vote again.

@@ -1,0 +1,20 @@
+## 三缘支部：志愿表、分配、无候选人直选
+error-branch_kind_unknown = 支部类型须为趣缘、业缘或地缘。
+error-branch_code = 支部编号由字母、数字、- 或 _ 组成，不超过 32 个字符。
+error-branch_name = 支部须有名称。
+error-branch_limits = 每个支部至少 3 名正式党员，最少人数不能大于最多人数。
+error-branch_duplicate = 支部编号重复。
+error-branch_too_many = 一轮中的支部或党员太多。
+error-branch_member = 每名党员只出现一次，须有姓名或编号。
+error-branch_choice = 每名党员最多填报三个志愿。
+error-branch_unknown = 本轮没有这个支部。
+error-branch_choice_twice = 同一支部填报了两次：每个支部只填一次。
+error-branch_home_kind = 党员的居住地支部须为地缘支部。
+error-branch_home_missing = 未填志愿的党员须有居住地所在的地缘支部。
+error-branch_infeasible = 没有满足各支部人数限制的分配：请合并支部或调整人数限制。
+error-election_seats = 支部委员会设 3 至 7 名委员。
+error-election_numbers = 人数不符：到会人数不能多于应到人数，发出选票不能多于到会人数。
+error-election_no_ballots = 本轮尚无选票：请先录入选票再计票。
+error-election_ballot = 选票所写人数多于应选名额，为废票。
+error-election_quorum = 到会有选举权的党员须超过应到会人数的五分之四，本次不足。
+error-election_over_issued = 收回选票多于发出选票，本轮选举无效，须重新投票。
