@@ -294,6 +294,9 @@ codes! {
     ElectionBallot => "election_ballot",
     ElectionQuorum => "election_quorum",
     ElectionOverIssued => "election_over_issued",
+    BranchRoundState => "branch_round_state",
+    BranchNotInRound => "branch_not_in_round",
+    ElectionRoundOrder => "election_round_order",
 }
 
 impl Code {

@@ -11,6 +11,7 @@ pub mod access_log;
 pub mod accounts;
 pub mod alerts;
 pub mod bench;
+pub mod branches;
 mod bulk;
 pub mod command;
 mod db;

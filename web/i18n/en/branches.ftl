@@ -18,3 +18,6 @@ error-election_no_ballots = This round has no ballots yet: enter them before ask
 error-election_ballot = A ballot names more people than there are seats, so it is invalid.
 error-election_quorum = Not enough voting members are present: more than four fifths of those entitled must attend.
 error-election_over_issued = More ballots came back than were issued, so the round is void: vote again.
+error-branch_round_state = The round is not in a state for that: forms are entered while it is open, and the assignment confirmed once it is closed.
+error-branch_not_in_round = That member is not in the organisation running this round.
+error-election_round_order = That round cannot be held now: a further round follows a first round with seats left, and the secretary is chosen once the committee is full.

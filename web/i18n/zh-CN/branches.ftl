@@ -18,3 +18,6 @@ error-election_no_ballots = 本轮尚无选票：请先录入选票再计票。
 error-election_ballot = 选票所写人数多于应选名额，为废票。
 error-election_quorum = 到会有选举权的党员须超过应到会人数的五分之四，本次不足。
 error-election_over_issued = 收回选票多于发出选票，本轮选举无效，须重新投票。
+error-branch_round_state = 本轮当前状态不允许此操作：开放期间填报志愿，关闭后确认分配。
+error-branch_not_in_round = 该党员不在组织本轮填报的党组织内。
+error-election_round_order = 现在不能进行该轮选举：另行选举须在首轮有空缺名额后进行，委员会选满后再选举书记。

@@ -359,3 +359,180 @@ pub fn tally(rules: &RoundRules, ballots: &Ballots) -> Result<RoundResult, Inval
 
 #[cfg(test)]
 mod tests;
+
+/// What a round of an election is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// The committee's members (支部委员).
+    Committee,
+    /// The secretary (书记), elected by the committee among itself.
+    Secretary,
+    /// The deputy secretary (副书记), the same way.
+    Deputy,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 3] = [Purpose::Committee, Purpose::Secretary, Purpose::Deputy];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Committee => "committee",
+            Purpose::Secretary => "secretary",
+            Purpose::Deputy => "deputy",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Purpose> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// The round an election holds next.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NextRound {
+    pub purpose: Purpose,
+    pub decide: Decide,
+    pub seats: u32,
+    /// Who may be elected: `None` for the branch's full members (the
+    /// first committee round), else the candidates of a further or tie
+    /// round, or the committee for its secretary and deputy.
+    pub candidates: Option<Vec<String>>,
+}
+
+/// Where an election stands after its rounds so far.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Standing {
+    /// The committee elected so far, in the order elected.
+    pub committee: Vec<String>,
+    pub secretary: Option<String>,
+    pub deputy: Option<String>,
+    /// Committee seats that stay empty after a further round.
+    pub short: u32,
+    /// The round to hold next; `None` once the deputy is chosen.
+    pub next: Option<NextRound>,
+}
+
+/// Replays an election of a `seats`-member committee from its rounds, in
+/// the order held: who is elected, and which round comes next. A round
+/// that did not count is held again; a committee round's tie goes to a
+/// vote among the tied, its seats left to a further round, whose seats
+/// still left stay empty; a secretary or deputy round without a majority
+/// goes to a further round between the two with most votes, and when that
+/// elects nobody either, the vote starts over.
+pub fn standing(seats: u32, rounds: &[(Purpose, Decide, &RoundResult)]) -> Standing {
+    let mut s = Standing {
+        committee: Vec::new(),
+        secretary: None,
+        deputy: None,
+        short: 0,
+        next: Some(NextRound {
+            purpose: Purpose::Committee,
+            decide: Decide::First,
+            seats,
+            candidates: None,
+        }),
+    };
+    for (purpose, decide, r) in rounds {
+        if !r.valid {
+            continue;
+        }
+        let officers_among = |s: &Standing| -> Vec<String> {
+            s.committee
+                .iter()
+                .filter(|m| s.secretary.as_ref() != Some(*m))
+                .cloned()
+                .collect()
+        };
+        match purpose {
+            Purpose::Committee => {
+                for e in &r.elected {
+                    if !s.committee.contains(e) && (s.committee.len() as u32) < seats {
+                        s.committee.push(e.clone());
+                    }
+                }
+                let left = seats - s.committee.len() as u32;
+                s.next = match (r.runoff, decide) {
+                    _ if left == 0 => None,
+                    (Some(Runoff::Tie), _) => Some(NextRound {
+                        purpose: Purpose::Committee,
+                        decide: Decide::Tie,
+                        seats: left,
+                        candidates: Some(r.runoff_among.clone()),
+                    }),
+                    (Some(Runoff::Further), Decide::First) if !r.runoff_among.is_empty() => {
+                        Some(NextRound {
+                            purpose: Purpose::Committee,
+                            decide: Decide::Further,
+                            seats: left,
+                            candidates: Some(r.runoff_among.clone()),
+                        })
+                    }
+                    _ => {
+                        s.short = left;
+                        None
+                    }
+                };
+                if s.next.is_none() {
+                    s.next = Some(NextRound {
+                        purpose: Purpose::Secretary,
+                        decide: Decide::First,
+                        seats: 1,
+                        candidates: Some(s.committee.clone()),
+                    });
+                }
+            }
+            Purpose::Secretary | Purpose::Deputy => {
+                let among = if *purpose == Purpose::Secretary {
+                    s.committee.clone()
+                } else {
+                    officers_among(&s)
+                };
+                match r.elected.first() {
+                    Some(e) => {
+                        if *purpose == Purpose::Secretary {
+                            s.secretary = Some(e.clone());
+                            let rest = officers_among(&s);
+                            s.next = (!rest.is_empty()).then(|| NextRound {
+                                purpose: Purpose::Deputy,
+                                decide: Decide::First,
+                                seats: 1,
+                                candidates: Some(rest),
+                            });
+                        } else {
+                            s.deputy = Some(e.clone());
+                            s.next = None;
+                        }
+                    }
+                    None => {
+                        s.next = Some(match (r.runoff, decide) {
+                            (Some(Runoff::Tie), _) => NextRound {
+                                purpose: *purpose,
+                                decide: Decide::Tie,
+                                seats: 1,
+                                candidates: Some(r.runoff_among.clone()),
+                            },
+                            (Some(Runoff::Further), Decide::First)
+                                if !r.runoff_among.is_empty() =>
+                            {
+                                NextRound {
+                                    purpose: *purpose,
+                                    decide: Decide::Further,
+                                    seats: 1,
+                                    candidates: Some(r.runoff_among.clone()),
+                                }
+                            }
+                            _ => NextRound {
+                                purpose: *purpose,
+                                decide: Decide::First,
+                                seats: 1,
+                                candidates: Some(among),
+                            },
+                        });
+                    }
+                }
+            }
+        }
+    }
+    s
+}

@@ -14,4 +14,6 @@ mod flow;
 
 pub use assign::{Assignment, Infeasible, Placed, Placement, Preference, RankCounts, assign};
 pub use branch::{Branch, BranchKind, DEFAULT_MAX, FULL_MEMBERS_NEEDED};
-pub use election::{Ballots, Decide, RoundResult, RoundRules, Runoff, tally};
+pub use election::{
+    Ballots, Decide, NextRound, Purpose, RoundResult, RoundRules, Runoff, Standing, standing, tally,
+};

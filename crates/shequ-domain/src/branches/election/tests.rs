@@ -360,3 +360,120 @@ proptest! {
         prop_assert!(counted <= (present - r.invalid - r.blank) * seats);
     }
 }
+
+/// Holds the round `standing` asks for next with these ballots.
+fn hold(
+    history: &mut Vec<(Purpose, Decide, RoundResult)>,
+    seats: u32,
+    present: u32,
+    groups: &[(u32, &[&str])],
+) -> Standing {
+    let before = standing(seats, &refs(history));
+    let next = before.next.expect("a round to hold");
+    let r = tally(
+        &RoundRules {
+            seats: next.seats,
+            entitled: present,
+            present,
+            issued: present,
+            eligible: next.candidates.as_ref().map(|c| set(c)),
+            decide: next.decide,
+        },
+        &ballots(groups),
+    )
+    .expect("must succeed");
+    history.push((next.purpose, next.decide, r));
+    standing(seats, &refs(history))
+}
+
+fn refs(h: &[(Purpose, Decide, RoundResult)]) -> Vec<(Purpose, Decide, &RoundResult)> {
+    h.iter().map(|(p, d, r)| (*p, *d, r)).collect()
+}
+
+#[test]
+fn an_election_runs_from_the_committee_to_its_secretary_and_deputy() {
+    let mut h = Vec::new();
+    // 10 present, 6 elect: 甲 and 乙 pass (equal votes list by name), 丙
+    // and 丁 do not; one seat left.
+    let s = hold(
+        &mut h,
+        3,
+        10,
+        &[
+            (5, &["甲", "乙", "丙"]),
+            (1, &["甲", "乙"]),
+            (4, &["甲", "乙", "丁"]),
+        ],
+    );
+    assert_eq!(s.committee, ["乙", "甲"]);
+    let next = s.next.clone().expect("a further round");
+    assert_eq!(
+        (next.purpose, next.decide, next.seats),
+        (Purpose::Committee, Decide::Further, 1)
+    );
+    // At least 20% more candidates than the one seat: two.
+    assert_eq!(
+        next.candidates,
+        Some(vec!["丙".to_owned(), "丁".to_owned()])
+    );
+    let s = hold(&mut h, 3, 10, &[(7, &["丁"]), (3, &["丙"])]);
+    assert_eq!(s.committee, ["乙", "甲", "丁"]);
+    let next = s.next.clone().expect("the secretary's round");
+    assert_eq!(next.purpose, Purpose::Secretary);
+    assert_eq!(
+        next.candidates,
+        Some(vec!["乙".into(), "甲".into(), "丁".into()])
+    );
+    // The committee of three votes; 2 of 3 is more than half.
+    let s = hold(&mut h, 3, 3, &[(2, &["乙"]), (1, &["甲"])]);
+    assert_eq!(s.secretary.as_deref(), Some("乙"));
+    let next = s.next.clone().expect("the deputy's round");
+    assert_eq!(next.candidates, Some(vec!["甲".into(), "丁".into()]));
+    let s = hold(&mut h, 3, 3, &[(3, &["丁"])]);
+    assert_eq!(s.deputy.as_deref(), Some("丁"));
+    assert_eq!((s.next, s.short), (None, 0));
+}
+
+#[test]
+fn a_void_round_is_held_again_and_a_failed_further_round_leaves_the_committee_short() {
+    let mut h = Vec::new();
+    let void = tally(&rules(3, 10, 8, 8), &ballots(&[(8, &["甲"])])).expect("must succeed");
+    assert!(!void.valid, "eight of ten is not more than four fifths");
+    h.push((Purpose::Committee, Decide::First, void));
+    let s = standing(3, &refs(&h));
+    assert_eq!(s.next.as_ref().map(|n| n.decide), Some(Decide::First));
+    assert!(s.committee.is_empty());
+    let s = hold(&mut h, 3, 10, &[(6, &["甲", "乙"]), (4, &["丙", "丁"])]);
+    assert_eq!(s.committee, ["乙", "甲"]);
+    // Nobody reaches six votes in the further round: the seat stays empty.
+    let s = hold(&mut h, 3, 10, &[(5, &["丙"]), (5, &["丁"])]);
+    assert_eq!((s.committee.len(), s.short), (2, 1));
+    assert_eq!(s.next.map(|n| n.purpose), Some(Purpose::Secretary));
+}
+
+#[test]
+fn a_committee_tie_at_the_cut_is_voted_again_among_the_tied() {
+    let mut h = Vec::new();
+    // 甲 10 and 丙 8 pass; 乙 and 丁 tie at 6 for the last seat.
+    let s = hold(
+        &mut h,
+        3,
+        10,
+        &[
+            (4, &["甲", "乙", "丙"]),
+            (2, &["甲", "乙", "丁"]),
+            (4, &["甲", "丙", "丁"]),
+        ],
+    );
+    assert_eq!(s.committee, ["甲", "丙"]);
+    let next = s.next.clone().expect("a vote among the tied");
+    assert_eq!((next.decide, next.seats), (Decide::Tie, 1));
+    assert_eq!(
+        next.candidates,
+        Some(vec!["丁".to_owned(), "乙".to_owned()])
+    );
+    // Among the tied the most votes win, majority or not.
+    let s = hold(&mut h, 3, 10, &[(4, &["乙"]), (3, &["丁"]), (3, &[])]);
+    assert_eq!(s.committee, ["甲", "丙", "乙"]);
+    assert_eq!(s.next.map(|n| n.purpose), Some(Purpose::Secretary));
+}
