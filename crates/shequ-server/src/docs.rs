@@ -40,6 +40,10 @@ use utoipa::{Modify, OpenApi};
         crate::party::api::evaluation::show, crate::party::api::evaluation::export,
         crate::party::api::registrations::list, crate::party::api::registrations::create,
         crate::party::api::search_members,
+        crate::branches::api::rounds, crate::branches::api::open_round,
+        crate::branches::api::round, crate::branches::api::enter_form, crate::branches::api::step,
+        crate::branches::api::elections, crate::branches::api::create_election,
+        crate::branches::api::election, crate::branches::api::record_round,
     ),
     components(schemas(crate::app::error::ErrorBody, crate::app::error::ErrorDetail, crate::app::error::FieldError)),
     modifiers(&BearerAuth, &ErrorResponses),
@@ -52,6 +56,7 @@ use utoipa::{Modify, OpenApi};
         (name = "devices", description = "Door controllers (门禁): event ingest, registry, health, refused events"),
         (name = "notifications", description = "Pop-ups and SMS: undeliverable messages for operators"),
         (name = "party", description = "Party organisation (党组织): the tree, organisations with committees and members, transfers (组织关系转接), coverage of the new sectors, joint meetings (联席会议) whose decisions become work orders"),
+        (name = "branches", description = "三缘 branches: preference-form rounds and their assignment within size limits, and candidate-less direct elections (无候选人直选) of branch committees, recounted from the stored ballots"),
         (name = "alerts", description = "Welfare-alert rules (inactivity, night activity, visitors, device silence) and the alerts they raised"),
     )
 )]

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod branches;
 pub mod command;
 pub mod docs;
 pub mod open311;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::pages().with_state(s.accounts.clone()))
         .merge(registry::pages().with_state(s.core.clone()))
         .merge(party::pages().with_state(s.party.clone()))
+        .merge(branches::pages().with_state(s.core.clone()))
         .merge(orders::pages().with_state(s.orders.clone()))
         .merge(sensing::pages().with_state(s.sensing.clone()))
         .merge(command::pages().with_state(s.command.clone()));
@@ -92,6 +94,7 @@ fn api(s: &AppState) -> Router<AppState> {
         .merge(accounts::api().with_state(s.accounts.clone()))
         .merge(registry::api().with_state(s.core.clone()))
         .merge(party::api().with_state(s.party.clone()))
+        .merge(branches::api().with_state(s.core.clone()))
         .merge(orders::api().with_state(s.orders.clone()))
         .merge(sensing::api().with_state(s.sensing.clone()))
         .fallback(app::json_errors::not_found)
@@ -234,6 +237,11 @@ mod messages {
         include_str!("party/pages/meetings.rs"),
         include_str!("party/pages/evaluation.rs"),
         include_str!("party/pages/search.rs"),
+        include_str!("app/page/refusal.rs"),
+        include_str!("branches/pages/mod.rs"),
+        include_str!("branches/pages/rounds.rs"),
+        include_str!("branches/pages/form.rs"),
+        include_str!("branches/pages/elections.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

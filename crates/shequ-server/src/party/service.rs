@@ -546,3 +546,95 @@ pub async fn register(
         )
         .await?)
 }
+
+/// The current members of organisation `org` and of every organisation
+/// under it that the caller sees, by name: those a preference round of
+/// `org` places. Not logged here: the caller logs the page that shows
+/// them.
+pub async fn members_under(
+    core: &Core,
+    who: &Principal,
+    org: &ScopedPartyOrg,
+) -> Result<Vec<PartyMemberRow>, AppError> {
+    require_member_reader(who)?;
+    let orgs = visible_orgs(core, who).await?;
+    let mut under = vec![org.id];
+    let mut i = 0;
+    while i < under.len() {
+        let parent = under[i];
+        let children: Vec<i64> = orgs
+            .iter()
+            .filter(|o| o.parent_id == Some(parent) && !under.contains(&o.id))
+            .map(|o| o.id)
+            .collect();
+        under.extend(children);
+        i += 1;
+    }
+    Ok(core.store.party_members_of(&under).await?)
+}
+
+/// The branch `code` under `parent`, created (kind `kind`, serving
+/// `region_id` or the parent's region) when it does not exist yet; its
+/// id. A code already used by an organisation elsewhere is refused: the
+/// branch cannot take it.
+pub async fn ensure_branch(
+    core: &Core,
+    who: &Principal,
+    parent: &ScopedPartyOrg,
+    code: &str,
+    name: &str,
+    kind: OrgKind,
+    region_id: Option<i64>,
+) -> Result<i64, AppError> {
+    require_manager(who)?;
+    if let Some(o) = core.store.scoped_party_org(code).await? {
+        if o.parent_id == Some(parent.id) {
+            return Ok(o.id);
+        }
+        return Err(AppError::unprocessable(
+            "offers",
+            Code::OrgCodeTaken,
+            format!(
+                "branch {code}: the code is taken by {} elsewhere in the tree; give the branch another code",
+                o.name
+            ),
+        ));
+    }
+    let (_, actor) = actor(who);
+    core.store
+        .create_party_org(
+            &shequ_store::party::NewPartyOrg {
+                code,
+                name,
+                kind,
+                parent: Some(&parent.code),
+                region_id: region_id.or(parent.region_id),
+                founded_on: Some(core.today()),
+            },
+            &actor,
+            core.clock.now_ms(),
+        )
+        .await?;
+    core.store
+        .scoped_party_org(code)
+        .await?
+        .map(|o| o.id)
+        .ok_or(AppError::NotFound("party org"))
+}
+
+/// Seats an elected committee on organisation `org_code` (which the
+/// caller sees), one seat at a time through the committee's checks.
+pub async fn seat_committee(
+    core: &Core,
+    who: &Principal,
+    org_code: &str,
+    seats: &[shequ_domain::party::Seat],
+    addr: &ClientAddr,
+) -> Result<(), AppError> {
+    require_manager(who)?;
+    org_in_view(core, who, org_code, addr).await?;
+    for seat in seats {
+        core.store.add_committee_seat(org_code, seat).await?;
+    }
+    Ok(())
+}

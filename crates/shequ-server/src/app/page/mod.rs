@@ -15,6 +15,7 @@ pub mod form;
 pub mod layout;
 pub mod map;
 pub mod outline;
+pub mod refusal;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
