@@ -297,6 +297,11 @@ codes! {
     BranchRoundState => "branch_round_state",
     BranchNotInRound => "branch_not_in_round",
     ElectionRoundOrder => "election_round_order",
+    BranchFormNotFound => "branch_form_not_found",
+    BranchRoundNotFound => "branch_round_not_found",
+    BranchElectionNotFound => "branch_election_not_found",
+    BranchStepNotFound => "branch_step_not_found",
+    BranchTaken => "branch_taken",
 }
 
 impl Code {

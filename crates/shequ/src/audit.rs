@@ -1,5 +1,7 @@
 //! `shequ audit verify`: proves that nobody rewrote the work-order trail,
-//! or names the first order and event where someone did.
+//! or names the first order and event where someone did; and counts every
+//! branch election round (无候选人直选) again from its stored ballots,
+//! naming each round whose recount differs from the tally recorded.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -26,15 +28,39 @@ pub async fn run(config_file: Option<&Path>, command: AuditCommand) -> anyhow::R
     let store = crate::config::open_store(&settings.database_url).await?;
     let started = std::time::Instant::now();
     let report = store.verify_trails(args.order).await?;
+    let tallies = if args.order.is_none() {
+        Some(recount_elections(&store).await?)
+    } else {
+        None
+    };
     store.close().await;
     let elapsed = started.elapsed().as_secs_f64();
+    let mut differs = false;
+    if let Some((rounds, wrong)) = &tallies {
+        for w in wrong {
+            println!("TALLY DIFFERS: {w}");
+        }
+        if wrong.is_empty() {
+            println!("election tallies match: {rounds} rounds counted again from their ballots");
+        } else {
+            differs = true;
+            println!(
+                "({} of {rounds} rounds differ: compare the ballots with the paper ones kept by the branch)",
+                wrong.len()
+            );
+        }
+    }
     match report.broken {
         None => {
             println!(
                 "trail intact: {} orders, {} events verified in {elapsed:.2} s",
                 report.orders, report.events
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(if differs {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Some(b) => {
             println!("TRAIL BROKEN: {b}");
@@ -45,4 +71,27 @@ pub async fn run(config_file: Option<&Path>, command: AuditCommand) -> anyhow::R
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// Counts every stored election round again from its ballots: how many
+/// rounds, and a line for each whose recount differs from its record.
+async fn recount_elections(store: &shequ_store::Store) -> anyhow::Result<(usize, Vec<String>)> {
+    let rounds = store.all_election_rounds().await?;
+    let mut wrong = Vec::new();
+    for row in &rounds {
+        let ballots = store.election_ballots(row.id).await?;
+        let recount = shequ_server::branches::service::recount(row, ballots)
+            .map_err(|e| anyhow::anyhow!("election {} round {}: {e}", row.election_id, row.seq))?;
+        let recorded: Option<serde_json::Value> = serde_json::from_str(&row.result).ok();
+        if recorded != serde_json::to_value(&recount).ok() {
+            wrong.push(format!(
+                "election {} round {}: recorded {}, the ballots give {}",
+                row.election_id,
+                row.seq,
+                row.result,
+                serde_json::to_string(&recount).unwrap_or_default()
+            ));
+        }
+    }
+    Ok((rounds.len(), wrong))
 }

@@ -318,3 +318,59 @@ fn party_in_chromium() {
         .env("SCREENSHOT_DIR", root.join("target/screenshots"));
     run_node(node, "party.mjs", Duration::from_secs(240));
 }
+
+/// The 三缘 branches (`tests/browser/branches.mjs`) on a small demo
+/// street: the secretary types a paper form (a branch ranked twice
+/// refused first), a member sends their own form on a phone through the
+/// signed link, the round is closed and its assignment confirmed; then the
+/// demo's committee election runs through a void round, the further
+/// round, the secretary's and deputy's, its sheet printed to PDF, and the
+/// committee seated.
+#[test]
+fn branches_in_chromium() {
+    let _turn = one_at_a_time();
+    let root = workspace_root();
+    require_browser_tooling(&root);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let password = "demo-password-c";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shequ"))
+        .arg("demo")
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--residents",
+            "20000",
+            "--no-simulate",
+        ])
+        .args(["--admin-password", password])
+        .current_dir(dir.path())
+        .env("SHEQU_LOG", "warn")
+        .env("SHEQU__MQTT_ENABLED", "false")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start shequ demo");
+    let stdout = child.stdout.take().expect("demo stdout");
+    let _server = Server(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("Open:").nth(1) {
+                let _ = tx.send(rest.trim().trim_end_matches('/').to_owned());
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(180))
+        .expect("shequ demo did not print its address within 180 s");
+    let mut node = Command::new("node");
+    node.arg("tests/browser/branches.mjs")
+        .current_dir(&root)
+        .env("BASE_URL", &base)
+        .env("SHEQU_PASSWORD", password)
+        .env("SECRETARY_USER", "sec01")
+        .env("SCREENSHOT_DIR", root.join("target/screenshots"));
+    run_node(node, "branches.mjs", Duration::from_secs(240));
+}

@@ -22,6 +22,11 @@ error-branch_round_state = The round is not in a state for that: forms are enter
 error-branch_not_in_round = That member is not in the organisation running this round.
 error-election_round_order = That round cannot be held now: a further round follows a first round with seats left, and the secretary is chosen once the committee is full.
 
+error-branch_form_not_found = This form link is not valid: ask your secretary for your link again.
+error-branch_round_not_found = There is no such preference round, or it is outside your area.
+error-branch_election_not_found = There is no such election, or it is outside your area.
+error-branch_step_not_found = A round can be closed, reopened or confirmed.
+error-branch_taken = That branch code is used twice in the round.
 ## pages
 branches-tab-rounds = 三缘 branches
 branches-tab-elections = Committee elections

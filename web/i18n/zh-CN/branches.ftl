@@ -22,6 +22,11 @@ error-branch_round_state = 本轮当前状态不允许此操作：开放期间�
 error-branch_not_in_round = 该党员不在组织本轮填报的党组织内。
 error-election_round_order = 现在不能进行该轮选举：另行选举须在首轮有空缺名额后进行，委员会选满后再选举书记。
 
+error-branch_form_not_found = 填报链接无效：请向书记重新索取您的链接。
+error-branch_round_not_found = 没有这个志愿填报轮次，或不在您的辖区内。
+error-branch_election_not_found = 没有这次选举，或不在您的辖区内。
+error-branch_step_not_found = 填报轮次只能截止、重新开放或确认。
+error-branch_taken = 本轮的支部编号重复。
 ## 页面
 branches-tab-rounds = 三缘支部
 branches-tab-elections = 支委会选举

@@ -191,7 +191,7 @@ pub async fn step(
     Path((id, step)): Path<(i64, String)>,
 ) -> AppResult<StatusCode> {
     who.require_token_scope(WRITE)?;
-    let step = RoundStep::parse(&step).ok_or(AppError::NotFound("step"))?;
+    let step = RoundStep::parse(&step).ok_or(AppError::NotFound("branch step"))?;
     service::step_round(&core, &who, id, step, &addr).await?;
     Ok(StatusCode::NO_CONTENT)
 }

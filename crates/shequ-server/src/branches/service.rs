@@ -521,18 +521,18 @@ pub async fn own_form(
         sign(&key, round, person).verify_truncated_left(&t).is_ok() && t.len() == 16
     });
     if !ok {
-        return Err(AppError::NotFound("form"));
+        return Err(AppError::NotFound("branch form"));
     }
     let r = core
         .store
         .branch_round(round)
         .await?
-        .ok_or(AppError::NotFound("form"))?;
+        .ok_or(AppError::NotFound("branch form"))?;
     let m = core
         .store
         .party_member(person)
         .await?
-        .ok_or(AppError::NotFound("form"))?;
+        .ok_or(AppError::NotFound("branch form"))?;
     let offers = core.store.branch_offers(round).await?;
     let choices = core
         .store

@@ -4,6 +4,7 @@
 //! complaints. A data directory that already holds a demo is reused as it
 //! is, and its logins are printed again.
 
+mod branches;
 mod cast;
 mod generate;
 mod geometry;
@@ -157,6 +158,19 @@ pub async fn generate(
         .await
         .context("while building the party organisation")?,
     );
+    if let Some(p) = summary.party.as_mut() {
+        p.branches = Some(
+            branches::build(
+                store,
+                &plan,
+                &written,
+                today,
+                &mut generate::stream(opts.seed, 12),
+            )
+            .await
+            .context("while opening the demo's 三缘 round and election")?,
+        );
+    }
     let orders_started = Instant::now();
     let cast = cast::Cast::build(store, &plan, &written).await?;
     let past = history::plan(
@@ -501,6 +515,12 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
             "  两新覆盖 new-sector cover: 单建 own {}, 联建 joint {}, 指导员 instructor {}, 空白 gap {}",
             p.own, p.joint, p.instructor, p.gap
         );
+        if let Some(b) = &p.branches {
+            println!(
+                "  三缘支部 branch round:    {} branches on offer, {} of {} members' forms in; {} election round counted",
+                b.offers, b.forms, b.round_members, b.election_rounds
+            );
+        }
         if let Some(m) = &p.meetings {
             println!(
                 "  联席会议 joint meetings:  {} (会议 sessions {}; 决定 decisions {}: 办结 done {}, 在办 open {}, 超期 overdue {})",

@@ -49,6 +49,10 @@ pub struct PartyFigures {
     /// The joint meetings (absent in a demo.json written before them).
     #[serde(default)]
     pub meetings: Option<super::today::MeetingFigures>,
+    /// The 三缘 round and election (absent in a demo.json written before
+    /// them).
+    #[serde(default)]
+    pub branches: Option<super::branches::BranchFigures>,
 }
 
 /// One organisation to create; `place` indexes `plan.places` when it

@@ -168,12 +168,27 @@ pub async fn show(
     render(&core, &v, id, &addr, &RoundForm::default(), None).await
 }
 
-/// Who votes in the next round by default: the branch's full members for
-/// a committee round, the committee for its officers'.
+/// Who votes in the next round by default: the same meeting as the last
+/// round of the same purpose (a further round's voters are the first
+/// round's), else the branch's full members for a committee round and the
+/// committee for its officers'.
 fn default_entitled(view: &ElectionView) -> usize {
-    match view.standing.next.as_ref().map(|n| n.purpose) {
-        Some(Purpose::Committee) | None => view.full_members.len(),
-        Some(_) => view.standing.committee.len(),
+    let purpose = view
+        .standing
+        .next
+        .as_ref()
+        .map_or(Purpose::Committee, |n| n.purpose);
+    if let Some(last) = view
+        .rounds
+        .iter()
+        .rev()
+        .find(|r| Purpose::parse(&r.row.purpose) == Some(purpose))
+    {
+        return usize::try_from(last.row.entitled).unwrap_or(0);
+    }
+    match purpose {
+        Purpose::Committee => view.full_members.len(),
+        _ => view.standing.committee.len(),
     }
 }
 
@@ -201,7 +216,7 @@ async fn render(
         section.card #standing {
             h2 { (ctx.t("branches-standing-now")) }
             p { (ctx.t("branches-committee")) ": "
-                @if s.committee.is_empty() { "–" } @else { @for (i, m) in s.committee.iter().enumerate() { @if i > 0 { "、" } (m) } } }
+                @if s.committee.is_empty() { "–" } @else { @for (i, m) in s.committee.iter().enumerate() { @if i > 0 { "、" } span.member { (m) } } } }
             @if s.short > 0 { p.notice { (ctx.t_args("branches-short", &[("n", s.short.into())])) } }
             p { (ctx.t("branches-secretary")) ": " (s.secretary.as_deref().unwrap_or("–"))
                 " · " (ctx.t("branches-deputy")) ": " (s.deputy.as_deref().unwrap_or("–")) }
@@ -217,7 +232,7 @@ async fn render(
                 h2 { (ctx.t("branches-next-round")) ": " (purpose_label(ctx, next.purpose.as_str(), next.decide.as_str())) }
                 p { (ctx.t_args("branches-next-seats", &[("n", next.seats.into())])) " "
                     @match &next.candidates {
-                        Some(c) => { (ctx.t("branches-candidates")) ": " @for (i, n) in c.iter().enumerate() { @if i > 0 { "、" } (n) } }
+                        Some(c) => { (ctx.t("branches-candidates")) ": " @for (i, n) in c.iter().enumerate() { @if i > 0 { "、" } span.candidate { (n) } } }
                         None => { (ctx.t_args("branches-any-full-member", &[("n", view.full_members.len().into())])) }
                     } }
                 @if next.decide == Decide::Tie { p.muted { (ctx.t("branches-tie-hint")) } }

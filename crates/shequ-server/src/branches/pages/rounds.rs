@@ -413,7 +413,7 @@ pub async fn step(
         Some(s) => service::step_round(&core, &principal(&v.user), id, s, &addr)
             .await
             .map(|_| ()),
-        None => Err(AppError::NotFound("step")),
+        None => Err(AppError::NotFound("branch step")),
     };
     after(&core, &v, id, &addr, result).await
 }

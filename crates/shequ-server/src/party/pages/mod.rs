@@ -32,6 +32,7 @@ pub(crate) fn tabs(ctx: &Ctx, user: &AuthUser, current: &str) -> Markup {
     if user.role.reads_party_members() {
         items.push(("/party/transfers", "party-tab-transfers"));
         items.push(("/party/registrations", "party-tab-registrations"));
+        items.push(("/branches", "branches-tab-rounds"));
     }
     html! {
         nav.subnav aria-label=(ctx.t("party-tabs")) {
