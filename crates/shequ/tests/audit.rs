@@ -138,3 +138,64 @@ fn a_hand_edited_trail_event_is_named_by_audit_verify() {
     let (code, _) = verify(&["--order", &ids[0].to_string()]);
     assert_eq!(code, Some(0), "the other orders are intact");
 }
+
+/// The demo's election round counted again from its ballots matches; a
+/// ballot edited by hand makes `audit verify` name the round and fail.
+#[test]
+fn a_hand_edited_ballot_is_named_by_audit_verify() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("street");
+    let out = shequ()
+        .args([
+            "demo",
+            "--no-serve",
+            "--residents",
+            "20000",
+            "--admin-password",
+            PASSWORD,
+            "--data-dir",
+        ])
+        .arg(&data)
+        .output()
+        .expect("demo");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = format!("sqlite://{}", data.join("shequ.db").display());
+    let verify = || {
+        let out = shequ()
+            .args(["audit", "verify", "--database-url", &url])
+            .output()
+            .expect("audit");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = verify();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("election tallies match: 1 rounds counted again"),
+        "{text}"
+    );
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    rt.block_on(async {
+        let mut conn = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("connect");
+        // The first ballot names the front-runner; blank it.
+        sqlx::query(
+            "UPDATE branch_ballots SET names = '[]'
+             WHERE id = (SELECT MIN(id) FROM branch_ballots WHERE names <> '[]')",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("tamper");
+    });
+    let (code, text) = verify();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("TALLY DIFFERS: election 1 round 1"), "{text}");
+    assert!(text.contains("1 of 1 rounds differ"), "{text}");
+}
