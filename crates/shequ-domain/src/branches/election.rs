@@ -493,7 +493,7 @@ pub fn standing(seats: u32, rounds: &[(Purpose, Decide, &RoundResult)]) -> Stand
                         if *purpose == Purpose::Secretary {
                             s.secretary = Some(e.clone());
                             let rest = officers_among(&s);
-                            s.next = (!rest.is_empty()).then(|| NextRound {
+                            s.next = (!rest.is_empty()).then_some(NextRound {
                                 purpose: Purpose::Deputy,
                                 decide: Decide::First,
                                 seats: 1,

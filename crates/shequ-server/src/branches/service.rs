@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use chrono::Datelike;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::digest::Key;
@@ -17,8 +19,8 @@ use sha2::Sha256;
 use shequ_domain::Code;
 use shequ_domain::branches::assign::AssignError;
 use shequ_domain::branches::{
-    Assignment, Ballots, Branch, BranchKind, Decide, Infeasible, NextRound, Preference, Purpose,
-    RoundResult, RoundRules, Standing, standing, tally,
+    Assignment, Ballots, Branch, BranchKind, Decide, Infeasible, Preference, Purpose, RoundResult,
+    RoundRules, Standing, standing, tally,
 };
 use shequ_domain::party::{OrgKind, Seat, SeatRole};
 use shequ_store::branches::{
@@ -488,15 +490,21 @@ fn sign(key: &[u8; 64], round: i64, person: i64) -> Hmac<Sha256> {
     mac
 }
 
-/// The link a member opens on their phone to fill in their own form:
-/// signed, so it opens that member's form and no other, without a login.
-pub async fn form_link(core: &Core, round: i64, person: i64) -> Result<String, AppError> {
+/// The links members open on their phones to fill in their own forms,
+/// one per person in `persons`: signed, so a link opens that member's
+/// form and no other, without a login.
+pub async fn form_links(core: &Core, round: i64, persons: &[i64]) -> Result<Vec<String>, AppError> {
     let key = form_key(core).await?;
-    let tag = sign(&key, round, person).finalize().into_bytes();
-    Ok(format!(
-        "/branches/form/{round}/{person}/{}",
-        URL_SAFE_NO_PAD.encode(&tag[..16])
-    ))
+    Ok(persons
+        .iter()
+        .map(|person| {
+            let tag = sign(&key, round, *person).finalize().into_bytes();
+            format!(
+                "/branches/form/{round}/{person}/{}",
+                URL_SAFE_NO_PAD.encode(&tag[..16])
+            )
+        })
+        .collect())
 }
 
 /// What a member's own form page shows.
@@ -518,7 +526,7 @@ pub async fn own_form(
 ) -> Result<OwnForm, AppError> {
     let key = form_key(core).await?;
     let ok = URL_SAFE_NO_PAD.decode(tag).ok().is_some_and(|t| {
-        sign(&key, round, person).verify_truncated_left(&t).is_ok() && t.len() == 16
+        t.len() == 16 && sign(&key, round, person).verify_truncated_left(&t).is_ok()
     });
     if !ok {
         return Err(AppError::NotFound("branch form"));
@@ -879,11 +887,6 @@ pub async fn record_round(
     Ok(result)
 }
 
-/// The round `standing` asks for, described for the form.
-pub fn next_round(view: &ElectionView) -> Option<&NextRound> {
-    view.standing.next.as_ref()
-}
-
 /// Seats the elected committee on the branch for a term of
 /// [`TERM_YEARS`] from the election's day: the secretary, the deputy and
 /// the other members, each a member of the branch by name.
@@ -935,5 +938,3 @@ pub async fn seat_elected(
     party::seat_committee(core, who, &view.election.org_code, &seats, addr).await?;
     Ok(seats.len())
 }
-
-use chrono::Datelike;

@@ -236,11 +236,8 @@ async fn render(
             .unwrap_or_default(),
     };
     let links: Vec<String> = if manages && state == RoundState::Open {
-        let mut out = Vec::with_capacity(members.len());
-        for m in members.iter() {
-            out.push(service::form_link(core, id, m.person_id).await?);
-        }
-        out
+        let persons: Vec<i64> = members.iter().map(|m| m.person_id).collect();
+        service::form_links(core, id, &persons).await?
     } else {
         Vec::new()
     };
