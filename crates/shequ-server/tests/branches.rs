@@ -156,6 +156,19 @@ async fn a_round_places_every_member_within_limits_and_confirming_moves_them_wit
     assert_eq!(status, 201, "{body}");
     let id = body["id"].as_i64().expect("id");
     let url = format!("/api/v1/branches/rounds/{id}");
+    // A second round of NA while this one is open is refused.
+    let (status, body) = app
+        .json(post_json(
+            "/api/v1/branches/rounds",
+            Some(&sec),
+            &json!({"org": "NA", "offers": OFFERS}),
+        ))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        field_codes(&body),
+        [("org".into(), "branch_round_state".into())]
+    );
 
     // Another neighbourhood's secretary, and a round that does not exist.
     let sec_b = app.login("sec_b").await;

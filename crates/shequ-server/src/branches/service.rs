@@ -194,6 +194,23 @@ pub fn compute(offers: &[OfferRow], members: &[RoundMember]) -> Result<Assignmen
             e.to_string(),
         ))
     })?;
+    // Members with no form and no location branch where they live: named
+    // all at once, by name, with what to do (the domain would name the
+    // first by id).
+    let homeless: Vec<&str> = members
+        .iter()
+        .filter(|m| m.choices.is_empty() && m.home.is_none())
+        .map(|m| m.name.as_str())
+        .collect();
+    if !homeless.is_empty() {
+        return Err(AssignError::Invalid(shequ_domain::InvalidValue::new(
+            Code::BranchHomeMissing,
+            format!(
+                "{}: no form, and no location branch serves where they live; enter their forms, or offer a location branch for their area",
+                homeless.join(", ")
+            ),
+        )));
+    }
     let codes: BTreeSet<&str> = offers.iter().map(|o| o.code.as_str()).collect();
     let prefs: Vec<Preference> = members
         .iter()
@@ -353,6 +370,24 @@ pub async fn open_round(
     party::require_manager(who)?;
     let org = party::org_in_view(core, who, org_code, addr).await?;
     let parsed = parse_offers(offers)?;
+    // One round at a time per organisation: two would place the same
+    // members twice.
+    if let Some(r) = core
+        .store
+        .branch_rounds()
+        .await?
+        .into_iter()
+        .find(|r| r.org_id == org.id && r.state != RoundState::Confirmed.as_str())
+    {
+        return Err(AppError::unprocessable(
+            "org",
+            Code::BranchRoundState,
+            format!(
+                "round {} ({}) of this organisation is not confirmed yet: confirm it first, or place its members there",
+                r.id, r.title
+            ),
+        ));
+    }
     let mut regions = Vec::with_capacity(parsed.len());
     for (b, region) in &parsed {
         regions.push(match region {

@@ -55,7 +55,7 @@ async fn render_list(
         p.muted { (ctx.t("branches-elections-intro")) }
         @if rows.is_empty() { (empty(ctx, "branches-elections-none")) } @else {
             div.table-wrap { table.cards {
-                thead { tr { th { (ctx.t("branches-branch")) } th.num { (ctx.t("branches-seats")) } th { (ctx.t("branches-held-on")) } } }
+                thead { tr { th { (ctx.t("branches-branch")) } th { (ctx.t("branches-seats")) } th { (ctx.t("branches-held-on")) } } }
                 tbody { @for e in &rows { tr {
                     td data-label=(ctx.t("branches-branch")) { a href={ "/branches/elections/" (e.id) } { (e.org_name) } }
                     td.num data-label=(ctx.t("branches-seats")) { (e.seats) }

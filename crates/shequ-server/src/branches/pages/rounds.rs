@@ -52,11 +52,13 @@ async fn render_list(
     let ctx = &v.ctx;
     let who = principal(&v.user);
     let rounds = service::rounds(core, &who).await?;
-    let orgs: Vec<_> = party::visible_orgs(core, &who)
+    let mut orgs: Vec<_> = party::visible_orgs(core, &who)
         .await?
         .into_iter()
         .filter(|o| OrgKind::parse(&o.kind).is_ok_and(|k| k.may_hold(OrgKind::InterestBranch)))
         .collect();
+    // A neighbourhood's 党总支 first: the usual organiser of a round.
+    orgs.sort_by_key(|o| o.kind != OrgKind::NeighbourhoodGeneralBranch.as_str());
     let manages = v.user.role.manages_party();
     let body = html! {
         (tabs(ctx, "/branches"))
@@ -257,11 +259,16 @@ async fn render(
         }
         @if let Some(e) = failure {
             div.notice.notice-error role="alert" #infeasible {
-                p { strong { (ctx.t("branches-infeasible")) } }
-                ul { @match e {
-                    AssignError::Infeasible(why) => { @for w in why { li lang="en" { (w.to_string()) } } }
-                    AssignError::Invalid(v) => { li lang="en" { (v.message) } }
-                } }
+                @match e {
+                    AssignError::Infeasible(why) => {
+                        p { strong { (ctx.t("branches-infeasible")) } }
+                        ul { @for w in why { li lang="en" { (w.to_string()) } } }
+                    }
+                    AssignError::Invalid(v) => {
+                        p { strong { (ctx.label("error", v.code.as_str())) } }
+                        ul { li lang="en" { (v.message) } }
+                    }
+                }
             }
         }
         @if manages {
@@ -287,7 +294,7 @@ async fn render(
         div.table-wrap { table.cards #offers {
             thead { tr {
                 th { (ctx.t("branches-branch")) } th { (ctx.t("branches-limits")) }
-                th.num { (ctx.t("branches-first-choices")) } th.num { (ctx.t("branches-placed")) }
+                th { (ctx.t("branches-first-choices")) } th { (ctx.t("branches-placed")) }
             } }
             tbody { @for o in offers.iter() { tr {
                 td data-label=(ctx.t("branches-branch")) { (offer_name[o.code.as_str()]) " " span.muted { (o.code) }
