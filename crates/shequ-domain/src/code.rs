@@ -302,6 +302,7 @@ codes! {
     BranchElectionNotFound => "branch_election_not_found",
     BranchStepNotFound => "branch_step_not_found",
     BranchTaken => "branch_taken",
+    ElectionRoundTaken => "election_round_taken",
 }
 
 impl Code {

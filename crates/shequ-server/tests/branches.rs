@@ -368,7 +368,8 @@ async fn an_election_counts_each_round_again_from_its_ballots() {
         ))
         .await;
     assert_eq!(status, 201, "{body}");
-    let url = format!("/api/v1/branches/elections/{}", body["id"]);
+    let election = body["id"].as_i64().expect("id");
+    let url = format!("/api/v1/branches/elections/{election}");
     let round = |entitled: u32, present: u32, issued: u32, ballots: &str| {
         post_json(
             &format!("{url}/rounds"),
@@ -419,6 +420,38 @@ async fn an_election_counts_each_round_again_from_its_ballots() {
     assert_eq!(r["not_counted"], json!({"党员01": 1}), "{r}");
     let (_, e) = app.json(get(&url, Some(&sec))).await;
     assert_eq!(e["next"]["purpose"], "secretary", "{e}");
+    // A round planned on what another secretary has since recorded (its
+    // number taken) is refused whole.
+    let taken = app
+        .store
+        .record_election_round(
+            election,
+            2,
+            &shequ_store::branches::NewElectionRound {
+                purpose: "committee",
+                decide: "first",
+                seats: 3,
+                entitled: 10,
+                present: 9,
+                issued: 9,
+                eligible: &[],
+                ballots: &[vec!["党员09".to_owned()]],
+                result: "{}",
+            },
+            "other",
+            1,
+        )
+        .await;
+    assert!(
+        matches!(taken, Err(shequ_store::StoreError::Conflict { .. })),
+        "{taken:?}"
+    );
+    let (_, e) = app.json(get(&url, Some(&sec))).await;
+    assert_eq!(
+        e["rounds"].as_array().map(Vec::len),
+        Some(3),
+        "nothing stored: {e}"
+    );
     let (status, body) = app
         .json(get("/api/v1/branches/elections/9999", Some(&sec)))
         .await;

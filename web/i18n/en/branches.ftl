@@ -27,6 +27,7 @@ error-branch_round_not_found = There is no such preference round, or it is outsi
 error-branch_election_not_found = There is no such election, or it is outside your area.
 error-branch_step_not_found = A round can be closed, reopened or confirmed.
 error-branch_taken = That branch code is used twice in the round.
+error-election_round_taken = Someone recorded this round meanwhile: read the election again before entering the next one.
 ## pages
 branches-tab-rounds = 三缘 branches
 branches-tab-elections = Committee elections

@@ -27,6 +27,7 @@ error-branch_round_not_found = 没有这个志愿填报轮次，或不在您的�
 error-branch_election_not_found = 没有这次选举，或不在您的辖区内。
 error-branch_step_not_found = 填报轮次只能截止、重新开放或确认。
 error-branch_taken = 本轮的支部编号重复。
+error-election_round_taken = 本轮已由他人录入：请刷新选举页面后再录入下一轮。
 ## 页面
 branches-tab-rounds = 三缘支部
 branches-tab-elections = 支委会选举

@@ -901,9 +901,11 @@ pub async fn record_round(
     let json = serde_json::to_string(&result)
         .map_err(|e| AppError::from(shequ_store::StoreError::Corrupt(e.to_string())))?;
     let (_, by) = actor(who);
+    let seq = view.rounds.len() as i64 + 1;
     core.store
         .record_election_round(
             id,
+            seq,
             &NewElectionRound {
                 purpose: next.purpose.as_str(),
                 decide: next.decide.as_str(),

@@ -115,11 +115,14 @@ impl Store {
             .find(|e| e.id == id))
     }
 
-    /// Records a round of election `election_id` and its ballots in one
-    /// transaction, numbered after the rounds before it.
+    /// Records round `seq` of election `election_id` and its ballots in
+    /// one transaction. `seq` is the number the caller planned the round
+    /// as (one after the rounds it read): when another round took that
+    /// number meanwhile, it is a conflict and nothing is stored.
     pub async fn record_election_round(
         &self,
         election_id: i64,
+        seq: i64,
         round: &NewElectionRound<'_>,
         actor: &str,
         now: i64,
@@ -134,12 +137,6 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
-            let seq: i64 = sqlx::query_scalar(
-                "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM branch_election_rounds WHERE election_id = $1",
-            )
-            .bind(election_id)
-            .fetch_one(&mut *tx)
-            .await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO branch_election_rounds
                      (election_id, seq, purpose, decide, seats, entitled, present, issued, eligible, result, actor, created_at)
@@ -158,7 +155,8 @@ impl Store {
             .bind(actor)
             .bind(now)
             .fetch_one(&mut *tx)
-            .await?;
+            .await
+            .map_err(crate::db::conflict_on("election round", "seq"))?;
             for b in &ballots {
                 sqlx::query("INSERT INTO branch_ballots (round_id, names) VALUES ($1, $2)")
                     .bind(id)

@@ -227,6 +227,7 @@ pub async fn build(
     store
         .record_election_round(
             election,
+            1,
             &NewElectionRound {
                 purpose: "committee",
                 decide: "first",
