@@ -460,3 +460,51 @@ async fn an_election_counts_each_round_again_from_its_ballots() {
         (404, Some("branch_election_not_found"))
     );
 }
+
+#[engines]
+async fn a_branch_code_taken_elsewhere_is_refused_before_any_branch_is_made() {
+    let app = app().await;
+    let m = street(&app.store).await;
+    let sec = app.login("sec_a").await;
+    // NB is neighbourhood B's general branch, not under NA.
+    let (status, body) = app
+        .json(post_json(
+            "/api/v1/branches/rounds",
+            Some(&sec),
+            &json!({"org": "NA", "offers": "TJ,太极拳,趣缘,3,20\nNB,重名,趣缘,3,20\nDY,一号网格,地缘,3,20,31010401100101"}),
+        ))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let url = format!("/api/v1/branches/rounds/{}", body["id"]);
+    for (people, branch) in [(&m[0..3], "TJ"), (&m[3..6], "NB")] {
+        for &p in people {
+            let r = app
+                .send(post_json(
+                    &format!("{url}/forms"),
+                    Some(&sec),
+                    &json!({"person_id": p, "choices": [branch]}),
+                ))
+                .await;
+            assert_eq!(r.status(), 204);
+        }
+    }
+    app.send(post_json(&format!("{url}/close"), Some(&sec), &json!({})))
+        .await;
+    let (status, body) = app
+        .json(post_json(&format!("{url}/confirm"), Some(&sec), &json!({})))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        field_codes(&body),
+        [("offers".into(), "org_code_taken".into())]
+    );
+    assert!(
+        app.store.party_org("TJ").await.expect("q").is_none(),
+        "no branch made before the refusal"
+    );
+    assert_eq!(
+        app.store.party_member_path(m[0]).await.expect("path").len(),
+        1,
+        "nobody moved"
+    );
+}

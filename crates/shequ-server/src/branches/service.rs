@@ -666,18 +666,27 @@ pub async fn step_round(
             }
             let view = view_round(core, who, id, addr).await?;
             let assignment = compute(&view.offers, &view.members).map_err(assign_refusal)?;
-            let mut org_of: HashMap<String, i64> = HashMap::new();
-            for o in &view.offers {
-                let kind = match o.kind.as_str() {
-                    "interest" => OrgKind::InterestBranch,
-                    "occupation" => OrgKind::OccupationBranch,
-                    _ => OrgKind::LocationBranch,
-                };
-                let oid =
-                    party::ensure_branch(core, who, &org, &o.code, &o.name, kind, o.region_id)
-                        .await?;
-                org_of.insert(o.code.clone(), oid);
-            }
+            let specs: Vec<party::BranchSpec> = view
+                .offers
+                .iter()
+                .map(|o| party::BranchSpec {
+                    code: &o.code,
+                    name: &o.name,
+                    kind: match o.kind.as_str() {
+                        "interest" => OrgKind::InterestBranch,
+                        "occupation" => OrgKind::OccupationBranch,
+                        _ => OrgKind::LocationBranch,
+                    },
+                    region_id: o.region_id,
+                })
+                .collect();
+            let ids = party::ensure_branches(core, who, &org, &specs).await?;
+            let org_of: HashMap<&str, i64> = view
+                .offers
+                .iter()
+                .map(|o| o.code.as_str())
+                .zip(ids)
+                .collect();
             let placements: Vec<Placement> = assignment
                 .placed
                 .iter()
@@ -689,7 +698,7 @@ pub async fn step_round(
                                 p.member
                             )))
                         })?,
-                        org_id: org_of[&p.branch],
+                        org_id: org_of[p.branch.as_str()],
                         branch: p.branch.clone(),
                         rank: p.placement.as_str().to_owned(),
                     })

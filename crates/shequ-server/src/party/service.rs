@@ -573,53 +573,73 @@ pub async fn members_under(
     Ok(core.store.party_members_of(&under).await?)
 }
 
-/// The branch `code` under `parent`, created (kind `kind`, serving
-/// `region_id` or the parent's region) when it does not exist yet; its
-/// id. A code already used by an organisation elsewhere is refused: the
-/// branch cannot take it.
-pub async fn ensure_branch(
+/// A branch to have under an organisation: code, name, kind and the
+/// region it serves (`None` for its parent's).
+pub struct BranchSpec<'a> {
+    pub code: &'a str,
+    pub name: &'a str,
+    pub kind: OrgKind,
+    pub region_id: Option<i64>,
+}
+
+/// The branches `specs` under `parent`, each created when it does not
+/// exist yet; their ids, in order. A code already used by an
+/// organisation elsewhere in the tree is refused before any branch is
+/// created, so a refusal leaves the tree as it was.
+pub async fn ensure_branches(
     core: &Core,
     who: &Principal,
     parent: &ScopedPartyOrg,
-    code: &str,
-    name: &str,
-    kind: OrgKind,
-    region_id: Option<i64>,
-) -> Result<i64, AppError> {
+    specs: &[BranchSpec<'_>],
+) -> Result<Vec<i64>, AppError> {
     require_manager(who)?;
-    if let Some(o) = core.store.scoped_party_org(code).await? {
-        if o.parent_id == Some(parent.id) {
-            return Ok(o.id);
+    let mut existing = Vec::with_capacity(specs.len());
+    for b in specs {
+        let found = core.store.scoped_party_org(b.code).await?;
+        if let Some(o) = &found
+            && o.parent_id != Some(parent.id)
+        {
+            return Err(AppError::unprocessable(
+                "offers",
+                Code::OrgCodeTaken,
+                format!(
+                    "branch {}: the code is taken by {} elsewhere in the tree; give the branch another code",
+                    b.code, o.name
+                ),
+            ));
         }
-        return Err(AppError::unprocessable(
-            "offers",
-            Code::OrgCodeTaken,
-            format!(
-                "branch {code}: the code is taken by {} elsewhere in the tree; give the branch another code",
-                o.name
-            ),
-        ));
+        existing.push(found.map(|o| o.id));
     }
     let (_, actor) = actor(who);
-    core.store
-        .create_party_org(
-            &shequ_store::party::NewPartyOrg {
-                code,
-                name,
-                kind,
-                parent: Some(&parent.code),
-                region_id: region_id.or(parent.region_id),
-                founded_on: Some(core.today()),
-            },
-            &actor,
-            core.clock.now_ms(),
-        )
-        .await?;
-    core.store
-        .scoped_party_org(code)
-        .await?
-        .map(|o| o.id)
-        .ok_or(AppError::NotFound("party org"))
+    let mut ids = Vec::with_capacity(specs.len());
+    for (b, found) in specs.iter().zip(existing) {
+        if let Some(id) = found {
+            ids.push(id);
+            continue;
+        }
+        core.store
+            .create_party_org(
+                &shequ_store::party::NewPartyOrg {
+                    code: b.code,
+                    name: b.name,
+                    kind: b.kind,
+                    parent: Some(&parent.code),
+                    region_id: b.region_id.or(parent.region_id),
+                    founded_on: Some(core.today()),
+                },
+                &actor,
+                core.clock.now_ms(),
+            )
+            .await?;
+        ids.push(
+            core.store
+                .scoped_party_org(b.code)
+                .await?
+                .map(|o| o.id)
+                .ok_or(AppError::NotFound("party org"))?,
+        );
+    }
+    Ok(ids)
 }
 
 /// Seats an elected committee on organisation `org_code` (which the
