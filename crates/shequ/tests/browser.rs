@@ -60,6 +60,43 @@ fn require_browser_tooling(root: &Path) {
     );
 }
 
+/// `shequ demo` generated into `dir/data` with `password` and `args`,
+/// serving on a free port: the server and its address, once it prints it
+/// (within `wait`).
+fn serve_demo(dir: &Path, password: &str, args: &[&str], wait: Duration) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_shequ"))
+        .arg("demo")
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .args(["--admin-password", password])
+        .current_dir(dir)
+        .env("SHEQU_LOG", "warn")
+        .env("SHEQU__MQTT_ENABLED", "false")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start shequ demo");
+    let stdout = child.stdout.take().expect("demo stdout");
+    let server = Server(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("Open:").nth(1) {
+                let _ = tx.send(rest.trim().trim_end_matches('/').to_owned());
+            }
+        }
+    });
+    let base = rx.recv_timeout(wait).unwrap_or_else(|_| {
+        panic!(
+            "shequ demo did not print its address within {} s",
+            wait.as_secs()
+        )
+    });
+    (server, base)
+}
+
 /// Runs a node script to its end (at most `limit`), failing the test when it fails.
 fn run_node(mut node: Command, script: &str, limit: Duration) {
     let mut child = node.spawn().expect("run node");
@@ -118,35 +155,21 @@ fn welfare_alert_in_chromium() {
     require_browser_tooling(&root);
     let dir = tempfile::tempdir().expect("temp dir");
     let password = "demo-password-b";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shequ"))
-        .arg("demo")
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .args(["--listen", "127.0.0.1:0", "--residents", "2000"])
-        // Doors must be heard often in platform time, or they count as
-        // silent (6 h = 3 s here) and hold their buildings' absences back.
-        .args(["--simulate-rate", "200", "--clock-speed", "7200"])
-        .args(["--admin-password", password])
-        .current_dir(dir.path())
-        .env("SHEQU_LOG", "warn")
-        .env("SHEQU__MQTT_ENABLED", "false")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start shequ demo");
-    let stdout = child.stdout.take().expect("demo stdout");
-    let _server = Server(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("Open:").nth(1) {
-                let _ = tx.send(rest.trim().trim_end_matches('/').to_owned());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(120))
-        .expect("shequ demo did not print its address within 120 s");
+    let (_server, base) = serve_demo(
+        dir.path(),
+        password,
+        &[
+            "--residents",
+            "2000",
+            // Doors must be heard often in platform time, or they count as
+            // silent (6 h = 3 s here) and hold their buildings' absences back.
+            "--simulate-rate",
+            "200",
+            "--clock-speed",
+            "7200",
+        ],
+        Duration::from_secs(120),
+    );
     let mut node = Command::new("node");
     node.arg("tests/browser/command.mjs")
         .current_dir(&root)
@@ -333,38 +356,12 @@ fn branches_in_chromium() {
     require_browser_tooling(&root);
     let dir = tempfile::tempdir().expect("temp dir");
     let password = "demo-password-c";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_shequ"))
-        .arg("demo")
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--residents",
-            "20000",
-            "--no-simulate",
-        ])
-        .args(["--admin-password", password])
-        .current_dir(dir.path())
-        .env("SHEQU_LOG", "warn")
-        .env("SHEQU__MQTT_ENABLED", "false")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start shequ demo");
-    let stdout = child.stdout.take().expect("demo stdout");
-    let _server = Server(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("Open:").nth(1) {
-                let _ = tx.send(rest.trim().trim_end_matches('/').to_owned());
-            }
-        }
-    });
-    let base = rx
-        .recv_timeout(Duration::from_secs(180))
-        .expect("shequ demo did not print its address within 180 s");
+    let (_server, base) = serve_demo(
+        dir.path(),
+        password,
+        &["--residents", "20000", "--no-simulate"],
+        Duration::from_secs(180),
+    );
     let mut node = Command::new("node");
     node.arg("tests/browser/branches.mjs")
         .current_dir(&root)

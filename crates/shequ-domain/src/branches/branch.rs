@@ -47,6 +47,15 @@ impl BranchKind {
     }
 
     /// Reads `interest`, `occupation`, `location` or their Chinese names.
+    /// The party organisation kind a branch of this kind is.
+    pub fn org_kind(self) -> crate::party::OrgKind {
+        match self {
+            BranchKind::Interest => crate::party::OrgKind::InterestBranch,
+            BranchKind::Occupation => crate::party::OrgKind::OccupationBranch,
+            BranchKind::Location => crate::party::OrgKind::LocationBranch,
+        }
+    }
+
     pub fn parse(s: &str) -> Result<BranchKind, InvalidValue> {
         let s = s.trim();
         Self::ALL

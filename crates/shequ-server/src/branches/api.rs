@@ -100,12 +100,10 @@ pub async fn round(
 ) -> AppResult<Json<RoundOut>> {
     who.require_token_scope(READ)?;
     let v = service::view_round(&core, &who, id, &addr).await?;
-    let mut counts = [0usize; 5];
+    let counts = v.outcome.counts().unwrap_or_default();
     let (placed, infeasible) = match &v.outcome {
         Outcome::Preview(r) | Outcome::Computed(r) => match r {
             Ok(a) => {
-                let c = a.counts;
-                counts = [c.first, c.second, c.third, c.home, c.moved].map(|n| n as usize);
                 let placed = a
                     .placed
                     .iter()
@@ -123,21 +121,11 @@ pub async fn round(
         Outcome::Confirmed(list) => {
             let placed = list
                 .iter()
-                .map(|p: &Placement| {
-                    let i = match p.rank.as_str() {
-                        "1" => 0,
-                        "2" => 1,
-                        "3" => 2,
-                        "home" => 3,
-                        _ => 4,
-                    };
-                    counts[i] += 1;
-                    PlacedOut {
-                        person_id: p.person_id.to_string(),
-                        branch: p.branch.clone(),
-                        rank: p.rank.clone(),
-                        reason: None,
-                    }
+                .map(|p: &Placement| PlacedOut {
+                    person_id: p.person_id.to_string(),
+                    branch: p.branch.clone(),
+                    rank: p.rank.clone(),
+                    reason: None,
                 })
                 .collect();
             (placed, Vec::new())

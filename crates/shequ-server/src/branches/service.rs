@@ -22,7 +22,7 @@ use shequ_domain::branches::{
     Assignment, Ballots, Branch, BranchKind, Decide, Infeasible, Preference, Purpose, RoundResult,
     RoundRules, Standing, standing, tally,
 };
-use shequ_domain::party::{OrgKind, Seat, SeatRole};
+use shequ_domain::party::{Seat, SeatRole};
 use shequ_store::branches::{
     ElectionRoundRow, ElectionRow, NewElectionRound, NewOffer, OfferRow, Placement, PreferenceRow,
     RoundRow, RoundState,
@@ -70,6 +70,34 @@ pub enum Outcome {
     Confirmed(Vec<Placement>),
 }
 
+impl Outcome {
+    /// How many got their first, second and third choice, their home,
+    /// or another branch; `None` when there is no assignment.
+    pub fn counts(&self) -> Option<[usize; 5]> {
+        match self {
+            Outcome::Preview(Ok(a)) | Outcome::Computed(Ok(a)) => {
+                let c = a.counts;
+                Some([c.first, c.second, c.third, c.home, c.moved].map(|n| n as usize))
+            }
+            Outcome::Preview(Err(_)) | Outcome::Computed(Err(_)) => None,
+            Outcome::Confirmed(placed) => {
+                let mut c = [0; 5];
+                for p in placed {
+                    let i = match p.rank.as_str() {
+                        "1" => 0,
+                        "2" => 1,
+                        "3" => 2,
+                        "home" => 3,
+                        _ => 4,
+                    };
+                    c[i] += 1;
+                }
+                Some(c)
+            }
+        }
+    }
+}
+
 /// A round with its offers, members and assignment.
 #[derive(Debug, Clone)]
 pub struct RoundView {
@@ -89,14 +117,16 @@ fn field(name: &str, code: Code, message: impl Into<String>) -> FieldError {
     FieldError::new(name, code, message.into())
 }
 
+/// A stored row the domain refuses: corrupt data, never the caller's
+/// fault.
+fn corrupt(message: String) -> AppError {
+    AppError::from(shequ_store::StoreError::Corrupt(message))
+}
+
 /// The rounds of organisations the caller sees, newest first.
 pub async fn rounds(core: &Core, who: &Principal) -> Result<Vec<RoundRow>, AppError> {
     party::require_member_reader(who)?;
-    let visible: BTreeSet<i64> = party::visible_orgs(core, who)
-        .await?
-        .iter()
-        .map(|o| o.id)
-        .collect();
+    let visible = party::visible_org_ids(core, who).await?;
     Ok(core
         .store
         .branch_rounds()
@@ -141,21 +171,19 @@ fn standing_full(m: &PartyMemberRow) -> bool {
     m.probation_end.is_none()
 }
 
-fn branches_of(offers: &[OfferRow]) -> Result<Vec<Branch>, AppError> {
+/// The offers as the domain's branches. An offer was checked when the
+/// round opened, so a refusal here is a corrupt row.
+fn branches_of(offers: &[OfferRow]) -> Result<Vec<Branch>, shequ_domain::InvalidValue> {
     offers
         .iter()
         .map(|o| {
-            let kind = BranchKind::parse(&o.kind).map_err(|e| {
-                AppError::from(shequ_store::StoreError::Corrupt(format!("offer kind: {e}")))
-            })?;
             Branch::new(
                 &o.code,
                 &o.name,
-                kind,
+                BranchKind::parse(&o.kind)?,
                 u32::try_from(o.min_full).unwrap_or(u32::MAX),
                 u32::try_from(o.max_size).unwrap_or(0),
             )
-            .map_err(|e| AppError::from(shequ_store::StoreError::Corrupt(format!("offer: {e}"))))
         })
         .collect()
 }
@@ -188,12 +216,7 @@ fn round_members(
 /// The assignment of these members to these offers: the pure
 /// computation, on what is stored.
 pub fn compute(offers: &[OfferRow], members: &[RoundMember]) -> Result<Assignment, AssignError> {
-    let branches = branches_of(offers).map_err(|e| {
-        AssignError::Invalid(shequ_domain::InvalidValue::new(
-            Code::BranchLimits,
-            e.to_string(),
-        ))
-    })?;
+    let branches = branches_of(offers).map_err(AssignError::Invalid)?;
     // Members with no form and no location branch where they live: named
     // all at once, by name, with what to do (the domain would name the
     // first by id).
@@ -260,11 +283,7 @@ pub async fn view_round(
                 .as_deref()
                 .map(serde_json::from_str)
                 .transpose()
-                .map_err(|e| {
-                    AppError::from(shequ_store::StoreError::Corrupt(format!(
-                        "round {id} result: {e}"
-                    )))
-                })?
+                .map_err(|e| corrupt(format!("round {id} result: {e}")))?
                 .unwrap_or_default(),
         ),
     };
@@ -512,11 +531,7 @@ async fn form_key(core: &Core) -> Result<[u8; 64], AppError> {
     hex::decode(&stored)
         .ok()
         .and_then(|b| <[u8; 64]>::try_from(b).ok())
-        .ok_or_else(|| {
-            AppError::from(shequ_store::StoreError::Corrupt(
-                "server secret branch_form_v1 is not 64 hex bytes".into(),
-            ))
-        })
+        .ok_or_else(|| corrupt("server secret branch_form_v1 is not 64 hex bytes".into()))
 }
 
 fn sign(key: &[u8; 64], round: i64, person: i64) -> Hmac<Sha256> {
@@ -669,17 +684,17 @@ pub async fn step_round(
             let specs: Vec<party::BranchSpec> = view
                 .offers
                 .iter()
-                .map(|o| party::BranchSpec {
-                    code: &o.code,
-                    name: &o.name,
-                    kind: match o.kind.as_str() {
-                        "interest" => OrgKind::InterestBranch,
-                        "occupation" => OrgKind::OccupationBranch,
-                        _ => OrgKind::LocationBranch,
-                    },
-                    region_id: o.region_id,
+                .map(|o| {
+                    Ok(party::BranchSpec {
+                        code: &o.code,
+                        name: &o.name,
+                        kind: BranchKind::parse(&o.kind)
+                            .map_err(|e| corrupt(format!("offer kind: {e}")))?
+                            .org_kind(),
+                        region_id: o.region_id,
+                    })
                 })
-                .collect();
+                .collect::<Result<_, AppError>>()?;
             let ids = party::ensure_branches(core, who, &org, &specs).await?;
             let org_of: HashMap<&str, i64> = view
                 .offers
@@ -692,12 +707,10 @@ pub async fn step_round(
                 .iter()
                 .map(|p| {
                     Ok(Placement {
-                        person_id: p.member.parse().map_err(|_| {
-                            AppError::from(shequ_store::StoreError::Corrupt(format!(
-                                "member id {:?}",
-                                p.member
-                            )))
-                        })?,
+                        person_id: p
+                            .member
+                            .parse()
+                            .map_err(|_| corrupt(format!("member id {:?}", p.member)))?,
                         org_id: org_of[p.branch.as_str()],
                         branch: p.branch.clone(),
                         rank: p.placement.as_str().to_owned(),
@@ -755,7 +768,6 @@ pub struct ElectionView {
 
 /// Recounts a stored round from its ballots.
 pub fn recount(row: &ElectionRoundRow, ballots: Vec<Vec<String>>) -> Result<RoundResult, AppError> {
-    let corrupt = |m: String| AppError::from(shequ_store::StoreError::Corrupt(m));
     let decide =
         Decide::parse(&row.decide).ok_or_else(|| corrupt(format!("decide {:?}", row.decide)))?;
     let n = |v: i64| u32::try_from(v).map_err(|_| corrupt(format!("round {} numbers", row.id)));
@@ -770,14 +782,22 @@ pub fn recount(row: &ElectionRoundRow, ballots: Vec<Vec<String>>) -> Result<Roun
     tally(&rules, &Ballots(ballots)).map_err(|e| corrupt(format!("round {}: {e}", row.id)))
 }
 
+/// Recounts a stored round and says whether the recount is the tally
+/// recorded when its ballots were entered.
+pub fn recount_against_record(
+    row: &ElectionRoundRow,
+    ballots: Vec<Vec<String>>,
+) -> Result<(RoundResult, bool), AppError> {
+    let result = recount(row, ballots)?;
+    let recorded: Option<serde_json::Value> = serde_json::from_str(&row.result).ok();
+    let matches = recorded == serde_json::to_value(&result).ok();
+    Ok((result, matches))
+}
+
 /// The elections of branches the caller sees, newest first.
 pub async fn elections(core: &Core, who: &Principal) -> Result<Vec<ElectionRow>, AppError> {
     party::require_member_reader(who)?;
-    let visible: BTreeSet<i64> = party::visible_orgs(core, who)
-        .await?
-        .iter()
-        .map(|o| o.id)
-        .collect();
+    let visible = party::visible_org_ids(core, who).await?;
     Ok(core
         .store
         .branch_elections()
@@ -824,9 +844,7 @@ pub async fn view_election(
     let mut rounds = Vec::new();
     for row in core.store.election_rounds(id).await? {
         let ballots = core.store.election_ballots(row.id).await?;
-        let result = recount(&row, ballots)?;
-        let recorded: Option<serde_json::Value> = serde_json::from_str(&row.result).ok();
-        let matches_record = recorded == serde_json::to_value(&result).ok();
+        let (result, matches_record) = recount_against_record(&row, ballots)?;
         rounds.push(CountedRound {
             row,
             result,
@@ -907,8 +925,7 @@ pub async fn record_round(
         let f = e.field().unwrap_or("ballots").to_owned();
         AppError::Unprocessable(vec![FieldError::from_invalid(&f, &e)])
     })?;
-    let json = serde_json::to_string(&result)
-        .map_err(|e| AppError::from(shequ_store::StoreError::Corrupt(e.to_string())))?;
+    let json = serde_json::to_string(&result).map_err(|e| corrupt(e.to_string()))?;
     let (_, by) = actor(who);
     let seq = view.rounds.len() as i64 + 1;
     core.store
@@ -958,7 +975,7 @@ pub async fn seat_elected(
         .election
         .held_on
         .parse()
-        .map_err(|_| AppError::from(shequ_store::StoreError::Corrupt("election day".into())))?;
+        .map_err(|_| corrupt("election day".into()))?;
     let end = start
         .with_year(start.year() + TERM_YEARS)
         .unwrap_or(start + chrono::Days::new(365 * 3));

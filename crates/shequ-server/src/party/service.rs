@@ -66,6 +66,18 @@ pub async fn visible_orgs(core: &Core, who: &Principal) -> Result<Vec<ScopedPart
     Ok(core.store.party_orgs_in(&who.scope()?).await?)
 }
 
+/// The ids of the organisations in the caller's scope.
+pub async fn visible_org_ids(
+    core: &Core,
+    who: &Principal,
+) -> Result<std::collections::HashSet<i64>, AppError> {
+    Ok(visible_orgs(core, who)
+        .await?
+        .iter()
+        .map(|o| o.id)
+        .collect())
+}
+
 /// The forest of the caller's organisations, roots first, with counts.
 pub async fn tree(core: &Core, who: &Principal) -> Result<Vec<OrgNode>, AppError> {
     let orgs = visible_orgs(core, who).await?;
@@ -228,11 +240,7 @@ pub async fn transfers(
     open_only: bool,
 ) -> Result<Vec<(TransferRow, bool)>, AppError> {
     require_member_reader(who)?;
-    let visible: std::collections::HashSet<i64> = visible_orgs(core, who)
-        .await?
-        .iter()
-        .map(|o| o.id)
-        .collect();
+    let visible = visible_org_ids(core, who).await?;
     let today = core.today();
     let rows = core.store.transfers(open_only).await?;
     rows.into_iter()

@@ -141,28 +141,6 @@ pub async fn show(
     render(&core, &v, id, &addr, None).await
 }
 
-/// Counts of a confirmed round's placements, as the assignment counts
-/// them.
-fn confirmed_counts(placed: &[shequ_store::branches::Placement]) -> [usize; 5] {
-    let mut c = [0; 5];
-    for p in placed {
-        let i = match p.rank.as_str() {
-            "1" => 0,
-            "2" => 1,
-            "3" => 2,
-            "home" => 3,
-            _ => 4,
-        };
-        c[i] += 1;
-    }
-    c
-}
-
-fn counts_of(a: &Assignment) -> [usize; 5] {
-    let c = a.counts;
-    [c.first, c.second, c.third, c.home, c.moved].map(|n| n as usize)
-}
-
 /// Why a member was placed outside their choices, in the page's
 /// language; `None` when they got one of them or ranked nothing.
 fn reason(ctx: &Ctx, p: &shequ_domain::branches::Placed) -> Option<String> {
@@ -219,10 +197,7 @@ async fn render(
         },
         Outcome::Confirmed(_) => (None, None),
     };
-    let counts = match outcome {
-        Outcome::Confirmed(placed) => Some(confirmed_counts(placed)),
-        _ => assignment.map(counts_of),
-    };
+    let counts = outcome.counts();
     let sizes: HashMap<String, u32> = match outcome {
         Outcome::Confirmed(placed) => placed.iter().fold(HashMap::new(), |mut acc, p| {
             *acc.entry(p.branch.clone()).or_insert(0) += 1;
