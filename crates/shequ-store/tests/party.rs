@@ -492,6 +492,141 @@ async fn a_committee_has_one_secretary_at_a_time_and_coverage_counts_each_new_se
     }
 }
 
+/// The counts the report reads (kept by triggers) and the first gaps
+/// agree with every place's cover decided afresh from its organisations
+/// and instructor.
+async fn coverage_agrees(s: &shequ_store::Store, l: &str, when: &str) {
+    use std::collections::BTreeMap;
+    let all = shequ_store::Scope::everything();
+    let fresh = s.coverage_in(&all).await.expect("coverage");
+    let mut want: BTreeMap<(String, &str, &str), u64> = BTreeMap::new();
+    for p in &fresh {
+        *want
+            .entry((p.region_path.clone(), p.kind.as_str(), p.cover.as_str()))
+            .or_default() += 1;
+    }
+    let mut got: BTreeMap<(String, &str, &str), u64> = BTreeMap::new();
+    for (path, kind, cover, n) in s.coverage_counts(&all).await.expect("counts") {
+        *got.entry((path, kind.as_str(), cover.as_str())).or_default() += n;
+    }
+    assert_eq!(got, want, "{l}: counts {when}");
+    let gaps: Vec<String> = s
+        .coverage_gaps(&all, 100)
+        .await
+        .expect("gaps")
+        .into_iter()
+        .map(|p| p.code)
+        .collect();
+    let mut want_gaps: Vec<String> = fresh
+        .iter()
+        .filter(|p| p.cover == shequ_domain::party::Cover::Gap)
+        .map(|p| p.code.clone())
+        .collect();
+    want_gaps.sort();
+    assert_eq!(gaps, want_gaps, "{l}: gaps {when}");
+}
+
+#[tokio::test]
+async fn coverage_counts_follow_covers_dissolves_and_the_registrys_place_changes() {
+    use chrono::NaiveDate;
+    use shequ_domain::PlaceKind;
+    use shequ_domain::party::Cover;
+    use shequ_store::places::NewPlace;
+    for db in backends().await {
+        let s = &db.store;
+        let l = db.label;
+        seed_street(s).await;
+        coverage_agrees(s, l, "of the seeded street").await;
+        let all = shequ_store::Scope::everything();
+        let market = s.coverage_in(&all).await.expect("coverage")[0].clone();
+        let region = market_region(s).await;
+        let other = s
+            .regions_in(&all)
+            .await
+            .expect("regions")
+            .into_iter()
+            .find(|r| r.id != region && r.kind == "grid")
+            .expect("a second grid");
+        let place = |code: &str, kind, region_id, region_path: &str| NewPlace {
+            code: code.into(),
+            name: format!("场所{code}"),
+            kind,
+            facility_type: None,
+            region_id,
+            region_path: region_path.to_owned(),
+            lon: market.lon,
+            lat: market.lat,
+            address: String::new(),
+            built_year: None,
+            floors: None,
+        };
+        s.upsert_places(&[
+            place("O-1", PlaceKind::OfficeBuilding, region, &market.region_path),
+            place("K-1", PlaceKind::Park, region, &market.region_path),
+        ])
+        .await
+        .expect("places");
+        coverage_agrees(s, l, "with two new places").await;
+        let listed = s.coverage_in(&all).await.expect("coverage");
+        let id_of = |code: &str| {
+            listed
+                .iter()
+                .find(|p| p.code == code)
+                .map(|p| p.place_id)
+                .expect("the place")
+        };
+        let (office, park) = (id_of("O-1"), id_of("K-1"));
+        s.create_party_org(&org("S", OrgKind::StreetWorkingCommittee, None), "admin", 1)
+            .await
+            .expect("street");
+        s.create_party_org(&org("B1", OrgKind::NewSector, Some("S")), "admin", 1)
+            .await
+            .expect("own");
+        s.create_party_org(&org("J", OrgKind::JointBranch, Some("S")), "admin", 1)
+            .await
+            .expect("joint");
+        s.cover_place("B1", office).await.expect("own cover");
+        s.cover_place("J", office).await.expect("joint cover");
+        s.cover_place("J", market.place_id)
+            .await
+            .expect("joint cover");
+        s.assign_instructor(market.place_id, "王指导员", NaiveDate::MIN)
+            .await
+            .expect("instructor");
+        s.assign_instructor(market.place_id, "李指导员", NaiveDate::MIN)
+            .await
+            .expect("a second instructor replaces the first");
+        coverage_agrees(s, l, "after covering").await;
+
+        // The registry moves the office building and makes the park a
+        // service facility: the counts follow without being told.
+        s.upsert_places(&[
+            place("O-1", PlaceKind::OfficeBuilding, other.id, &other.path),
+            place("K-1", PlaceKind::ServiceFacility, region, &market.region_path),
+        ])
+        .await
+        .expect("moved");
+        coverage_agrees(s, l, "after the registry's changes").await;
+        let gone = s.coverage_in(&all).await.expect("coverage");
+        assert!(gone.iter().all(|p| p.place_id != park), "{l}");
+
+        // Dissolving the joint branch leaves the market to its instructor
+        // and the office to its own organisation.
+        s.dissolve_party_org("J", "admin", 2)
+            .await
+            .expect("dissolve");
+        coverage_agrees(s, l, "after dissolving").await;
+        let after = s.coverage_in(&all).await.expect("coverage");
+        let cover_of = |id| after.iter().find(|p| p.place_id == id).map(|p| p.cover);
+        assert_eq!(cover_of(market.place_id), Some(Cover::Instructor), "{l}");
+        assert_eq!(cover_of(office), Some(Cover::Own), "{l}");
+        s.upsert_places(&[place("K-1", PlaceKind::Park, other.id, &other.path)])
+            .await
+            .expect("a park again, elsewhere");
+        coverage_agrees(s, l, "with the park back").await;
+    }
+}
+
 async fn market_region(s: &shequ_store::Store) -> i64 {
     let p = s
         .places_in(

@@ -31,6 +31,17 @@ fn new_sector_kinds() -> Result<String> {
 /// The list `$3` unpacked, for `p.kind IN (…)`.
 const NEW_SECTOR_LIST: crate::bulk::Sql = crate::bulk::over_json_list!("", text "$3", "");
 
+/// A cover as `party_place_covers` and `party_cover_counts` store it.
+fn stored_cover(n: i64) -> Result<Cover> {
+    match n {
+        0 => Ok(Cover::Own),
+        1 => Ok(Cover::Joint),
+        2 => Ok(Cover::Instructor),
+        3 => Ok(Cover::Gap),
+        _ => Err(StoreError::Corrupt(format!("stored cover {n}"))),
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct CoverRow {
     id: i64,
@@ -45,6 +56,36 @@ struct CoverRow {
     instructor: i64,
 }
 
+/// Rewrites the stored best cover (`party_place_covers`) of the places
+/// the subquery `$set` selects (its one parameter bound to `$arg`), in the
+/// transaction `$tx`, from their organisations not dissolved and their
+/// instructor, by the same rule as `Cover::of`: 0 an organisation of its
+/// own, 1 a joint branch, 2 an instructor only, 3 a gap. The migration's
+/// triggers carry each change into `party_cover_counts`.
+macro_rules! refresh_covers {
+    ($tx:expr, $set:literal, $arg:expr) => {{
+        sqlx::query(concat!(
+            "UPDATE party_place_covers SET cover = CASE
+                 WHEN EXISTS (SELECT 1 FROM party_org_places c JOIN party_orgs o ON o.id = c.org_id
+                              WHERE c.place_id = party_place_covers.place_id
+                                AND o.dissolved_at IS NULL AND o.kind <> 'joint_branch') THEN 0
+                 WHEN EXISTS (SELECT 1 FROM party_org_places c JOIN party_orgs o ON o.id = c.org_id
+                              WHERE c.place_id = party_place_covers.place_id
+                                AND o.dissolved_at IS NULL) THEN 1
+                 WHEN EXISTS (SELECT 1 FROM party_instructors i
+                              WHERE i.place_id = party_place_covers.place_id) THEN 2
+                 ELSE 3 END
+             WHERE place_id IN (",
+            $set,
+            ")"
+        ))
+        .bind($arg)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(super) use refresh_covers;
+
 impl Store {
     /// Records that `org_code` covers the place `place_id` (again is a
     /// no-op). Only new-sector places count towards coverage.
@@ -55,13 +96,16 @@ impl Store {
             .ok_or(StoreError::NotFound("party org"))?;
         self.new_sector_place(place_id).await?;
         on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO party_org_places (org_id, place_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             )
             .bind(org.id)
             .bind(place_id)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            refresh_covers!(tx, "$1", place_id);
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -70,6 +114,7 @@ impl Store {
     pub async fn assign_instructor(&self, place_id: i64, name: &str, on: NaiveDate) -> Result<()> {
         self.new_sector_place(place_id).await?;
         on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO party_instructors (place_id, name, assigned_on) VALUES ($1, $2, $3)
                  ON CONFLICT (place_id) DO UPDATE SET name = excluded.name, assigned_on = excluded.assigned_on",
@@ -77,8 +122,10 @@ impl Store {
             .bind(place_id)
             .bind(name)
             .bind(on.to_string())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            refresh_covers!(tx, "$1", place_id);
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -173,11 +220,11 @@ impl Store {
     }
 
     /// How many new-sector places in `scope` are covered each way, by the
-    /// place's own region and kind: a few rows per region, however many
-    /// places, so a district's report stays fast. The cover is decided in
-    /// SQL by the same rule as `Cover::of` (an organisation other than a
-    /// joint branch, then a joint branch, then an instructor); the store
-    /// test checks both agree on every place.
+    /// place's own region and kind: read from `party_cover_counts`, a few
+    /// rows per region however many places, so a district's report stays
+    /// fast. The counts are kept by the migration's triggers from each
+    /// place's stored best cover; the store test checks them against
+    /// [`Store::coverage_in`], which decides every place's cover afresh.
     pub async fn coverage_counts(
         &self,
         scope: &Scope,
@@ -185,22 +232,11 @@ impl Store {
         let (lo, hi) = scope.bounds();
         let kinds = new_sector_kinds()?;
         let in_kinds = crate::bulk::pick(&self.db, &NEW_SECTOR_LIST);
-        // Each covered place's best organisation (0 own, 1 joint) once,
-        // then every place joined to it and to its instructor.
         let sql = format!(
-            "SELECT p.region_path, p.kind,
-                    CASE WHEN c.best = 0 THEN 'own' WHEN c.best = 1 THEN 'joint'
-                         WHEN i.place_id IS NOT NULL THEN 'instructor' ELSE 'gap' END AS cover,
-                    COUNT(*)
-             FROM places p
-             LEFT JOIN (SELECT c.place_id, MIN(CASE WHEN o.kind = 'joint_branch' THEN 1 ELSE 0 END) AS best
-                        FROM party_org_places c JOIN party_orgs o ON o.id = c.org_id
-                        WHERE o.dissolved_at IS NULL GROUP BY c.place_id) c ON c.place_id = p.id
-             LEFT JOIN party_instructors i ON i.place_id = p.id
-             WHERE p.region_path >= $1 AND p.region_path < $2 AND p.kind IN ({in_kinds})
-             GROUP BY p.region_path, p.kind, 3"
+            "SELECT r.path, c.kind, CAST(c.cover AS BIGINT), c.n FROM party_cover_counts c JOIN regions r ON r.id = c.region_id
+             WHERE r.path >= $1 AND r.path < $2 AND c.n > 0 AND c.kind IN ({in_kinds})"
         );
-        let rows: Vec<(String, String, String, i64)> = on_db!(self, read, |pool| {
+        let rows: Vec<(String, String, i64, i64)> = on_db!(self, read, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(lo)
                 .bind(hi)
@@ -212,27 +248,22 @@ impl Store {
             .map(|(path, kind, cover, n)| {
                 let kind =
                     PlaceKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let cover = Cover::ALL
-                    .into_iter()
-                    .find(|c| c.as_str() == cover)
-                    .ok_or_else(|| StoreError::Corrupt(format!("cover {cover:?}")))?;
-                Ok((path, kind, cover, n.max(0) as u64))
+                Ok((path, kind, stored_cover(cover)?, n.max(0) as u64))
             })
             .collect()
     }
 
     /// The gaps (new-sector places with no organisation and no
-    /// instructor) in `scope`, by code, at most `limit` of them.
+    /// instructor) in `scope`, by code, at most `limit` of them: read from
+    /// the stored covers' index, so only the gaps are visited.
     pub async fn coverage_gaps(&self, scope: &Scope, limit: u32) -> Result<Vec<PlaceCover>> {
         let (lo, hi) = scope.bounds();
         let kinds = new_sector_kinds()?;
         let in_kinds = crate::bulk::pick(&self.db, &NEW_SECTOR_LIST);
         let sql = format!(
-            "SELECT p.id, p.code, p.name, p.kind, p.region_path, p.lon, p.lat FROM places p
-             WHERE p.region_path >= $1 AND p.region_path < $2 AND p.kind IN ({in_kinds})
-               AND NOT EXISTS (SELECT 1 FROM party_org_places c JOIN party_orgs o ON o.id = c.org_id
-                               WHERE c.place_id = p.id AND o.dissolved_at IS NULL)
-               AND NOT EXISTS (SELECT 1 FROM party_instructors i WHERE i.place_id = p.id)
+            "SELECT p.id, p.code, p.name, p.kind, p.region_path, p.lon, p.lat
+             FROM party_place_covers c JOIN places p ON p.id = c.place_id
+             WHERE c.cover = 3 AND p.region_path >= $1 AND p.region_path < $2 AND p.kind IN ({in_kinds})
              ORDER BY p.code LIMIT $4"
         );
         let rows: Vec<(i64, String, String, String, String, f64, f64)> =

@@ -458,6 +458,12 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::NotFound("party org"));
             }
+            // The places it covered fall back to their other covers.
+            super::coverage::refresh_covers!(
+                tx,
+                "SELECT place_id FROM party_org_places WHERE org_id = $1",
+                before.id
+            );
             super::orgs::log_change!(
                 tx,
                 before.id,
