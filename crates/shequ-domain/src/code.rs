@@ -303,6 +303,22 @@ codes! {
     BranchStepNotFound => "branch_step_not_found",
     BranchTaken => "branch_taken",
     ElectionRoundTaken => "election_round_taken",
+    // regional cooperation
+    CoopCategoryUnknown => "coop_category_unknown",
+    CoopUnitKindUnknown => "coop_unit_kind_unknown",
+    CoopCapacityUnitUnknown => "coop_capacity_unit_unknown",
+    CoopCapacity => "coop_capacity",
+    CoopCommitmentExceeds => "coop_commitment_exceeds",
+    CoopWindowOrder => "coop_window_order",
+    CoopProjectStatusUnknown => "coop_project_status_unknown",
+    CoopProjectTransition => "coop_project_transition",
+    CoopDropReason => "coop_drop_reason",
+    CoopRating => "coop_rating",
+    CoopRatingNotDone => "coop_rating_not_done",
+    CoopPairKindUnknown => "coop_pair_kind_unknown",
+    CoopActivityFull => "coop_activity_full",
+    CoopCheckedInTwice => "coop_checked_in_twice",
+    CoopActivityTimes => "coop_activity_times",
 }
 
 impl Code {

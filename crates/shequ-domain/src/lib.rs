@@ -4,6 +4,7 @@
 
 pub mod branches;
 pub mod code;
+pub mod coop;
 pub mod order;
 pub mod party;
 pub mod person;
