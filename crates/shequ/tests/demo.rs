@@ -137,7 +137,14 @@ async fn same_seed_gives_identical_rows_and_another_seed_differs() {
     assert_eq!(ha, hb, "the same seed must give the same history");
     assert_ne!(ha, hc, "another seed must give another history");
     let pool = open(&a).await;
-    assert_eq!(count(&pool, "SELECT COUNT(*) FROM people").await, 3000);
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM people WHERE residency <> 'non_resident'"
+        )
+        .await,
+        3000
+    );
     // A door at every residential building and a card for every resident.
     assert_eq!(
         count(&pool, "SELECT COUNT(*) FROM places WHERE kind = 'residential_building' AND id NOT IN (SELECT building_id FROM devices)").await,
@@ -262,8 +269,28 @@ async fn regions_tile_the_street_and_buildings_lie_in_their_grids() {
 #[tokio::test]
 async fn residents_have_tianlin_like_distributions() {
     let pool = open(street_20k()).await;
-    let residents = count(&pool, "SELECT COUNT(*) FROM people").await;
+    let residents = count(
+        &pool,
+        "SELECT COUNT(*) FROM people WHERE residency <> 'non_resident'",
+    )
+    .await;
     assert_eq!(residents, 20_000);
+    // Besides the residents, people who work in the street and live
+    // elsewhere: no household, in the grid of their workplace.
+    let workers = count(
+        &pool,
+        "SELECT COUNT(*) FROM people WHERE residency = 'non_resident'",
+    )
+    .await;
+    assert!(workers > 20, "{workers} non-residents");
+    assert_eq!(
+        count(
+            &pool,
+            "SELECT COUNT(*) FROM people WHERE residency = 'non_resident' AND household_id IS NOT NULL"
+        )
+        .await,
+        0
+    );
     let share = |n: i64| n as f64 / residents as f64;
 
     let alone = count(
@@ -311,7 +338,7 @@ async fn residents_have_tianlin_like_distributions() {
     let homeless = count(
         &pool,
         "SELECT COUNT(*) FROM people p LEFT JOIN households h ON h.id = p.household_id
-         WHERE h.id IS NULL OR h.region_id <> p.region_id",
+         WHERE p.residency <> 'non_resident' AND (h.id IS NULL OR h.region_id <> p.region_id)",
     )
     .await;
     assert_eq!(
@@ -888,13 +915,14 @@ async fn the_party_organisation_covers_the_street_with_its_gaps() {
     // About 4 % of adults are members; some probationary, some overdue,
     // some mobile, some working in an office building of the street.
     let adults = on(
-        "SELECT COUNT(*) FROM people WHERE birth_date <= $1",
+        "SELECT COUNT(*) FROM people WHERE birth_date <= $1 AND residency <> 'non_resident'",
         day(18 * 366),
     )
     .await;
     let members = count(
         &pool,
-        "SELECT COUNT(*) FROM party_memberships WHERE to_day IS NULL",
+        "SELECT COUNT(*) FROM party_memberships m JOIN people p ON p.id = m.person_id
+         WHERE m.to_day IS NULL AND p.residency <> 'non_resident'",
     )
     .await;
     let share = members as f64 / adults as f64;
@@ -930,6 +958,15 @@ async fn the_party_organisation_covers_the_street_with_its_gaps() {
             > 0,
         "members_working_at finds some"
     );
+    // Members who live elsewhere, with their workplace of the street as
+    // their unit: in its organisation, or the mobile members' branch.
+    let from_elsewhere = count(
+        &pool,
+        "SELECT COUNT(*) FROM party_members m JOIN people p ON p.id = m.person_id
+         JOIN places w ON w.name = m.unit WHERE p.residency = 'non_resident'",
+    )
+    .await;
+    assert!(from_elsewhere > 5, "{from_elsewhere} non-resident members");
 
     // Every 党总支 and branch with full members has a secretary; a few
     // committees are past their term.

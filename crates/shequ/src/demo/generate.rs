@@ -2,11 +2,11 @@
 //! part draws from its own ChaCha8 stream, so adding draws to one part does
 //! not reshuffle the others.
 
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use shequ_domain::Role;
 
-use super::people::{self, PeopleGen, PersonPlan};
+use super::people::{self, PeopleGen, PersonPlan, WorkerPlan};
 use super::places::{self, HouseholdPlan, PlacePlan};
 use super::street::{self, CITY_CODE, DISTRICT_CODE, STREET_CODE, Street};
 
@@ -31,6 +31,9 @@ pub struct Plan {
     pub buildings: usize,
     pub households: Vec<HouseholdPlan>,
     pub people: Vec<PersonPlan>,
+    /// People who work at the street's new-sector places and live
+    /// elsewhere (non-residents, no household).
+    pub workers: Vec<WorkerPlan>,
     pub staff: Vec<StaffPlan>,
 }
 
@@ -119,12 +122,25 @@ pub fn plan(residents: usize, seed: u64) -> anyhow::Result<Plan> {
         &mut pg,
     );
 
+    // One to six people from outside the street at each new-sector
+    // place; drawn after the staff so the staff's phones stay as they were.
+    let mut rng = stream(seed, 8);
+    let mut workers = Vec::new();
+    for (p, place) in all_places.iter().enumerate() {
+        if place.kind.is_new_sector() {
+            for _ in 0..rng.random_range(1..=6) {
+                workers.push(pg.worker(p, &mut rng)?);
+            }
+        }
+    }
+
     Ok(Plan {
         street,
         places: all_places,
         buildings: count,
         households,
         people: residents_out,
+        workers,
         staff,
     })
 }

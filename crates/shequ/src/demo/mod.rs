@@ -508,8 +508,14 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
     }
     if let Some(p) = &s.party {
         println!(
-            "  党组织 party orgs:        {} (党员 members {}: 预备 probationary {}, 逾期未转正 conversion overdue {}, 流动 mobile {}; 转接在途 open transfers {})",
-            p.orgs, p.members, p.probationary, p.conversion_overdue, p.mobile, p.open_transfers
+            "  党组织 party orgs:        {} (党员 members {}: 预备 probationary {}, 逾期未转正 conversion overdue {}, 流动 mobile {}, 非本街居民 non-resident {}; 转接在途 open transfers {})",
+            p.orgs,
+            p.members,
+            p.probationary,
+            p.conversion_overdue,
+            p.mobile,
+            p.non_resident,
+            p.open_transfers
         );
         println!(
             "  两新覆盖 new-sector cover: 单建 own {}, 联建 joint {}, 指导员 instructor {}, 空白 gap {}",

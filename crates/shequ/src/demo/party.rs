@@ -26,6 +26,9 @@ use super::write::Written;
 
 /// Share of adult residents who are members.
 const MEMBER_SHARE: f64 = 0.04;
+/// Share of the people working in the street, living elsewhere, who are
+/// members here.
+const WORKER_MEMBER_SHARE: f64 = 0.35;
 /// Share of the new-sector places left without any cover (空白点).
 const GAP_SHARE: f64 = 0.15;
 /// The actor the change log names.
@@ -41,6 +44,10 @@ pub struct PartyFigures {
     pub probationary: usize,
     pub conversion_overdue: usize,
     pub mobile: usize,
+    /// Members who work in the street and live elsewhere (absent in a
+    /// demo.json written before them).
+    #[serde(default)]
+    pub non_resident: usize,
     pub own: usize,
     pub joint: usize,
     pub instructor: usize,
@@ -125,15 +132,12 @@ pub async fn build(
         - figures.instructor;
 
     let members = members(plan, &orgs, today, rng);
-    let numbers: Vec<&str> = members
-        .iter()
-        .map(|m| plan.people[m.person].identity_number.as_str())
-        .collect();
+    let numbers: Vec<&str> = members.iter().map(|m| m.identity.as_str()).collect();
     let mut ids = HashMap::with_capacity(numbers.len());
     for chunk in numbers.chunks(5_000) {
         ids.extend(store.person_ids_by_identity(chunk).await?);
     }
-    let person_id = |m: &MemberPlan| ids.get(&plan.people[m.person].identity_number).copied();
+    let person_id = |m: &MemberPlan| ids.get(&m.identity).copied();
     let rows: Vec<JoiningMember<'_>> = members
         .iter()
         .map(|m| {
@@ -158,6 +162,7 @@ pub async fn build(
     }
     figures.members = members.len();
     figures.mobile = members.iter().filter(|m| m.mobile).count();
+    figures.non_resident = members.iter().filter(|m| m.non_resident).count();
     figures.probationary = members.iter().filter(|m| !m.standing.is_full()).count();
     figures.conversion_overdue = members
         .iter()
@@ -440,10 +445,12 @@ async fn place_ids(store: &Store, plan: &Plan) -> anyhow::Result<Vec<i64>> {
     Ok(ids)
 }
 
-/// One member: who (an index into `plan.people`), where, and standing.
+/// One member: who (by identity number), where, and standing.
 #[derive(Clone)]
 struct MemberPlan {
-    person: usize,
+    identity: String,
+    /// Works in the street, lives elsewhere.
+    non_resident: bool,
     org: usize,
     standing: MemberStanding,
     unit: String,
@@ -476,7 +483,7 @@ fn members(
         .map(|p| p.name.as_str())
         .collect();
     let mut out = Vec::new();
-    for (i, person) in plan.people.iter().enumerate() {
+    for person in &plan.people {
         let age = today.year() - person.birth_date.year();
         if age < 18 || !rng.random_bool(MEMBER_SHARE) {
             continue;
@@ -507,34 +514,68 @@ fn members(
             None if rng.random_bool(0.5) => super::names::firm_name(rng.random_range(0..200)),
             None => String::new(),
         };
-        // Joined at 18 to 40; the youngest few still probationary, a few
-        // past their probation's end with no conversion recorded.
-        let adult_days = ((age - 18).max(0) as u64) * 365;
-        let standing = match rng.random_range(0..100) {
-            0..4 => probationary(today, rng.random_range(30..330)),
-            4..6 => probationary(today, rng.random_range(380..540)),
-            _ => {
-                let ago = adult_days.saturating_sub(rng.random_range(0..=adult_days.min(22 * 365)));
-                let joined = today - Days::new(ago.max(400));
-                let converted = joined + Days::new(365);
-                MemberStanding {
-                    joined_on: joined,
-                    standing: Standing::Full {
-                        converted_on: (joined.year() >= 2000).then_some(converted),
-                    },
-                }
-            }
-        };
         out.push(MemberPlan {
-            person: i,
+            identity: person.identity_number.clone(),
+            non_resident: false,
             org,
-            standing,
+            standing: standing(age, today, rng),
             unit,
             mobile,
             here_days: rng.random_range(200..6_000),
         });
     }
+    // About a third of the people who work here and live elsewhere are
+    // members: of the organisation covering their workplace, or, where
+    // none does, of the mobile members' branch, with the workplace as
+    // their unit (so a gap's page names who could found one there).
+    let mut covering: HashMap<usize, usize> = HashMap::new();
+    for (k, o) in orgs.iter().enumerate() {
+        for &p in &o.covers {
+            covering.entry(p).or_insert(k);
+        }
+    }
+    for w in &plan.workers {
+        if !rng.random_bool(WORKER_MEMBER_SHARE) {
+            continue;
+        }
+        let (org, mobile) = match covering.get(&w.place) {
+            Some(&k) => (k, false),
+            None => (mobile_org, true),
+        };
+        let age = today.year() - w.birth_date.year();
+        out.push(MemberPlan {
+            identity: w.identity_number.clone(),
+            non_resident: true,
+            org,
+            standing: standing(age, today, rng),
+            unit: plan.places[w.place].name.clone(),
+            mobile,
+            here_days: rng.random_range(200..3_000),
+        });
+    }
     out
+}
+
+/// A member's standing at `age`: joined at 18 to 40; the youngest few
+/// still probationary, a few past their probation's end with no
+/// conversion recorded.
+fn standing(age: i32, today: NaiveDate, rng: &mut ChaCha8Rng) -> MemberStanding {
+    let adult_days = ((age - 18).max(0) as u64) * 365;
+    match rng.random_range(0..100) {
+        0..4 => probationary(today, rng.random_range(30..330)),
+        4..6 => probationary(today, rng.random_range(380..540)),
+        _ => {
+            let ago = adult_days.saturating_sub(rng.random_range(0..=adult_days.min(22 * 365)));
+            let joined = today - Days::new(ago.max(400));
+            let converted = joined + Days::new(365);
+            MemberStanding {
+                joined_on: joined,
+                standing: Standing::Full {
+                    converted_on: (joined.year() >= 2000).then_some(converted),
+                },
+            }
+        }
+    }
 }
 
 /// A probationary member who joined `ago` days before `today`, for a year.

@@ -34,6 +34,20 @@ pub struct PersonPlan {
     pub household: usize,
 }
 
+/// Someone who works in the street but lives elsewhere (a non-resident):
+/// in the registry because they are a party member here, with no
+/// household of the street.
+#[derive(Debug, Clone)]
+pub struct WorkerPlan {
+    pub identity_number: String,
+    pub name: String,
+    pub gender: Gender,
+    pub birth_date: NaiveDate,
+    pub phone: Option<String>,
+    /// Where they work: an index into the place list (a new-sector place).
+    pub place: usize,
+}
+
 /// How many residents each household has, in slot order: the `k`-th
 /// household gets `sizes[k]` people. Exactly `residents` in total, about
 /// `residents / 2.5` households, and the one-person households of the 80+
@@ -98,6 +112,40 @@ impl PeopleGen {
             shanghai_areas: Weighted::new(names::SHANGHAI_AREAS),
             migrant_areas: Weighted::new(names::MIGRANT_AREAS),
         }
+    }
+
+    /// A worker at the place `place` who lives outside the street, aged 23
+    /// to 55, from Shanghai or a province: drawn as a resident is (unique
+    /// identity number and phone), then given no household.
+    pub fn worker(&mut self, place: usize, rng: &mut ChaCha8Rng) -> anyhow::Result<WorkerPlan> {
+        let mut h = Household {
+            pg: self,
+            rng,
+            members: Vec::new(),
+            // Never read: the person drawn is taken out below.
+            household: usize::MAX,
+            alone: false,
+        };
+        let g = h.gender();
+        let age = h.rng.random_range(23..=55);
+        let origin = if h.rng.random_bool(0.5) {
+            Origin::Shanghai
+        } else {
+            Origin::Province(h.migrant_origin())
+        };
+        h.person(age, g, None, origin, Residency::NonResident)?;
+        let p = h
+            .members
+            .pop()
+            .ok_or_else(|| anyhow::anyhow!("no worker was drawn"))?;
+        Ok(WorkerPlan {
+            identity_number: p.identity_number,
+            name: p.name,
+            gender: p.gender,
+            birth_date: p.birth_date,
+            phone: p.phone,
+            place,
+        })
     }
 
     /// The members of one household of `size` people.
@@ -321,7 +369,7 @@ impl Household<'_> {
             Residency::Migrant => 1,
             Residency::Registered if age >= 18 => 22,
             Residency::Registered => 10,
-            // The demo's people all live in the street.
+            // Workers from elsewhere: their welfare is their own street's.
             Residency::NonResident => 0,
         };
         if self.rng.random_range(0..1000) < low_income {

@@ -144,6 +144,32 @@ pub async fn write(store: &Store, plan: &Plan, password_hash: &str) -> anyhow::R
             .await
             .context("while storing residents")?;
     }
+    // The people who only work here: in the grid of their workplace.
+    let rows: Vec<NewPerson> = plan
+        .workers
+        .iter()
+        .map(|w| {
+            let grid = grid_refs[plan.places[w.place].grid];
+            NewPerson {
+                identity_number: w.identity_number.clone(),
+                name: w.name.clone(),
+                gender: w.gender.as_str(),
+                birth_date: w.birth_date.format("%Y-%m-%d").to_string(),
+                phone: w.phone.clone(),
+                residency: shequ_domain::Residency::NonResident.as_str(),
+                care_tags: String::new(),
+                household_id: None,
+                region_id: grid.0,
+                region_path: grid.1.clone(),
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(BATCH) {
+        store
+            .upsert_people(chunk)
+            .await
+            .context("while storing the people who work in the street")?;
+    }
 
     // Door controllers at every residential building (a second entrance
     // on every third) and a card for every resident, for door events.
