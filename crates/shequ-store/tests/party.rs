@@ -507,7 +507,8 @@ async fn coverage_agrees(s: &shequ_store::Store, l: &str, when: &str) {
     }
     let mut got: BTreeMap<(String, &str, &str), u64> = BTreeMap::new();
     for (path, kind, cover, n) in s.coverage_counts(&all).await.expect("counts") {
-        *got.entry((path, kind.as_str(), cover.as_str())).or_default() += n;
+        *got.entry((path, kind.as_str(), cover.as_str()))
+            .or_default() += n;
     }
     assert_eq!(got, want, "{l}: counts {when}");
     let gaps: Vec<String> = s
@@ -561,7 +562,12 @@ async fn coverage_counts_follow_covers_dissolves_and_the_registrys_place_changes
             floors: None,
         };
         s.upsert_places(&[
-            place("O-1", PlaceKind::OfficeBuilding, region, &market.region_path),
+            place(
+                "O-1",
+                PlaceKind::OfficeBuilding,
+                region,
+                &market.region_path,
+            ),
             place("K-1", PlaceKind::Park, region, &market.region_path),
         ])
         .await
@@ -602,7 +608,12 @@ async fn coverage_counts_follow_covers_dissolves_and_the_registrys_place_changes
         // service facility: the counts follow without being told.
         s.upsert_places(&[
             place("O-1", PlaceKind::OfficeBuilding, other.id, &other.path),
-            place("K-1", PlaceKind::ServiceFacility, region, &market.region_path),
+            place(
+                "K-1",
+                PlaceKind::ServiceFacility,
+                region,
+                &market.region_path,
+            ),
         ])
         .await
         .expect("moved");
