@@ -162,7 +162,6 @@ pub async fn build(
     }
     figures.members = members.len();
     figures.mobile = members.iter().filter(|m| m.mobile).count();
-    figures.non_resident = members.iter().filter(|m| m.non_resident).count();
     figures.probationary = members.iter().filter(|m| !m.standing.is_full()).count();
     figures.conversion_overdue = members
         .iter()
@@ -228,6 +227,42 @@ pub async fn build(
 
     figures.open_transfers = transfers(store, &orgs, &by_org, today, rng).await?;
     registrations(store, written, &orgs, &members, &rows, today, rng).await?;
+
+    let workers = worker_members(plan, &orgs, today, rng);
+    let numbers: Vec<&str> = workers.iter().map(|m| m.identity.as_str()).collect();
+    let ids = store.person_ids_by_identity(&numbers).await?;
+    let rows: Vec<JoiningMember<'_>> = workers
+        .iter()
+        .map(|m| {
+            Ok(JoiningMember {
+                person_id: *ids
+                    .get(&m.identity)
+                    .context("a member from elsewhere is missing from the registry")?,
+                org_code: &orgs[m.org].code,
+                member: NewPartyMember {
+                    standing: m.standing,
+                    unit: &m.unit,
+                    mobile: m.mobile,
+                },
+                from: m.standing.joined_on.max(today - Days::new(m.here_days)),
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    for (row, outcome) in rows.iter().zip(
+        store
+            .add_party_members(&rows, shequ_store::now_ms())
+            .await?,
+    ) {
+        outcome.with_context(|| format!("while adding member {}", row.person_id))?;
+    }
+    figures.members += workers.len();
+    figures.mobile += workers.iter().filter(|m| m.mobile).count();
+    figures.non_resident = workers.len();
+    figures.probationary += workers.iter().filter(|m| !m.standing.is_full()).count();
+    figures.conversion_overdue += workers
+        .iter()
+        .filter(|m| m.standing.conversion_overdue(today))
+        .count();
     Ok(figures)
 }
 
@@ -449,8 +484,6 @@ async fn place_ids(store: &Store, plan: &Plan) -> anyhow::Result<Vec<i64>> {
 #[derive(Clone)]
 struct MemberPlan {
     identity: String,
-    /// Works in the street, lives elsewhere.
-    non_resident: bool,
     org: usize,
     standing: MemberStanding,
     unit: String,
@@ -516,7 +549,6 @@ fn members(
         };
         out.push(MemberPlan {
             identity: person.identity_number.clone(),
-            non_resident: false,
             org,
             standing: standing(age, today, rng),
             unit,
@@ -524,10 +556,26 @@ fn members(
             here_days: rng.random_range(200..6_000),
         });
     }
-    // About a third of the people who work here and live elsewhere are
-    // members: of the organisation covering their workplace, or, where
-    // none does, of the mobile members' branch, with the workplace as
-    // their unit (so a gap's page names who could found one there).
+    out
+}
+
+/// About a third of the people who work here and live elsewhere are
+/// members: of the organisation covering their workplace, or, where none
+/// does, of the mobile members' branch, with the workplace as their unit
+/// (so a gap's page names who could found one there). Drawn after the
+/// rest of the organisation, so the residents' committees, transfers and
+/// registrations stay as they were.
+fn worker_members(
+    plan: &Plan,
+    orgs: &[OrgPlan],
+    today: NaiveDate,
+    rng: &mut ChaCha8Rng,
+) -> Vec<MemberPlan> {
+    let mobile_org = orgs
+        .iter()
+        .position(|o| o.kind == OrgKind::MobileMembersBranch)
+        .unwrap_or(0);
+    let mut out = Vec::new();
     let mut covering: HashMap<usize, usize> = HashMap::new();
     for (k, o) in orgs.iter().enumerate() {
         for &p in &o.covers {
@@ -545,7 +593,6 @@ fn members(
         let age = today.year() - w.birth_date.year();
         out.push(MemberPlan {
             identity: w.identity_number.clone(),
-            non_resident: true,
             org,
             standing: standing(age, today, rng),
             unit: plan.places[w.place].name.clone(),
