@@ -132,41 +132,8 @@ pub async fn build(
         - figures.instructor;
 
     let members = members(plan, &orgs, today, rng);
-    let numbers: Vec<&str> = members.iter().map(|m| m.identity.as_str()).collect();
-    let mut ids = HashMap::with_capacity(numbers.len());
-    for chunk in numbers.chunks(5_000) {
-        ids.extend(store.person_ids_by_identity(chunk).await?);
-    }
-    let person_id = |m: &MemberPlan| ids.get(&m.identity).copied();
-    let rows: Vec<JoiningMember<'_>> = members
-        .iter()
-        .map(|m| {
-            Ok(JoiningMember {
-                person_id: person_id(m).context("a member is missing from the registry")?,
-                org_code: &orgs[m.org].code,
-                member: NewPartyMember {
-                    standing: m.standing,
-                    unit: &m.unit,
-                    mobile: m.mobile,
-                },
-                from: m.standing.joined_on.max(today - Days::new(m.here_days)),
-            })
-        })
-        .collect::<anyhow::Result<_>>()?;
-    for (row, outcome) in rows.iter().zip(
-        store
-            .add_party_members(&rows, shequ_store::now_ms())
-            .await?,
-    ) {
-        outcome.with_context(|| format!("while adding member {}", row.person_id))?;
-    }
-    figures.members = members.len();
-    figures.mobile = members.iter().filter(|m| m.mobile).count();
-    figures.probationary = members.iter().filter(|m| !m.standing.is_full()).count();
-    figures.conversion_overdue = members
-        .iter()
-        .filter(|m| m.standing.conversion_overdue(today))
-        .count();
+    let rows = join(store, &orgs, &members, today).await?;
+    figures.count(&members, today);
 
     // Committees: on every 党总支 and branch, from its full members.
     let mut by_org: Vec<Vec<(i64, &MemberPlan)>> = vec![Vec::new(); orgs.len()];
@@ -229,15 +196,46 @@ pub async fn build(
     registrations(store, written, &orgs, &members, &rows, today, rng).await?;
 
     let workers = worker_members(plan, &orgs, today, rng);
-    let numbers: Vec<&str> = workers.iter().map(|m| m.identity.as_str()).collect();
-    let ids = store.person_ids_by_identity(&numbers).await?;
-    let rows: Vec<JoiningMember<'_>> = workers
+    join(store, &orgs, &workers, today).await?;
+    figures.count(&workers, today);
+    figures.non_resident = workers.len();
+    Ok(figures)
+}
+
+impl PartyFigures {
+    /// Adds `members` to the member counts.
+    fn count(&mut self, members: &[MemberPlan], today: NaiveDate) {
+        self.members += members.len();
+        self.mobile += members.iter().filter(|m| m.mobile).count();
+        self.probationary += members.iter().filter(|m| !m.standing.is_full()).count();
+        self.conversion_overdue += members
+            .iter()
+            .filter(|m| m.standing.conversion_overdue(today))
+            .count();
+    }
+}
+
+/// Adds `members` to their organisations with the bulk member insert
+/// (the registry found by identity number); returns the rows added, in
+/// the order of `members`.
+async fn join<'a>(
+    store: &Store,
+    orgs: &'a [OrgPlan],
+    members: &'a [MemberPlan],
+    today: NaiveDate,
+) -> anyhow::Result<Vec<JoiningMember<'a>>> {
+    let numbers: Vec<&str> = members.iter().map(|m| m.identity.as_str()).collect();
+    let mut ids = HashMap::with_capacity(numbers.len());
+    for chunk in numbers.chunks(5_000) {
+        ids.extend(store.person_ids_by_identity(chunk).await?);
+    }
+    let rows: Vec<JoiningMember<'a>> = members
         .iter()
         .map(|m| {
             Ok(JoiningMember {
                 person_id: *ids
                     .get(&m.identity)
-                    .context("a member from elsewhere is missing from the registry")?,
+                    .context("a member is missing from the registry")?,
                 org_code: &orgs[m.org].code,
                 member: NewPartyMember {
                     standing: m.standing,
@@ -255,15 +253,7 @@ pub async fn build(
     ) {
         outcome.with_context(|| format!("while adding member {}", row.person_id))?;
     }
-    figures.members += workers.len();
-    figures.mobile += workers.iter().filter(|m| m.mobile).count();
-    figures.non_resident = workers.len();
-    figures.probationary += workers.iter().filter(|m| !m.standing.is_full()).count();
-    figures.conversion_overdue += workers
-        .iter()
-        .filter(|m| m.standing.conversion_overdue(today))
-        .count();
-    Ok(figures)
+    Ok(rows)
 }
 
 /// Service posts in-service members take when they register (双报到):
