@@ -319,6 +319,15 @@ codes! {
     CoopActivityFull => "coop_activity_full",
     CoopCheckedInTwice => "coop_checked_in_twice",
     CoopActivityTimes => "coop_activity_times",
+    CoopUnitNotFound => "coop_unit_not_found",
+    CoopNeedNotFound => "coop_need_not_found",
+    CoopResourceNotFound => "coop_resource_not_found",
+    CoopProjectNotFound => "coop_project_not_found",
+    CoopUrgencyUnknown => "coop_urgency_unknown",
+    CoopUnitUnknown => "coop_unit_unknown",
+    CoopNeedUnknown => "coop_need_unknown",
+    CoopResourceUnknown => "coop_resource_unknown",
+    CoopNotAllowed => "coop_not_allowed",
 }
 
 impl Code {

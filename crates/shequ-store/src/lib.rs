@@ -14,6 +14,7 @@ pub mod bench;
 pub mod branches;
 mod bulk;
 pub mod command;
+pub mod coop;
 mod db;
 mod installation;
 pub mod orders;

@@ -89,6 +89,7 @@ macro_rules! coded_enum {
 pub mod capacity;
 pub mod category;
 pub mod matching;
+pub mod need;
 pub mod pairing;
 pub mod project;
 pub mod recurring;
@@ -99,6 +100,7 @@ pub mod window;
 pub use capacity::{Capacity, CapacityUnit, check_commitment, remaining};
 pub use category::Category;
 pub use matching::{DETOUR, Fit, NeedView, Parts, ResourceView, rank, score};
+pub use need::Urgency;
 pub use pairing::{DEFAULT_VISIT_DAYS, DifficultyTag, PairKind, in_difficulty, overdue};
 pub use project::{ProjectStatus, Rating, RatingTally, average_rating, rate};
 pub use recurring::{Proposal, recurring};
