@@ -44,6 +44,12 @@ use utoipa::{Modify, OpenApi};
         crate::branches::api::round, crate::branches::api::enter_form, crate::branches::api::step,
         crate::branches::api::elections, crate::branches::api::create_election,
         crate::branches::api::election, crate::branches::api::record_round,
+        crate::coop::api::units, crate::coop::api::unit, crate::coop::api::save_unit,
+        crate::coop::api::needs, crate::coop::api::need, crate::coop::api::save_need,
+        crate::coop::api::resources, crate::coop::api::save_resource,
+        crate::coop::api::projects, crate::coop::api::project, crate::coop::api::create_project,
+        crate::coop::api::step, crate::coop::api::rate, crate::coop::api::outcome,
+        crate::coop::api::year,
     ),
     components(schemas(crate::app::error::ErrorBody, crate::app::error::ErrorDetail, crate::app::error::FieldError)),
     modifiers(&BearerAuth, &ErrorResponses),
@@ -57,6 +63,7 @@ use utoipa::{Modify, OpenApi};
         (name = "notifications", description = "Pop-ups and SMS: undeliverable messages for operators"),
         (name = "party", description = "Party organisation (党组织): the tree, organisations with committees and members, transfers (组织关系转接), coverage of the new sectors, joint meetings (联席会议) whose decisions become work orders"),
         (name = "branches", description = "三缘 branches: preference-form rounds and their assignment within size limits, and candidate-less direct elections (无候选人直选) of branch committees, recounted from the stored ballots"),
+        (name = "coop", description = "Regional cooperation (区域化党建): resident units, the needs and resources lists, matching a need against the resources with each part of the score in words, projects from proposal to rating, and the year's project list"),
         (name = "alerts", description = "Welfare-alert rules (inactivity, night activity, visitors, device silence) and the alerts they raised"),
     )
 )]

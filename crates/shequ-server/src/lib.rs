@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod app;
 pub mod branches;
 pub mod command;
+pub mod coop;
 pub mod docs;
 pub mod open311;
 pub mod orders;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::pages().with_state(s.core.clone()))
         .merge(party::pages().with_state(s.party.clone()))
         .merge(branches::pages().with_state(s.core.clone()))
+        .merge(coop::pages().with_state(s.core.clone()))
         .merge(orders::pages().with_state(s.orders.clone()))
         .merge(sensing::pages().with_state(s.sensing.clone()))
         .merge(command::pages().with_state(s.command.clone()));
@@ -95,6 +97,7 @@ fn api(s: &AppState) -> Router<AppState> {
         .merge(registry::api().with_state(s.core.clone()))
         .merge(party::api().with_state(s.party.clone()))
         .merge(branches::api().with_state(s.core.clone()))
+        .merge(coop::api().with_state(s.core.clone()))
         .merge(orders::api().with_state(s.orders.clone()))
         .merge(sensing::api().with_state(s.sensing.clone()))
         .fallback(app::json_errors::not_found)
@@ -242,6 +245,12 @@ mod messages {
         include_str!("branches/pages/rounds.rs"),
         include_str!("branches/pages/form.rs"),
         include_str!("branches/pages/elections.rs"),
+        include_str!("coop/pages/mod.rs"),
+        include_str!("coop/pages/year.rs"),
+        include_str!("coop/pages/needs.rs"),
+        include_str!("coop/pages/resources.rs"),
+        include_str!("coop/pages/units.rs"),
+        include_str!("coop/pages/projects.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

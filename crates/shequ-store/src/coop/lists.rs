@@ -450,16 +450,25 @@ impl Store {
         }))
     }
 
-    /// Every resource of `category`, as the matcher reads them: the whole
-    /// street's units offer to every neighbourhood, so this is not scoped.
-    pub async fn resource_views(&self, category: Category) -> Result<Vec<ResourceView>> {
+    /// Every resource of `category`, by id: what a need of that category
+    /// is matched against. The whole street's units offer to every
+    /// neighbourhood, so this is not scoped.
+    pub async fn resources_of_category(&self, category: Category) -> Result<Vec<ResourceRow>> {
         let sql = format!("{RESOURCE_SELECT} WHERE r.category = $1 ORDER BY r.id");
-        let rows: Vec<ResourceRow> = on_db!(self, read, |pool| {
+        Ok(on_db!(self, read, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(category.as_str())
                 .fetch_all(pool)
                 .await?
-        });
-        rows.iter().map(ResourceRow::view).collect()
+        }))
+    }
+
+    /// [`Store::resources_of_category`] as the matcher reads them.
+    pub async fn resource_views(&self, category: Category) -> Result<Vec<ResourceView>> {
+        self.resources_of_category(category)
+            .await?
+            .iter()
+            .map(ResourceRow::view)
+            .collect()
     }
 }

@@ -26,6 +26,8 @@ pub const TOKEN_SCOPES: &[&str] = &[
     "orders:write",
     "party:read",
     "party:write",
+    "coop:read",
+    "coop:write",
 ];
 
 /// API tokens bound inside your scope (administrators only).

@@ -20,6 +20,7 @@ pub enum Nav {
     Places,
     Orders,
     Party,
+    Coop,
     My,
     Users,
     AccessLog,
@@ -115,6 +116,7 @@ fn navigation(ctx: &Ctx, user: &AuthUser, current: Nav) -> Markup {
     items.push((Nav::Places, "/places", "nav-places"));
     items.push((Nav::Orders, "/orders", "nav-orders"));
     items.push((Nav::Party, "/party", "nav-party"));
+    items.push((Nav::Coop, "/coop", "nav-coop"));
     if user.role != shequ_domain::Role::DistrictOrganiser {
         items.push((Nav::My, "/my", "nav-my"));
     }

@@ -1,0 +1,61 @@
+//! Regional cooperation (区域化党建): the units resident in the street
+//! (驻区单位), the three lists (三张清单) — needs, resources and the
+//! projects that meet needs with resources — with matching that ranks the
+//! resources for a need and says why in words, and the year's project
+//! list the street picks from. Reads and changes go through [`service`];
+//! the rules (commitments within what is left, the project steps, the
+//! score) are the domain's (`shequ_domain::coop`).
+
+pub mod api;
+pub mod pages;
+pub mod service;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::state::Core;
+
+/// The cooperation routes under `/api/v1`.
+pub fn api() -> Router<Core> {
+    Router::new()
+        .route("/coop/units", get(api::units).post(api::save_unit))
+        .route("/coop/units/{id}", get(api::unit))
+        .route("/coop/needs", get(api::needs).post(api::save_need))
+        .route("/coop/needs/{id}", get(api::need))
+        .route(
+            "/coop/resources",
+            get(api::resources).post(api::save_resource),
+        )
+        .route(
+            "/coop/projects",
+            get(api::projects).post(api::create_project),
+        )
+        .route("/coop/projects/{id}", get(api::project))
+        .route("/coop/projects/{id}/step", post(api::step))
+        .route("/coop/projects/{id}/rating", post(api::rate))
+        .route("/coop/projects/{id}/outcome", post(api::outcome))
+        .route("/coop/year", get(api::year))
+}
+
+/// The cooperation pages.
+pub fn pages() -> Router<Core> {
+    use pages::{needs, projects, resources, units, year};
+    Router::new()
+        .route("/coop", get(year::show))
+        .route("/coop/pick", post(year::pick))
+        .route("/coop/needs", get(needs::list).post(needs::save))
+        .route("/coop/needs/{id}", get(needs::show))
+        .route("/coop/needs/{id}/confirm", post(needs::confirm))
+        .route(
+            "/coop/resources",
+            get(resources::list).post(resources::save),
+        )
+        .route("/coop/resources/{id}", get(resources::show))
+        .route("/coop/units", get(units::list).post(units::save))
+        .route("/coop/units/{id}", get(units::show))
+        .route("/coop/projects", get(projects::list))
+        .route("/coop/projects/{id}", get(projects::show))
+        .route("/coop/projects/{id}/step", post(projects::step))
+        .route("/coop/projects/{id}/rating", post(projects::rate))
+        .route("/coop/projects/{id}/outcome", post(projects::outcome))
+}

@@ -1,0 +1,81 @@
+//! The cooperation pages: the year's project list (`/coop`), the needs
+//! with their ranked matches, the resources, the resident units, and the
+//! projects with their steps, outcome, rating and trail.
+
+pub mod needs;
+pub mod projects;
+pub mod resources;
+pub mod units;
+pub mod year;
+
+use maud::{Markup, html};
+use shequ_domain::coop::{Category, ProjectStatus};
+
+use crate::app::auth::{AuthUser, Principal};
+use crate::app::i18n::Lang;
+use crate::app::page::ctx::Ctx;
+
+/// The caller as the service takes them.
+pub(crate) fn principal(user: &AuthUser) -> Principal {
+    Principal::User(Box::new(user.clone()))
+}
+
+/// Whether the page is in Chinese (the matcher's words come in both).
+pub(crate) fn zh(ctx: &Ctx) -> bool {
+    ctx.lang == Lang::Zh
+}
+
+/// The sub-navigation of the cooperation pages.
+pub(crate) fn tabs(ctx: &Ctx, current: &str) -> Markup {
+    let items = [
+        ("/coop", "coop-tab-year"),
+        ("/coop/needs", "coop-tab-needs"),
+        ("/coop/resources", "coop-tab-resources"),
+        ("/coop/projects", "coop-tab-projects"),
+        ("/coop/units", "coop-tab-units"),
+    ];
+    html! {
+        nav.subnav aria-label=(ctx.t("coop-tabs")) {
+            ul.links.inline {
+                @for (href, key) in items {
+                    li {
+                        @if href == current {
+                            a href=(href) aria-current="page" { (ctx.t(key)) }
+                        } @else {
+                            a href=(href) { (ctx.t(key)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A category's label (助餐 elderly meals…).
+pub(crate) fn category(ctx: &Ctx, code: &str) -> String {
+    ctx.label("coop-category", code)
+}
+
+/// A project status as a tag.
+pub(crate) fn status_tag(ctx: &Ctx, status: &str) -> Markup {
+    html! { span.tag class={ "status-" (status) } { (ctx.label("coop-status", status)) } }
+}
+
+/// The category choices of a form, `selected` chosen.
+pub(crate) fn category_options(ctx: &Ctx, selected: &str) -> Markup {
+    html! {
+        @for c in Category::ALL {
+            option value=(c.as_str()) selected[c.as_str() == selected] { (category(ctx, c.as_str())) }
+        }
+    }
+}
+
+/// An amount with its unit (20 小时/月, 40 places…).
+pub(crate) fn amount(ctx: &Ctx, n: i64, unit: &str) -> String {
+    format!("{n} {}", ctx.label("coop-capunit", unit))
+}
+
+/// The statuses a project may be filtered by.
+pub(crate) fn statuses() -> &'static [ProjectStatus] {
+    ProjectStatus::ALL
+}
