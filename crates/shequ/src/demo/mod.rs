@@ -6,6 +6,7 @@
 
 mod branches;
 mod cast;
+mod coop;
 mod generate;
 mod geometry;
 pub mod history;
@@ -119,6 +120,10 @@ pub struct DemoSummary {
     /// demo had one).
     #[serde(default)]
     pub party: Option<party::PartyFigures>,
+    /// The cooperation lists (absent in a demo.json written before the
+    /// demo had them).
+    #[serde(default)]
+    pub coop: Option<coop::CoopFigures>,
 }
 
 /// The street's work orders when generation ended.
@@ -171,6 +176,17 @@ pub async fn generate(
             .context("while opening the demo's 三缘 round and election")?,
         );
     }
+    summary.coop = Some(
+        coop::build(
+            store,
+            &plan,
+            today,
+            now,
+            &mut generate::stream(opts.seed, 13),
+        )
+        .await
+        .context("while building the cooperation lists")?,
+    );
     let orders_started = Instant::now();
     let cast = cast::Cast::build(store, &plan, &written).await?;
     let past = history::plan(
@@ -295,6 +311,7 @@ async fn registry(
         operator: Some(example(shequ_domain::Role::StreetOperator)?),
         orders: None,
         party: None,
+        coop: None,
     };
     Ok((summary, plan, written))
 }
@@ -504,6 +521,13 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
         println!(
             "  工单 work orders:         {} (办结 closed {}; 生成时 at generation: 待受理 pending {}, 在办 in progress {}, 超时 overdue {}; 今日预警 alerts today {})",
             o.total, o.closed, o.pending, o.in_progress, o.overdue, o.alerts_today
+        );
+    }
+    if let Some(c) = &s.coop {
+        let [proposed, agreed, running, done, dropped] = c.by_status;
+        println!(
+            "  区域化党建 cooperation:   驻区单位 units {}, 资源 resources {}, 需求 needs {}, 项目 projects {} (提议 proposed {proposed}, 已商定 agreed {agreed}, 实施中 running {running}, 已完成 done {done} of which rated {}, 已终止 dropped {dropped})",
+            c.units, c.resources, c.needs, c.projects, c.rated
         );
     }
     if let Some(p) = &s.party {

@@ -1,0 +1,506 @@
+//! The demo's regional cooperation (区域化党建), on a stream of its own:
+//! the units resident in the street (驻区单位) — the firms of its office
+//! buildings and enterprises, its schools, health stations and offices —
+//! with what they offer, the neighbourhoods' needs of this year, and
+//! projects made from the best match of some of them, in every state
+//! from proposed to done and rated, so the year's project list shows
+//! needs met, needs to pick and needs nothing fits from the first minute.
+//! At 20,000 residents about 300 units, 400 resources, 160 needs and 50
+//! projects (seed 001's town: 158 needs, 49 projects).
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use chrono::{Datelike, NaiveDate};
+use rand::RngExt;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use shequ_domain::coop::{
+    Capacity, CapacityUnit, Category, NeedView, ProjectStatus, Rating, UnitKind, Urgency, Window,
+    rank,
+};
+use shequ_domain::{FacilityType, PlaceKind};
+use shequ_store::Store;
+use shequ_store::coop::{NewNeed, NewProject, NewResource, NewUnit, ProjectUpdate};
+
+use super::generate::Plan;
+use super::names;
+
+const ACTOR: &str = "demo";
+const DAY_MS: i64 = 86_400_000;
+
+/// What the demo holds of the cooperation lists, for the print-out.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CoopFigures {
+    pub units: usize,
+    pub resources: usize,
+    pub needs: usize,
+    pub projects: usize,
+    /// Projects by status: proposed, agreed, running, done, dropped.
+    pub by_status: [usize; 5],
+    pub rated: usize,
+}
+
+/// How many of each a street of `residents` gets.
+fn sizes(residents: usize) -> (usize, usize, usize) {
+    let units = (residents / 67).clamp(8, 300);
+    let needs = (residents / 125).clamp(6, 160);
+    let projects = (residents / 400).clamp(5, 50);
+    (units, needs, projects)
+}
+
+/// The kinds of unit at a place of `kind`, and their weights.
+fn unit_kinds(kind: PlaceKind, facility: Option<FacilityType>) -> &'static [(UnitKind, u32)] {
+    use UnitKind as U;
+    match (kind, facility) {
+        (_, Some(FacilityType::School | FacilityType::Kindergarten)) => &[(U::School, 1)],
+        (_, Some(FacilityType::HealthStation | FacilityType::ElderlyCare)) => &[(U::Hospital, 1)],
+        (_, Some(FacilityType::PoliceStation | FacilityType::PartyMassServiceCentre)) => {
+            &[(U::Government, 1)]
+        }
+        (_, Some(_)) => &[(U::PublicInstitution, 2), (U::Ngo, 1)],
+        (PlaceKind::OfficeBuilding, _) => &[
+            (U::PrivateFirm, 10),
+            (U::StateFirm, 4),
+            (U::Ngo, 2),
+            (U::Government, 1),
+            (U::University, 1),
+            (U::PublicInstitution, 1),
+        ],
+        (PlaceKind::Enterprise | PlaceKind::Market | PlaceKind::BusinessDistrict, _) => {
+            &[(U::PrivateFirm, 3), (U::StateFirm, 1)]
+        }
+        _ => &[(U::PublicInstitution, 1), (U::Ngo, 1)],
+    }
+}
+
+/// What a unit of `kind` offers, by category.
+fn offers(kind: UnitKind) -> &'static [Category] {
+    use Category as C;
+    match kind {
+        UnitKind::Hospital => &[C::HealthVisits, C::Psychological, C::ElderlyCare],
+        UnitKind::School | UnitKind::University => {
+            &[C::Tutoring, C::Venue, C::CultureSports, C::Psychological]
+        }
+        UnitKind::Government | UnitKind::PublicInstitution => {
+            &[C::LegalAdvice, C::Employment, C::Venue, C::SafetyPatrol]
+        }
+        UnitKind::StateFirm => &[
+            C::Venue,
+            C::Parking,
+            C::Repair,
+            C::Employment,
+            C::Environment,
+        ],
+        UnitKind::PrivateFirm => &[
+            C::Repair,
+            C::ElderlyMeals,
+            C::Parking,
+            C::Employment,
+            C::Environment,
+            C::LegalAdvice,
+        ],
+        UnitKind::Ngo | UnitKind::Other => &[
+            C::ElderlyCare,
+            C::DisabilityHelp,
+            C::Psychological,
+            C::SafetyPatrol,
+            C::CultureSports,
+            C::ElderlyMeals,
+        ],
+    }
+}
+
+/// How a resource of `category` is counted, and a title for it.
+fn offer_of(category: Category) -> (CapacityUnit, &'static str) {
+    use CapacityUnit as U;
+    use Category as C;
+    match category {
+        C::ElderlyMeals => (U::Places, "职工食堂助餐名额"),
+        C::LegalAdvice => (U::HoursPerMonth, "律师法律咨询"),
+        C::Tutoring => (U::Places, "学生课后辅导"),
+        C::Venue => (U::HoursPerMonth, "会议室和活动场地开放"),
+        C::Repair => (U::VisitsPerMonth, "上门维修"),
+        C::Parking => (U::Places, "夜间错峰停车位"),
+        C::HealthVisits => (U::VisitsPerMonth, "医生上门健康服务"),
+        C::ElderlyCare => (U::HoursPerMonth, "为老志愿服务"),
+        C::DisabilityHelp => (U::HoursPerMonth, "助残陪护"),
+        C::CultureSports => (U::HoursPerMonth, "文体活动指导"),
+        C::Environment => (U::HoursPerMonth, "环境整治志愿者"),
+        C::SafetyPatrol => (U::HoursPerMonth, "平安巡逻"),
+        C::Employment => (U::Places, "就业岗位"),
+        C::Psychological => (U::HoursPerMonth, "心理咨询"),
+        C::Other => (U::MoneyYuan, "共建资金"),
+    }
+}
+
+/// The needs neighbourhoods raise, how often, what they say and who they
+/// serve. `Other` has no resource on offer: a need nothing fits.
+const NEEDS: &[(Category, u32, &str, &str)] = &[
+    (
+        Category::ElderlyMeals,
+        15,
+        "独居老人助餐",
+        "80岁以上独居老人",
+    ),
+    (Category::HealthVisits, 15, "高龄老人上门体检", "高龄老人"),
+    (Category::ElderlyCare, 12, "失能老人照护", "失能老人家庭"),
+    (Category::Repair, 10, "老旧小区水电维修", "困难家庭"),
+    (Category::Tutoring, 8, "双职工家庭子女课后看护", "小学生"),
+    (Category::LegalAdvice, 8, "邻里纠纷法律咨询", "居民"),
+    (Category::Parking, 8, "夜间停车难", "有车居民"),
+    (Category::Venue, 6, "居民议事活动场地", "居民自治小组"),
+    (
+        Category::CultureSports,
+        6,
+        "老年合唱队排练指导",
+        "老年文体团队",
+    ),
+    (Category::Environment, 5, "楼道堆物清理", "居民"),
+    (Category::DisabilityHelp, 4, "残疾人出行陪护", "残疾人"),
+    (Category::Psychological, 3, "独居老人心理慰藉", "独居老人"),
+    (Category::SafetyPatrol, 3, "夜间平安巡逻", "居民"),
+    (Category::Employment, 3, "失业人员再就业", "失业人员"),
+    (Category::Other, 2, "加装电梯资金缺口", "多层住宅居民"),
+];
+
+const URGENCY: &[(Urgency, u32)] = &[
+    (Urgency::Urgent, 1),
+    (Urgency::High, 3),
+    (Urgency::Normal, 5),
+    (Urgency::Low, 1),
+];
+
+/// The states the demo's projects end in, cycled: most running or done,
+/// a few at each other step.
+const STATES: &[ProjectStatus] = &[
+    ProjectStatus::Done,
+    ProjectStatus::Running,
+    ProjectStatus::Done,
+    ProjectStatus::Agreed,
+    ProjectStatus::Proposed,
+    ProjectStatus::Done,
+    ProjectStatus::Running,
+    ProjectStatus::Dropped,
+    ProjectStatus::Done,
+    ProjectStatus::Running,
+];
+
+fn pick<T: Copy>(items: &[(T, u32)], rng: &mut ChaCha8Rng) -> T {
+    let total: u32 = items.iter().map(|(_, w)| w).sum();
+    let mut r = rng.random_range(0..total.max(1));
+    for (item, w) in items {
+        if r < *w {
+            return *item;
+        }
+        r -= w;
+    }
+    items[0].0
+}
+
+/// A window of `months` months from the first of `month` of `year`,
+/// ending on the year's last day at the latest.
+fn months_window(year: i32, month: u32, months: u32) -> anyhow::Result<Window> {
+    let start = NaiveDate::from_ymd_opt(year, month, 1).context("month")?;
+    let last = NaiveDate::from_ymd_opt(year, 12, 31).context("year end")?;
+    let end = start
+        .checked_add_months(chrono::Months::new(months))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(last)
+        .min(last);
+    Ok(Window::new(start, end)?)
+}
+
+/// Stores the units, resources, needs and projects.
+pub async fn build(
+    store: &Store,
+    plan: &Plan,
+    today: NaiveDate,
+    now: i64,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<CoopFigures> {
+    let mut figures = CoopFigures::default();
+    let (unit_count, need_count, project_count) = sizes(plan.people.len());
+    let codes: Vec<&str> = plan.places.iter().map(|p| p.code.as_str()).collect();
+    let refs = store.place_refs(&codes).await?;
+    let id_of = |i: usize| refs.get(&plan.places[i].code).map(|r| r.id);
+    let year = today.year();
+
+    // Units: the street's institutions first, then firms in its office
+    // buildings and enterprises until there are enough.
+    let institutions: Vec<usize> = (plan.buildings..plan.places.len())
+        .filter(|&i| plan.places[i].kind == PlaceKind::ServiceFacility)
+        .collect();
+    let mut firms: Vec<usize> = (plan.buildings..plan.places.len())
+        .filter(|&i| {
+            matches!(
+                plan.places[i].kind,
+                PlaceKind::OfficeBuilding
+                    | PlaceKind::Enterprise
+                    | PlaceKind::Market
+                    | PlaceKind::BusinessDistrict
+            )
+        })
+        .collect();
+    firms.shuffle(rng);
+    let mut unit_places: Vec<usize> = institutions.iter().copied().take(unit_count / 4).collect();
+    let mut k = 0;
+    while unit_places.len() < unit_count && !firms.is_empty() {
+        unit_places.push(firms[k % firms.len()]);
+        k += 1;
+    }
+    let mut units: Vec<(i64, UnitKind)> = Vec::new();
+    for (n, &i) in unit_places.iter().enumerate() {
+        let place = &plan.places[i];
+        let Some(place_id) = id_of(i) else { continue };
+        let kind = pick(unit_kinds(place.kind, place.facility), rng);
+        let name = match (place.kind, kind) {
+            (PlaceKind::ServiceFacility | PlaceKind::Enterprise, _) => place.name.clone(),
+            (_, UnitKind::Government) => format!("{}办公室", place.name),
+            (_, UnitKind::University) => format!("{}继续教育学院", place.name),
+            (_, UnitKind::Ngo) => format!("{}社会工作服务社", place.name),
+            _ => names::firm_name(n + 1_000),
+        };
+        let code = format!("DW-{:04}", n + 1);
+        let unit = NewUnit {
+            code: &code,
+            name: &name,
+            kind,
+            place_id,
+            party_org_id: None,
+            contact_name: "联络员",
+            contact_phone: &format!("021-6{:07}", rng.random_range(0..10_000_000_u32)),
+            staff: rng.random_range(10..800),
+            offers: "",
+        };
+        let (id, _) = store
+            .upsert_unit(&unit, ACTOR, now)
+            .await
+            .with_context(|| format!("while registering unit {code}"))?;
+        units.push((id, kind));
+    }
+    figures.units = units.len();
+
+    // Resources: 0 to 3 a unit, 4 in 3 on average.
+    let mut n = 0;
+    for (unit_id, kind) in &units {
+        let count = [0, 1, 1, 1, 2, 2, 3][rng.random_range(0..7)];
+        let mut cats = offers(*kind).to_vec();
+        cats.shuffle(rng);
+        for category in cats.into_iter().take(count) {
+            n += 1;
+            let (unit, title) = offer_of(category);
+            let amount = match unit {
+                CapacityUnit::MoneyYuan => rng.random_range(1..20) * 5_000,
+                _ => rng.random_range(4..41),
+            };
+            let windows = match rng.random_range(0..10) {
+                0..6 => Vec::new(),
+                6..9 => vec![months_window(
+                    year,
+                    rng.random_range(1..7),
+                    rng.random_range(4..9),
+                )?],
+                _ => vec![months_window(year, 1, 6)?, months_window(year, 9, 4)?],
+            };
+            let code = format!("ZY-{n:04}");
+            let resource = NewResource {
+                code: &code,
+                title,
+                category,
+                unit_id: *unit_id,
+                capacity: Capacity::new(amount, unit)?,
+                windows: &windows,
+                detail: "",
+            };
+            store
+                .upsert_resource(&resource, ACTOR, now)
+                .await
+                .with_context(|| format!("while offering resource {code}"))?;
+        }
+    }
+    figures.resources = n;
+
+    // Needs, each at a residential building of a neighbourhood.
+    let mut by_hood: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in 0..plan.buildings {
+        let hood = plan.street.grids[plan.places[i].grid].neighbourhood;
+        by_hood.entry(hood).or_default().push(i);
+    }
+    let hoods: Vec<usize> = {
+        let mut h: Vec<usize> = by_hood.keys().copied().collect();
+        h.sort_unstable();
+        h
+    };
+    let weights: Vec<(usize, u32)> = NEEDS.iter().enumerate().map(|(i, n)| (i, n.1)).collect();
+    let mut needs = Vec::new();
+    for n in 0..need_count {
+        let Some(&hood) = hoods.get(rng.random_range(0..hoods.len().max(1))) else {
+            break;
+        };
+        let buildings = &by_hood[&hood];
+        let b = buildings[rng.random_range(0..buildings.len())];
+        let Some(place_id) = id_of(b) else { continue };
+        let short = &plan.street.neighbourhoods[hood].short;
+        let (category, _, what, who) = NEEDS[pick(&weights, rng)];
+        let window = months_window(year, rng.random_range(1..11), rng.random_range(2..7))?;
+        let code = format!("XQ-{year}-{:03}", n + 1);
+        let title = format!("{short}{what}");
+        let raised_by = match rng.random_range(0..4) {
+            0 => format!("{short}居民区党总支"),
+            1 => format!("{short}业委会"),
+            _ => format!("{short}居委会"),
+        };
+        let wanted = if rng.random_bool(0.7) {
+            rng.random_range(2..13)
+        } else {
+            0
+        };
+        let need = NewNeed {
+            code: &code,
+            title: &title,
+            category,
+            place_id,
+            raised_by: &raised_by,
+            beneficiaries: who,
+            beneficiary_count: rng.random_range(5..121),
+            wanted,
+            window,
+            urgency: pick(URGENCY, rng),
+            detail: "",
+            order_ids: &[],
+        };
+        let (id, _) = store
+            .upsert_need(&need, ACTOR, now)
+            .await
+            .with_context(|| format!("while raising need {code}"))?;
+        let p = &plan.places[b].point;
+        needs.push((
+            id,
+            title,
+            NeedView {
+                category,
+                lon: p.lon,
+                lat: p.lat,
+                window,
+                wanted,
+            },
+        ));
+    }
+    figures.needs = needs.len();
+
+    // Projects from the best match of some needs, stepped to their state.
+    needs.shuffle(rng);
+    let mut made = 0;
+    for (need_id, title, view) in &needs {
+        if made == project_count {
+            break;
+        }
+        let resources = store.resource_views(view.category).await?;
+        let Some((resource_id, fit)) = rank(view, &resources, 1).into_iter().next() else {
+            continue;
+        };
+        let amount = view.wanted.max(1).min(fit.remaining);
+        let state = STATES[made % STATES.len()];
+        let created = now - DAY_MS * rng.random_range(20..90);
+        let id = store
+            .create_project(
+                &NewProject {
+                    need_id: *need_id,
+                    title,
+                    owner: "联络员",
+                    window: view.window,
+                    resources: &[(resource_id, amount)],
+                    decision_id: None,
+                },
+                ACTOR,
+                created,
+            )
+            .await
+            .with_context(|| format!("while making a project of need {need_id}"))?;
+        made += 1;
+        let path: &[ProjectStatus] = match state {
+            ProjectStatus::Proposed => &[],
+            ProjectStatus::Agreed => &[ProjectStatus::Agreed],
+            ProjectStatus::Running => &[ProjectStatus::Agreed, ProjectStatus::Running],
+            ProjectStatus::Done => &[
+                ProjectStatus::Agreed,
+                ProjectStatus::Running,
+                ProjectStatus::Done,
+            ],
+            ProjectStatus::Dropped => &[ProjectStatus::Agreed],
+        };
+        let mut at = created;
+        for to in path {
+            at += DAY_MS * rng.random_range(2..10);
+            store
+                .step_project(id, *to, None, ACTOR, at.min(now))
+                .await?;
+        }
+        if state == ProjectStatus::Dropped {
+            at += DAY_MS * 3;
+            store
+                .step_project(
+                    id,
+                    state,
+                    Some("单位人手调整，暂停合作"),
+                    ACTOR,
+                    at.min(now),
+                )
+                .await?;
+        }
+        if state == ProjectStatus::Done {
+            let served = rng.random_range(5..80);
+            store
+                .update_project(
+                    id,
+                    &ProjectUpdate {
+                        owner: "联络员",
+                        participants: rng.random_range(2..20),
+                        beneficiaries: served,
+                        outcome: &format!("{served}人受益"),
+                    },
+                    ACTOR,
+                    at.min(now),
+                )
+                .await?;
+            if rng.random_bool(0.75) {
+                let stars = pick(&[(5, 5), (4, 4), (3, 1)], rng);
+                store
+                    .rate_project(id, Rating::new(stars)?, "", ACTOR, at.min(now))
+                    .await?;
+                figures.rated += 1;
+            }
+        }
+        let slot = ProjectStatus::ALL
+            .iter()
+            .position(|s| *s == state)
+            .unwrap_or(0);
+        figures.by_status[slot] += 1;
+    }
+    figures.projects = made;
+    Ok(figures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_street_of_twenty_thousand_gets_the_seeds_numbers() {
+        assert_eq!(sizes(20_000), (298, 160, 50));
+        assert_eq!(sizes(500), (8, 6, 5));
+    }
+
+    #[test]
+    fn month_windows_stop_at_the_year_end() {
+        let w = months_window(2026, 11, 6).expect("window");
+        assert_eq!(
+            (w.start().to_string(), w.end().to_string()),
+            ("2026-11-01".to_owned(), "2026-12-31".to_owned())
+        );
+        let w = months_window(2026, 3, 2).expect("window");
+        assert_eq!(w.end().to_string(), "2026-04-30");
+    }
+}
