@@ -328,6 +328,11 @@ codes! {
     CoopNeedUnknown => "coop_need_unknown",
     CoopResourceUnknown => "coop_resource_unknown",
     CoopNotAllowed => "coop_not_allowed",
+    CoopTeamNotFound => "coop_team_not_found",
+    CoopActivityNotFound => "coop_activity_not_found",
+    CoopSignupNotFound => "coop_signup_not_found",
+    CoopCheckInWindow => "coop_check_in_window",
+    CoopVolunteerLinkNotFound => "coop_volunteer_link_not_found",
 }
 
 impl Code {

@@ -251,6 +251,8 @@ mod messages {
         include_str!("coop/pages/resources.rs"),
         include_str!("coop/pages/units.rs"),
         include_str!("coop/pages/projects.rs"),
+        include_str!("coop/pages/teams.rs"),
+        include_str!("coop/pages/volunteer.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

@@ -262,6 +262,107 @@ pub fn rank(need: &NeedView, resources: &[ResourceView], limit: usize) -> Vec<(i
         .collect()
 }
 
+/// The earth's mean radius in metres, as [`distance_m`] uses it.
+const EARTH_M: f64 = 6_371_008.8;
+
+/// Resources ordered by latitude, so that ranking a need can stop short
+/// of scoring them all: no resource is nearer than its latitude
+/// difference (a great circle is never shorter than the meridian arc
+/// between its ends' latitudes), so walking outwards from the need's
+/// latitude, once even a resource at that distance with every other part
+/// perfect would score below the `limit`-th best kept, none further out
+/// can enter. [`LatIndex::rank`] gives exactly what [`rank`] gives.
+#[derive(Debug, Clone, Default)]
+pub struct LatIndex {
+    /// Indexes of the resources with a finite latitude and longitude,
+    /// by latitude.
+    by_lat: Vec<usize>,
+    lats: Vec<f64>,
+    /// The others, scored always (their distance part is 0).
+    odd: Vec<usize>,
+}
+
+impl LatIndex {
+    /// The index of `resources`; rank against the same slice.
+    pub fn new(resources: &[ResourceView]) -> LatIndex {
+        let (mut by_lat, odd): (Vec<usize>, Vec<usize>) = (0..resources.len())
+            .partition(|&i| resources[i].lat.is_finite() && resources[i].lon.is_finite());
+        by_lat.sort_by(|&a, &b| resources[a].lat.total_cmp(&resources[b].lat));
+        let lats = by_lat.iter().map(|&i| resources[i].lat).collect();
+        LatIndex { by_lat, lats, odd }
+    }
+
+    /// [`rank`] of `resources` (the slice this index was built from).
+    pub fn rank(
+        &self,
+        need: &NeedView,
+        resources: &[ResourceView],
+        limit: usize,
+    ) -> Vec<(i64, Fit)> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        if !(need.lat.is_finite() && need.lon.is_finite())
+            || self.lats.len() + self.odd.len() != resources.len()
+        {
+            return rank(need, resources, limit);
+        }
+        let mut kept: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(limit + 1);
+        let consider = |r: &ResourceView, kept: &mut BinaryHeap<Reverse<Ranked>>| {
+            let Some(fit) = score(need, r) else { return };
+            let candidate = Ranked(r.id, fit);
+            if kept.len() < limit {
+                kept.push(Reverse(candidate));
+            } else if kept.peek().is_some_and(|Reverse(worst)| candidate > *worst) {
+                kept.pop();
+                kept.push(Reverse(candidate));
+            }
+        };
+        for &i in &self.odd {
+            consider(&resources[i], &mut kept);
+        }
+        // Two cursors walking away from the need's latitude.
+        let start = self.lats.partition_point(|&l| l < need.lat);
+        let (mut down, mut up) = (start, start);
+        loop {
+            let below = down.checked_sub(1).map(|j| need.lat - self.lats[j]);
+            let above = self.lats.get(up).map(|l| l - need.lat);
+            let (j, gap) = match (below, above) {
+                (Some(b), Some(a)) if b <= a => (down - 1, b),
+                (_, Some(a)) => (up, a),
+                (Some(b), None) => (down - 1, b),
+                (None, None) => break,
+            };
+            if kept.len() == limit
+                && let Some(Reverse(worst)) = kept.peek()
+                && best_points_at(gap) < worst.1.points
+            {
+                break;
+            }
+            if j < down {
+                down -= 1;
+            } else {
+                up += 1;
+            }
+            consider(&resources[self.by_lat[j]], &mut kept);
+        }
+        kept.into_sorted_vec()
+            .into_iter()
+            .map(|Reverse(Ranked(id, fit))| (id, fit))
+            .collect()
+    }
+}
+
+/// The most points a resource `gap` degrees of latitude away can score:
+/// the distance part at the shortest walk that far (a hair shorter, for
+/// rounding), every other part perfect.
+fn best_points_at(gap_deg: f64) -> u32 {
+    let walk = (gap_deg.to_radians() * EARTH_M * DETOUR * (1.0 - 1e-9) - 1e-6).max(0.0);
+    let distance = HALF_SCORE_M / (HALF_SCORE_M + walk);
+    let best = W_DISTANCE * distance + W_TIMING + W_CAPACITY + W_RATING;
+    (best * 1000.0).round().clamp(0.0, 1000.0) as u32
+}
+
 impl Fit {
     /// The fit in English: `1.2 km, 6 of 20 hours left this month, rated
     /// 4.6 over 5 projects`. The timing clause appears only when the
@@ -497,6 +598,34 @@ mod tests {
         assert_eq!(top.len(), 5);
     }
 
+    #[test]
+    fn the_latitude_index_gives_the_same_top_over_a_wide_area() {
+        let n = need(1);
+        let many: Vec<_> = (0..20_000i64)
+            .map(|i| {
+                let mut r = resource(i + 1, 0.00003 * (i % 2_000) as f64, (i % 21) as u32, (0, 0));
+                r.lat += 0.00001 * (i % 997) as f64 - 0.005;
+                r
+            })
+            .collect();
+        let index = LatIndex::new(&many);
+        let points = |v: Vec<(i64, Fit)>| {
+            v.into_iter()
+                .map(|(id, f)| (id, f.points))
+                .collect::<Vec<_>>()
+        };
+        for limit in [1, 5, 10] {
+            assert_eq!(
+                points(index.rank(&n, &many, limit)),
+                points(rank(&n, &many, limit))
+            );
+        }
+        let mut odd = many[..50].to_vec();
+        odd[7].lat = f64::NAN;
+        let index = LatIndex::new(&odd);
+        assert_eq!(points(index.rank(&n, &odd, 60)), points(rank(&n, &odd, 60)));
+    }
+
     fn arb_resource() -> impl Strategy<Value = ResourceView> {
         (
             1i64..200,
@@ -564,6 +693,22 @@ mod tests {
             all.truncate(limit);
             let got: Vec<(i64, u32)> = ranked.iter().map(|(id, f)| (*id, f.points)).collect();
             prop_assert_eq!(got, all);
+        }
+
+        /// The latitude index ranks exactly as scoring every resource
+        /// does, wherever the need is, however many are asked for.
+        #[test]
+        fn the_latitude_index_ranks_as_rank_does(
+            resources in proptest::collection::vec(arb_resource(), 0..80),
+            limit in 0usize..12,
+            wanted in 0u32..10,
+            dlat in -0.06f64..0.06,
+        ) {
+            let mut n = need(wanted);
+            n.lat += dlat;
+            let index = LatIndex::new(&resources);
+            let points = |v: Vec<(i64, Fit)>| v.into_iter().map(|(id, f)| (id, f.points)).collect::<Vec<_>>();
+            prop_assert_eq!(points(index.rank(&n, &resources, limit)), points(rank(&n, &resources, limit)));
         }
 
         /// The covered days are the need's days that some window contains.

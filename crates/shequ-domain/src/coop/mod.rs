@@ -99,7 +99,7 @@ pub mod window;
 
 pub use capacity::{Capacity, CapacityUnit, check_commitment, remaining};
 pub use category::Category;
-pub use matching::{DETOUR, Fit, NeedView, Parts, ResourceView, rank, score};
+pub use matching::{DETOUR, Fit, LatIndex, NeedView, Parts, ResourceView, rank, score};
 pub use need::Urgency;
 pub use pairing::{DEFAULT_VISIT_DAYS, DifficultyTag, PairKind, in_difficulty, overdue};
 pub use project::{ProjectStatus, Rating, RatingTally, average_rating, rate};

@@ -7,8 +7,10 @@
 //! score) are the domain's (`shequ_domain::coop`).
 
 pub mod api;
+pub mod cache;
 pub mod pages;
 pub mod service;
+pub mod volunteers;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -39,7 +41,7 @@ pub fn api() -> Router<Core> {
 
 /// The cooperation pages.
 pub fn pages() -> Router<Core> {
-    use pages::{needs, projects, resources, units, year};
+    use pages::{needs, projects, resources, teams, units, volunteer, year};
     Router::new()
         .route("/coop", get(year::show))
         .route("/coop/pick", post(year::pick))
@@ -58,4 +60,18 @@ pub fn pages() -> Router<Core> {
         .route("/coop/projects/{id}/step", post(projects::step))
         .route("/coop/projects/{id}/rating", post(projects::rate))
         .route("/coop/projects/{id}/outcome", post(projects::outcome))
+        .route("/coop/teams", get(teams::list).post(teams::create))
+        .route("/coop/teams/{id}", get(teams::show))
+        .route("/coop/teams/{id}/members", post(teams::add_member))
+        .route("/coop/teams/{id}/activities", post(teams::create_activity))
+        .route("/coop/activities/{id}", get(teams::activity))
+        .route("/v/{person}/{tag}", get(volunteer::show))
+        .route(
+            "/v/{person}/{tag}/signup/{activity}",
+            post(volunteer::sign_up),
+        )
+        .route(
+            "/v/{person}/{tag}/checkin/{activity}",
+            post(volunteer::check_in),
+        )
 }

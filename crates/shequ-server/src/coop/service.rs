@@ -13,12 +13,13 @@
 //! one simply scores low on distance.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use shequ_domain::Code;
 use shequ_domain::coop::{
-    Capacity, Category, Fit, NeedView, ProjectStatus, Rating, UnitKind, Urgency, Window, rank,
+    Capacity, Category, Fit, NeedView, ProjectStatus, Rating, UnitKind, Urgency, Window,
 };
 use shequ_store::coop::{
     NeedRow, NewNeed, NewProject, NewResource, NewUnit, ProjectChange, ProjectResourceRow,
@@ -31,6 +32,7 @@ use crate::app::access::actor;
 use crate::app::auth::Principal;
 use crate::app::error::{AppError, FieldError};
 use crate::app::state::Core;
+use crate::coop::cache::Offer;
 
 /// The token scopes of the cooperation API.
 pub const READ: &str = "coop:read";
@@ -181,7 +183,7 @@ fn new_code(core: &Core, prefix: &str) -> String {
 }
 
 /// A place of the caller's area by code or exact name.
-async fn place_in_scope(
+pub(crate) async fn place_of(
     core: &Core,
     scope: &Scope,
     text: &str,
@@ -278,7 +280,7 @@ pub async fn save_unit(
     let kind = UnitKind::parse(&input.kind)
         .map_err(|e| errors.push(FieldError::from_invalid("kind", &e)))
         .ok();
-    let place = place_in_scope(core, &scope, &input.place, &mut errors).await?;
+    let place = place_of(core, &scope, &input.place, &mut errors).await?;
     let org = match input.party_org.trim() {
         "" => None,
         code => match core.store.party_org(code).await? {
@@ -413,27 +415,14 @@ fn need_view(n: &NeedRow) -> Result<NeedView, AppError> {
     })
 }
 
-/// The resources of one category, as rows and as the matcher reads them.
-struct Offer {
-    rows: HashMap<i64, ResourceRow>,
-    views: Vec<shequ_domain::coop::ResourceView>,
-}
-
-async fn offer(core: &Core, category: Category) -> Result<Offer, AppError> {
-    let rows = core.store.resources_of_category(category).await?;
-    let views = rows
-        .iter()
-        .map(ResourceRow::view)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(corrupt)?;
-    Ok(Offer {
-        rows: rows.into_iter().map(|r| (r.id, r)).collect(),
-        views,
-    })
+async fn offer(core: &Core, category: Category) -> Result<Arc<Offer>, AppError> {
+    Ok(core.coop_offers.get(&core.store, category).await?)
 }
 
 fn ranked(offer: &Offer, need: &NeedView, limit: usize) -> Vec<Match> {
-    rank(need, &offer.views, limit)
+    offer
+        .index
+        .rank(need, &offer.views, limit)
         .into_iter()
         .filter_map(|(id, fit)| {
             offer.rows.get(&id).map(|r| Match {
@@ -485,7 +474,7 @@ pub async fn save_need(
             .map_err(|e| errors.push(FieldError::from_invalid("urgency", &e)))
             .ok(),
     };
-    let place = place_in_scope(core, &scope, &input.place, &mut errors).await?;
+    let place = place_of(core, &scope, &input.place, &mut errors).await?;
     let beneficiary_count = count("beneficiary_count", &input.beneficiary_count, &mut errors);
     let wanted = count("wanted", &input.wanted, &mut errors);
     let window = window_of(&input.starts_on, &input.ends_on, &mut errors);
@@ -667,10 +656,12 @@ pub async fn save_resource(
         windows: &windows,
         detail: input.detail.trim(),
     };
-    Ok(core
+    let saved = core
         .store
         .upsert_resource(&resource, &actor(who).1, core.clock.now_ms())
-        .await?)
+        .await?;
+    core.coop_offers.invalidate();
+    Ok(saved)
 }
 
 // ------------------------------------------------------------- projects
@@ -822,11 +813,12 @@ pub async fn create_project(
         resources: &takes,
         decision_id: input.decision_id,
     };
-    match core
+    let made = core
         .store
         .create_project(&project, &actor(who).1, core.clock.now_ms())
-        .await
-    {
+        .await;
+    core.coop_offers.invalidate();
+    match made {
         Err(StoreError::NotFound("coop resource")) => Err(AppError::unprocessable(
             "resources",
             Code::CoopResourceUnknown,
@@ -891,16 +883,18 @@ pub async fn step_project(
     let to = ProjectStatus::parse(to)
         .map_err(|e| AppError::Unprocessable(vec![FieldError::from_invalid("status", &e)]))?;
     let reason = (to == ProjectStatus::Dropped).then_some(reason);
-    core.store
+    let stepped = core
+        .store
         .step_project(id, to, reason, &actor(who).1, core.clock.now_ms())
-        .await
-        .map_err(|e| match e {
-            StoreError::Invalid(v) if v.code == Code::CoopProjectTransition => AppError::Refused {
-                code: v.code,
-                message: v.message,
-            },
-            other => other.into(),
-        })
+        .await;
+    core.coop_offers.invalidate();
+    stepped.map_err(|e| match e {
+        StoreError::Invalid(v) if v.code == Code::CoopProjectTransition => AppError::Refused {
+            code: v.code,
+            message: v.message,
+        },
+        other => other.into(),
+    })
 }
 
 /// Rates a done project of the caller's area, 1 to 5.
@@ -922,16 +916,18 @@ pub async fn rate_project(
             "in up to 200 characters",
         ));
     }
-    core.store
+    let rated = core
+        .store
         .rate_project(id, rating, note, &actor(who).1, core.clock.now_ms())
-        .await
-        .map_err(|e| match e {
-            StoreError::Invalid(v) if v.code == Code::CoopRatingNotDone => AppError::Refused {
-                code: v.code,
-                message: v.message,
-            },
-            other => other.into(),
-        })
+        .await;
+    core.coop_offers.invalidate();
+    rated.map_err(|e| match e {
+        StoreError::Invalid(v) if v.code == Code::CoopRatingNotDone => AppError::Refused {
+            code: v.code,
+            message: v.message,
+        },
+        other => other.into(),
+    })
 }
 
 /// The outcome of a project as a form gives it.
@@ -1011,7 +1007,7 @@ pub async fn year_list(
     for p in core.store.projects_in(&scope, year).await? {
         by_need.entry(p.need_id).or_default().push(p);
     }
-    let mut offers: HashMap<Category, Offer> = HashMap::new();
+    let mut offers: HashMap<Category, Arc<Offer>> = HashMap::new();
     let mut lines = Vec::with_capacity(needs.len());
     let mut figures = YearFigures {
         needs: needs.len(),

@@ -432,6 +432,13 @@ pub async fn record_service(
         .await?)
 }
 
+/// The double registration (双报到) of member `person_id`, if they made
+/// one: where other capabilities' service of a member (volunteering
+/// hours) is written.
+pub async fn registration_of(core: &Core, person_id: i64) -> Result<Option<i64>, AppError> {
+    Ok(core.store.registration_of_person(person_id).await?)
+}
+
 /// Most members a name search lists.
 pub const SEARCH_LIMIT: i64 = 100;
 

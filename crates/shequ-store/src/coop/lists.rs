@@ -45,6 +45,8 @@ pub struct NeedRow {
     pub lat: f64,
     pub region_path: String,
     pub region_name: String,
+    /// The neighbourhood (居民区) it is in, when it is in one.
+    pub neighbourhood: Option<String>,
     pub raised_by: String,
     pub beneficiaries: String,
     pub beneficiary_count: i64,
@@ -82,7 +84,9 @@ impl NeedRow {
 }
 
 const NEED_SELECT: &str = "SELECT n.id, n.code, n.title, n.category, n.place_id, p.code AS place_code,
-        p.name AS place_name, p.lon, p.lat, n.region_path, g.name AS region_name, n.raised_by,
+        p.name AS place_name, p.lon, p.lat, n.region_path, g.name AS region_name,
+        (SELECT h.name FROM regions h WHERE h.kind = 'neighbourhood'
+           AND substr(n.region_path, 1, length(h.path)) = h.path) AS neighbourhood, n.raised_by,
         n.beneficiaries, n.beneficiary_count, n.wanted, n.starts_on, n.ends_on, n.year, n.urgency,
         n.detail,
         (SELECT COUNT(*) FROM coop_projects j WHERE j.need_id = n.id AND j.status <> 'dropped') AS projects,

@@ -10,10 +10,14 @@
 mod lists;
 mod projects;
 mod units;
+mod volunteering;
 
 pub use lists::{NeedRow, NewNeed, NewResource, ResourceRow};
 pub use projects::{NewProject, ProjectChange, ProjectResourceRow, ProjectRow, ProjectUpdate};
 pub use units::{NewUnit, UnitRow};
+pub use volunteering::{
+    ActivityRow, NewActivity, NewTeam, ServiceEntry, SignupRow, TeamMemberRow, TeamRow,
+};
 
 use chrono::NaiveDate;
 use shequ_domain::coop::Window;

@@ -37,6 +37,8 @@ pub struct UnitRow {
     pub lat: f64,
     pub region_path: String,
     pub region_name: String,
+    /// The neighbourhood (居民区) it is in, when it is in one.
+    pub neighbourhood: Option<String>,
     pub party_org_code: Option<String>,
     pub party_org_name: Option<String>,
     pub contact_name: String,
@@ -52,6 +54,8 @@ pub struct UnitRow {
 
 const UNIT_SELECT: &str = "SELECT u.id, u.code, u.name, u.kind, u.place_id, p.code AS place_code,
         p.name AS place_name, p.lon, p.lat, u.region_path, g.name AS region_name,
+        (SELECT h.name FROM regions h WHERE h.kind = 'neighbourhood'
+           AND substr(u.region_path, 1, length(h.path)) = h.path) AS neighbourhood,
         o.code AS party_org_code, o.name AS party_org_name, u.contact_name, u.contact_phone,
         u.staff, u.offers,
         (SELECT COUNT(*) FROM coop_resources r WHERE r.unit_id = u.id) AS resources,

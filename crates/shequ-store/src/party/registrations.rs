@@ -190,6 +190,16 @@ impl Store {
             .find(|r| r.id == id))
     }
 
+    /// The double registration of member `person_id`, if they made one.
+    pub async fn registration_of_person(&self, person_id: i64) -> Result<Option<i64>> {
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_scalar("SELECT id FROM party_registrations WHERE person_id = $1")
+                .bind(person_id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
     /// The services recorded on registration `id` in `year`, by day.
     pub async fn service_records(&self, id: i64, year: i32) -> Result<Vec<ServiceRecordRow>> {
         let (from, to) = (

@@ -3,6 +3,7 @@
 
 pub mod branches;
 pub mod command;
+pub mod coop;
 pub mod history;
 pub mod ingest;
 pub mod load;
@@ -20,6 +21,8 @@ pub enum BenchCommand {
     Branches(branches::BranchesBenchArgs),
     /// The command centre with a long order history (issue: the command centre).
     Command(command::CommandBenchArgs),
+    /// Regional cooperation: matching against 20,000 resources and the year's project list (issue: regional cooperation).
+    Coop(coop::CoopBenchArgs),
     /// Filing work orders through the HTTP stack (issue: work orders).
     Orders(orders::OrdersBenchArgs),
     /// Door events over HTTP and MQTT, stored durably (issue: sensing).
@@ -36,6 +39,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode
     match command {
         BenchCommand::Branches(args) => branches::run(args)?,
         BenchCommand::Command(args) => command::run(args).await?,
+        BenchCommand::Coop(args) => coop::run(args).await?,
         BenchCommand::Orders(args) => orders::run(args).await?,
         BenchCommand::Party(args) => party::run(args).await?,
         BenchCommand::Registry(args) => registry::run(args).await?,

@@ -28,7 +28,6 @@ use super::generate::Plan;
 use super::names;
 
 const ACTOR: &str = "demo";
-const DAY_MS: i64 = 86_400_000;
 
 /// What the demo holds of the cooperation lists, for the print-out.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -403,7 +402,16 @@ pub async fn build(
         };
         let amount = view.wanted.max(1).min(fit.remaining);
         let state = STATES[made % STATES.len()];
-        let created = now - DAY_MS * rng.random_range(20..90);
+        // Dated by the need's window: proposed two weeks before it starts,
+        // agreed a week before, running from its first day, done on its
+        // last (never later than now).
+        let day_ms = |d: NaiveDate| {
+            d.and_hms_opt(10, 0, 0)
+                .map_or(now, |t| t.and_utc().timestamp_millis() - 8 * 3_600_000)
+                .min(now)
+        };
+        let start = view.window.start();
+        let created = day_ms(start - chrono::Days::new(14));
         let id = store
             .create_project(
                 &NewProject {
@@ -420,34 +428,26 @@ pub async fn build(
             .await
             .with_context(|| format!("while making a project of need {need_id}"))?;
         made += 1;
-        let path: &[ProjectStatus] = match state {
-            ProjectStatus::Proposed => &[],
-            ProjectStatus::Agreed => &[ProjectStatus::Agreed],
-            ProjectStatus::Running => &[ProjectStatus::Agreed, ProjectStatus::Running],
-            ProjectStatus::Done => &[
-                ProjectStatus::Agreed,
-                ProjectStatus::Running,
-                ProjectStatus::Done,
-            ],
-            ProjectStatus::Dropped => &[ProjectStatus::Agreed],
+        let steps: &[(ProjectStatus, NaiveDate)] = &[
+            (ProjectStatus::Agreed, start - chrono::Days::new(7)),
+            (ProjectStatus::Running, start),
+            (ProjectStatus::Done, view.window.end()),
+        ];
+        let upto = match state {
+            ProjectStatus::Proposed => 0,
+            ProjectStatus::Agreed | ProjectStatus::Dropped => 1,
+            ProjectStatus::Running => 2,
+            ProjectStatus::Done => 3,
         };
         let mut at = created;
-        for to in path {
-            at += DAY_MS * rng.random_range(2..10);
-            store
-                .step_project(id, *to, None, ACTOR, at.min(now))
-                .await?;
+        for (to, on) in &steps[..upto] {
+            at = day_ms(*on).max(at);
+            store.step_project(id, *to, None, ACTOR, at).await?;
         }
         if state == ProjectStatus::Dropped {
-            at += DAY_MS * 3;
+            at = day_ms(start).max(at);
             store
-                .step_project(
-                    id,
-                    state,
-                    Some("单位人手调整，暂停合作"),
-                    ACTOR,
-                    at.min(now),
-                )
+                .step_project(id, state, Some("单位人手调整，暂停合作"), ACTOR, at)
                 .await?;
         }
         if state == ProjectStatus::Done {
@@ -462,13 +462,13 @@ pub async fn build(
                         outcome: &format!("{served}人受益"),
                     },
                     ACTOR,
-                    at.min(now),
+                    at,
                 )
                 .await?;
             if rng.random_bool(0.75) {
                 let stars = pick(&[(5, 5), (4, 4), (3, 1)], rng);
                 store
-                    .rate_project(id, Rating::new(stars)?, "", ACTOR, at.min(now))
+                    .rate_project(id, Rating::new(stars)?, "", ACTOR, at)
                     .await?;
                 figures.rated += 1;
             }

@@ -5,7 +5,9 @@
 pub mod needs;
 pub mod projects;
 pub mod resources;
+pub mod teams;
 pub mod units;
+pub mod volunteer;
 pub mod year;
 
 use maud::{Markup, html};
@@ -33,6 +35,7 @@ pub(crate) fn tabs(ctx: &Ctx, current: &str) -> Markup {
         ("/coop/resources", "coop-tab-resources"),
         ("/coop/projects", "coop-tab-projects"),
         ("/coop/units", "coop-tab-units"),
+        ("/coop/teams", "coop-tab-teams"),
     ];
     html! {
         nav.subnav aria-label=(ctx.t("coop-tabs")) {

@@ -59,7 +59,7 @@ async fn render_list(
                 } }
                 tbody { @for n in &needs { tr {
                     td data-label=(ctx.t("coop-need")) { a href={ "/coop/needs/" (n.id) } { (n.title) } br; small.muted { (n.code) } }
-                    td data-label=(ctx.t("coop-neighbourhood")) { (n.region_name) }
+                    td data-label=(ctx.t("coop-neighbourhood")) { (n.neighbourhood.as_deref().unwrap_or(&n.region_name)) }
                     td data-label=(ctx.t("coop-category")) { (category(ctx, &n.category)) }
                     td data-label=(ctx.t("coop-urgency")) { span.tag { (ctx.label("coop-urgency", &n.urgency)) } }
                     td data-label=(ctx.t("coop-beneficiaries")) { (n.beneficiaries) " " (n.beneficiary_count) }

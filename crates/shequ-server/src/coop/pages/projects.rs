@@ -118,7 +118,7 @@ async fn render(
             @if !p.outcome.is_empty() { dt { (ctx.t("coop-outcome")) } dd { (p.outcome) } }
             @if let Some(r) = &p.drop_reason { dt { (ctx.t("coop-drop-reason")) } dd { (r) } }
             @if let Some(r) = p.rating {
-                dt { (ctx.t("coop-rating")) } dd #project-rating { (r) " / 5" @if let Some(n) = &p.rating_note { " · " (n) } }
+                dt { (ctx.t("coop-rating")) } dd #project-rating { (r) " / 5" @if let Some(n) = p.rating_note.as_deref().filter(|n| !n.is_empty()) { " · " (n) } }
             }
             @if let Some(dec) = p.decision_id { dt { (ctx.t("coop-decision")) } dd { "#" (dec) } }
         }

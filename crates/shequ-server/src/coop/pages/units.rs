@@ -46,7 +46,7 @@ async fn render_list(
                 tbody { @for u in &units { tr {
                     td data-label=(ctx.t("coop-unit")) { a href={ "/coop/units/" (u.id) } { (u.name) } br; small.muted { (u.code) } }
                     td data-label=(ctx.t("coop-unit-kind")) { (ctx.label("coop-unit-kind", &u.kind)) }
-                    td data-label=(ctx.t("coop-neighbourhood")) { (u.region_name) }
+                    td data-label=(ctx.t("coop-neighbourhood")) { (u.neighbourhood.as_deref().unwrap_or(&u.region_name)) }
                     td data-label=(ctx.t("coop-party-org")) { (u.party_org_name.as_deref().unwrap_or("—")) }
                     td data-label=(ctx.t("coop-resources")) { (u.resources) }
                     td data-label=(ctx.t("coop-projects")) { (u.projects) }

@@ -74,7 +74,7 @@ async fn render(
                         a href={ "/coop/needs/" (l.need.id) } { (l.need.title) }
                         br; small.muted { (l.need.code) }
                     }
-                    td data-label=(ctx.t("coop-neighbourhood")) { (l.need.region_name) }
+                    td data-label=(ctx.t("coop-neighbourhood")) { (l.need.neighbourhood.as_deref().unwrap_or(&l.need.region_name)) }
                     td data-label=(ctx.t("coop-category")) { (category(ctx, &l.need.category)) }
                     td data-label=(ctx.t("coop-urgency")) { span.tag { (ctx.label("coop-urgency", &l.need.urgency)) } }
                     td data-label=(ctx.t("coop-best-match")) {

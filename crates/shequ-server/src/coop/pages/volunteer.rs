@@ -1,0 +1,105 @@
+//! `/v/{person}/{tag}`: a volunteer's own page, on a phone, behind the
+//! signed link their team leader sends them (no login: the link opens
+//! that volunteer's page and no other). The activities of their teams
+//! for the month ahead, signing up, checking in at the activity, and the
+//! hours credited this year — on their double registration (双报到) too
+//! when they are a registered party member.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+
+use super::teams::hours;
+use crate::app::error::AppError;
+use crate::app::page::ctx::{Ctx, PageError, PageResult};
+use crate::app::page::layout::{Nav, page};
+use crate::app::page::refusal::{refusal, shown_on_form};
+use crate::app::state::Core;
+use crate::coop::volunteers::{self, VolunteerView};
+
+/// `GET /v/{person}/{tag}`
+pub async fn show(
+    State(core): State<Core>,
+    ctx: Ctx,
+    Path((person, tag)): Path<(i64, String)>,
+) -> PageResult<Markup> {
+    let view = volunteers::volunteer(&core, person, &tag).await?;
+    Ok(render(&ctx, &view, &tag, None))
+}
+
+fn render(ctx: &Ctx, v: &VolunteerView, tag: &str, refused: Option<&AppError>) -> Markup {
+    let base = format!("/v/{}/{tag}", v.person_id);
+    let body = html! {
+        div.phone-form #volunteer {
+            p { (ctx.t_args("coop-volunteer-hello", &[("name", v.name.clone().into())])) }
+            p #my-hours { (ctx.t_args("coop-volunteer-hours", &[("hours", hours(v.hours_tenths).into())])) }
+            @if v.registered { p.muted { (ctx.t("coop-volunteer-registered")) } }
+            @if let Some(e) = refused { (refusal(ctx, e)) }
+            @if v.activities.is_empty() {
+                p.empty { (ctx.t("coop-activities-none")) }
+            }
+            @for (a, mine) in &v.activities {
+                section.card.activity {
+                    h2 { (a.title) }
+                    p { (ctx.time(a.starts_at).get(..16).unwrap_or("")) " ~ " (ctx.time(a.ends_at).get(11..16).unwrap_or("")) }
+                    p.muted { (a.team_name) " · " (a.place_name) " · " (a.signed) "/" (a.capacity) }
+                    @match mine {
+                        None => {
+                            form method="post" action={ (base) "/signup/" (a.id) } {
+                                button.primary type="submit" { (ctx.t("coop-sign-up")) }
+                            }
+                        }
+                        Some(s) if s.checked_in_at.is_some() => {
+                            p.done { (ctx.t_args("coop-checked-in-hours", &[("hours", hours(s.hours_tenths.unwrap_or(0)).into())])) }
+                        }
+                        Some(_) if v.check_in_open(a) => {
+                            p { (ctx.t("coop-signed-up")) }
+                            form method="post" action={ (base) "/checkin/" (a.id) } {
+                                button.primary type="submit" { (ctx.t("coop-check-in")) }
+                            }
+                        }
+                        Some(_) => { p { (ctx.t("coop-signed-up")) " · " (ctx.t("coop-check-in-later")) } }
+                    }
+                }
+            }
+        }
+    };
+    page(ctx, None, Nav::None, &ctx.t("coop-title-volunteer"), body)
+}
+
+async fn after(
+    core: &Core,
+    ctx: &Ctx,
+    person: i64,
+    tag: &str,
+    r: Result<(), AppError>,
+) -> PageResult<Response> {
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/v/{person}/{tag}")).into_response()),
+        Err(e) if shown_on_form(&e) => {
+            let view = volunteers::volunteer(core, person, tag).await?;
+            Ok((e.status(), render(ctx, &view, tag, Some(&e))).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+/// `POST /v/{person}/{tag}/signup/{activity}`
+pub async fn sign_up(
+    State(core): State<Core>,
+    ctx: Ctx,
+    Path((person, tag, activity)): Path<(i64, String, i64)>,
+) -> PageResult<Response> {
+    let r = volunteers::sign_up(&core, person, &tag, activity).await;
+    after(&core, &ctx, person, &tag, r).await
+}
+
+/// `POST /v/{person}/{tag}/checkin/{activity}`
+pub async fn check_in(
+    State(core): State<Core>,
+    ctx: Ctx,
+    Path((person, tag, activity)): Path<(i64, String, i64)>,
+) -> PageResult<Response> {
+    let r = volunteers::check_in(&core, person, &tag, activity).await;
+    after(&core, &ctx, person, &tag, r).await
+}

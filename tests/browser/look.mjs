@@ -1,0 +1,20 @@
+import { PHONE, start } from './harness.mjs';
+const { base, newPage, shot, loginAs, run } = await start({ screenshots: '/tmp/shots' });
+await run(async () => {
+  const p = await newPage();
+  await loginAs(p, 'operator1', '/coop');
+  await shot(p, 'year', false);
+  await p.goto(base + '/coop/needs'); await shot(p, 'needs', false);
+  const first = await p.locator('#year-list a[href^="/coop/needs/"]').count();
+  await p.goto(base + '/coop');
+  await p.locator('#year-list a[href^="/coop/needs/"]').first().click();
+  await shot(p, 'need', true);
+  await p.goto(base + '/coop/resources'); await shot(p, 'resources', false);
+  await p.goto(base + '/coop/units'); await shot(p, 'units', false);
+  await p.goto(base + '/coop/projects'); await shot(p, 'projects', false);
+  await p.locator('a[href^="/coop/projects/"]').first().click();
+  await shot(p, 'project', true);
+  const m = await newPage(PHONE);
+  await loginAs(m, 'sec01', '/coop');
+  await shot(m, 'year-phone', false);
+});
