@@ -482,3 +482,187 @@ async fn projects_made_at_once_never_commit_more_than_the_capacity() {
         );
     }
 }
+
+#[tokio::test]
+async fn volunteers_sign_up_within_the_places_and_check_in_once_with_the_hours_on_their_registration()
+ {
+    use shequ_domain::party::registration::Hours;
+    use shequ_store::coop::{NewActivity, NewTeam, ServiceEntry};
+    use shequ_store::party::{NewPartyMember, NewPartyOrg};
+    for db in backends().await {
+        let s = &db.store;
+        let l = db.label;
+        let (a1, _) = seed_street(s).await;
+        let region = s
+            .region_by_code("310104011001")
+            .await
+            .expect("read")
+            .expect("A")
+            .region;
+        let people: Vec<i64> = s
+            .monitored_people(None)
+            .await
+            .expect("people")
+            .into_iter()
+            .filter(|p| p.region_path.starts_with(PATH_A))
+            .map(|p| p.id)
+            .collect();
+        assert!(people.len() >= 3, "{l}: three residents of A");
+        let (unit, _) = s
+            .upsert_unit(&unit("U-A", a1), "admin", 1)
+            .await
+            .expect("unit");
+        let team = NewTeam {
+            code: "T1",
+            name: "党员医疗服务队",
+            category: Category::HealthVisits,
+            unit_id: Some(unit),
+            region_id: region.id,
+            leader: "陈医生",
+        };
+        let t = s
+            .create_volunteer_team(&team, "sec", 1)
+            .await
+            .expect("team");
+        match s.create_volunteer_team(&team, "sec", 1).await {
+            Err(StoreError::Conflict { field, .. }) => assert_eq!(field, "team code", "{l}"),
+            other => panic!("{l}: expected a conflict, got {other:?}"),
+        }
+        for p in &people[..3] {
+            assert!(s.add_volunteer(t, *p, 2).await.expect("member"), "{l}");
+        }
+        assert!(
+            !s.add_volunteer(t, people[0], 3).await.expect("again"),
+            "{l}: once"
+        );
+        let hour = 3_600_000;
+        let a = s
+            .create_activity(
+                &NewActivity {
+                    team_id: t,
+                    title: "义诊",
+                    place_id: a1,
+                    starts_at: 10 * hour,
+                    ends_at: 12 * hour,
+                    capacity: 2,
+                },
+                "sec",
+                4,
+            )
+            .await
+            .expect("activity");
+        assert!(s.sign_up(a, people[0], 5).await.expect("first"), "{l}");
+        assert!(s.sign_up(a, people[1], 5).await.expect("second"), "{l}");
+        assert!(
+            !s.sign_up(a, people[0], 6).await.expect("again"),
+            "{l}: signing up again changes nothing"
+        );
+        match s.sign_up(a, people[2], 6).await {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.code, Code::CoopActivityFull, "{l}"),
+            other => panic!("{l}: expected full, got {other:?}"),
+        }
+        match s
+            .check_in_volunteer(a, people[2], Hours::from_tenths(20), None, 7)
+            .await
+        {
+            Err(StoreError::NotFound(what)) => assert_eq!(what, "coop signup", "{l}"),
+            other => panic!("{l}: expected not signed up, got {other:?}"),
+        }
+
+        // The first volunteer is a registered member: the hours go on the
+        // registration, in the check-in's transaction.
+        let joined = day("2010-07-01");
+        s.create_party_org(
+            &NewPartyOrg {
+                code: "NA",
+                name: "田林一村党总支",
+                kind: shequ_domain::party::OrgKind::NeighbourhoodGeneralBranch,
+                parent: None,
+                region_id: Some(region.id),
+                founded_on: None,
+            },
+            "admin",
+            1,
+        )
+        .await
+        .expect("org");
+        s.add_party_member(people[0], "NA", &NewPartyMember::full(joined), joined, 1)
+            .await
+            .expect("member");
+        let reg = s
+            .register_for_service(Some(people[0]), None, region.id, "", day("2026-01-05"), 1)
+            .await
+            .expect("registration");
+        let entry = ServiceEntry {
+            registration_id: reg,
+            day: day("2026-03-01"),
+            today: day("2026-03-01"),
+            what: "志愿服务：义诊",
+            confirmed_by: "volunteer check-in",
+        };
+        s.check_in_volunteer(a, people[0], Hours::from_tenths(20), Some(&entry), 8)
+            .await
+            .expect("check in");
+        match s
+            .check_in_volunteer(a, people[0], Hours::from_tenths(20), Some(&entry), 9)
+            .await
+        {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.code, Code::CoopCheckedInTwice, "{l}"),
+            other => panic!("{l}: expected a refusal, got {other:?}"),
+        }
+        s.check_in_volunteer(a, people[1], Hours::from_tenths(20), None, 9)
+            .await
+            .expect("check in without a registration");
+        let records = s.service_records(reg, 2026).await.expect("records");
+        assert_eq!(
+            records
+                .iter()
+                .map(|r| (r.source.as_str(), r.hours_tenths, r.what.as_str()))
+                .collect::<Vec<_>>(),
+            [("volunteering", 20, "志愿服务：义诊")],
+            "{l}: once, though checked in twice"
+        );
+        let signups = s.signups(a).await.expect("signups");
+        assert_eq!(
+            signups
+                .iter()
+                .map(|x| (x.person_id, x.hours_tenths, x.service_record.is_some()))
+                .collect::<Vec<_>>()
+                .len(),
+            2,
+            "{l}"
+        );
+        assert!(
+            signups
+                .iter()
+                .any(|x| x.person_id == people[0] && x.service_record == Some(records[0].id)),
+            "{l}"
+        );
+        assert!(
+            signups
+                .iter()
+                .any(|x| x.person_id == people[1] && x.service_record.is_none()),
+            "{l}"
+        );
+        assert_eq!(
+            s.volunteer_hours(people[0], 0, 24 * hour)
+                .await
+                .expect("hours"),
+            20,
+            "{l}"
+        );
+        assert_eq!(
+            s.unit_volunteering(unit).await.expect("unit"),
+            (40, 1),
+            "{l}"
+        );
+        let team_row = s.volunteer_team(t).await.expect("read").expect("team");
+        assert_eq!((team_row.members, team_row.hours_tenths), (3, 40), "{l}");
+        let mine = s
+            .activities_for_person(people[2], 0, 24 * hour)
+            .await
+            .expect("activities");
+        assert_eq!(mine.len(), 1, "{l}");
+        assert_eq!((mine[0].signed, mine[0].checked_in), (2, 2), "{l}");
+    }
+}

@@ -34,6 +34,9 @@ pub const CHECK_IN_EARLY_MS: i64 = 3_600_000;
 /// How far ahead a volunteer's page lists activities.
 pub const AHEAD_DAYS: i64 = 30;
 const DAY_MS: i64 = 86_400_000;
+/// Who the double registration's record says confirmed the hours: the
+/// volunteer's own check-in at the activity.
+pub const CONFIRMED_BY: &str = "志愿者签到";
 
 fn field(name: &str, code: Code, message: impl Into<String>) -> FieldError {
     FieldError::new(name, code, message.into())
@@ -490,7 +493,7 @@ pub async fn check_in(core: &Core, person: i64, tag: &str, activity: i64) -> Res
         day: today,
         today,
         what: &what,
-        confirmed_by: "volunteer check-in",
+        confirmed_by: CONFIRMED_BY,
     });
     match core
         .store

@@ -26,8 +26,12 @@ use shequ_store::coop::{NewNeed, NewProject, NewResource, NewUnit, ProjectUpdate
 
 use super::generate::Plan;
 use super::names;
+use super::write::Written;
 
 const ACTOR: &str = "demo";
+/// Who confirms a volunteer's hours on their registration: their own
+/// check-in, as the server writes it.
+const CHECK_IN: &str = shequ_server::coop::volunteers::CONFIRMED_BY;
 
 /// What the demo holds of the cooperation lists, for the print-out.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -39,6 +43,16 @@ pub struct CoopFigures {
     /// Projects by status: proposed, agreed, running, done, dropped.
     pub by_status: [usize; 5],
     pub rated: usize,
+    /// Volunteer teams, their members, activities and the hours credited
+    /// (absent in a demo.json written before them).
+    #[serde(default)]
+    pub teams: usize,
+    #[serde(default)]
+    pub volunteers: usize,
+    #[serde(default)]
+    pub activities: usize,
+    #[serde(default)]
+    pub hours: f64,
 }
 
 /// How many of each a street of `residents` gets.
@@ -211,10 +225,11 @@ fn months_window(year: i32, month: u32, months: u32) -> anyhow::Result<Window> {
     Ok(Window::new(start, end)?)
 }
 
-/// Stores the units, resources, needs and projects.
+/// Stores the units, resources, needs, projects and volunteer teams.
 pub async fn build(
     store: &Store,
     plan: &Plan,
+    written: &Written,
     today: NaiveDate,
     now: i64,
     rng: &mut ChaCha8Rng,
@@ -480,7 +495,210 @@ pub async fn build(
         figures.by_status[slot] += 1;
     }
     figures.projects = made;
+    let unit_ids: Vec<i64> = units.iter().map(|(id, _)| *id).collect();
+    volunteering(
+        store,
+        plan,
+        written,
+        &unit_ids,
+        today,
+        now,
+        rng,
+        &mut figures,
+    )
+    .await?;
     Ok(figures)
+}
+
+/// The kinds of volunteer team, by what they mostly do.
+const TEAMS: &[(&str, Category)] = &[
+    ("党员医疗服务队", Category::HealthVisits),
+    ("平安巡逻队", Category::SafetyPatrol),
+    ("助残服务队", Category::DisabilityHelp),
+    ("为老服务队", Category::ElderlyCare),
+    ("环境整治志愿队", Category::Environment),
+    ("文体志愿队", Category::CultureSports),
+    ("法律服务队", Category::LegalAdvice),
+    ("助学志愿队", Category::Tutoring),
+];
+
+/// Teams in the neighbourhoods, a third of them a unit's, each with
+/// registered party members and other adults of its neighbourhood; a
+/// year of monthly activities with their sign-ups and check-ins (the
+/// members' hours on their 双报到 registrations), one under way now that
+/// takes check-ins, and one next week.
+#[allow(clippy::too_many_arguments)]
+async fn volunteering(
+    store: &Store,
+    plan: &Plan,
+    written: &Written,
+    units: &[i64],
+    today: NaiveDate,
+    now: i64,
+    rng: &mut ChaCha8Rng,
+    figures: &mut CoopFigures,
+) -> anyhow::Result<()> {
+    use chrono::TimeZone;
+    use shequ_domain::party::registration::Hours;
+    use shequ_store::coop::{NewActivity, NewTeam, ServiceEntry};
+
+    let hoods = &plan.street.neighbourhoods;
+    if hoods.is_empty() {
+        return Ok(());
+    }
+    let count = (plan.people.len() / 1_000).clamp(2, 20);
+    let regs = store
+        .registrations_in(&shequ_store::Scope::everything(), today.year())
+        .await?;
+    // Adults of 18 to 75 by neighbourhood, as identity numbers.
+    let mut adults: HashMap<usize, Vec<&str>> = HashMap::new();
+    for p in &plan.people {
+        let age = today.year() - p.birth_date.year();
+        if !(18..=75).contains(&age) {
+            continue;
+        }
+        let b = plan.households[p.household].building;
+        let hood = plan.street.grids[plan.places[b].grid].neighbourhood;
+        adults
+            .entry(hood)
+            .or_default()
+            .push(p.identity_number.as_str());
+    }
+    let hour = 3_600_000_i64;
+    let at_nine = |d: NaiveDate| {
+        super::history::TZ
+            .with_ymd_and_hms(d.year(), d.month(), d.day(), 9, 0, 0)
+            .earliest()
+            .map_or(now, |t| t.timestamp_millis())
+    };
+    for t in 0..count {
+        let hood = t % hoods.len();
+        let (kind, category) = TEAMS[t % TEAMS.len()];
+        let Some((region_id, region_path)) = written.regions.get(&hoods[hood].code) else {
+            continue;
+        };
+        let name = format!("{}{kind}", hoods[hood].short);
+        let unit_id =
+            (t % 3 == 2 && !units.is_empty()).then(|| units[rng.random_range(0..units.len())]);
+        let team = store
+            .create_volunteer_team(
+                &NewTeam {
+                    code: &format!("ZYD-{:03}", t + 1),
+                    name: &name,
+                    category,
+                    unit_id,
+                    region_id: *region_id,
+                    leader: "队长",
+                },
+                ACTOR,
+                now,
+            )
+            .await
+            .with_context(|| format!("while starting team {name}"))?;
+        figures.teams += 1;
+        // Members: up to six registered members of the neighbourhood, and
+        // eight to twenty other adults.
+        let mut members: Vec<(i64, Option<i64>)> = regs
+            .iter()
+            .filter(|r| r.region_path.starts_with(region_path.as_str()))
+            .filter_map(|r| r.person_id.map(|p| (p, Some(r.id))))
+            .take(6)
+            .collect();
+        let mut pool = adults.get(&hood).cloned().unwrap_or_default();
+        pool.shuffle(rng);
+        pool.truncate(rng.random_range(8..=20));
+        let ids = store.person_ids_by_identity(&pool).await?;
+        let mut others: Vec<i64> = ids.values().copied().collect();
+        others.sort_unstable();
+        members.extend(others.into_iter().map(|p| (p, None)));
+        members.dedup_by_key(|m| m.0);
+        for (p, _) in &members {
+            if store.add_volunteer(team, *p, now).await? {
+                figures.volunteers += 1;
+            }
+        }
+        let Some(&place) = plan
+            .places
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| plan.street.grids[p.grid].neighbourhood == hood)
+            .map(|(i, _)| i)
+            .collect::<Vec<_>>()
+            .first()
+        else {
+            continue;
+        };
+        let codes = [plan.places[place].code.as_str()];
+        let Some(place_id) = store.place_refs(&codes).await?.get(codes[0]).map(|r| r.id) else {
+            continue;
+        };
+        // A year of monthly activities, then one under way and one ahead.
+        let mut plans: Vec<(i64, i64, bool)> = (1..=12)
+            .rev()
+            .filter_map(|m| today.checked_sub_days(chrono::Days::new(30 * m)))
+            .map(|d| {
+                let start = at_nine(d);
+                (start, start + hour * rng.random_range(2..=3), true)
+            })
+            .collect();
+        plans.push((now - hour / 2, now + hour * 5 / 2, false));
+        plans.push((now + 7 * 24 * hour, now + 7 * 24 * hour + 2 * hour, false));
+        for (starts_at, ends_at, past) in plans {
+            let activity = store
+                .create_activity(
+                    &NewActivity {
+                        team_id: team,
+                        title: &format!("{}{}", hoods[hood].short, kind.trim_end_matches('队')),
+                        place_id,
+                        starts_at,
+                        ends_at,
+                        capacity: 12,
+                    },
+                    ACTOR,
+                    now,
+                )
+                .await?;
+            figures.activities += 1;
+            let mut came = members.clone();
+            came.shuffle(rng);
+            came.truncate(if past { rng.random_range(3..=8) } else { 2 });
+            let day = chrono::DateTime::from_timestamp_millis(starts_at)
+                .map_or(today, |d| d.with_timezone(&super::history::TZ).date_naive());
+            let tenths = u32::try_from((ends_at - starts_at) / 360_000).unwrap_or(0);
+            let what = format!(
+                "志愿服务：{}{}",
+                hoods[hood].short,
+                kind.trim_end_matches('队')
+            );
+            for (i, (person, registration)) in came.iter().enumerate() {
+                store
+                    .sign_up(activity, *person, starts_at - 24 * hour)
+                    .await?;
+                // One in eight who signed up does not come.
+                if !past || (i > 0 && rng.random_range(0..8) == 0) {
+                    continue;
+                }
+                let entry = registration.map(|registration_id| ServiceEntry {
+                    registration_id,
+                    day,
+                    today,
+                    what: &what,
+                    confirmed_by: CHECK_IN,
+                });
+                store
+                    .check_in_volunteer(
+                        activity,
+                        *person,
+                        Hours::from_tenths(tenths),
+                        entry.as_ref(),
+                        starts_at,
+                    )
+                    .await?;
+                figures.hours += f64::from(tenths) / 10.0;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -180,6 +180,7 @@ pub async fn generate(
         coop::build(
             store,
             &plan,
+            &written,
             today,
             now,
             &mut generate::stream(opts.seed, 13),
@@ -528,6 +529,10 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
         println!(
             "  区域化党建 cooperation:   驻区单位 units {}, 资源 resources {}, 需求 needs {}, 项目 projects {} (提议 proposed {proposed}, 已商定 agreed {agreed}, 实施中 running {running}, 已完成 done {done} of which rated {}, 已终止 dropped {dropped})",
             c.units, c.resources, c.needs, c.projects, c.rated
+        );
+        println!(
+            "  志愿服务 volunteering:    服务队 teams {}, 队员 volunteers {}, 活动 activities {}, 时长 hours {:.1}",
+            c.teams, c.volunteers, c.activities, c.hours
         );
     }
     if let Some(p) = &s.party {

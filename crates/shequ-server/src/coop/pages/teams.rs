@@ -129,6 +129,23 @@ async fn render(
     let d = volunteers::team(core, &who, id).await?;
     let t = &d.team;
     let writes = service::may_write(&who);
+    // An empty form proposes the next full hour, two hours long, in the
+    // street's time (what the inputs are read in).
+    let (start, end) = if f.starts_at.is_empty() {
+        let next = (core.clock.now_ms() / 3_600_000 + 1) * 3_600_000;
+        let at = |ms: i64| {
+            chrono::DateTime::from_timestamp_millis(ms)
+                .map(|t| {
+                    t.with_timezone(&core.tz)
+                        .format("%Y-%m-%dT%H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default()
+        };
+        (at(next), at(next + 2 * 3_600_000))
+    } else {
+        (f.starts_at.clone(), f.ends_at.clone())
+    };
     let body = html! {
         (tabs(ctx, "/coop/teams"))
         @if let Some(e) = refused { (refusal(ctx, e)) }
@@ -154,8 +171,8 @@ async fn render(
                 div.field { label for="a-place" { (ctx.t("coop-place")) }
                     p.muted #a-place-hint { (ctx.t("coop-place-hint")) }
                     input #a-place name="place" value=(f.place) aria-describedby="a-place-hint" required; }
-                div.field { label for="a-start" { (ctx.t("coop-starts-at")) } input #a-start name="starts_at" type="datetime-local" value=(f.starts_at) required; }
-                div.field { label for="a-end" { (ctx.t("coop-ends-at")) } input #a-end name="ends_at" type="datetime-local" value=(f.ends_at) required; }
+                div.field { label for="a-start" { (ctx.t("coop-starts-at")) } input #a-start name="starts_at" type="datetime-local" value=(start) required; }
+                div.field { label for="a-end" { (ctx.t("coop-ends-at")) } input #a-end name="ends_at" type="datetime-local" value=(end) required; }
                 div.field { label for="a-cap" { (ctx.t("coop-places")) } input #a-cap name="capacity" inputmode="numeric" value=(f.capacity) required; }
                 button.primary type="submit" { (ctx.t("coop-activity-submit")) }
             }
