@@ -333,6 +333,8 @@ codes! {
     CoopSignupNotFound => "coop_signup_not_found",
     CoopCheckInWindow => "coop_check_in_window",
     CoopVolunteerLinkNotFound => "coop_volunteer_link_not_found",
+    CoopPairNotFound => "coop_pair_not_found",
+    CoopVisitDays => "coop_visit_days",
 }
 
 impl Code {

@@ -39,7 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(registry::pages().with_state(s.core.clone()))
         .merge(party::pages().with_state(s.party.clone()))
         .merge(branches::pages().with_state(s.core.clone()))
-        .merge(coop::pages().with_state(s.core.clone()))
+        .merge(coop::pages().with_state(s.coop.clone()))
         .merge(orders::pages().with_state(s.orders.clone()))
         .merge(sensing::pages().with_state(s.sensing.clone()))
         .merge(command::pages().with_state(s.command.clone()));
@@ -97,7 +97,7 @@ fn api(s: &AppState) -> Router<AppState> {
         .merge(registry::api().with_state(s.core.clone()))
         .merge(party::api().with_state(s.party.clone()))
         .merge(branches::api().with_state(s.core.clone()))
-        .merge(coop::api().with_state(s.core.clone()))
+        .merge(coop::api().with_state(s.coop.clone()))
         .merge(orders::api().with_state(s.orders.clone()))
         .merge(sensing::api().with_state(s.sensing.clone()))
         .fallback(app::json_errors::not_found)
@@ -253,6 +253,7 @@ mod messages {
         include_str!("coop/pages/projects.rs"),
         include_str!("coop/pages/teams.rs"),
         include_str!("coop/pages/volunteer.rs"),
+        include_str!("coop/pages/pairs.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

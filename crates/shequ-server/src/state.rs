@@ -12,6 +12,7 @@ use crate::accounts::AccountsState;
 use crate::app::clock::Clock;
 use crate::app::state::Core;
 use crate::command::CommandState;
+use crate::coop::CoopState;
 use crate::orders::OrdersState;
 use crate::party::PartyState;
 use crate::sensing::{EventSink, SensingState};
@@ -25,6 +26,7 @@ pub struct AppState {
     pub sensing: SensingState,
     pub command: CommandState,
     pub party: PartyState,
+    pub coop: CoopState,
 }
 
 crate::core_parts!(AppState);
@@ -41,6 +43,7 @@ impl AppState {
             accounts: AccountsState::new(orders.clone()),
             sensing: SensingState::new(orders.clone()),
             command: CommandState::new(core.clone()),
+            coop: CoopState::new(core.clone()),
             party: PartyState::new(orders.clone()),
             orders,
             core,

@@ -666,3 +666,159 @@ async fn volunteers_sign_up_within_the_places_and_check_in_once_with_the_hours_o
         assert_eq!((mine[0].signed, mine[0].checked_in), (2, 2), "{l}");
     }
 }
+
+#[tokio::test]
+async fn pairs_keep_their_visits_and_the_tagged_households_are_listed_by_scope() {
+    use shequ_store::coop::NewPair;
+    use shequ_store::party::NewPartyOrg;
+    for db in backends().await {
+        let s = &db.store;
+        let l = db.label;
+        seed_street(s).await;
+        let tagged = s
+            .households_with_care_tags(&scope(PATH_A))
+            .await
+            .expect("households");
+        // 王秀英 (elderly, living alone) and 李娜 (low income) of H-A-101.
+        assert_eq!(tagged.len(), 2, "{l}: {tagged:?}");
+        assert!(tagged.iter().all(|h| h.household_code == "H-A-101"), "{l}");
+        let household = tagged[0].household_id;
+        assert_eq!(
+            s.households_with_care_tags(&scope(PATH_B))
+                .await
+                .expect("households")
+                .len(),
+            1,
+            "{l}: 张桂兰 of H-B-201"
+        );
+        let region = s
+            .region_by_code("310104011001")
+            .await
+            .expect("read")
+            .expect("A")
+            .region;
+        for (code, kind, region_id) in [
+            (
+                "NA",
+                shequ_domain::party::OrgKind::NeighbourhoodGeneralBranch,
+                Some(region.id),
+            ),
+            ("X1", shequ_domain::party::OrgKind::NewSector, None),
+        ] {
+            s.create_party_org(
+                &NewPartyOrg {
+                    code,
+                    name: code,
+                    kind,
+                    parent: None,
+                    region_id,
+                    founded_on: None,
+                },
+                "admin",
+                1,
+            )
+            .await
+            .expect("org");
+        }
+        let na = s.party_org("NA").await.expect("read").expect("NA").id;
+        let x1 = s.party_org("X1").await.expect("read").expect("X1").id;
+        let paired = day("2026-01-10");
+        let orgs = s
+            .create_pair(
+                &NewPair::Orgs {
+                    helper_org_id: x1,
+                    helped_org_id: na,
+                },
+                paired,
+                60,
+                "sec",
+                1,
+            )
+            .await
+            .expect("org pair");
+        // The helped side must serve a region: X1 serves none.
+        match s
+            .create_pair(
+                &NewPair::Orgs {
+                    helper_org_id: na,
+                    helped_org_id: x1,
+                },
+                paired,
+                60,
+                "sec",
+                1,
+            )
+            .await
+        {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.field(), Some("helped"), "{l}"),
+            other => panic!("{l}: expected a refusal, got {other:?}"),
+        }
+        let cadre = s
+            .create_pair(
+                &NewPair::Household {
+                    helper_name: "王建华",
+                    household_id: household,
+                },
+                paired,
+                30,
+                "sec",
+                1,
+            )
+            .await
+            .expect("household pair");
+        match s
+            .create_pair(
+                &NewPair::Household {
+                    helper_name: "王建华",
+                    household_id: 999_999,
+                },
+                paired,
+                30,
+                "sec",
+                1,
+            )
+            .await
+        {
+            Err(StoreError::NotFound(what)) => assert_eq!(what, "household", "{l}"),
+            other => panic!("{l}: expected no such household, got {other:?}"),
+        }
+        for d in ["2026-02-01", "2026-03-15"] {
+            s.log_visit(cadre, day(d), "上门走访", "王建华", 2)
+                .await
+                .expect("visit");
+        }
+        match s.log_visit(999_999, day("2026-03-15"), "x", "y", 2).await {
+            Err(StoreError::NotFound(what)) => assert_eq!(what, "coop pair", "{l}"),
+            other => panic!("{l}: expected no such pair, got {other:?}"),
+        }
+        let pairs = s.pairs_in(&scope(PATH_A)).await.expect("pairs");
+        assert_eq!(pairs.len(), 2, "{l}");
+        let c = pairs.iter().find(|p| p.id == cadre).expect("cadre pair");
+        assert_eq!(
+            (
+                c.kind.as_str(),
+                c.visits,
+                c.last_visit.as_deref(),
+                c.visit_days
+            ),
+            ("cadre_household", 2, Some("2026-03-15"), 30),
+            "{l}"
+        );
+        let o = pairs.iter().find(|p| p.id == orgs).expect("org pair");
+        assert_eq!(
+            (
+                o.helper_org_name.as_deref(),
+                o.helped_org_name.as_deref(),
+                o.visits
+            ),
+            (Some("X1"), Some("NA"), 0),
+            "{l}"
+        );
+        assert!(
+            s.pairs_in(&scope(PATH_B)).await.expect("pairs").is_empty(),
+            "{l}"
+        );
+        let v = s.visits(cadre).await.expect("visits");
+        assert_eq!(v[0].day, "2026-03-15", "{l}: newest first");
+    }
+}

@@ -5,5 +5,6 @@ pub mod bench;
 pub mod branches;
 pub mod config;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod simulate;

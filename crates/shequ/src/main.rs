@@ -6,7 +6,7 @@ mod audit;
 mod serve;
 mod user;
 
-use shequ::{bench, branches, config, demo, import, simulate};
+use shequ::{bench, branches, config, demo, export, import, simulate};
 
 use std::process::ExitCode;
 
@@ -36,8 +36,13 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Serve the platform on a database (migrating it first).
     Serve(serve::ServeArgs),
-    /// Import regions, places or people from a CSV or XLSX file.
+    /// Import regions, places, people, party organisations and members, or resident units, needs and resources from a CSV or XLSX file.
     Import(import::ImportArgs),
+    /// Export the cooperation projects of a year as XLSX.
+    Export {
+        #[command(subcommand)]
+        command: export::ExportCommand,
+    },
     /// Drive the street's door controllers with simulated events.
     Simulate(simulate::SimulateArgs),
     /// Manage user accounts.
@@ -104,6 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(config_file, args).await,
         Command::Serve(args) => serve::run(config_file, args).await,
         Command::Import(args) => import::run(config_file, args).await,
+        Command::Export { command } => export::run(config_file, command).await,
         Command::Simulate(args) => simulate::run(config_file, args).await,
         Command::User { command } => user::run(config_file, command).await,
         Command::Apikey { command } => apikey::run(config_file, command).await,

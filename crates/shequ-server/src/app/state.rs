@@ -30,8 +30,6 @@ pub struct Core {
     pub proxies: Arc<TrustedProxies>,
     /// API tokens recently used.
     pub tokens: TokenCache,
-    /// The resources regional cooperation matches needs against.
-    pub coop_offers: crate::coop::cache::OfferCache,
 }
 
 impl Core {
@@ -63,7 +61,6 @@ impl Core {
             clock,
             hub: Hub::default(),
             tokens: TokenCache::default(),
-            coop_offers: Default::default(),
         })
     }
 

@@ -14,7 +14,7 @@ use shequ_store::coop::{
 
 use crate::app::auth::Principal;
 use crate::app::error::{AppError, AppResult, FieldError};
-use crate::app::state::Core;
+use crate::coop::CoopState;
 use crate::coop::service::{
     self, Match, NeedInput, OutcomeInput, ProjectInput, READ, ResourceInput, UnitInput, WRITE,
     YearFigures,
@@ -48,7 +48,7 @@ pub struct YearQuery {
 /// The resident units of your area, by name.
 #[utoipa::path(get, path = "/api/v1/coop/units", tag = "coop",
     responses((status = 200, body = Vec<UnitRow>)), security(("bearer" = [])))]
-pub async fn units(State(core): State<Core>, who: Principal) -> AppResult<Json<Vec<UnitRow>>> {
+pub async fn units(State(core): State<CoopState>, who: Principal) -> AppResult<Json<Vec<UnitRow>>> {
     who.require_token_scope(READ)?;
     Ok(Json(service::units(&core, &who).await?))
 }
@@ -65,7 +65,7 @@ pub struct UnitOut {
     params(("id" = i64, Path)),
     responses((status = 200, body = UnitOut), (status = 404)), security(("bearer" = [])))]
 pub async fn unit(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Path(id): Path<i64>,
 ) -> AppResult<Json<UnitOut>> {
@@ -82,7 +82,7 @@ pub async fn unit(
     responses((status = 201, body = Saved), (status = 200, body = Saved), (status = 422)),
     security(("bearer" = [])))]
 pub async fn save_unit(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Json(body): Json<UnitInput>,
 ) -> AppResult<(StatusCode, Json<Saved>)> {
@@ -94,7 +94,7 @@ pub async fn save_unit(
 #[utoipa::path(get, path = "/api/v1/coop/needs", tag = "coop", params(YearQuery),
     responses((status = 200, body = Vec<NeedRow>)), security(("bearer" = [])))]
 pub async fn needs(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Query(q): Query<YearQuery>,
 ) -> AppResult<Json<Vec<NeedRow>>> {
@@ -158,7 +158,7 @@ pub struct NeedOut {
     params(("id" = i64, Path)),
     responses((status = 200, body = NeedOut), (status = 404)), security(("bearer" = [])))]
 pub async fn need(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Path(id): Path<i64>,
 ) -> AppResult<Json<NeedOut>> {
@@ -178,7 +178,7 @@ pub async fn need(
     responses((status = 201, body = Saved), (status = 200, body = Saved), (status = 422)),
     security(("bearer" = [])))]
 pub async fn save_need(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Json(body): Json<NeedInput>,
 ) -> AppResult<(StatusCode, Json<Saved>)> {
@@ -190,7 +190,7 @@ pub async fn save_need(
 #[utoipa::path(get, path = "/api/v1/coop/resources", tag = "coop",
     responses((status = 200, body = Vec<ResourceRow>)), security(("bearer" = [])))]
 pub async fn resources(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
 ) -> AppResult<Json<Vec<ResourceRow>>> {
     who.require_token_scope(READ)?;
@@ -202,7 +202,7 @@ pub async fn resources(
     responses((status = 201, body = Saved), (status = 200, body = Saved), (status = 422)),
     security(("bearer" = [])))]
 pub async fn save_resource(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Json(body): Json<ResourceInput>,
 ) -> AppResult<(StatusCode, Json<Saved>)> {
@@ -221,7 +221,7 @@ fn status_filter(s: Option<&str>) -> Result<Option<ProjectStatus>, AppError> {
 #[utoipa::path(get, path = "/api/v1/coop/projects", tag = "coop", params(YearQuery),
     responses((status = 200, body = Vec<ProjectRow>), (status = 422)), security(("bearer" = [])))]
 pub async fn projects(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Query(q): Query<YearQuery>,
 ) -> AppResult<Json<Vec<ProjectRow>>> {
@@ -244,7 +244,7 @@ pub struct ProjectOut {
     params(("id" = i64, Path)),
     responses((status = 200, body = ProjectOut), (status = 404)), security(("bearer" = [])))]
 pub async fn project(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Path(id): Path<i64>,
 ) -> AppResult<Json<ProjectOut>> {
@@ -269,7 +269,7 @@ pub struct Created {
 #[utoipa::path(post, path = "/api/v1/coop/projects", tag = "coop", request_body = ProjectInput,
     responses((status = 201, body = Created), (status = 422)), security(("bearer" = [])))]
 pub async fn create_project(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Json(body): Json<ProjectInput>,
 ) -> AppResult<(StatusCode, Json<Created>)> {
@@ -294,7 +294,7 @@ pub struct StepIn {
     responses((status = 204), (status = 404), (status = 409), (status = 422)),
     security(("bearer" = [])))]
 pub async fn step(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Path(id): Path<i64>,
     Json(body): Json<StepIn>,
@@ -318,7 +318,7 @@ pub struct RateIn {
     responses((status = 204), (status = 404), (status = 409), (status = 422)),
     security(("bearer" = [])))]
 pub async fn rate(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Path(id): Path<i64>,
     Json(body): Json<RateIn>,
@@ -333,7 +333,7 @@ pub async fn rate(
     params(("id" = i64, Path)), request_body = OutcomeInput,
     responses((status = 204), (status = 404), (status = 422)), security(("bearer" = [])))]
 pub async fn outcome(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Path(id): Path<i64>,
     Json(body): Json<OutcomeInput>,
@@ -362,7 +362,7 @@ pub struct YearNeedOut {
 #[utoipa::path(get, path = "/api/v1/coop/year", tag = "coop", params(YearQuery),
     responses((status = 200, body = YearOut)), security(("bearer" = [])))]
 pub async fn year(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     who: Principal,
     Query(q): Query<YearQuery>,
 ) -> AppResult<Json<YearOut>> {

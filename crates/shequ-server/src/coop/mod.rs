@@ -9,6 +9,7 @@
 pub mod api;
 pub mod cache;
 pub mod pages;
+pub mod pairing;
 pub mod service;
 pub mod volunteers;
 
@@ -17,8 +18,28 @@ use axum::routing::{get, post};
 
 use crate::app::state::Core;
 
+/// What the cooperation pages and API hold: the shared core and the
+/// resources matching ranks against, kept in memory
+/// ([`cache::OfferCache`]).
+#[derive(Debug, Clone)]
+pub struct CoopState {
+    pub core: Core,
+    pub offers: cache::OfferCache,
+}
+
+crate::core_parts!(CoopState);
+
+impl CoopState {
+    pub fn new(core: Core) -> Self {
+        Self {
+            core,
+            offers: cache::OfferCache::default(),
+        }
+    }
+}
+
 /// The cooperation routes under `/api/v1`.
-pub fn api() -> Router<Core> {
+pub fn api() -> Router<CoopState> {
     Router::new()
         .route("/coop/units", get(api::units).post(api::save_unit))
         .route("/coop/units/{id}", get(api::unit))
@@ -40,8 +61,8 @@ pub fn api() -> Router<Core> {
 }
 
 /// The cooperation pages.
-pub fn pages() -> Router<Core> {
-    use pages::{needs, projects, resources, teams, units, volunteer, year};
+pub fn pages() -> Router<CoopState> {
+    use pages::{needs, pairs, projects, resources, teams, units, volunteer, year};
     Router::new()
         .route("/coop", get(year::show))
         .route("/coop/pick", post(year::pick))
@@ -65,6 +86,9 @@ pub fn pages() -> Router<Core> {
         .route("/coop/teams/{id}/members", post(teams::add_member))
         .route("/coop/teams/{id}/activities", post(teams::create_activity))
         .route("/coop/activities/{id}", get(teams::activity))
+        .route("/coop/pairs", get(pairs::list).post(pairs::create))
+        .route("/coop/pairs/{id}", get(pairs::show))
+        .route("/coop/pairs/{id}/visits", post(pairs::visit))
         .route("/v/{person}/{tag}", get(volunteer::show))
         .route(
             "/v/{person}/{tag}/signup/{activity}",

@@ -31,7 +31,7 @@ use shequ_store::{Paging, Scope, StoreError};
 use crate::app::access::actor;
 use crate::app::auth::Principal;
 use crate::app::error::{AppError, FieldError};
-use crate::app::state::Core;
+use crate::coop::CoopState;
 use crate::coop::cache::Offer;
 
 /// The token scopes of the cooperation API.
@@ -173,7 +173,7 @@ pub fn windows_text(windows: &[Window]) -> String {
 
 /// A code for a row entered without one: the prefix, today, and the
 /// time of day in milliseconds, so two entered the same day differ.
-fn new_code(core: &Core, prefix: &str) -> String {
+fn new_code(core: &CoopState, prefix: &str) -> String {
     let now = core.clock.now_ms();
     format!(
         "{prefix}{}-{:05}",
@@ -184,7 +184,7 @@ fn new_code(core: &Core, prefix: &str) -> String {
 
 /// A place of the caller's area by code or exact name.
 pub(crate) async fn place_of(
-    core: &Core,
+    core: &CoopState,
     scope: &Scope,
     text: &str,
     errors: &mut Vec<FieldError>,
@@ -244,7 +244,7 @@ pub struct UnitInput {
 }
 
 /// The units of the caller's area, by name.
-pub async fn units(core: &Core, who: &Principal) -> Result<Vec<UnitRow>, AppError> {
+pub async fn units(core: &CoopState, who: &Principal) -> Result<Vec<UnitRow>, AppError> {
     Ok(core.store.units_in(&who.scope()?).await?)
 }
 
@@ -255,7 +255,7 @@ pub struct UnitView {
 }
 
 /// Unit `id`, if it is in the caller's area.
-pub async fn unit(core: &Core, who: &Principal, id: i64) -> Result<UnitView, AppError> {
+pub async fn unit(core: &CoopState, who: &Principal, id: i64) -> Result<UnitView, AppError> {
     let scope = who.scope()?;
     let unit = core
         .store
@@ -269,7 +269,7 @@ pub async fn unit(core: &Core, who: &Principal, id: i64) -> Result<UnitView, App
 
 /// Registers or updates a unit; its id and whether it was new.
 pub async fn save_unit(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     input: &UnitInput,
 ) -> Result<(i64, bool), AppError> {
@@ -359,11 +359,11 @@ pub struct NeedInput {
 }
 
 /// The needs of `year` in the caller's area, most urgent first.
-pub async fn needs(core: &Core, who: &Principal, year: i32) -> Result<Vec<NeedRow>, AppError> {
+pub async fn needs(core: &CoopState, who: &Principal, year: i32) -> Result<Vec<NeedRow>, AppError> {
     Ok(core.store.needs_in(&who.scope()?, year).await?)
 }
 
-async fn need_in_view(core: &Core, who: &Principal, id: i64) -> Result<NeedRow, AppError> {
+async fn need_in_view(core: &CoopState, who: &Principal, id: i64) -> Result<NeedRow, AppError> {
     let scope = who.scope()?;
     core.store
         .need(id)
@@ -415,8 +415,8 @@ fn need_view(n: &NeedRow) -> Result<NeedView, AppError> {
     })
 }
 
-async fn offer(core: &Core, category: Category) -> Result<Arc<Offer>, AppError> {
-    Ok(core.coop_offers.get(&core.store, category).await?)
+async fn offer(core: &CoopState, category: Category) -> Result<Arc<Offer>, AppError> {
+    Ok(core.offers.get(&core.store, category).await?)
 }
 
 fn ranked(offer: &Offer, need: &NeedView, limit: usize) -> Vec<Match> {
@@ -434,14 +434,18 @@ fn ranked(offer: &Offer, need: &NeedView, limit: usize) -> Vec<Match> {
 }
 
 /// The resources ranked for need `n`, best first.
-pub async fn matches_for(core: &Core, n: &NeedRow, limit: usize) -> Result<Vec<Match>, AppError> {
+pub async fn matches_for(
+    core: &CoopState,
+    n: &NeedRow,
+    limit: usize,
+) -> Result<Vec<Match>, AppError> {
     let view = need_view(n)?;
     let offer = offer(core, view.category).await?;
     Ok(ranked(&offer, &view, limit))
 }
 
 /// Need `id` of the caller's area with its projects, orders and matches.
-pub async fn need(core: &Core, who: &Principal, id: i64) -> Result<NeedDetail, AppError> {
+pub async fn need(core: &CoopState, who: &Principal, id: i64) -> Result<NeedDetail, AppError> {
     let need = need_in_view(core, who, id).await?;
     let projects = core.store.projects_of_need(id).await?;
     let orders = core.store.need_order_ids(id).await?;
@@ -456,7 +460,7 @@ pub async fn need(core: &Core, who: &Principal, id: i64) -> Result<NeedDetail, A
 
 /// Raises or updates a need; its id and whether it was new.
 pub async fn save_need(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     input: &NeedInput,
 ) -> Result<(i64, bool), AppError> {
@@ -554,7 +558,7 @@ pub struct ResourceInput {
 }
 
 /// The resources of the units of the caller's area.
-pub async fn resources(core: &Core, who: &Principal) -> Result<Vec<ResourceRow>, AppError> {
+pub async fn resources(core: &CoopState, who: &Principal) -> Result<Vec<ResourceRow>, AppError> {
     Ok(core.store.resources_in(&who.scope()?).await?)
 }
 
@@ -565,7 +569,11 @@ pub struct ResourceDetail {
 }
 
 /// Resource `id`, if its unit is in the caller's area.
-pub async fn resource(core: &Core, who: &Principal, id: i64) -> Result<ResourceDetail, AppError> {
+pub async fn resource(
+    core: &CoopState,
+    who: &Principal,
+    id: i64,
+) -> Result<ResourceDetail, AppError> {
     let scope = who.scope()?;
     let resource = core
         .store
@@ -579,7 +587,7 @@ pub async fn resource(core: &Core, who: &Principal, id: i64) -> Result<ResourceD
 
 /// Offers or updates a resource; its id and whether it was new.
 pub async fn save_resource(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     input: &ResourceInput,
 ) -> Result<(i64, bool), AppError> {
@@ -660,7 +668,7 @@ pub async fn save_resource(
         .store
         .upsert_resource(&resource, &actor(who).1, core.clock.now_ms())
         .await?;
-    core.coop_offers.invalidate();
+    core.offers.invalidate();
     Ok(saved)
 }
 
@@ -696,7 +704,7 @@ pub struct ProjectInput {
 
 /// The projects of `year` in the caller's area, optionally of one status.
 pub async fn projects(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     year: i32,
     status: Option<ProjectStatus>,
@@ -715,7 +723,11 @@ pub struct ProjectDetail {
     pub changes: Vec<ProjectChange>,
 }
 
-async fn project_in_view(core: &Core, who: &Principal, id: i64) -> Result<ProjectRow, AppError> {
+async fn project_in_view(
+    core: &CoopState,
+    who: &Principal,
+    id: i64,
+) -> Result<ProjectRow, AppError> {
     let scope = who.scope()?;
     core.store
         .project(id)
@@ -725,7 +737,11 @@ async fn project_in_view(core: &Core, who: &Principal, id: i64) -> Result<Projec
 }
 
 /// Project `id` of the caller's area.
-pub async fn project(core: &Core, who: &Principal, id: i64) -> Result<ProjectDetail, AppError> {
+pub async fn project(
+    core: &CoopState,
+    who: &Principal,
+    id: i64,
+) -> Result<ProjectDetail, AppError> {
     let project = project_in_view(core, who, id).await?;
     let resources = core.store.project_resources(id).await?;
     let changes = core.store.project_changes(id).await?;
@@ -746,7 +762,7 @@ fn display_name(who: &Principal) -> String {
 /// Creates a proposed project meeting a need of the caller's area with
 /// resources of any unit, committing each amount within what is left.
 pub async fn create_project(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     input: &ProjectInput,
 ) -> Result<i64, AppError> {
@@ -817,7 +833,7 @@ pub async fn create_project(
         .store
         .create_project(&project, &actor(who).1, core.clock.now_ms())
         .await;
-    core.coop_offers.invalidate();
+    core.offers.invalidate();
     match made {
         Err(StoreError::NotFound("coop resource")) => Err(AppError::unprocessable(
             "resources",
@@ -831,7 +847,7 @@ pub async fn create_project(
 /// Confirms one match of a need: a project taking `amount` of resource
 /// `resource_id` (by default what [`Match::default_amount`] says).
 pub async fn confirm_match(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     need_id: i64,
     resource_id: i64,
@@ -872,7 +888,7 @@ pub async fn confirm_match(
 /// Moves a project of the caller's area to `to` (with a reason when
 /// dropping it).
 pub async fn step_project(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     id: i64,
     to: &str,
@@ -887,7 +903,7 @@ pub async fn step_project(
         .store
         .step_project(id, to, reason, &actor(who).1, core.clock.now_ms())
         .await;
-    core.coop_offers.invalidate();
+    core.offers.invalidate();
     stepped.map_err(|e| match e {
         StoreError::Invalid(v) if v.code == Code::CoopProjectTransition => AppError::Refused {
             code: v.code,
@@ -899,7 +915,7 @@ pub async fn step_project(
 
 /// Rates a done project of the caller's area, 1 to 5.
 pub async fn rate_project(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     id: i64,
     rating: &str,
@@ -920,7 +936,7 @@ pub async fn rate_project(
         .store
         .rate_project(id, rating, note, &actor(who).1, core.clock.now_ms())
         .await;
-    core.coop_offers.invalidate();
+    core.offers.invalidate();
     rated.map_err(|e| match e {
         StoreError::Invalid(v) if v.code == Code::CoopRatingNotDone => AppError::Refused {
             code: v.code,
@@ -942,7 +958,7 @@ pub struct OutcomeInput {
 
 /// Updates a project's owner, participants, beneficiaries and outcome.
 pub async fn update_project(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     id: i64,
     input: &OutcomeInput,
@@ -997,7 +1013,7 @@ pub struct YearFigures {
 /// The resources of each category are read once and every need of that
 /// category ranked against them.
 pub async fn year_list(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     year: i32,
 ) -> Result<(Vec<YearLine>, YearFigures), AppError> {
@@ -1040,7 +1056,7 @@ pub async fn year_list(
 }
 
 /// The year a page or the API shows: the one asked for, else this year.
-pub fn year_or_this(core: &Core, year: Option<i32>) -> i32 {
+pub fn year_or_this(core: &CoopState, year: Option<i32>) -> i32 {
     year.filter(|y| (2000..=2100).contains(y))
         .unwrap_or_else(|| core.today().year())
 }

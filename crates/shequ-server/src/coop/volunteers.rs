@@ -25,7 +25,7 @@ use shequ_store::coop::{
 use crate::app::access::actor;
 use crate::app::auth::Principal;
 use crate::app::error::{AppError, FieldError};
-use crate::app::state::Core;
+use crate::coop::CoopState;
 use crate::coop::service::require_writer;
 use crate::party::service as party;
 
@@ -56,7 +56,7 @@ pub struct TeamInput {
 }
 
 /// The teams of the caller's area.
-pub async fn teams(core: &Core, who: &Principal) -> Result<Vec<TeamRow>, AppError> {
+pub async fn teams(core: &CoopState, who: &Principal) -> Result<Vec<TeamRow>, AppError> {
     Ok(core.store.volunteer_teams_in(&who.scope()?).await?)
 }
 
@@ -68,7 +68,11 @@ fn region_of(who: &Principal) -> i64 {
 }
 
 /// Creates a team of the caller's region; its id.
-pub async fn create_team(core: &Core, who: &Principal, input: &TeamInput) -> Result<i64, AppError> {
+pub async fn create_team(
+    core: &CoopState,
+    who: &Principal,
+    input: &TeamInput,
+) -> Result<i64, AppError> {
     require_writer(who)?;
     let scope = who.scope()?;
     let mut errors = Vec::new();
@@ -136,7 +140,7 @@ pub struct TeamDetail {
     pub activities: Vec<ActivityRow>,
 }
 
-async fn team_in_view(core: &Core, who: &Principal, id: i64) -> Result<TeamRow, AppError> {
+async fn team_in_view(core: &CoopState, who: &Principal, id: i64) -> Result<TeamRow, AppError> {
     let scope = who.scope()?;
     core.store
         .volunteer_team(id)
@@ -146,7 +150,7 @@ async fn team_in_view(core: &Core, who: &Principal, id: i64) -> Result<TeamRow, 
 }
 
 /// Team `id` of the caller's area.
-pub async fn team(core: &Core, who: &Principal, id: i64) -> Result<TeamDetail, AppError> {
+pub async fn team(core: &CoopState, who: &Principal, id: i64) -> Result<TeamDetail, AppError> {
     let team = team_in_view(core, who, id).await?;
     let members = core.store.volunteer_team_members(id).await?;
     let key = link_key(core).await?;
@@ -171,7 +175,7 @@ pub async fn team(core: &Core, who: &Principal, id: i64) -> Result<TeamDetail, A
 /// Adds a resident of the caller's area to a team, by their registry
 /// number or identity number. Whether they were new.
 pub async fn add_member(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     team_id: i64,
     person: &str,
@@ -221,7 +225,7 @@ pub struct ActivityInput {
 
 /// A local `2026-12-05T09:00` (seconds optional) in the street's zone, as
 /// epoch ms.
-fn local_ms(core: &Core, name: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
+fn local_ms(core: &CoopState, name: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
     let t = text.trim();
     let parsed = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"))
@@ -241,7 +245,7 @@ fn local_ms(core: &Core, name: &str, text: &str, errors: &mut Vec<FieldError>) -
 
 /// Creates an activity of a team of the caller's area; its id.
 pub async fn create_activity(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     team_id: i64,
     input: &ActivityInput,
@@ -304,7 +308,7 @@ fn naive(ms: i64) -> NaiveDateTime {
 
 /// Activity `id` of the caller's area with its sign-ups.
 pub async fn activity(
-    core: &Core,
+    core: &CoopState,
     who: &Principal,
     id: i64,
 ) -> Result<(ActivityRow, Vec<SignupRow>), AppError> {
@@ -322,7 +326,7 @@ pub async fn activity(
 // ------------------------------------------------- the volunteer's page
 
 /// The key that signs volunteers' links.
-async fn link_key(core: &Core) -> Result<[u8; 64], AppError> {
+async fn link_key(core: &CoopState) -> Result<[u8; 64], AppError> {
     let mut fresh = [0u8; 64];
     rand::fill(&mut fresh);
     let stored = core
@@ -350,7 +354,7 @@ fn volunteer_link(key: &[u8; 64], person: i64) -> String {
     format!("/v/{person}/{}", URL_SAFE_NO_PAD.encode(&tag[..16]))
 }
 
-async fn verify(core: &Core, person: i64, tag: &str) -> Result<(), AppError> {
+async fn verify(core: &CoopState, person: i64, tag: &str) -> Result<(), AppError> {
     let key = link_key(core).await?;
     let ok = URL_SAFE_NO_PAD
         .decode(tag)
@@ -387,7 +391,11 @@ impl VolunteerView {
 
 /// The volunteer's page behind a signed link; not found for a link that
 /// does not verify (no hint which part is wrong).
-pub async fn volunteer(core: &Core, person: i64, tag: &str) -> Result<VolunteerView, AppError> {
+pub async fn volunteer(
+    core: &CoopState,
+    person: i64,
+    tag: &str,
+) -> Result<VolunteerView, AppError> {
     verify(core, person, tag).await?;
     let teams = core.store.volunteer_teams_of_person(person).await?;
     let Some(first) = teams.first() else {
@@ -437,7 +445,11 @@ pub async fn volunteer(core: &Core, person: i64, tag: &str) -> Result<VolunteerV
 }
 
 /// An activity of the volunteer's teams.
-async fn their_activity(core: &Core, person: i64, activity: i64) -> Result<ActivityRow, AppError> {
+async fn their_activity(
+    core: &CoopState,
+    person: i64,
+    activity: i64,
+) -> Result<ActivityRow, AppError> {
     let a = core
         .store
         .activity(activity)
@@ -451,7 +463,12 @@ async fn their_activity(core: &Core, person: i64, activity: i64) -> Result<Activ
 }
 
 /// Signs the volunteer up, while places are left and before it ends.
-pub async fn sign_up(core: &Core, person: i64, tag: &str, activity: i64) -> Result<(), AppError> {
+pub async fn sign_up(
+    core: &CoopState,
+    person: i64,
+    tag: &str,
+    activity: i64,
+) -> Result<(), AppError> {
     verify(core, person, tag).await?;
     let a = their_activity(core, person, activity).await?;
     let now = core.clock.now_ms();
@@ -473,7 +490,12 @@ pub async fn sign_up(core: &Core, person: i64, tag: &str, activity: i64) -> Resu
 /// Checks the volunteer in: from an hour before the activity to its end,
 /// once. The activity's length is credited, and written to their double
 /// registration when they have one.
-pub async fn check_in(core: &Core, person: i64, tag: &str, activity: i64) -> Result<(), AppError> {
+pub async fn check_in(
+    core: &CoopState,
+    person: i64,
+    tag: &str,
+    activity: i64,
+) -> Result<(), AppError> {
     verify(core, person, tag).await?;
     let a = their_activity(core, person, activity).await?;
     let now = core.clock.now_ms();

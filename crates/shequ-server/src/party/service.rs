@@ -439,6 +439,15 @@ pub async fn registration_of(core: &Core, person_id: i64) -> Result<Option<i64>,
     Ok(core.store.registration_of_person(person_id).await?)
 }
 
+/// The organisation with `code` (not dissolved), wherever it is: the
+/// other side of a pairing (a unit's organisation) may serve another area.
+pub async fn org_by_code(
+    core: &Core,
+    code: &str,
+) -> Result<Option<shequ_store::party::PartyOrg>, AppError> {
+    Ok(core.store.party_org(code.trim()).await?)
+}
+
 /// Most members a name search lists.
 pub const SEARCH_LIMIT: i64 = 100;
 

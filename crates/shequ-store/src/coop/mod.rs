@@ -8,11 +8,13 @@
 //! them.
 
 mod lists;
+mod pairing;
 mod projects;
 mod units;
 mod volunteering;
 
 pub use lists::{NeedRow, NewNeed, NewResource, ResourceRow};
+pub use pairing::{HouseholdTags, NewPair, PairRow, VisitRow};
 pub use projects::{NewProject, ProjectChange, ProjectResourceRow, ProjectRow, ProjectUpdate};
 pub use units::{NewUnit, UnitRow};
 pub use volunteering::{

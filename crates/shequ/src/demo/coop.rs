@@ -53,6 +53,11 @@ pub struct CoopFigures {
     pub activities: usize,
     #[serde(default)]
     pub hours: f64,
+    /// Pairs (结对帮扶) and those overdue a visit.
+    #[serde(default)]
+    pub pairs: usize,
+    #[serde(default)]
+    pub pairs_overdue: usize,
 }
 
 /// How many of each a street of `residents` gets.
@@ -507,7 +512,151 @@ pub async fn build(
         &mut figures,
     )
     .await?;
+    pairing(store, today, now, rng, &mut figures).await?;
     Ok(figures)
+}
+
+/// Visits of a pair: a few, the last within the 60 days, or (one pair in
+/// four) long ago, so the pair is overdue. Whether it is.
+async fn visits(
+    store: &Store,
+    pair: i64,
+    paired: NaiveDate,
+    today: NaiveDate,
+    now: i64,
+    rng: &mut ChaCha8Rng,
+) -> anyhow::Result<bool> {
+    const WHAT: &[&str] = &[
+        "上门走访，了解生活近况",
+        "送去慰问品",
+        "帮助申请医疗救助",
+        "陪同就医",
+        "协调解决房屋漏水",
+    ];
+    let late = rng.random_range(0..4) == 0;
+    let last_ago = if late {
+        rng.random_range(70..150)
+    } else {
+        rng.random_range(3..55)
+    };
+    let count = rng.random_range(1..5);
+    let mut ago = last_ago;
+    for _ in 0..count {
+        let Some(day) = today.checked_sub_days(chrono::Days::new(ago)) else {
+            break;
+        };
+        if day < paired {
+            break;
+        }
+        store
+            .log_visit(
+                pair,
+                day,
+                WHAT[rng.random_range(0..WHAT.len())],
+                "联系干部",
+                now,
+            )
+            .await?;
+        ago += rng.random_range(20..40);
+    }
+    Ok(late)
+}
+
+/// Each neighbourhood's 党总支 paired with a new-sector organisation
+/// (组织结对), and about two thirds of the households in difficulty with a
+/// cadre (干部联系困难户), with their visits — a quarter overdue.
+async fn pairing(
+    store: &Store,
+    today: NaiveDate,
+    now: i64,
+    rng: &mut ChaCha8Rng,
+    figures: &mut CoopFigures,
+) -> anyhow::Result<()> {
+    use shequ_domain::coop::{DEFAULT_VISIT_DAYS, in_difficulty};
+    use shequ_store::coop::NewPair;
+    const CADRES: &[&str] = &[
+        "王建华",
+        "李秀梅",
+        "张志强",
+        "陈丽娟",
+        "刘伟",
+        "周敏",
+        "吴国庆",
+        "徐静",
+    ];
+    let orgs = store.party_orgs().await?;
+    let hoods: Vec<_> = orgs
+        .iter()
+        .filter(|o| o.kind == "neighbourhood_general_branch")
+        .collect();
+    let helpers: Vec<_> = orgs.iter().filter(|o| o.kind == "new_sector").collect();
+    let paired_on = |rng: &mut ChaCha8Rng| {
+        today
+            .checked_sub_days(chrono::Days::new(rng.random_range(150..500)))
+            .unwrap_or(today)
+    };
+    for (k, hood) in hoods.iter().enumerate() {
+        let Some(helper) = helpers.get(k % helpers.len().max(1)) else {
+            break;
+        };
+        let on = paired_on(rng);
+        let pair = store
+            .create_pair(
+                &NewPair::Orgs {
+                    helper_org_id: helper.id,
+                    helped_org_id: hood.id,
+                },
+                on,
+                DEFAULT_VISIT_DAYS,
+                ACTOR,
+                now,
+            )
+            .await
+            .with_context(|| format!("while pairing {} with {}", helper.code, hood.code))?;
+        figures.pairs += 1;
+        if visits(store, pair, on, today, now, rng).await? {
+            figures.pairs_overdue += 1;
+        }
+    }
+    let mut tags: HashMap<i64, String> = HashMap::new();
+    for h in store
+        .households_with_care_tags(&shequ_store::Scope::everything())
+        .await?
+    {
+        let e = tags.entry(h.household_id).or_default();
+        e.push(',');
+        e.push_str(&h.care_tags);
+    }
+    let mut households: Vec<i64> = tags
+        .into_iter()
+        .filter(|(_, t)| in_difficulty(t))
+        .map(|(h, _)| h)
+        .collect();
+    households.sort_unstable();
+    for household in households {
+        if rng.random_range(0..3) == 0 {
+            continue;
+        }
+        let on = paired_on(rng);
+        let pair = store
+            .create_pair(
+                &NewPair::Household {
+                    helper_name: CADRES[rng.random_range(0..CADRES.len())],
+                    household_id: household,
+                },
+                on,
+                DEFAULT_VISIT_DAYS,
+                ACTOR,
+                now,
+            )
+            .await
+            .with_context(|| format!("while pairing household {household}"))?;
+        figures.pairs += 1;
+        if visits(store, pair, on, today, now, rng).await? {
+            figures.pairs_overdue += 1;
+        }
+    }
+    Ok(())
 }
 
 /// The kinds of volunteer team, by what they mostly do.
@@ -610,8 +759,10 @@ async fn volunteering(
         let ids = store.person_ids_by_identity(&pool).await?;
         let mut others: Vec<i64> = ids.values().copied().collect();
         others.sort_unstable();
+        // A registered member may be drawn again among the adults: once.
+        let mut seen = std::collections::HashSet::new();
         members.extend(others.into_iter().map(|p| (p, None)));
-        members.dedup_by_key(|m| m.0);
+        members.retain(|m| seen.insert(m.0));
         for (p, _) in &members {
             if store.add_volunteer(team, *p, now).await? {
                 figures.volunteers += 1;

@@ -534,6 +534,10 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
             "  志愿服务 volunteering:    服务队 teams {}, 队员 volunteers {}, 活动 activities {}, 时长 hours {:.1}",
             c.teams, c.volunteers, c.activities, c.hours
         );
+        println!(
+            "  结对帮扶 pairing:         结对 pairs {}, 逾期未走访 overdue a visit {}",
+            c.pairs, c.pairs_overdue
+        );
     }
     if let Some(p) = &s.party {
         println!(

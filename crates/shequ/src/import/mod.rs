@@ -1,5 +1,6 @@
-//! `shequ import`: load regions, places, people, party organisations or
-//! party members from CSV or XLSX, row by row validated, upserted by
+//! `shequ import`: load regions, places, people, party organisations,
+//! party members, or the cooperation lists (units, needs, resources) from
+//! CSV or XLSX, row by row validated, upserted by
 //! natural key.
 //!
 //! The file formats, exit status and error output are described in
@@ -14,6 +15,7 @@
 //! rows per store call (one transaction each).
 
 mod columns;
+mod coop;
 mod encoding;
 mod fields;
 mod households;
@@ -60,6 +62,12 @@ pub enum ImportKind {
     Orgs,
     /// Party members (党员), people of the registry.
     Members,
+    /// Resident units (驻区单位) of regional cooperation.
+    Units,
+    /// Needs (需求清单).
+    Needs,
+    /// Resources (资源清单) the units offer.
+    Resources,
 }
 
 impl ImportKind {
@@ -70,6 +78,9 @@ impl ImportKind {
             ImportKind::People => "people",
             ImportKind::Orgs => "orgs",
             ImportKind::Members => "members",
+            ImportKind::Units => "units",
+            ImportKind::Needs => "needs",
+            ImportKind::Resources => "resources",
         }
     }
 }
@@ -180,6 +191,9 @@ pub async fn import_file(
         ImportKind::People => drive::<people::PeopleImport>(store, kind, path, opts).await,
         ImportKind::Orgs => drive::<orgs::OrgImport>(store, kind, path, opts).await,
         ImportKind::Members => drive::<members::MemberImport>(store, kind, path, opts).await,
+        ImportKind::Units => drive::<coop::UnitImport>(store, kind, path, opts).await,
+        ImportKind::Needs => drive::<coop::NeedImport>(store, kind, path, opts).await,
+        ImportKind::Resources => drive::<coop::ResourceImport>(store, kind, path, opts).await,
     }
 }
 

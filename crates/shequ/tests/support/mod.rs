@@ -100,6 +100,7 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+#[allow(unused_imports)]
 pub use shequ::import::sample::generate_street;
 
 /// CPU time this process has used so far (user + system), in seconds, read

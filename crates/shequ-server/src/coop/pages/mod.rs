@@ -3,6 +3,7 @@
 //! projects with their steps, outcome, rating and trail.
 
 pub mod needs;
+pub mod pairs;
 pub mod projects;
 pub mod resources;
 pub mod teams;
@@ -36,6 +37,7 @@ pub(crate) fn tabs(ctx: &Ctx, current: &str) -> Markup {
         ("/coop/projects", "coop-tab-projects"),
         ("/coop/units", "coop-tab-units"),
         ("/coop/teams", "coop-tab-teams"),
+        ("/coop/pairs", "coop-tab-pairs"),
     ];
     html! {
         nav.subnav aria-label=(ctx.t("coop-tabs")) {

@@ -15,7 +15,7 @@ use crate::app::error::AppError;
 use crate::app::page::ctx::{PageError, PageResult, Viewer};
 use crate::app::page::layout::{Nav, empty, page};
 use crate::app::page::refusal::{refusal, shown_on_form};
-use crate::app::state::Core;
+use crate::coop::CoopState;
 use crate::coop::service::{self, NeedInput};
 
 #[derive(Debug, Default, Deserialize)]
@@ -26,7 +26,7 @@ pub struct ListQuery {
 
 /// `GET /coop/needs`
 pub async fn list(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Query(q): Query<ListQuery>,
 ) -> PageResult<Markup> {
@@ -35,7 +35,7 @@ pub async fn list(
 }
 
 async fn render_list(
-    core: &Core,
+    core: &CoopState,
     v: &Viewer,
     year: i32,
     form: &NeedInput,
@@ -124,7 +124,7 @@ fn need_form(ctx: &crate::app::page::ctx::Ctx, f: &NeedInput) -> Markup {
 
 /// `POST /coop/needs`
 pub async fn save(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Form(f): Form<NeedInput>,
 ) -> PageResult<Response> {
@@ -140,12 +140,16 @@ pub async fn save(
 }
 
 /// `GET /coop/needs/{id}`
-pub async fn show(State(core): State<Core>, v: Viewer, Path(id): Path<i64>) -> PageResult<Markup> {
+pub async fn show(
+    State(core): State<CoopState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> PageResult<Markup> {
     render(&core, &v, id, None).await
 }
 
 async fn render(
-    core: &Core,
+    core: &CoopState,
     v: &Viewer,
     id: i64,
     refused: Option<&AppError>,
@@ -221,7 +225,7 @@ pub struct ConfirmForm {
 
 /// `POST /coop/needs/{id}/confirm`: a match becomes a proposed project.
 pub async fn confirm(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Path(id): Path<i64>,
     Form(f): Form<ConfirmForm>,

@@ -16,7 +16,7 @@ use crate::app::error::AppError;
 use crate::app::page::ctx::{PageError, PageResult, Viewer};
 use crate::app::page::layout::{Nav, empty, page};
 use crate::app::page::refusal::{refusal, shown_on_form};
-use crate::app::state::Core;
+use crate::coop::CoopState;
 use crate::coop::service::{self, OutcomeInput};
 
 #[derive(Debug, Default, Deserialize)]
@@ -28,7 +28,7 @@ pub struct ListQuery {
 
 /// `GET /coop/projects`
 pub async fn list(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Query(q): Query<ListQuery>,
 ) -> PageResult<Markup> {
@@ -82,12 +82,16 @@ pub async fn list(
 }
 
 /// `GET /coop/projects/{id}`
-pub async fn show(State(core): State<Core>, v: Viewer, Path(id): Path<i64>) -> PageResult<Markup> {
+pub async fn show(
+    State(core): State<CoopState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> PageResult<Markup> {
     render(&core, &v, id, None).await
 }
 
 async fn render(
-    core: &Core,
+    core: &CoopState,
     v: &Viewer,
     id: i64,
     refused: Option<&AppError>,
@@ -177,7 +181,12 @@ async fn render(
 
 /// Renders the outcome of a change: back to the project, or the project
 /// with the refusal.
-async fn after(core: &Core, v: &Viewer, id: i64, r: Result<(), AppError>) -> PageResult<Response> {
+async fn after(
+    core: &CoopState,
+    v: &Viewer,
+    id: i64,
+    r: Result<(), AppError>,
+) -> PageResult<Response> {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/coop/projects/{id}")).into_response()),
         Err(e) if shown_on_form(&e) => {
@@ -197,7 +206,7 @@ pub struct StepForm {
 
 /// `POST /coop/projects/{id}/step`
 pub async fn step(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Path(id): Path<i64>,
     Form(f): Form<StepForm>,
@@ -215,7 +224,7 @@ pub struct RateForm {
 
 /// `POST /coop/projects/{id}/rating`
 pub async fn rate(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Path(id): Path<i64>,
     Form(f): Form<RateForm>,
@@ -226,7 +235,7 @@ pub async fn rate(
 
 /// `POST /coop/projects/{id}/outcome`
 pub async fn outcome(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Path(id): Path<i64>,
     Form(f): Form<OutcomeInput>,

@@ -14,7 +14,7 @@ use crate::app::error::AppError;
 use crate::app::page::ctx::{Ctx, PageError, PageResult, Viewer};
 use crate::app::page::layout::{Nav, empty, page};
 use crate::app::page::refusal::{refusal, shown_on_form};
-use crate::app::state::Core;
+use crate::coop::CoopState;
 use crate::coop::service::{self, ResourceInput};
 
 fn rating(ctx: &Ctx, sum: i64, count: i64) -> String {
@@ -26,12 +26,12 @@ fn rating(ctx: &Ctx, sum: i64, count: i64) -> String {
 }
 
 /// `GET /coop/resources`
-pub async fn list(State(core): State<Core>, v: Viewer) -> PageResult<Markup> {
+pub async fn list(State(core): State<CoopState>, v: Viewer) -> PageResult<Markup> {
     render_list(&core, &v, &ResourceInput::default(), None).await
 }
 
 async fn render_list(
-    core: &Core,
+    core: &CoopState,
     v: &Viewer,
     f: &ResourceInput,
     refused: Option<&AppError>,
@@ -100,7 +100,7 @@ async fn render_list(
 
 /// `POST /coop/resources`
 pub async fn save(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Form(f): Form<ResourceInput>,
 ) -> PageResult<Response> {
@@ -115,7 +115,11 @@ pub async fn save(
 }
 
 /// `GET /coop/resources/{id}`
-pub async fn show(State(core): State<Core>, v: Viewer, Path(id): Path<i64>) -> PageResult<Markup> {
+pub async fn show(
+    State(core): State<CoopState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> PageResult<Markup> {
     let ctx = &v.ctx;
     let who = principal(&v.user);
     let d = service::resource(&core, &who, id).await?;

@@ -15,7 +15,7 @@ use crate::app::error::AppError;
 use crate::app::page::ctx::{Ctx, PageError, PageResult, Viewer};
 use crate::app::page::layout::{Nav, empty, page};
 use crate::app::page::refusal::{refusal, shown_on_form};
-use crate::app::state::Core;
+use crate::coop::CoopState;
 use crate::coop::service;
 use crate::coop::volunteers::{self, ActivityInput, TeamInput};
 
@@ -25,12 +25,12 @@ pub(crate) fn hours(tenths: i64) -> String {
 }
 
 /// `GET /coop/teams`
-pub async fn list(State(core): State<Core>, v: Viewer) -> PageResult<Markup> {
+pub async fn list(State(core): State<CoopState>, v: Viewer) -> PageResult<Markup> {
     render_list(&core, &v, &TeamInput::default(), None).await
 }
 
 async fn render_list(
-    core: &Core,
+    core: &CoopState,
     v: &Viewer,
     f: &TeamInput,
     refused: Option<&AppError>,
@@ -83,7 +83,7 @@ async fn render_list(
 
 /// `POST /coop/teams`
 pub async fn create(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Form(f): Form<TeamInput>,
 ) -> PageResult<Response> {
@@ -98,7 +98,11 @@ pub async fn create(
 }
 
 /// `GET /coop/teams/{id}`
-pub async fn show(State(core): State<Core>, v: Viewer, Path(id): Path<i64>) -> PageResult<Markup> {
+pub async fn show(
+    State(core): State<CoopState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> PageResult<Markup> {
     render(&core, &v, id, None, &ActivityInput::default()).await
 }
 
@@ -118,7 +122,7 @@ fn when(ctx: &Ctx, a: i64, b: i64) -> String {
 }
 
 async fn render(
-    core: &Core,
+    core: &CoopState,
     v: &Viewer,
     id: i64,
     refused: Option<&AppError>,
@@ -204,7 +208,7 @@ pub struct MemberForm {
 
 /// `POST /coop/teams/{id}/members`
 pub async fn add_member(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Path(id): Path<i64>,
     Form(f): Form<MemberForm>,
@@ -225,7 +229,7 @@ pub async fn add_member(
 
 /// `POST /coop/teams/{id}/activities`
 pub async fn create_activity(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Path(id): Path<i64>,
     Form(f): Form<ActivityInput>,
@@ -242,7 +246,7 @@ pub async fn create_activity(
 
 /// `GET /coop/activities/{id}`
 pub async fn activity(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Path(id): Path<i64>,
 ) -> PageResult<Markup> {

@@ -14,16 +14,16 @@ use crate::app::error::AppError;
 use crate::app::page::ctx::{PageError, PageResult, Viewer};
 use crate::app::page::layout::{Nav, empty, page};
 use crate::app::page::refusal::{refusal, shown_on_form};
-use crate::app::state::Core;
+use crate::coop::CoopState;
 use crate::coop::service::{self, UnitInput};
 
 /// `GET /coop/units`
-pub async fn list(State(core): State<Core>, v: Viewer) -> PageResult<Markup> {
+pub async fn list(State(core): State<CoopState>, v: Viewer) -> PageResult<Markup> {
     render_list(&core, &v, &UnitInput::default(), None).await
 }
 
 async fn render_list(
-    core: &Core,
+    core: &CoopState,
     v: &Viewer,
     f: &UnitInput,
     refused: Option<&AppError>,
@@ -91,7 +91,7 @@ async fn render_list(
 
 /// `POST /coop/units`
 pub async fn save(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Form(f): Form<UnitInput>,
 ) -> PageResult<Response> {
@@ -106,7 +106,11 @@ pub async fn save(
 }
 
 /// `GET /coop/units/{id}`
-pub async fn show(State(core): State<Core>, v: Viewer, Path(id): Path<i64>) -> PageResult<Markup> {
+pub async fn show(
+    State(core): State<CoopState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> PageResult<Markup> {
     let ctx = &v.ctx;
     let who = principal(&v.user);
     let d = service::unit(&core, &who, id).await?;

@@ -14,12 +14,12 @@ use crate::app::error::AppError;
 use crate::app::page::ctx::{Ctx, PageError, PageResult};
 use crate::app::page::layout::{Nav, page};
 use crate::app::page::refusal::{refusal, shown_on_form};
-use crate::app::state::Core;
+use crate::coop::CoopState;
 use crate::coop::volunteers::{self, VolunteerView};
 
 /// `GET /v/{person}/{tag}`
 pub async fn show(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     ctx: Ctx,
     Path((person, tag)): Path<(i64, String)>,
 ) -> PageResult<Markup> {
@@ -68,7 +68,7 @@ fn render(ctx: &Ctx, v: &VolunteerView, tag: &str, refused: Option<&AppError>) -
 }
 
 async fn after(
-    core: &Core,
+    core: &CoopState,
     ctx: &Ctx,
     person: i64,
     tag: &str,
@@ -86,7 +86,7 @@ async fn after(
 
 /// `POST /v/{person}/{tag}/signup/{activity}`
 pub async fn sign_up(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     ctx: Ctx,
     Path((person, tag, activity)): Path<(i64, String, i64)>,
 ) -> PageResult<Response> {
@@ -96,7 +96,7 @@ pub async fn sign_up(
 
 /// `POST /v/{person}/{tag}/checkin/{activity}`
 pub async fn check_in(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     ctx: Ctx,
     Path((person, tag, activity)): Path<(i64, String, i64)>,
 ) -> PageResult<Response> {

@@ -15,7 +15,7 @@ use crate::app::error::AppError;
 use crate::app::page::ctx::{PageError, PageResult, Viewer};
 use crate::app::page::layout::{Nav, empty, figures, page};
 use crate::app::page::refusal::{refusal, shown_on_form};
-use crate::app::state::Core;
+use crate::coop::CoopState;
 use crate::coop::service;
 
 #[derive(Debug, Default, Deserialize)]
@@ -26,7 +26,7 @@ pub struct YearQuery {
 
 /// `GET /coop`
 pub async fn show(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Query(q): Query<YearQuery>,
 ) -> PageResult<Markup> {
@@ -34,7 +34,7 @@ pub async fn show(
 }
 
 async fn render(
-    core: &Core,
+    core: &CoopState,
     v: &Viewer,
     year: i32,
     refused: Option<&AppError>,
@@ -122,7 +122,7 @@ pub struct PickForm {
 
 /// `POST /coop/pick`: the need's best match becomes a proposed project.
 pub async fn pick(
-    State(core): State<Core>,
+    State(core): State<CoopState>,
     v: Viewer,
     Form(f): Form<PickForm>,
 ) -> PageResult<Response> {
