@@ -334,6 +334,10 @@ codes! {
     CoopCheckInWindow => "coop_check_in_window",
     CoopVolunteerLinkNotFound => "coop_volunteer_link_not_found",
     CoopPairNotFound => "coop_pair_not_found",
+    CoopCallupNotFound => "coop_callup_not_found",
+    CoopPostNotFound => "coop_post_not_found",
+    CoopAnswerNotFound => "coop_answer_not_found",
+    CoopCallupClosed => "coop_callup_closed",
     CoopVisitDays => "coop_visit_days",
 }
 

@@ -254,6 +254,7 @@ mod messages {
         include_str!("coop/pages/teams.rs"),
         include_str!("coop/pages/volunteer.rs"),
         include_str!("coop/pages/pairs.rs"),
+        include_str!("coop/pages/callups.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

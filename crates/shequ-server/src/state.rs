@@ -43,7 +43,7 @@ impl AppState {
             accounts: AccountsState::new(orders.clone()),
             sensing: SensingState::new(orders.clone()),
             command: CommandState::new(core.clone()),
-            coop: CoopState::new(core.clone()),
+            coop: CoopState::new(orders.clone()),
             party: PartyState::new(orders.clone()),
             orders,
             core,

@@ -253,3 +253,47 @@ coop-visit-what = What was done
 coop-visit-submit = Log the visit
 coop-visits = Visits
 coop-visits-none = No visits yet.
+
+## Proposals from recurring work orders
+coop-proposals = Proposed from recurring complaints
+coop-proposals-intro = Where one neighbourhood filed { $min } or more work orders of one kind in the last { $days } days, a resident unit's help may fix what orders keep reporting. Take a proposal up to raise a need with those orders linked.
+coop-proposal-orders = { $n } orders
+coop-proposal-take = raise a need from these
+error-coop_callup_not_found = There is no such call-up in your area.
+error-coop_post_not_found = There is no such duty post.
+error-coop_answer_not_found = Answer the call-up for this post first, then check in on duty.
+error-coop_callup_closed = The call-up is closed: no more answers or check-ins.
+
+## Call-ups
+coop-tab-callups = Call-ups
+coop-title-callups = Call-ups in an emergency (应急响应)
+coop-callups-intro = In an emergency the street or a neighbourhood calls its registered party members and volunteers to duty posts — a gate, a testing point, deliveries to the housebound — each a shift needing so many people. They answer and check in on their own phone page; the hours count as volunteering and go on their 双报到 record.
+coop-callups-none = No call-ups.
+coop-callup = Call-up
+coop-area = Area
+coop-posts = Posts
+coop-answered = Answered
+coop-callup-open = under way
+coop-callup-closed = closed
+coop-callup-issue = Issue a call-up
+coop-callup-title = What for
+coop-callup-submit = Issue
+coop-on-duty-now = On duty now
+coop-posts-short = Posts short of people
+coop-posts-none = No duty posts yet: open one below.
+coop-post = Post
+coop-shift = Shift
+coop-who = Who answered
+coop-short = short
+coop-post-new = Open a duty post
+coop-post-name = Post
+coop-post-hint = e.g. 3号门测温, 送菜上门
+coop-needed = People needed
+coop-post-submit = Open the post
+coop-callup-close = Close the call-up
+coop-call-members = Call the members
+coop-call-members-intro = Send each registered member of the area their own link: they answer a post and check in on duty there.
+coop-answer = Answer: take this post
+coop-answered-post = You took this post
+coop-on-duty = Check in on duty
+coop-post-full = This post has all the people it needs.

@@ -253,3 +253,47 @@ coop-visit-what = 走访内容
 coop-visit-submit = 保存
 coop-visits = 走访记录
 coop-visits-none = 还没有走访记录。
+
+## 由反复投诉提议的需求
+coop-proposals = 由反复投诉提议的需求
+coop-proposals-intro = 同一居民区近{ $days }天内同类工单达到{ $min }件及以上的，或可请驻区单位协助从根本上解决。点击即可据此提出需求，并关联这些工单。
+coop-proposal-orders = { $n }件工单
+coop-proposal-take = 据此提出需求
+error-coop_callup_not_found = 您的辖区内没有这次应急响应。
+error-coop_post_not_found = 没有这个岗位。
+error-coop_answer_not_found = 请先报名这个岗位，再上岗签到。
+error-coop_callup_closed = 这次应急响应已结束，不能再报名或签到。
+
+## 应急响应
+coop-tab-callups = 应急响应
+coop-title-callups = 应急响应
+coop-callups-intro = 紧急情况下，街道或居民区号召报到党员和志愿者到岗：卡口值守、检测点、为居家人员送菜等，每个岗位按班次需要一定人数。本人在手机页面报名、上岗签到；时长计为志愿服务并记入双报到记录。
+coop-callups-none = 没有应急响应。
+coop-callup = 应急响应
+coop-area = 范围
+coop-posts = 岗位
+coop-answered = 已报名
+coop-callup-open = 进行中
+coop-callup-closed = 已结束
+coop-callup-issue = 发起应急响应
+coop-callup-title = 事由
+coop-callup-submit = 发起
+coop-on-duty-now = 当前在岗
+coop-posts-short = 缺员岗位
+coop-posts-none = 还没有岗位：请在下方设岗。
+coop-post = 岗位
+coop-shift = 班次
+coop-who = 报名人员
+coop-short = 缺员
+coop-post-new = 设岗
+coop-post-name = 岗位名称
+coop-post-hint = 如：3号门测温、送菜上门
+coop-needed = 需要人数
+coop-post-submit = 设岗
+coop-callup-close = 结束应急响应
+coop-call-members = 通知党员
+coop-call-members-intro = 把辖区每位报到党员本人的链接发给本人：可在页面上报名岗位并上岗签到。
+coop-answer = 报名上岗
+coop-answered-post = 您已报名这个岗位
+coop-on-duty = 上岗签到
+coop-post-full = 该岗位已满员。

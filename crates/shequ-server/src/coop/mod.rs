@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod callups;
 pub mod pages;
 pub mod pairing;
 pub mod service;
@@ -18,21 +19,24 @@ use axum::routing::{get, post};
 
 use crate::app::state::Core;
 
-/// What the cooperation pages and API hold: the shared core and the
+/// What the cooperation pages and API hold: the shared core, the orders
+/// capability (whose recurring complaints propose needs), and the
 /// resources matching ranks against, kept in memory
 /// ([`cache::OfferCache`]).
 #[derive(Debug, Clone)]
 pub struct CoopState {
     pub core: Core,
+    pub orders: crate::orders::OrdersState,
     pub offers: cache::OfferCache,
 }
 
 crate::core_parts!(CoopState);
 
 impl CoopState {
-    pub fn new(core: Core) -> Self {
+    pub fn new(orders: crate::orders::OrdersState) -> Self {
         Self {
-            core,
+            core: orders.core.clone(),
+            orders,
             offers: cache::OfferCache::default(),
         }
     }
@@ -62,7 +66,7 @@ pub fn api() -> Router<CoopState> {
 
 /// The cooperation pages.
 pub fn pages() -> Router<CoopState> {
-    use pages::{needs, pairs, projects, resources, teams, units, volunteer, year};
+    use pages::{callups, needs, pairs, projects, resources, teams, units, volunteer, year};
     Router::new()
         .route("/coop", get(year::show))
         .route("/coop/pick", post(year::pick))
@@ -89,6 +93,12 @@ pub fn pages() -> Router<CoopState> {
         .route("/coop/pairs", get(pairs::list).post(pairs::create))
         .route("/coop/pairs/{id}", get(pairs::show))
         .route("/coop/pairs/{id}/visits", post(pairs::visit))
+        .route("/coop/callups", get(callups::list).post(callups::issue))
+        .route("/coop/callups/{id}", get(callups::show))
+        .route("/coop/callups/{id}/posts", post(callups::add_post))
+        .route("/coop/callups/{id}/close", post(callups::close))
+        .route("/v/{person}/{tag}/answer/{post}", post(volunteer::answer))
+        .route("/v/{person}/{tag}/duty/{post}", post(volunteer::duty))
         .route("/v/{person}/{tag}", get(volunteer::show))
         .route(
             "/v/{person}/{tag}/signup/{activity}",

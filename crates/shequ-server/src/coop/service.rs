@@ -535,6 +535,74 @@ pub async fn save_need(
         .await?)
 }
 
+/// How far back recurring complaints are looked for, and how many make a
+/// proposal.
+pub const RECURRING_DAYS: u32 = 90;
+pub const RECURRING_MIN: usize = 5;
+/// The most proposals the needs page lists.
+pub const PROPOSALS_SHOWN: usize = 10;
+
+/// A need proposed from work orders of one category that keep coming
+/// from one neighbourhood.
+#[derive(Debug, Clone)]
+pub struct ProposedNeed {
+    pub neighbourhood: String,
+    pub category_code: String,
+    /// The order category's name, Chinese and English.
+    pub category_name: (String, String),
+    pub order_ids: Vec<i64>,
+}
+
+/// The needs the caller's area's recurring complaints propose: at least
+/// [`RECURRING_MIN`] orders of one category from one neighbourhood in the
+/// last [`RECURRING_DAYS`] days (the domain's `coop::recurring`), leaving
+/// out orders a need was already raised from. Most orders first.
+pub async fn proposals(core: &CoopState, who: &Principal) -> Result<Vec<ProposedNeed>, AppError> {
+    use crate::orders::service as orders;
+    let scope = who.scope()?;
+    let since = core.clock.now_ms() - i64::from(RECURRING_DAYS) * 86_400_000;
+    let filed = orders::filed_since(&core.orders, &scope, since).await?;
+    if filed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let linked = core.store.orders_linked_to_needs().await?;
+    let hoods: Vec<(String, String)> = core
+        .store
+        .regions_in(&scope)
+        .await?
+        .into_iter()
+        .filter(|r| r.kind == "neighbourhood")
+        .map(|r| (r.path, r.name))
+        .collect();
+    let rows: Vec<(i64, &str, &str, NaiveDate)> = filed
+        .iter()
+        .filter(|(id, ..)| !linked.contains(id))
+        .filter_map(|(id, path, category, at)| {
+            let hood = hoods.iter().find(|(p, _)| path.starts_with(p.as_str()))?;
+            let day = chrono::DateTime::from_timestamp_millis(*at)?
+                .with_timezone(&core.tz)
+                .date_naive();
+            Some((*id, hood.1.as_str(), category.as_str(), day))
+        })
+        .collect();
+    let names = orders::category_names(&core.orders).await?;
+    Ok(
+        shequ_domain::coop::recurring(&rows, core.today(), RECURRING_DAYS, RECURRING_MIN)
+            .into_iter()
+            .take(PROPOSALS_SHOWN)
+            .map(|p| ProposedNeed {
+                category_name: names
+                    .get(&p.category)
+                    .cloned()
+                    .unwrap_or_else(|| (p.category.clone(), p.category.clone())),
+                neighbourhood: p.neighbourhood,
+                category_code: p.category,
+                order_ids: p.order_ids,
+            })
+            .collect(),
+    )
+}
+
 // ------------------------------------------------------------ resources
 
 /// A resource as a form, the API or a file row gives it.

@@ -225,7 +225,12 @@ pub struct ActivityInput {
 
 /// A local `2026-12-05T09:00` (seconds optional) in the street's zone, as
 /// epoch ms.
-fn local_ms(core: &CoopState, name: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
+pub(crate) fn local_ms(
+    core: &CoopState,
+    name: &str,
+    text: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<i64> {
     let t = text.trim();
     let parsed = NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"))
@@ -300,7 +305,7 @@ pub async fn create_activity(
         .await?)
 }
 
-fn naive(ms: i64) -> NaiveDateTime {
+pub(crate) fn naive(ms: i64) -> NaiveDateTime {
     chrono::DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
         .naive_utc()
@@ -326,7 +331,7 @@ pub async fn activity(
 // ------------------------------------------------- the volunteer's page
 
 /// The key that signs volunteers' links.
-async fn link_key(core: &CoopState) -> Result<[u8; 64], AppError> {
+pub(crate) async fn link_key(core: &CoopState) -> Result<[u8; 64], AppError> {
     let mut fresh = [0u8; 64];
     rand::fill(&mut fresh);
     let stored = core
@@ -349,12 +354,12 @@ fn sign(key: &[u8; 64], person: i64) -> Hmac<Sha256> {
     mac
 }
 
-fn volunteer_link(key: &[u8; 64], person: i64) -> String {
+pub(crate) fn volunteer_link(key: &[u8; 64], person: i64) -> String {
     let tag = sign(key, person).finalize().into_bytes();
     format!("/v/{person}/{}", URL_SAFE_NO_PAD.encode(&tag[..16]))
 }
 
-async fn verify(core: &CoopState, person: i64, tag: &str) -> Result<(), AppError> {
+pub(crate) async fn verify(core: &CoopState, person: i64, tag: &str) -> Result<(), AppError> {
     let key = link_key(core).await?;
     let ok = URL_SAFE_NO_PAD
         .decode(tag)
@@ -379,6 +384,9 @@ pub struct VolunteerView {
     pub hours_tenths: i64,
     /// Whether their hours reach a double registration (双报到).
     pub registered: bool,
+    /// The open call-ups' posts for where they live or serve, with their
+    /// own answer if any.
+    pub duty: Vec<super::callups::DutyPost>,
     pub now: i64,
 }
 
@@ -398,15 +406,21 @@ pub async fn volunteer(
 ) -> Result<VolunteerView, AppError> {
     verify(core, person, tag).await?;
     let teams = core.store.volunteer_teams_of_person(person).await?;
-    let Some(first) = teams.first() else {
+    let registered = party::registration_of(core, person).await?.is_some();
+    // A link opens the page of a team's volunteer, or of a registered
+    // member (who answers call-ups).
+    let Some(someone) = core
+        .store
+        .person_in(&shequ_store::Scope::everything(), person)
+        .await?
+        .filter(|_| registered || !teams.is_empty())
+    else {
         return Err(AppError::NotFound("coop volunteer link"));
     };
-    let members = core.store.volunteer_team_members(first.id).await?;
-    let name = members
-        .iter()
-        .find(|m| m.person_id == person)
-        .map(|m| m.name.clone())
-        .unwrap_or_default();
+    let name = someone.name.clone();
+    let mut paths: Vec<String> = teams.iter().map(|t| t.region_path.clone()).collect();
+    paths.push(someone.region_path.clone());
+    let duty = super::callups::open_posts_for(core, person, &paths).await?;
     let now = core.clock.now_ms();
     let activities = core
         .store
@@ -432,7 +446,6 @@ pub async fn volunteer(
         .earliest()
         .map_or(i64::MAX, |d| d.timestamp_millis());
     let hours_tenths = core.store.volunteer_hours(person, from, to).await?;
-    let registered = party::registration_of(core, person).await?.is_some();
     Ok(VolunteerView {
         person_id: person,
         name,
@@ -440,6 +453,7 @@ pub async fn volunteer(
         activities,
         hours_tenths,
         registered,
+        duty,
         now,
     })
 }

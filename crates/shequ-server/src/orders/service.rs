@@ -327,6 +327,31 @@ pub async fn standing(state: &OrdersState, ids: &[i64]) -> AppResult<Vec<Standin
     Ok(out)
 }
 
+/// The orders filed in `scope` at or after `since` (epoch ms), oldest
+/// first, as `(id, region_path, category_code, filed_at)`: what another
+/// capability looks for recurring complaints in (cooperation proposes a
+/// need from them).
+pub async fn filed_since(
+    state: &OrdersState,
+    scope: &shequ_store::Scope,
+    since: i64,
+) -> AppResult<Vec<(i64, String, String, i64)>> {
+    Ok(state.store.orders_filed_since(scope, since).await?)
+}
+
+/// The name of each active category by code, in Chinese and English.
+pub async fn category_names(
+    state: &OrdersState,
+) -> AppResult<std::collections::HashMap<String, (String, String)>> {
+    Ok(state
+        .store
+        .categories()
+        .await?
+        .into_iter()
+        .map(|c| (c.code, (c.name_zh, c.name_en)))
+        .collect())
+}
+
 /// The active categories, by code: what another capability may file an
 /// order under (a meeting decision's form offers them).
 pub async fn active_categories(

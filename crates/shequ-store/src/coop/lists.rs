@@ -336,6 +336,16 @@ impl Store {
         }))
     }
 
+    /// Every work order some need was raised from.
+    pub async fn orders_linked_to_needs(&self) -> Result<std::collections::HashSet<i64>> {
+        let ids: Vec<i64> = on_db!(self, read, |pool| {
+            sqlx::query_scalar("SELECT order_id FROM coop_need_orders")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(ids.into_iter().collect())
+    }
+
     /// Offers resource `resource.code`, or updates it when the code is
     /// taken (what projects committed of it stays). Returns its id and
     /// whether it was new.

@@ -7,12 +7,14 @@
 //! its ratings — in the transaction of the project write that changes
 //! them.
 
+mod callups;
 mod lists;
 mod pairing;
 mod projects;
 mod units;
 mod volunteering;
 
+pub use callups::{AnswerRow, CallupRow, NewPost, PostRow};
 pub use lists::{NeedRow, NewNeed, NewResource, ResourceRow};
 pub use pairing::{HouseholdTags, NewPair, PairRow, VisitRow};
 pub use projects::{NewProject, ProjectChange, ProjectResourceRow, ProjectRow, ProjectUpdate};

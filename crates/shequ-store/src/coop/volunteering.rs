@@ -98,6 +98,48 @@ pub struct ServiceEntry<'a> {
     pub confirmed_by: &'a str,
 }
 
+/// Writes a check-in's hours to the volunteer's double registration
+/// (`entry`, when they have one) inside transaction `$tx`, as
+/// volunteering; the record's id, or `None` without a registration or
+/// for a day before it (the hours still count on the activity). Shared by
+/// activities' and call-ups' check-ins.
+macro_rules! service_record {
+    ($tx:ident, $entry:expr, $hours:expr, $now:expr) => {{
+        let mut record: Option<i64> = None;
+        if let Some(e) = $entry {
+            let registered: Option<String> =
+                sqlx::query_scalar("SELECT registered_on FROM party_registrations WHERE id = $1")
+                    .bind(e.registration_id)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            let registered = registered.ok_or(StoreError::NotFound("party registration"))?;
+            let registered: NaiveDate = registered
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("registration day {registered:?}")))?;
+            if check_record_day(e.day, registered, e.today).is_ok() {
+                record = Some(
+                    sqlx::query_scalar(
+                        "INSERT INTO party_service_records (registration_id, day, hours_tenths, what,
+                            source, confirmed_by, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                    )
+                    .bind(e.registration_id)
+                    .bind(e.day.to_string())
+                    .bind(i64::from($hours.tenths()))
+                    .bind(e.what)
+                    .bind(RecordSource::Volunteering.as_str())
+                    .bind(e.confirmed_by)
+                    .bind($now)
+                    .fetch_one(&mut *$tx)
+                    .await?,
+                );
+            }
+        }
+        record
+    }};
+}
+pub(crate) use service_record;
+
 const TEAM_SELECT: &str = "SELECT t.id, t.code, t.name, t.category, t.unit_id, u.name AS unit_name,
         t.region_path, g.name AS region_name, t.leader,
         (SELECT COUNT(*) FROM coop_team_members m WHERE m.team_id = t.id) AS members,
@@ -425,39 +467,7 @@ impl Store {
             .await?;
             let checked = state.ok_or(StoreError::NotFound("coop signup"))?;
             check_in(checked.is_some()).map_err(StoreError::Invalid)?;
-            let mut record: Option<i64> = None;
-            if let Some(e) = entry {
-                let registered: Option<String> = sqlx::query_scalar(
-                    "SELECT registered_on FROM party_registrations WHERE id = $1",
-                )
-                .bind(e.registration_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let registered = registered.ok_or(StoreError::NotFound("party registration"))?;
-                let registered: NaiveDate = registered
-                    .parse()
-                    .map_err(|_| StoreError::Corrupt(format!("registration day {registered:?}")))?;
-                // A day before the registration is not on it; the hours
-                // still count on the activity.
-                if check_record_day(e.day, registered, e.today).is_ok() {
-                    record = Some(
-                        sqlx::query_scalar(
-                            "INSERT INTO party_service_records (registration_id, day, hours_tenths, what,
-                                source, confirmed_by, created_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                        )
-                        .bind(e.registration_id)
-                        .bind(e.day.to_string())
-                        .bind(i64::from(hours.tenths()))
-                        .bind(e.what)
-                        .bind(RecordSource::Volunteering.as_str())
-                        .bind(e.confirmed_by)
-                        .bind(now)
-                        .fetch_one(&mut *tx)
-                        .await?,
-                    );
-                }
-            }
+            let record = service_record!(tx, entry, hours, now);
             sqlx::query(
                 "UPDATE coop_signups SET checked_in_at = $3, hours_tenths = $4, service_record = $5
                  WHERE activity_id = $1 AND person_id = $2",

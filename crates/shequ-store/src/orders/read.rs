@@ -427,6 +427,29 @@ impl Store {
         Ok(rows)
     }
 
+    /// The orders filed in `scope` at or after `since`, oldest first:
+    /// `(id, region_path, category_code, created_at)` — what recurring
+    /// complaints are found in.
+    pub async fn orders_filed_since(
+        &self,
+        scope: &Scope,
+        since: i64,
+    ) -> Result<Vec<(i64, String, String, i64)>> {
+        let (lo, hi) = scope.bounds();
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as::<_, (i64, String, String, i64)>(
+                "SELECT id, region_path, category_code, created_at FROM work_orders
+                 WHERE region_path >= $1 AND region_path < $2 AND created_at >= $3
+                 ORDER BY created_at, id",
+            )
+            .bind(lo)
+            .bind(hi)
+            .bind(since)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     /// Open orders whose accept or resolve deadline has passed at `now`,
     /// not yet escalated for it, with the clock running.
     pub async fn orders_due_for_escalation(&self, now: i64, limit: i64) -> Result<Vec<Order>> {

@@ -220,10 +220,9 @@ pub async fn run(args: CoopBenchArgs) -> anyhow::Result<()> {
     );
 
     // Matching one need, beside reading the resources it is matched against.
-    let core = shequ_server::coop::CoopState::new(shequ_server::app::state::Core::new(
-        shequ_server::Settings::default(),
-        store.clone(),
-    )?);
+    let core = shequ_server::coop::CoopState::new(shequ_server::orders::OrdersState::new(
+        shequ_server::app::state::Core::new(shequ_server::Settings::default(), store.clone())?,
+    ));
     let need = store
         .need(first_need.context("no need of the resources' category")?)
         .await?

@@ -58,6 +58,9 @@ pub struct CoopFigures {
     pub pairs: usize,
     #[serde(default)]
     pub pairs_overdue: usize,
+    /// Open call-ups (应急响应).
+    #[serde(default)]
+    pub callups: usize,
 }
 
 /// How many of each a street of `residents` gets.
@@ -513,7 +516,119 @@ pub async fn build(
     )
     .await?;
     pairing(store, today, now, rng, &mut figures).await?;
+    callup(store, plan, written, today, now, rng, &mut figures).await?;
     Ok(figures)
+}
+
+/// An open call-up of the first neighbourhood (the printed secretary's):
+/// gates and deliveries in shifts from this morning to tonight, most of
+/// the posts answered by its registered members and its volunteers, those
+/// on the shift under way checked in, one post still short.
+async fn callup(
+    store: &Store,
+    plan: &Plan,
+    written: &Written,
+    today: NaiveDate,
+    now: i64,
+    rng: &mut ChaCha8Rng,
+    figures: &mut CoopFigures,
+) -> anyhow::Result<()> {
+    use shequ_domain::party::registration::Hours;
+    use shequ_store::coop::{NewPost, ServiceEntry};
+    let Some(hood) = plan.street.neighbourhoods.first() else {
+        return Ok(());
+    };
+    let Some((region_id, region_path)) = written.regions.get(&hood.code) else {
+        return Ok(());
+    };
+    let id = store
+        .create_callup(
+            &format!("{}防汛防台应急响应", hood.short),
+            *region_id,
+            ACTOR,
+            now,
+        )
+        .await?;
+    let hour = 3_600_000_i64;
+    let posts = [
+        ("1号门值守", -2, 2, 3),
+        ("2号门值守", -2, 2, 3),
+        ("为独居老人送餐", -1, 3, 4),
+        ("低洼处巡查", 2, 6, 4),
+    ];
+    // Who may answer: the neighbourhood's registered members and the
+    // members of its teams.
+    let mut people: Vec<(i64, Option<i64>)> = store
+        .registrations_in(&shequ_store::Scope::everything(), today.year())
+        .await?
+        .into_iter()
+        .filter(|r| r.region_path.starts_with(region_path.as_str()))
+        .filter_map(|r| r.person_id.map(|p| (p, Some(r.id))))
+        .collect();
+    for t in store
+        .volunteer_teams_in(&shequ_store::Scope::everything())
+        .await?
+        .into_iter()
+        .filter(|t| t.region_path.starts_with(region_path.as_str()))
+    {
+        for m in store.volunteer_team_members(t.id).await? {
+            if !people.iter().any(|(p, _)| *p == m.person_id) {
+                people.push((m.person_id, None));
+            }
+        }
+    }
+    people.shuffle(rng);
+    let mut next = people.into_iter();
+    for (k, (name, from, to, needed)) in posts.iter().enumerate() {
+        let starts_at = now + from * hour;
+        let ends_at = now + to * hour;
+        let post = store
+            .add_callup_post(
+                id,
+                &NewPost {
+                    name,
+                    place_id: None,
+                    starts_at,
+                    ends_at,
+                    needed: *needed,
+                },
+            )
+            .await?;
+        // The last post is still short of one person.
+        let take = if k == posts.len() - 1 {
+            needed - 1
+        } else {
+            *needed
+        };
+        for _ in 0..take {
+            let Some((person, registration)) = next.next() else {
+                break;
+            };
+            store.answer_post(post, person, now - 3 * hour).await?;
+            if starts_at <= now {
+                let tenths = u32::try_from((ends_at - starts_at) / 360_000).unwrap_or(0);
+                let what = format!("应急响应：{name}");
+                let entry = registration.map(|registration_id| ServiceEntry {
+                    registration_id,
+                    day: today,
+                    today,
+                    what: &what,
+                    confirmed_by: CHECK_IN,
+                });
+                store
+                    .check_in_on_duty(
+                        post,
+                        person,
+                        Hours::from_tenths(tenths),
+                        entry.as_ref(),
+                        starts_at,
+                    )
+                    .await?;
+            }
+        }
+    }
+    figures.callups += 1;
+    Ok(())
 }
 
 /// Visits of a pair: a few, the last within the 60 days, or (one pair in

@@ -535,8 +535,8 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
             c.teams, c.volunteers, c.activities, c.hours
         );
         println!(
-            "  结对帮扶 pairing:         结对 pairs {}, 逾期未走访 overdue a visit {}",
-            c.pairs, c.pairs_overdue
+            "  结对帮扶 pairing:         结对 pairs {}, 逾期未走访 overdue a visit {}; 应急响应 call-ups under way {}",
+            c.pairs, c.pairs_overdue, c.callups
         );
     }
     if let Some(p) = &s.party {

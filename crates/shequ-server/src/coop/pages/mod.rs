@@ -2,6 +2,7 @@
 //! with their ranked matches, the resources, the resident units, and the
 //! projects with their steps, outcome, rating and trail.
 
+pub mod callups;
 pub mod needs;
 pub mod pairs;
 pub mod projects;
@@ -38,6 +39,7 @@ pub(crate) fn tabs(ctx: &Ctx, current: &str) -> Markup {
         ("/coop/units", "coop-tab-units"),
         ("/coop/teams", "coop-tab-teams"),
         ("/coop/pairs", "coop-tab-pairs"),
+        ("/coop/callups", "coop-tab-callups"),
     ];
     html! {
         nav.subnav aria-label=(ctx.t("coop-tabs")) {

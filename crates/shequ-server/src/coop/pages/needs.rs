@@ -12,7 +12,7 @@ use shequ_domain::coop::Urgency;
 
 use super::{category, category_options, principal, status_tag, tabs, zh};
 use crate::app::error::AppError;
-use crate::app::page::ctx::{PageError, PageResult, Viewer};
+use crate::app::page::ctx::{PageError, PageResult, Viewer, enc};
 use crate::app::page::layout::{Nav, empty, page};
 use crate::app::page::refusal::{refusal, shown_on_form};
 use crate::coop::CoopState;
@@ -22,6 +22,10 @@ use crate::coop::service::{self, NeedInput};
 #[serde(default)]
 pub struct ListQuery {
     pub year: Option<i32>,
+    /// A proposal taken up: the form starts with these.
+    pub title: String,
+    pub raised_by: String,
+    pub orders: String,
 }
 
 /// `GET /coop/needs`
@@ -31,7 +35,13 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> PageResult<Markup> {
     let year = service::year_or_this(&core, q.year);
-    render_list(&core, &v, year, &NeedInput::default(), None).await
+    let form = NeedInput {
+        title: q.title,
+        raised_by: q.raised_by,
+        orders: q.orders,
+        ..NeedInput::default()
+    };
+    render_list(&core, &v, year, &form, None).await
 }
 
 async fn render_list(
@@ -44,6 +54,7 @@ async fn render_list(
     let ctx = &v.ctx;
     let who = principal(&v.user);
     let needs = service::needs(core, &who, year).await?;
+    let proposals = service::proposals(core, &who).await?;
     let body = html! {
         (tabs(ctx, "/coop/needs"))
         p.muted { (ctx.t("coop-needs-intro")) }
@@ -66,6 +77,23 @@ async fn render_list(
                     td data-label=(ctx.t("coop-window")) { (n.starts_on) "~" (n.ends_on) }
                     td data-label=(ctx.t("coop-projects")) { (n.projects) }
                 } } }
+            } }
+        }
+        @if !proposals.is_empty() {
+            h2 #proposals { (ctx.t("coop-proposals")) }
+            p.muted { (ctx.t_args("coop-proposals-intro", &[("days", service::RECURRING_DAYS.into()), ("min", (service::RECURRING_MIN as u32).into())])) }
+            ul #proposed { @for p in &proposals {
+                @let name = if zh(ctx) { &p.category_name.0 } else { &p.category_name.1 };
+                li {
+                    (p.neighbourhood) " · " (name) " · "
+                    (ctx.t_args("coop-proposal-orders", &[("n", (p.order_ids.len() as u32).into())]))
+                    @if service::may_write(&who) {
+                        " · " a href={ "/coop/needs?title=" (enc(&format!("{}{}", p.neighbourhood, name)))
+                            "&raised_by=" (enc(&p.neighbourhood))
+                            "&orders=" (p.order_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+                            "#raise" } { (ctx.t("coop-proposal-take")) }
+                    }
+                }
             } }
         }
         @if service::may_write(&who) {

@@ -35,7 +35,35 @@ fn render(ctx: &Ctx, v: &VolunteerView, tag: &str, refused: Option<&AppError>) -
             p #my-hours { (ctx.t_args("coop-volunteer-hours", &[("hours", hours(v.hours_tenths).into())])) }
             @if v.registered { p.muted { (ctx.t("coop-volunteer-registered")) } }
             @if let Some(e) = refused { (refusal(ctx, e)) }
-            @if v.activities.is_empty() {
+            @for d in &v.duty {
+                section.card.duty {
+                    h2 { span.tag.warn { (ctx.t("coop-callup")) } " " (d.post.name) }
+                    p { (d.callup_title) }
+                    p { (ctx.time(d.post.starts_at).get(..16).unwrap_or("")) " ~ " (ctx.time(d.post.ends_at).get(11..16).unwrap_or("")) }
+                    p.muted { @if let Some(pl) = &d.post.place_name { (pl) " · " } (d.post.answered) "/" (d.post.needed) }
+                    @match &d.mine {
+                        None if d.post.answered >= d.post.needed => {
+                            p.muted { (ctx.t("coop-post-full")) }
+                        }
+                        None => {
+                            form method="post" action={ (base) "/answer/" (d.post.id) } {
+                                button.primary type="submit" { (ctx.t("coop-answer")) }
+                            }
+                        }
+                        Some(a) if a.checked_in_at.is_some() => {
+                            p.done { (ctx.t_args("coop-checked-in-hours", &[("hours", hours(a.hours_tenths.unwrap_or(0)).into())])) }
+                        }
+                        Some(_) if d.post.starts_at - crate::coop::volunteers::CHECK_IN_EARLY_MS <= v.now && v.now <= d.post.ends_at => {
+                            p { (ctx.t("coop-answered-post")) }
+                            form method="post" action={ (base) "/duty/" (d.post.id) } {
+                                button.primary type="submit" { (ctx.t("coop-on-duty")) }
+                            }
+                        }
+                        Some(_) => { p { (ctx.t("coop-answered-post")) " · " (ctx.t("coop-check-in-later")) } }
+                    }
+                }
+            }
+            @if v.activities.is_empty() && v.duty.is_empty() {
                 p.empty { (ctx.t("coop-activities-none")) }
             }
             @for (a, mine) in &v.activities {
@@ -101,5 +129,25 @@ pub async fn check_in(
     Path((person, tag, activity)): Path<(i64, String, i64)>,
 ) -> PageResult<Response> {
     let r = volunteers::check_in(&core, person, &tag, activity).await;
+    after(&core, &ctx, person, &tag, r).await
+}
+
+/// `POST /v/{person}/{tag}/answer/{post}`
+pub async fn answer(
+    State(core): State<CoopState>,
+    ctx: Ctx,
+    Path((person, tag, post)): Path<(i64, String, i64)>,
+) -> PageResult<Response> {
+    let r = crate::coop::callups::answer(&core, person, &tag, post).await;
+    after(&core, &ctx, person, &tag, r).await
+}
+
+/// `POST /v/{person}/{tag}/duty/{post}`
+pub async fn duty(
+    State(core): State<CoopState>,
+    ctx: Ctx,
+    Path((person, tag, post)): Path<(i64, String, i64)>,
+) -> PageResult<Response> {
+    let r = crate::coop::callups::check_in(&core, person, &tag, post).await;
     after(&core, &ctx, person, &tag, r).await
 }
