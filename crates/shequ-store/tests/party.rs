@@ -424,6 +424,62 @@ async fn a_committee_has_one_secretary_at_a_time_and_coverage_counts_each_new_se
         assert_eq!(seats.len(), 2, "{l}");
         assert_eq!(seats[0].role, "secretary", "{l}: the secretary first");
 
+        // A committee elected mid-term: the one in term ends on the new
+        // term's first day, in the same transaction.
+        let p3 = people[2].id;
+        match s
+            .seat_new_committee(
+                "B1",
+                &[
+                    seat(p3, SeatRole::Secretary, day(2026, 6), day(2029, 6)),
+                    seat(p3, SeatRole::Member, day(2026, 6), day(2029, 6)),
+                ],
+            )
+            .await
+        {
+            Err(StoreError::Invalid(e)) => assert_eq!(e.code, Code::PartyCommitteeSeats, "{l}"),
+            other => panic!("{l}: one person twice, got {other:?}"),
+        }
+        assert_eq!(
+            s.committee_seats(&[b1.id]).await.expect("seats"),
+            seats,
+            "{l}: a refused committee changes nothing"
+        );
+        s.seat_new_committee(
+            "B1",
+            &[
+                seat(p3, SeatRole::Secretary, day(2026, 6), day(2029, 6)),
+                seat(p1, SeatRole::Member, day(2026, 6), day(2029, 6)),
+            ],
+        )
+        .await
+        .expect("new committee");
+        let after = s.committee_seats(&[b1.id]).await.expect("seats");
+        let held_on = |d: NaiveDate| -> Vec<(i64, String)> {
+            let mut v: Vec<(i64, String)> = after
+                .iter()
+                .filter(|r| {
+                    r.term_start.as_str() <= d.to_string().as_str()
+                        && d.to_string().as_str() < r.term_end.as_str()
+                })
+                .map(|r| (r.person_id, r.role.clone()))
+                .collect();
+            v.sort();
+            v
+        };
+        let mut new = vec![(p3, "secretary".to_owned()), (p1, "member".to_owned())];
+        new.sort();
+        assert_eq!(
+            held_on(day(2026, 7)),
+            new,
+            "{l}: only the new committee holds office"
+        );
+        assert_eq!(
+            held_on(day(2025, 7)).len(),
+            2,
+            "{l}: the old one did before"
+        );
+
         // Coverage: an office building beside the seeded market; neither
         // is covered yet, and the residential buildings do not count.
         let market = s

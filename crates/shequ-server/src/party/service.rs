@@ -677,8 +677,7 @@ pub async fn seat_committee(
 ) -> Result<(), AppError> {
     require_manager(who)?;
     org_in_view(core, who, org_code, addr).await?;
-    for seat in seats {
-        core.store.add_committee_seat(org_code, seat).await?;
-    }
-    Ok(())
+    // One transaction: the committee in term makes way on the new term's
+    // first day, and nothing is seated unless the whole committee holds.
+    Ok(core.store.seat_new_committee(org_code, seats).await?)
 }

@@ -65,6 +65,68 @@ impl Store {
     /// domain's reason, when it would make two secretaries at once, give
     /// someone two seats at once, or end a term before it starts. The
     /// committee is read and checked inside the writing transaction.
+    /// Seats a newly elected committee on `org_code` in one transaction:
+    /// every seat still in term on the new term's first day (the earliest
+    /// of `seats`) ends that day, so the old committee makes way for the
+    /// new one instead of two secretaries overlapping; seats that would
+    /// only begin later are left for the domain to refuse. The whole
+    /// committee, old terms as cut and new seats, is checked before
+    /// anything is stored.
+    pub async fn seat_new_committee(&self, org_code: &str, seats: &[Seat]) -> Result<()> {
+        let Some(start) = seats.iter().map(|s| s.term_start).min() else {
+            return Ok(());
+        };
+        let org = self
+            .party_org(org_code)
+            .await?
+            .ok_or(StoreError::NotFound("party org"))?;
+        on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            for seat in seats {
+                let known: Option<i64> = sqlx::query_scalar("SELECT id FROM people WHERE id = $1")
+                    .bind(seat.person)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if known.is_none() {
+                    return Err(StoreError::NotFound("person"));
+                }
+            }
+            sqlx::query(
+                "UPDATE party_committee_seats SET term_end = $2
+                 WHERE org_id = $1 AND term_start < $2 AND term_end > $2",
+            )
+            .bind(org.id)
+            .bind(start.to_string())
+            .execute(&mut *tx)
+            .await?;
+            let held: Vec<SeatRow> = sqlx::query_as(
+                "SELECT s.id, s.org_id, s.person_id, p.name, s.role, s.term_start, s.term_end
+                 FROM party_committee_seats s JOIN people p ON p.id = s.person_id WHERE s.org_id = $1",
+            )
+            .bind(org.id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut all = held.iter().map(SeatRow::seat).collect::<Result<Vec<_>>>()?;
+            all.extend_from_slice(seats);
+            Committee::new(all).map_err(StoreError::Invalid)?;
+            for seat in seats {
+                sqlx::query(
+                    "INSERT INTO party_committee_seats (org_id, person_id, role, term_start, term_end)
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(org.id)
+                .bind(seat.person)
+                .bind(seat.role.as_str())
+                .bind(seat.term_start.to_string())
+                .bind(seat.term_end.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok::<(), StoreError>(())
+        })
+    }
+
     pub async fn add_committee_seat(&self, org_code: &str, seat: &Seat) -> Result<i64> {
         let org = self
             .party_org(org_code)
