@@ -302,13 +302,11 @@ pub async fn answer(core: &CoopState, person: i64, tag: &str, post: i64) -> Resu
             message: "the shift is over".into(),
         });
     }
-    match core.store.answer_post(post, person, now).await {
-        Err(StoreError::Invalid(e)) => Err(AppError::Refused {
-            code: e.code,
-            message: e.message,
-        }),
-        other => other.map(|_| ()).map_err(AppError::from),
-    }
+    core.store
+        .answer_post(post, person, now)
+        .await
+        .map(|_| ())
+        .map_err(volunteers::refused)
 }
 
 /// The volunteer checks in on duty, from an hour before the shift to its
@@ -335,15 +333,8 @@ pub async fn check_in(core: &CoopState, person: i64, tag: &str, post: i64) -> Re
         what: &what,
         confirmed_by: CONFIRMED_BY,
     });
-    match core
-        .store
+    core.store
         .check_in_on_duty(post, person, hours, entry.as_ref(), now)
         .await
-    {
-        Err(StoreError::Invalid(e)) => Err(AppError::Refused {
-            code: e.code,
-            message: e.message,
-        }),
-        other => other.map_err(AppError::from),
-    }
+        .map_err(volunteers::refused)
 }

@@ -328,6 +328,18 @@ pub async fn activity(
     Ok((a, signups))
 }
 
+/// A volunteer's sign-up or check-in the rules refuse (full, twice):
+/// a conflict with what is stored (409), not a bad form (422).
+pub(crate) fn refused(e: StoreError) -> AppError {
+    match e {
+        StoreError::Invalid(v) => AppError::Refused {
+            code: v.code,
+            message: v.message,
+        },
+        other => other.into(),
+    }
+}
+
 // ------------------------------------------------- the volunteer's page
 
 /// The key that signs volunteers' links.
@@ -492,13 +504,11 @@ pub async fn sign_up(
             message: "the activity is over".into(),
         });
     }
-    match core.store.sign_up(activity, person, now).await {
-        Err(StoreError::Invalid(e)) => Err(AppError::Refused {
-            code: e.code,
-            message: e.message,
-        }),
-        other => other.map(|_| ()).map_err(AppError::from),
-    }
+    core.store
+        .sign_up(activity, person, now)
+        .await
+        .map(|_| ())
+        .map_err(refused)
 }
 
 /// Checks the volunteer in: from an hour before the activity to its end,
@@ -531,15 +541,8 @@ pub async fn check_in(
         what: &what,
         confirmed_by: CONFIRMED_BY,
     });
-    match core
-        .store
+    core.store
         .check_in_volunteer(activity, person, hours, entry.as_ref(), now)
         .await
-    {
-        Err(StoreError::Invalid(e)) => Err(AppError::Refused {
-            code: e.code,
-            message: e.message,
-        }),
-        other => other.map_err(AppError::from),
-    }
+        .map_err(refused)
 }

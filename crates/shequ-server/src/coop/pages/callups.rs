@@ -127,23 +127,7 @@ async fn render(
     let open = c.closed_at.is_none();
     let writes = service::may_write(&who) && open;
     let short = d.posts.iter().filter(|p| p.short).count();
-    // An empty form proposes the next full hour, four hours long, in the
-    // street's time (what the inputs are read in).
-    let (start, end) = if f.starts_at.is_empty() {
-        let next = (d.now / 3_600_000 + 1) * 3_600_000;
-        let at = |ms: i64| {
-            chrono::DateTime::from_timestamp_millis(ms)
-                .map(|t| {
-                    t.with_timezone(&core.tz)
-                        .format("%Y-%m-%dT%H:%M")
-                        .to_string()
-                })
-                .unwrap_or_default()
-        };
-        (at(next), at(next + 4 * 3_600_000))
-    } else {
-        (f.starts_at.clone(), f.ends_at.clone())
-    };
+    let (start, end) = super::times_or_next_hour(core, &f.starts_at, &f.ends_at, 4);
     let on_duty: usize = d.posts.iter().map(|p| p.on_duty).sum();
     let body = html! {
         (tabs(ctx, "/coop/callups"))

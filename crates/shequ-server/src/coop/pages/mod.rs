@@ -86,3 +86,28 @@ pub(crate) fn amount(ctx: &Ctx, n: i64, unit: &str) -> String {
 pub(crate) fn statuses() -> &'static [ProjectStatus] {
     ProjectStatus::ALL
 }
+
+/// The start and end a form shows: what was typed, or for an empty form
+/// the next full hour and `hours` after it, in the street's time (what
+/// the inputs are read in).
+pub(crate) fn times_or_next_hour(
+    core: &crate::coop::CoopState,
+    starts_at: &str,
+    ends_at: &str,
+    hours: i64,
+) -> (String, String) {
+    if !starts_at.is_empty() {
+        return (starts_at.to_owned(), ends_at.to_owned());
+    }
+    let next = (core.clock.now_ms() / 3_600_000 + 1) * 3_600_000;
+    let at = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|t| {
+                t.with_timezone(&core.tz)
+                    .format("%Y-%m-%dT%H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    (at(next), at(next + hours * 3_600_000))
+}

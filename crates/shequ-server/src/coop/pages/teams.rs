@@ -133,23 +133,7 @@ async fn render(
     let d = volunteers::team(core, &who, id).await?;
     let t = &d.team;
     let writes = service::may_write(&who);
-    // An empty form proposes the next full hour, two hours long, in the
-    // street's time (what the inputs are read in).
-    let (start, end) = if f.starts_at.is_empty() {
-        let next = (core.clock.now_ms() / 3_600_000 + 1) * 3_600_000;
-        let at = |ms: i64| {
-            chrono::DateTime::from_timestamp_millis(ms)
-                .map(|t| {
-                    t.with_timezone(&core.tz)
-                        .format("%Y-%m-%dT%H:%M")
-                        .to_string()
-                })
-                .unwrap_or_default()
-        };
-        (at(next), at(next + 2 * 3_600_000))
-    } else {
-        (f.starts_at.clone(), f.ends_at.clone())
-    };
+    let (start, end) = super::times_or_next_hour(core, &f.starts_at, &f.ends_at, 2);
     let body = html! {
         (tabs(ctx, "/coop/teams"))
         @if let Some(e) = refused { (refusal(ctx, e)) }
