@@ -2,6 +2,10 @@
 //! the network or the clock: values are validated once at the edge and can
 //! then be trusted everywhere else.
 
+#[macro_use]
+mod macros;
+
+pub mod assess;
 pub mod branches;
 pub mod code;
 pub mod coop;

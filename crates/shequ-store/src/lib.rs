@@ -10,6 +10,7 @@
 pub mod access_log;
 pub mod accounts;
 pub mod alerts;
+pub mod assess;
 pub mod bench;
 pub mod branches;
 mod bulk;

@@ -32,6 +32,17 @@
 //!   given for. A reopened order is not counted while it is open again (its
 //!   resolution is forgotten); once resolved again, its standing rating
 //!   counts — the new one, or its 不满意 if the reporter did not rate again.
+//! - **Resolution rate** (解决率): orders resolved and never reopened,
+//!   **over counted orders**: what the reporter did not have to ask for
+//!   twice. Unlike on time, an open order is in the denominator: the rate
+//!   asks how many of the orders filed were settled for good, so an order
+//!   left alone lowers it.
+//! - **Reopen rate** (重办率): orders the reporter reopened at least once,
+//!   **over orders ever resolved** (resolved now, or reopened — a reopened
+//!   order was resolved before it was reopened).
+//! - **Report-in on time** (吹哨报到按时报到率): summons (吹哨) a team
+//!   reported in for at or before the summons' deadline, **over summons
+//!   judged**: reported in, or past their deadline without a report.
 //! - **Response time**: from filing to acceptance, over accepted orders;
 //!   **resolution time**: from filing to resolution, over resolved orders.
 //! - **Cancelled orders** (duplicates, invalid reports) count in no figure:
@@ -66,6 +77,8 @@ pub struct Facts {
     pub accepted_at: Option<i64>,
     pub resolved_at: Option<i64>,
     pub rating: Option<Rating>,
+    /// How many times the reporter reopened it.
+    pub reopened: i64,
 }
 
 /// The time on the order's clock at `now`: `now`, or when it was paused.
@@ -139,6 +152,22 @@ pub fn satisfied(o: &Facts) -> bool {
         )
 }
 
+/// Resolved, or reopened after a resolution: resolved at least once.
+pub fn ever_resolved(o: &Facts) -> bool {
+    resolved(o) || (counted(o) && o.reopened > 0)
+}
+
+/// Reopened by the reporter at least once.
+pub fn reopened(o: &Facts) -> bool {
+    counted(o) && o.reopened > 0
+}
+
+/// Resolved and never reopened: settled for good (the resolution rate's
+/// numerator).
+pub fn resolved_for_good(o: &Facts) -> bool {
+    resolved(o) && o.reopened == 0
+}
+
 /// Response time: from filing to acceptance, for accepted orders.
 pub fn response_ms(o: &Facts) -> Option<i64> {
     accepted(o)
@@ -194,6 +223,15 @@ pub struct Counts {
     pub satisfied: i64,
     /// Overdue at the time counted.
     pub overdue: i64,
+    /// Resolved at least once (resolved now, or reopened).
+    #[serde(default)]
+    pub ever_resolved: i64,
+    /// Reopened at least once.
+    #[serde(default)]
+    pub reopened: i64,
+    /// Resolved and never reopened.
+    #[serde(default)]
+    pub resolved_for_good: i64,
 }
 
 impl Counts {
@@ -211,6 +249,9 @@ impl Counts {
         self.rated += n(rated(o));
         self.satisfied += n(satisfied(o));
         self.overdue += n(is_overdue(o, now));
+        self.ever_resolved += n(ever_resolved(o));
+        self.reopened += n(reopened(o));
+        self.resolved_for_good += n(resolved_for_good(o));
     }
 
     /// The counts of these orders at `now`.
@@ -236,6 +277,82 @@ impl Counts {
     pub fn satisfaction(&self) -> Rate {
         Rate::new(self.satisfied, self.rated)
     }
+
+    /// Resolved and never reopened, over counted orders.
+    pub fn resolution(&self) -> Rate {
+        Rate::new(self.resolved_for_good, self.orders)
+    }
+
+    /// Reopened at least once, over orders ever resolved.
+    pub fn reopen(&self) -> Rate {
+        Rate::new(self.reopened, self.ever_resolved)
+    }
+
+    /// The counts of both groups together.
+    pub fn plus(self, o: Counts) -> Counts {
+        Counts {
+            orders: self.orders + o.orders,
+            accepted: self.accepted + o.accepted,
+            accepted_on_time: self.accepted_on_time + o.accepted_on_time,
+            resolved: self.resolved + o.resolved,
+            resolved_on_time: self.resolved_on_time + o.resolved_on_time,
+            rated: self.rated + o.rated,
+            satisfied: self.satisfied + o.satisfied,
+            overdue: self.overdue + o.overdue,
+            ever_resolved: self.ever_resolved + o.ever_resolved,
+            reopened: self.reopened + o.reopened,
+            resolved_for_good: self.resolved_for_good + o.resolved_for_good,
+        }
+    }
+}
+
+/// What report-in on time needs to know about one summons (吹哨) of a
+/// team to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summons {
+    /// The deadline to report in by.
+    pub due_at: Option<i64>,
+    /// When the team reported in, if it has.
+    pub reported_at: Option<i64>,
+}
+
+/// Judged at `now`: reported in, or past its deadline without a report.
+/// A summons with no deadline is judged once reported.
+pub fn summons_judged(s: &Summons, now: i64) -> bool {
+    s.reported_at.is_some() || s.due_at.is_some_and(|d| d <= now)
+}
+
+/// Reported in at or before its deadline (any report, for one without).
+pub fn reported_on_time(s: &Summons) -> bool {
+    match (s.reported_at, s.due_at) {
+        (Some(r), Some(d)) => r <= d,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
+}
+
+/// The counts report-in on time is made of.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummonsCounts {
+    /// Summons of the group.
+    pub summoned: i64,
+    /// Judged at the time counted (see [`summons_judged`]).
+    pub judged: i64,
+    pub reported_on_time: i64,
+}
+
+impl SummonsCounts {
+    /// Counts `s` as it stands at `now`.
+    pub fn add(&mut self, s: &Summons, now: i64) {
+        self.summoned += 1;
+        self.judged += i64::from(summons_judged(s, now));
+        self.reported_on_time += i64::from(reported_on_time(s));
+    }
+
+    /// Reported in on time, over summons judged.
+    pub fn report_in(&self) -> Rate {
+        Rate::new(self.reported_on_time, self.judged)
+    }
 }
 
 #[cfg(test)]
@@ -256,6 +373,7 @@ mod tests {
             accepted_at: None,
             resolved_at: None,
             rating: None,
+            reopened: 0,
         }
     }
 
@@ -376,6 +494,83 @@ mod tests {
         assert_eq!(Rate::new(1, 4).percent(), Some(25.0));
     }
 
+    #[test]
+    fn resolution_counts_what_was_settled_for_good_of_all_filed() {
+        let settled = Facts {
+            accepted_at: Some(MIN),
+            resolved_at: Some(2 * MIN),
+            ..order(OrderState::Closed)
+        };
+        let resolved_after_reopen = Facts {
+            reopened: 1,
+            ..settled
+        };
+        let reopened_open = Facts {
+            reopened: 1,
+            ..order(OrderState::Pending)
+        };
+        let open = order(OrderState::Accepted);
+        let cancelled = Facts {
+            reopened: 1,
+            ..order(OrderState::Cancelled)
+        };
+        let c = Counts::of(
+            [
+                &settled,
+                &resolved_after_reopen,
+                &reopened_open,
+                &open,
+                &cancelled,
+            ],
+            0,
+        );
+        assert_eq!(c.orders, 4, "the cancelled one is not counted");
+        assert_eq!(
+            c.resolution(),
+            Rate::new(1, 4),
+            "only the first is settled for good"
+        );
+        assert_eq!(
+            c.ever_resolved, 3,
+            "resolved now, or reopened after a resolution"
+        );
+        assert_eq!(c.reopen(), Rate::new(2, 3));
+        assert_eq!(c.plus(c).resolution(), Rate::new(2, 8));
+    }
+
+    #[test]
+    fn report_in_is_judged_by_the_summons_deadline() {
+        let on_time = Summons {
+            due_at: Some(60),
+            reported_at: Some(60),
+        };
+        let late = Summons {
+            due_at: Some(60),
+            reported_at: Some(61),
+        };
+        let waiting = Summons {
+            due_at: Some(60),
+            reported_at: None,
+        };
+        let no_deadline = Summons {
+            due_at: None,
+            reported_at: None,
+        };
+        assert!(reported_on_time(&on_time) && !reported_on_time(&late));
+        assert!(!summons_judged(&waiting, 59), "not yet due: not judged");
+        assert!(
+            summons_judged(&waiting, 60),
+            "due and silent: judged, not on time"
+        );
+        assert!(!summons_judged(&no_deadline, i64::MAX));
+        let mut c = SummonsCounts::default();
+        for s in [&on_time, &late, &waiting, &no_deadline] {
+            c.add(s, 100);
+        }
+        assert_eq!((c.summoned, c.judged), (4, 3));
+        assert_eq!(c.report_in(), Rate::new(1, 3));
+    }
+
     fn any_state() -> impl Strategy<Value = OrderState> {
         proptest::sample::select(OrderState::ALL.to_vec())
     }
@@ -425,6 +620,7 @@ mod tests {
                 accepted_at,
                 resolved_at,
                 rating: ratings[r],
+                reopened: 0,
             }).collect();
             let c = Counts::of(&facts, now);
             for rate in [c.on_time_acceptance(), c.on_time_resolution(), c.satisfaction()] {

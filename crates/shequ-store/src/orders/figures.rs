@@ -39,6 +39,12 @@ pub struct Figures {
     pub satisfied: i64,
     /// Open and past a deadline now (a paused clock judged when paused).
     pub overdue: i64,
+    /// Resolved at least once (resolved now, or reopened).
+    pub ever_resolved: i64,
+    /// Reopened at least once.
+    pub reopened: i64,
+    /// Resolved and never reopened.
+    pub resolved_for_good: i64,
     /// Mean time from filing to acceptance, in minutes.
     pub avg_accept_minutes: Option<f64>,
     /// Mean time from filing to resolution, in minutes.
@@ -57,6 +63,9 @@ impl Figures {
             rated: self.rated,
             satisfied: self.satisfied,
             overdue: self.overdue,
+            ever_resolved: self.ever_resolved,
+            reopened: self.reopened,
+            resolved_for_good: self.resolved_for_good,
         }
     }
 
@@ -88,6 +97,7 @@ impl Order {
             accepted_at: self.accepted_at,
             resolved_at: self.resolved_at,
             rating: self.rating.as_deref().and_then(Rating::parse),
+            reopened: self.reopened,
         }
     }
 }
@@ -170,6 +180,21 @@ pub(crate) mod sql {
         )
     }
 
+    /// `ever_resolved`: resolved now, or reopened after a resolution.
+    pub(crate) fn ever_resolved(t: &str) -> String {
+        format!("{t}state <> 'cancelled' AND ({t}resolved_at IS NOT NULL OR {t}reopened > 0)")
+    }
+
+    /// `reopened`: reopened at least once.
+    pub(crate) fn reopened(t: &str) -> String {
+        format!("{t}state <> 'cancelled' AND {t}reopened > 0")
+    }
+
+    /// `resolved_for_good`: resolved and never reopened.
+    pub(crate) fn resolved_for_good(t: &str) -> String {
+        format!("{} AND {t}reopened = 0", resolved(t))
+    }
+
     /// How many orders of the group hold `condition`, 0 for none.
     pub(crate) fn count(condition: &str, name: &str) -> String {
         format!("COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS {name}")
@@ -194,6 +219,9 @@ pub(crate) mod sql {
             count(&rated(t), "rated"),
             count(&satisfied(t), "satisfied"),
             count(&overdue(t, now), "overdue"),
+            count(&ever_resolved(t), "ever_resolved"),
+            count(&reopened(t), "reopened"),
+            count(&resolved_for_good(t), "resolved_for_good"),
             mean_minutes(
                 &accepted(t),
                 &format!("{t}accepted_at - {t}created_at"),
