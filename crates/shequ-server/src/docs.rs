@@ -50,6 +50,9 @@ use utoipa::{Modify, OpenApi};
         crate::coop::api::projects, crate::coop::api::project, crate::coop::api::create_project,
         crate::coop::api::step, crate::coop::api::rate, crate::coop::api::outcome,
         crate::coop::api::year,
+        crate::assess::api::periods, crate::assess::api::open, crate::assess::api::period,
+        crate::assess::api::close, crate::assess::api::subject, crate::assess::api::score,
+        crate::assess::api::appeal, crate::assess::api::decide,
     ),
     components(schemas(crate::app::error::ErrorBody, crate::app::error::ErrorDetail, crate::app::error::FieldError)),
     modifiers(&BearerAuth, &ErrorResponses),
@@ -64,6 +67,7 @@ use utoipa::{Modify, OpenApi};
         (name = "party", description = "Party organisation (党组织): the tree, organisations with committees and members, transfers (组织关系转接), coverage of the new sectors, joint meetings (联席会议) whose decisions become work orders"),
         (name = "branches", description = "三缘 branches: preference-form rounds and their assignment within size limits, and candidate-less direct elections (无候选人直选) of branch committees, recounted from the stored ballots"),
         (name = "coop", description = "Regional cooperation (区域化党建): resident units, the needs and resources lists, matching a need against the resources with each part of the score in words, projects from proposal to rating, and the year's project list"),
+        (name = "assess", description = "Assessment from the bottom up (自下而上考核): periods under a scheme of weighted raters (the street 70% by default) and indicators computed from the orders' trail by the one definition of each figure or scored by hand; rankings with each score's arithmetic, appeals against counted orders, closing that freezes the scores"),
         (name = "alerts", description = "Welfare-alert rules (inactivity, night activity, visitors, device silence) and the alerts they raised"),
     )
 )]

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod assess;
 pub mod branches;
 pub mod command;
 pub mod coop;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(party::pages().with_state(s.party.clone()))
         .merge(branches::pages().with_state(s.core.clone()))
         .merge(coop::pages().with_state(s.coop.clone()))
+        .merge(assess::pages().with_state(s.assess.clone()))
         .merge(orders::pages().with_state(s.orders.clone()))
         .merge(sensing::pages().with_state(s.sensing.clone()))
         .merge(command::pages().with_state(s.command.clone()));
@@ -98,6 +100,7 @@ fn api(s: &AppState) -> Router<AppState> {
         .merge(party::api().with_state(s.party.clone()))
         .merge(branches::api().with_state(s.core.clone()))
         .merge(coop::api().with_state(s.coop.clone()))
+        .merge(assess::api().with_state(s.assess.clone()))
         .merge(orders::api().with_state(s.orders.clone()))
         .merge(sensing::api().with_state(s.sensing.clone()))
         .fallback(app::json_errors::not_found)
@@ -255,6 +258,10 @@ mod messages {
         include_str!("coop/pages/volunteer.rs"),
         include_str!("coop/pages/pairs.rs"),
         include_str!("coop/pages/callups.rs"),
+        include_str!("assess/pages/mod.rs"),
+        include_str!("assess/pages/periods.rs"),
+        include_str!("assess/pages/period.rs"),
+        include_str!("assess/pages/subject.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

@@ -11,6 +11,7 @@ use crate::Settings;
 use crate::accounts::AccountsState;
 use crate::app::clock::Clock;
 use crate::app::state::Core;
+use crate::assess::AssessState;
 use crate::command::CommandState;
 use crate::coop::CoopState;
 use crate::orders::OrdersState;
@@ -27,6 +28,7 @@ pub struct AppState {
     pub command: CommandState,
     pub party: PartyState,
     pub coop: CoopState,
+    pub assess: AssessState,
 }
 
 crate::core_parts!(AppState);
@@ -44,6 +46,7 @@ impl AppState {
             sensing: SensingState::new(orders.clone()),
             command: CommandState::new(core.clone()),
             coop: CoopState::new(orders.clone()),
+            assess: AssessState::new(orders.clone()),
             party: PartyState::new(orders.clone()),
             orders,
             core,

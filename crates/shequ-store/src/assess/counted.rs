@@ -58,8 +58,9 @@ pub struct CountedOrder {
 impl CountedOrder {
     /// What the figures need to know about it.
     pub fn facts(&self) -> Result<Facts> {
-        let state = shequ_domain::order::OrderState::parse(&self.state)
-            .ok_or_else(|| StoreError::Corrupt(format!("order {} state {:?}", self.id, self.state)))?;
+        let state = shequ_domain::order::OrderState::parse(&self.state).ok_or_else(|| {
+            StoreError::Corrupt(format!("order {} state {:?}", self.id, self.state))
+        })?;
         Ok(Facts {
             state,
             created_at: self.created_at,

@@ -116,7 +116,8 @@ const APPEAL_SELECT: &str = "SELECT a.id, a.subject_id, s.name AS subject_name, 
 /// The frozen counted orders of one subject, as a JSON array of
 /// `[order_id, flags]` pairs unpacked by the engine.
 const INSERT_COUNTED: Sql = Sql {
-    sqlite: "INSERT INTO assessment_counted (subject_id, order_id, flags)
+    sqlite:
+        "INSERT INTO assessment_counted (subject_id, order_id, flags)
              SELECT $1, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each($2)",
     postgres: "INSERT INTO assessment_counted (subject_id, order_id, flags)
                SELECT $1, (e->>0)::bigint, (e->>1)::bigint FROM jsonb_array_elements($2::jsonb) e",
@@ -239,10 +240,12 @@ impl Store {
     /// The teams `user_id` is a member of.
     pub async fn teams_of_member(&self, user_id: i64) -> Result<Vec<i64>> {
         Ok(on_db!(self, read, |pool| {
-            sqlx::query_scalar("SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id")
-                .bind(user_id)
-                .fetch_all(pool)
-                .await?
+            sqlx::query_scalar(
+                "SELECT team_id FROM team_members WHERE user_id = $1 ORDER BY team_id",
+            )
+            .bind(user_id)
+            .fetch_all(pool)
+            .await?
         }))
     }
 

@@ -28,6 +28,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
     "party:write",
     "coop:read",
     "coop:write",
+    "assess:read",
 ];
 
 /// API tokens bound inside your scope (administrators only).

@@ -21,6 +21,7 @@ pub enum Nav {
     Orders,
     Party,
     Coop,
+    Assess,
     My,
     Users,
     AccessLog,
@@ -117,6 +118,9 @@ fn navigation(ctx: &Ctx, user: &AuthUser, current: Nav) -> Markup {
     items.push((Nav::Orders, "/orders", "nav-orders"));
     items.push((Nav::Party, "/party", "nav-party"));
     items.push((Nav::Coop, "/coop", "nav-coop"));
+    if user.role != shequ_domain::Role::DistrictOrganiser {
+        items.push((Nav::Assess, "/assess", "nav-assess"));
+    }
     if user.role != shequ_domain::Role::DistrictOrganiser {
         items.push((Nav::My, "/my", "nav-my"));
     }

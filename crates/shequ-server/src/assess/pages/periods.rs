@@ -1,0 +1,154 @@
+//! `/assess`: the assessment periods, the latest first, and the street's
+//! form to open one (its code and the raters' weights, the street 70% by
+//! default).
+
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+use shequ_domain::assess::{Period, PeriodKind};
+
+use super::principal;
+use crate::app::error::AppError;
+use crate::app::page::ctx::{Ctx, PageError, PageResult, Viewer};
+use crate::app::page::layout::{Nav, empty, page};
+use crate::app::page::refusal::{refusal, shown_on_form};
+use crate::assess::AssessState;
+use crate::assess::service;
+
+/// The open-a-period form as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OpenForm {
+    pub period: String,
+    pub street: String,
+    pub department: String,
+    pub residents: String,
+}
+
+/// `GET /assess`
+pub async fn list(State(core): State<AssessState>, v: Viewer) -> PageResult<Markup> {
+    render(&core, &v, &OpenForm::default(), None).await
+}
+
+async fn render(
+    core: &AssessState,
+    v: &Viewer,
+    typed: &OpenForm,
+    refused: Option<&AppError>,
+) -> PageResult<Markup> {
+    let ctx = &v.ctx;
+    let who = principal(&v.user);
+    let periods = service::periods(core).await?;
+    let this_quarter = Period::containing(PeriodKind::Quarter, core.today()).code();
+    let or = |t: &str, d: &str| {
+        if t.is_empty() {
+            d.to_owned()
+        } else {
+            t.to_owned()
+        }
+    };
+    let body = html! {
+        p.muted { (ctx.t("assess-intro")) }
+        @if let Some(e) = refused { (refusal(ctx, e)) }
+        @if periods.is_empty() {
+            (empty(ctx, "assess-periods-none"))
+        } @else {
+            div.table-wrap { table.cards #periods {
+                thead { tr {
+                    th { (ctx.t("assess-period")) } th { (ctx.t("assess-state")) }
+                    th { (ctx.t("assess-subjects")) } th { (ctx.t("assess-pending-appeals")) }
+                } }
+                tbody { @for p in &periods { tr {
+                    td data-label=(ctx.t("assess-period")) {
+                        a href={ "/assess/periods/" (p.id) } { (period_name(ctx, &p.code)) }
+                    }
+                    td data-label=(ctx.t("assess-state")) {
+                        @if let Some(at) = p.closed_at {
+                            span.tag { (ctx.t("assess-closed")) } " " small.muted { (ctx.time(at)) }
+                        } @else {
+                            span.tag.ok { (ctx.t("assess-open")) }
+                        }
+                    }
+                    td data-label=(ctx.t("assess-subjects")) { (p.subjects) }
+                    td data-label=(ctx.t("assess-pending-appeals")) {
+                        @if p.pending_appeals > 0 { span.tag.warn { (p.pending_appeals) } } @else { "0" }
+                    }
+                } } }
+            } }
+        }
+        @if service::is_street(&who) {
+            h2 { (ctx.t("assess-open-title")) }
+            form.stack method="post" action="/assess" {
+                div.field {
+                    label for="a-period" { (ctx.t("assess-period-code")) }
+                    input #a-period name="period" value=(or(&typed.period, &this_quarter)) required;
+                    small.muted { (ctx.t("assess-period-hint")) }
+                }
+                fieldset {
+                    legend { (ctx.t("assess-weights")) }
+                    div.field { label for="a-street" { (ctx.label("assess-rater", "street")) " %" } input #a-street name="street" inputmode="numeric" value=(or(&typed.street, "70")); }
+                    div.field { label for="a-dept" { (ctx.label("assess-rater", "department")) " %" } input #a-dept name="department" inputmode="numeric" value=(or(&typed.department, "10")); }
+                    div.field { label for="a-res" { (ctx.label("assess-rater", "residents")) " %" } input #a-res name="residents" inputmode="numeric" value=(or(&typed.residents, "20")); }
+                }
+                button.primary type="submit" { (ctx.t("assess-open-submit")) }
+            }
+        }
+    };
+    Ok(page(
+        ctx,
+        Some(&v.user),
+        Nav::Assess,
+        &ctx.t("assess-title"),
+        body,
+    ))
+}
+
+/// A period's name in the page's language.
+pub(crate) fn period_name(ctx: &Ctx, code: &str) -> String {
+    match Period::parse(code) {
+        Ok(p) if ctx.lang == crate::app::i18n::Lang::Zh => p.zh(),
+        _ => code.to_owned(),
+    }
+}
+
+fn weight(field: &'static str, text: &str) -> Result<u32, AppError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(0);
+    }
+    t.parse().map_err(|_| {
+        AppError::unprocessable(
+            field,
+            shequ_domain::Code::AssessWeightsSum,
+            format!("{t:?} is not a weight; give a whole percentage from 0 to 100"),
+        )
+    })
+}
+
+/// `POST /assess`
+pub async fn open(
+    State(core): State<AssessState>,
+    v: Viewer,
+    Form(f): Form<OpenForm>,
+) -> PageResult<Response> {
+    let who = principal(&v.user);
+    let result = async {
+        let w = (
+            weight("street", &f.street)?,
+            weight("department", &f.department)?,
+            weight("residents", &f.residents)?,
+        );
+        service::open(&core, &who, &f.period, w).await
+    }
+    .await;
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/assess/periods/{id}")).into_response()),
+        Err(e) if shown_on_form(&e) => {
+            let status = e.status();
+            Ok((status, render(&core, &v, &f, Some(&e)).await?).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
