@@ -98,6 +98,7 @@ action-pause_clock = Pause the clock
 action-resume_clock = Resume the clock
 action-summon = Summon departments
 action-report_in = Report in
+action-assessment = Assessment record
 action-file = Order filed
 action-field-note = Note
 action-field-resolution = What was done (required)

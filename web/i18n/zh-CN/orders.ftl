@@ -98,6 +98,7 @@ action-pause_clock = 暂停计时
 action-resume_clock = 恢复计时
 action-summon = 吹哨召集部门
 action-report_in = 报到
+action-assessment = 考核记录
 action-file = 登记工单
 action-field-note = 备注
 action-field-resolution = 办理结果（必填）

@@ -194,6 +194,12 @@ pub enum Action {
     },
     /// Closed without a rating after the waiting period.
     AutoClose,
+    /// What the assessment decided about the order (an accepted appeal
+    /// takes it out of a subject's figures), on the trail in any state —
+    /// a closed order too — by the command centre; nothing else changes.
+    Assessment {
+        text: String,
+    },
 }
 
 impl Action {
@@ -214,13 +220,14 @@ impl Action {
             Action::ReportIn { .. } => "report_in",
             Action::Rate { .. } => "rate",
             Action::AutoClose => "auto_close",
+            Action::Assessment { .. } => "assessment",
         }
     }
 
     /// The text the trail records for the action: what was said with it.
     pub fn trail_note(&self) -> &str {
         match self {
-            Action::Note { text } => text,
+            Action::Note { text } | Action::Assessment { text } => text,
             Action::Resolve { note } | Action::ReportIn { note, .. } => note,
             Action::Return { reason }
             | Action::Escalate { reason, .. }
@@ -412,6 +419,10 @@ pub fn transition(
                 return Err(wrong());
             }
             t.to = S::InProgress;
+        }
+        Action::Assessment { text } => {
+            only("the street command centre", command)?;
+            need(text, "text")?;
         }
         Action::Note { text } => {
             only(
@@ -731,7 +742,8 @@ mod tests {
                 reason,
                 overdue: None
             }),
-            text.prop_map(|reason| Action::PauseClock { reason }),
+            text.clone()
+                .prop_map(|reason| Action::PauseClock { reason }),
             Just(Action::ResumeClock),
             Just(Action::Summon {
                 teams: vec![1],
@@ -747,6 +759,7 @@ mod tests {
             )
                 .prop_map(|(reopen, rating)| Action::Rate { rating, reopen }),
             Just(Action::AutoClose),
+            text.prop_map(|text| Action::Assessment { text }),
         ]
     }
 
@@ -762,7 +775,14 @@ mod tests {
             for (action, actor) in steps {
                 match transition(f, &action, actor) {
                     Ok(t) => {
-                        prop_assert!(!f.state.is_final(), "{action:?} moved a final order");
+                        prop_assert!(
+                            !f.state.is_final() || (matches!(action, Action::Assessment { .. }) && t.to == f.state),
+                            "{action:?} moved a final order"
+                        );
+                        if matches!(action, Action::Assessment { .. }) {
+                            prop_assert_eq!(t.to, f.state, "an assessment record changes nothing");
+                            prop_assert!(matches!(actor, ActorKind::Dispatcher | ActorKind::System));
+                        }
                         prop_assert!(actor != ActorKind::Viewer);
                         let allowed = match f.state {
                             OrderState::Pending => &[OrderState::Pending, OrderState::Accepted, OrderState::Returned, OrderState::Cancelled][..],
@@ -772,7 +792,7 @@ mod tests {
                             OrderState::Resolved => &[OrderState::Resolved, OrderState::Closed, OrderState::Pending][..],
                             OrderState::Closed | OrderState::Cancelled => &[][..],
                         };
-                        prop_assert!(allowed.contains(&t.to), "{:?} -> {:?} by {action:?}", f.state, t.to);
+                        prop_assert!(allowed.contains(&t.to) || t.to == f.state, "{:?} -> {:?} by {action:?}", f.state, t.to);
                         if t.to == OrderState::Resolved || t.to.is_final() {
                             prop_assert!(!t.clock_paused, "a finished order has no paused clock");
                         }

@@ -1,8 +1,11 @@
 //! The assessment's reads and changes. A period's computed indicators are
-//! counted afresh on every read while it is open — its orders by owner and
-//! its summons by team, two grouped scans — and added up per subject here:
-//! a team's orders are its members' (an order owned by a member of two
-//! teams counts for both), a person's their own. The orders of accepted
+//! counted afresh on every read while it is open — its orders by owner,
+//! the orders each team was summoned to, and its summons by team, three
+//! grouped scans — and added up per subject here: a person's orders are
+//! their own; a team's are its members' (an order owned by a member of two
+//! teams counts for both) and those it was summoned to (吹哨报到: the
+//! department is judged on the outcome it was called in to help with),
+//! each once. The orders of accepted
 //! appeals are then taken out of the subject that appealed. Closing stores
 //! what went in (the inputs, and each counted order with its figure
 //! flags), so a closed period's scores are made again from what was
@@ -243,22 +246,12 @@ async fn appealed_out(
     Ok(by)
 }
 
-/// The counts that `o` adds to a subject with these owners: its figures
-/// when a owner holds it and it is of the period and counted.
-fn counts_of(
-    o: &CountedOrder,
-    owners: &[i64],
-    span: (i64, i64),
-    now: i64,
-) -> Result<Counts, AppError> {
-    let facts = o.facts()?;
-    let ours = o.owner_user_id.is_some_and(|u| owners.contains(&u))
-        && (span.0..span.1).contains(&o.created_at);
-    Ok(if ours {
-        Counts::of([&facts], now)
-    } else {
-        Counts::default()
-    })
+/// Whether `o` counts for a subject with these owners: filed in the
+/// period, and held by one of them or (for a team) one it was summoned
+/// to. Whether it is cancelled the figures decide ([`figures::counted`]).
+fn counted_for(o: &CountedOrder, owners: &[i64], summoned: bool, span: (i64, i64)) -> bool {
+    (span.0..span.1).contains(&o.created_at)
+        && (summoned || o.owner_user_id.is_some_and(|u| owners.contains(&u)))
 }
 
 fn minus(a: Counts, b: Counts) -> Counts {
@@ -298,6 +291,11 @@ async fn live_inputs(
         .into_iter()
         .map(|t| (t.team_id, t.counts()))
         .collect();
+    let summoned: HashMap<i64, Counts> = store
+        .assessment_summoned_counts(span, now)
+        .await?
+        .into_iter()
+        .collect();
     let members = members(store).await?;
     let mut manual = manual_by_subject(store.assessment_scores(info.row.id).await?);
     let out = appealed_out(store, appeals).await?;
@@ -308,19 +306,28 @@ async fn live_inputs(
             .iter()
             .filter_map(|u| by_owner.get(u))
             .fold(Counts::default(), |acc, c| acc.plus(*c));
+        if let Some(t) = s.team_id {
+            if let Some(c) = summoned.get(&t) {
+                counts = counts.plus(*c);
+            }
+        }
         let mut team_summons = s
             .team_id
             .and_then(|t| summons.get(&t).copied())
             .unwrap_or_default();
         for o in out.get(&s.id).into_iter().flatten() {
-            counts = minus(counts, counts_of(o, &owners, span, now)?);
-            if let Some(t) = s.team_id {
-                for r in summons_on(store, t, o).await? {
-                    let one = r.summons();
-                    team_summons.summoned -= 1;
-                    team_summons.judged -= i64::from(figures::summons_judged(&one, now));
-                    team_summons.reported_on_time -= i64::from(figures::reported_on_time(&one));
-                }
+            let on = match s.team_id {
+                Some(t) => summons_on(store, t, o).await?,
+                None => Vec::new(),
+            };
+            if counted_for(o, &owners, !on.is_empty(), span) {
+                counts = minus(counts, Counts::of([&o.facts()?], now));
+            }
+            for r in on {
+                let one = r.summons();
+                team_summons.summoned -= 1;
+                team_summons.judged -= i64::from(figures::summons_judged(&one, now));
+                team_summons.reported_on_time -= i64::from(figures::reported_on_time(&one));
             }
         }
         all.push(Inputs {
@@ -497,8 +504,13 @@ async fn live_orders(
         .filter(|a| a.subject_id == s.id && a.state == AppealState::Accepted.as_str())
         .map(|a| a.order_id)
         .collect();
+    let mut orders = store.orders_owned_by(&owners, info.span()).await?;
+    if let Some(t) = s.team_id {
+        orders.extend(store.orders_summoning_team(t, info.span()).await?);
+        orders.sort_by_key(|o| (o.created_at, o.id));
+    }
     let mut counted = Vec::new();
-    for o in store.orders_owned_by(&owners, info.span()).await? {
+    for o in orders {
         if out.contains(&o.id) {
             continue;
         }
@@ -620,7 +632,13 @@ pub async fn file_appeal(
     let members = members(&core.store).await?;
     let owners = owners_of(&s, &members);
     let counted = match core.store.counted_order(order_id).await? {
-        Some(o) => o.state != "cancelled" && counts_of(&o, &owners, info.span(), 0)?.orders == 1,
+        Some(o) => {
+            let summoned = match s.team_id {
+                Some(t) => !summons_on(&core.store, t, &o).await?.is_empty(),
+                None => false,
+            };
+            figures::counted(&o.facts()?) && counted_for(&o, &owners, summoned, info.span())
+        }
         None => false,
     };
     if !counted {
@@ -678,19 +696,19 @@ pub async fn decide(
             invalid(e)
         }
     })?;
-    let (_, name) = actor(who);
-    let done = core
-        .store
-        .decide_assessment_appeal(appeal_id, state.as_str(), &why, &name, core.clock.now_ms())
-        .await?;
-    if !done {
-        return Err(refused(
-            Code::AssessAppealDecided,
-            "this appeal was decided already; an appeal is decided once",
-        ));
-    }
     let s = subject_row(core, a.subject_id).await?;
     let info = info(&core.store, s.period_id).await?;
+    if info.closed() {
+        return Err(refused(
+            Code::AssessPeriodClosed,
+            "the period is closed: its scores are frozen",
+        ));
+    }
+    // The trail first: writing it is what can be refused (an order outside
+    // the operator's area), and nothing is decided until it is written.
+    // Only a decision by someone else in the moment between can then stop
+    // the decision, leaving the trail's record of an acceptance that lost
+    // the race — which the appeal list shows as decided the other way.
     if let (true, Some(u)) = (accept, user(who)) {
         let text = format!(
             "考核申诉已采纳：{}（{}）不再以本工单计分。理由：{why} / Assessment appeal accepted: not counted for {} in {}.",
@@ -703,10 +721,21 @@ pub async fn decide(
             &core.orders,
             a.order_id,
             &orders::Who::User(Box::new(u.clone())),
-            &shequ_domain::order::Action::Note { text },
+            &shequ_domain::order::Action::Assessment { text },
             addr,
         )
         .await?;
+    }
+    let (_, name) = actor(who);
+    let done = core
+        .store
+        .decide_assessment_appeal(appeal_id, state.as_str(), &why, &name, core.clock.now_ms())
+        .await?;
+    if !done {
+        return Err(refused(
+            Code::AssessAppealDecided,
+            "this appeal was decided already; an appeal is decided once",
+        ));
     }
     core.store
         .assessment_appeal(appeal_id)

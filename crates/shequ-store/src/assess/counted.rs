@@ -195,6 +195,72 @@ impl Store {
             .collect()
     }
 
+    /// The figures of the orders filed in `[from, to)` on which each team
+    /// was summoned (吹哨) and which none of its members owns (those count
+    /// through [`Store::assessment_owner_counts`] already), by team,
+    /// overdue judged at `now`.
+    pub async fn assessment_summoned_counts(
+        &self,
+        (from, to): (i64, i64),
+        now: i64,
+    ) -> Result<Vec<(i64, Counts)>> {
+        let text = format!(
+            "SELECT CAST(p.team_id AS TEXT) AS key, NULL AS name, {measures}
+             FROM work_orders w
+             JOIN (SELECT DISTINCT order_id, team_id FROM order_participants
+                   WHERE kind = 'summoned' AND team_id IS NOT NULL) p ON p.order_id = w.id
+             WHERE w.created_at >= $1 AND w.created_at < $2 AND {counted}
+               AND NOT EXISTS (SELECT 1 FROM team_members m
+                               WHERE m.team_id = p.team_id AND m.user_id = w.owner_user_id)
+             GROUP BY p.team_id",
+            measures = sql::measures("w.", "$3"),
+            counted = sql::counted("w."),
+        );
+        let rows = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, Figures>(sqlx::AssertSqlSafe(text.as_str()))
+                .bind(from)
+                .bind(to)
+                .bind(now)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|f| {
+                let team = f
+                    .key
+                    .as_deref()
+                    .and_then(|k| k.parse().ok())
+                    .ok_or_else(|| StoreError::Corrupt(format!("team key {:?}", f.key)))?;
+                Ok((team, f.counts()))
+            })
+            .collect()
+    }
+
+    /// The orders filed in `[from, to)`, not cancelled, on which `team_id`
+    /// was summoned and which none of its members owns, oldest first.
+    pub async fn orders_summoning_team(
+        &self,
+        team_id: i64,
+        (from, to): (i64, i64),
+    ) -> Result<Vec<CountedOrder>> {
+        let text = format!(
+            "{COUNTED_SELECT}
+             WHERE w.id IN (SELECT order_id FROM order_participants WHERE kind = 'summoned' AND team_id = $1)
+               AND w.created_at >= $2 AND w.created_at < $3 AND w.state <> 'cancelled'
+               AND NOT EXISTS (SELECT 1 FROM team_members m
+                               WHERE m.team_id = $1 AND m.user_id = w.owner_user_id)
+             ORDER BY w.created_at, w.id"
+        );
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as::<_, CountedOrder>(sqlx::AssertSqlSafe(text.as_str()))
+                .bind(team_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     /// The summons (吹哨) of each team on orders filed in `[from, to)` and
     /// not cancelled, judged at `now` ([`figures::summons_judged`],
     /// [`figures::reported_on_time`]).

@@ -4,6 +4,7 @@
 //! complaints. A data directory that already holds a demo is reused as it
 //! is, and its logins are printed again.
 
+mod assess;
 mod branches;
 mod cast;
 mod coop;
@@ -124,6 +125,9 @@ pub struct DemoSummary {
     /// demo had them).
     #[serde(default)]
     pub coop: Option<coop::CoopFigures>,
+    /// The assessment (absent in a demo.json written before it).
+    #[serde(default)]
+    pub assess: Option<assess::AssessFigures>,
 }
 
 /// The street's work orders when generation ended.
@@ -219,6 +223,17 @@ pub async fn generate(
     if let Some(p) = summary.party.as_mut() {
         p.meetings = Some(lived.meetings);
     }
+    summary.assess = Some(
+        assess::build(
+            store,
+            &cast.street_path,
+            today,
+            now,
+            &mut generate::stream(opts.seed, 14),
+        )
+        .await
+        .context("while assessing last quarter and opening this one")?,
+    );
     let counters = store
         .command_counters(&Scope::everything(), now, history::day_start(now))
         .await?;
@@ -313,6 +328,7 @@ async fn registry(
         orders: None,
         party: None,
         coop: None,
+        assess: None,
     };
     Ok((summary, plan, written))
 }
@@ -537,6 +553,12 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
         println!(
             "  结对帮扶 pairing:         结对 pairs {}, 逾期未走访 overdue a visit {}; 应急响应 call-ups under way {}",
             c.pairs, c.pairs_overdue, c.callups
+        );
+    }
+    if let Some(a) = &s.assess {
+        println!(
+            "  考核 assessment:          {} 已结束 closed, {} 进行中 open ({} 考核对象 subjects, 待处理申诉 appeals pending {})",
+            a.closed, a.open, a.subjects, a.appeals_pending
         );
     }
     if let Some(p) = &s.party {

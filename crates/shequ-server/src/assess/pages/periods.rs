@@ -41,7 +41,12 @@ async fn render(
     let ctx = &v.ctx;
     let who = principal(&v.user);
     let periods = service::periods(core).await?;
-    let this_quarter = Period::containing(PeriodKind::Quarter, core.today()).code();
+    // This quarter, or the next once this one is open.
+    let mut quarter = Period::containing(PeriodKind::Quarter, core.today());
+    if periods.iter().any(|p| p.code == quarter.code()) {
+        quarter = Period::containing(PeriodKind::Quarter, quarter.end_day());
+    }
+    let this_quarter = quarter.code();
     let or = |t: &str, d: &str| {
         if t.is_empty() {
             d.to_owned()
