@@ -592,6 +592,12 @@ pub async fn set_score(
             format!("{indicator:?} is not scored by hand in this period's scheme"),
         ));
     }
+    if info.closed() {
+        return Err(refused(
+            Code::AssessPeriodClosed,
+            "the period is closed: its scores are frozen",
+        ));
+    }
     let m = ManualScore::parse(score_text, comment).map_err(invalid)?;
     let (_, name) = actor(who);
     core.store
