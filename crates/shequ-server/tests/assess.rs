@@ -513,7 +513,8 @@ async fn a_quarter_is_assessed_appealed_closed_and_frozen() {
     );
     let (_, frozen) = app.json(read()).await;
     assert_eq!(
-        standings(&frozen), standings(&period),
+        standings(&frozen),
+        standings(&period),
         "closing changes no score"
     );
 
@@ -529,7 +530,8 @@ async fn a_quarter_is_assessed_appealed_closed_and_frozen() {
     .await;
     let (_, later) = app.json(read()).await;
     assert_eq!(
-        standings(&later), standings(&frozen),
+        standings(&later),
+        standings(&frozen),
         "made again from what was stored"
     );
     let frozen_flags = app.store.frozen_counted(sa_id).await.expect("frozen");

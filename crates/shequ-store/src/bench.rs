@@ -586,3 +586,85 @@ impl Store {
         Ok(rows.len())
     }
 }
+
+const BENCH_KEYS: Sql = Sql {
+    sqlite: "INSERT INTO bench_keys (set_name, k, v) SELECT $1, CAST(key AS INTEGER), value FROM json_each($2)",
+    postgres: "INSERT INTO bench_keys (set_name, k, v)
+               SELECT $1, ord - 1, value::bigint FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS t(value, ord)",
+};
+
+impl Store {
+    /// Shapes the orders for the assessment benchmark: each gets an owner
+    /// in turn (`owners[id % n]`); one in 25 is reopened and waits to be
+    /// accepted again; one in 20 summons a team in turn, four in five of
+    /// them reported in within the hour and the rest never. Straight into
+    /// the tables: for benchmark databases only.
+    pub async fn bench_assessment_orders(&self, owners: &[i64], teams: &[i64]) -> Result<()> {
+        let json =
+            |v: &[i64]| serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()));
+        let (owners_json, teams_json) = (json(owners)?, json(teams)?);
+        let keys = pick(&self.db, &BENCH_KEYS);
+        on_db!(self, write, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query("CREATE TABLE IF NOT EXISTS bench_keys (set_name TEXT NOT NULL, k BIGINT NOT NULL, v BIGINT NOT NULL, PRIMARY KEY (set_name, k))")
+                .execute(&mut *tx)
+                .await?;
+            for (name, list) in [("owner", &owners_json), ("team", &teams_json)] {
+                sqlx::query(keys)
+                    .bind(name)
+                    .bind(list)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(
+                "UPDATE work_orders SET owner_user_id = b.v FROM bench_keys b
+                 WHERE b.set_name = 'owner' AND b.k = work_orders.id % $1",
+            )
+            .bind(owners.len().max(1) as i64)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE work_orders SET state = 'pending', reopened = 1, accepted_at = NULL,
+                     resolved_at = NULL, closed_at = NULL, rating = 'unsatisfied'
+                 WHERE id % 25 = 0",
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO order_participants (order_id, kind, team_id, due_at, reported_at, created_at)
+                 SELECT w.id, 'summoned', b.v, w.created_at + 3600000,
+                        CASE WHEN w.id % 100 = 0 THEN NULL ELSE w.created_at + 1800000 END, w.created_at
+                 FROM work_orders w JOIN bench_keys b ON b.set_name = 'team' AND b.k = (w.id / 20) % $1
+                 WHERE w.id % 20 = 0",
+            )
+            .bind(teams.len().max(1) as i64)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DROP TABLE bench_keys")
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The assessment benchmark's baseline: one pass over the orders filed
+    /// in `[from, to)`, summing the columns the figures read, without
+    /// grouping or joins. Returns how many orders it read.
+    pub async fn bench_scan_orders(&self, (from, to): (i64, i64)) -> Result<i64> {
+        let (n, _, _, _): (i64, i64, i64, i64) = on_db!(self, read, |pool| {
+            sqlx::query_as(
+                "SELECT COUNT(*),
+                    COALESCE(SUM(CASE WHEN accepted_at <= accept_due_at THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN resolved_at <= resolve_due_at THEN 1 ELSE 0 END), 0),
+                    COALESCE(SUM(CASE WHEN rating = 'satisfied' THEN 1 ELSE 0 END), 0)
+                 FROM work_orders WHERE created_at >= $1 AND created_at < $2 AND state <> 'cancelled'",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(n)
+    }
+}

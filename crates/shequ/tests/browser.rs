@@ -400,3 +400,31 @@ fn coop_in_chromium() {
         .env("SCREENSHOT_DIR", root.join("target/screenshots"));
     run_node(node, "coop.mjs", Duration::from_secs(240));
 }
+
+/// Assessment (`tests/browser/assess.mjs`): on the demo street a grid
+/// worker on a phone appeals an order of this quarter that counts against
+/// them (a blank reason refused first); the operator refuses a decision
+/// without a reason, accepts the appeal, and the worker's row in the
+/// ranking changes; the trail records it; the operator closes the quarter,
+/// and the worker's page offers no appeal; the period exports and prints.
+#[test]
+fn assess_in_chromium() {
+    let _turn = one_at_a_time();
+    let root = workspace_root();
+    require_browser_tooling(&root);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let password = "demo-password-e";
+    let (_server, base) = serve_demo(
+        dir.path(),
+        password,
+        &["--residents", "20000", "--no-simulate"],
+        Duration::from_secs(180),
+    );
+    let mut node = Command::new("node");
+    node.arg("tests/browser/assess.mjs")
+        .current_dir(&root)
+        .env("BASE_URL", &base)
+        .env("SHEQU_PASSWORD", password)
+        .env("SCREENSHOT_DIR", root.join("target/screenshots"));
+    run_node(node, "assess.mjs", Duration::from_secs(240));
+}

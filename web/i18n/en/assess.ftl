@@ -40,6 +40,7 @@ assess-period-code = Period
 assess-period-hint = A month as 2026-07, a quarter as 2026-Q3, a year as 2026.
 assess-weights = Raters' weights
 assess-open-submit = Open
+assess-mine = My assessment
 assess-rank = Rank
 assess-rank-of = { $rank } of { $of }
 assess-subject = Subject

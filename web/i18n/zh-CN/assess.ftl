@@ -40,6 +40,7 @@ assess-period-code = 周期
 assess-period-hint = 月度如 2026-07，季度如 2026-Q3，年度如 2026。
 assess-weights = 评价方权重
 assess-open-submit = 开启
+assess-mine = 我的考核
 assess-rank = 名次
 assess-rank-of = 第 { $rank } 名 / 共 { $of } 个
 assess-subject = 考核对象

@@ -288,6 +288,23 @@ impl Counts {
         Rate::new(self.reopened, self.ever_resolved)
     }
 
+    /// These counts without `o`'s (a group taken out of them).
+    pub fn minus(self, o: Counts) -> Counts {
+        Counts {
+            orders: self.orders - o.orders,
+            accepted: self.accepted - o.accepted,
+            accepted_on_time: self.accepted_on_time - o.accepted_on_time,
+            resolved: self.resolved - o.resolved,
+            resolved_on_time: self.resolved_on_time - o.resolved_on_time,
+            rated: self.rated - o.rated,
+            satisfied: self.satisfied - o.satisfied,
+            overdue: self.overdue - o.overdue,
+            ever_resolved: self.ever_resolved - o.ever_resolved,
+            reopened: self.reopened - o.reopened,
+            resolved_for_good: self.resolved_for_good - o.resolved_for_good,
+        }
+    }
+
     /// The counts of both groups together.
     pub fn plus(self, o: Counts) -> Counts {
         Counts {
@@ -536,6 +553,7 @@ mod tests {
         );
         assert_eq!(c.reopen(), Rate::new(2, 3));
         assert_eq!(c.plus(c).resolution(), Rate::new(2, 8));
+        assert_eq!(c.plus(c).minus(c), c);
     }
 
     #[test]

@@ -130,6 +130,15 @@ pub async fn periods(core: &AssessState) -> Result<Vec<PeriodRow>, AppError> {
     Ok(core.store.assessment_periods().await?)
 }
 
+/// The subjects the caller is, or is a member of, in every period: what
+/// "my assessment" links to.
+pub async fn mine(core: &AssessState, who: &Principal) -> Result<Vec<SubjectRow>, AppError> {
+    match user(who) {
+        Some(u) => Ok(core.store.assessment_subjects_of(u.user.id).await?),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// Opens the period `code` (`2026-Q3`…) over the street's area under the
 /// default scheme with the raters' weights given (percent), its subjects
 /// the area's teams, secretaries and grid workers as they are now.
@@ -254,22 +263,6 @@ fn counted_for(o: &CountedOrder, owners: &[i64], summoned: bool, span: (i64, i64
         && (summoned || o.owner_user_id.is_some_and(|u| owners.contains(&u)))
 }
 
-fn minus(a: Counts, b: Counts) -> Counts {
-    Counts {
-        orders: a.orders - b.orders,
-        accepted: a.accepted - b.accepted,
-        accepted_on_time: a.accepted_on_time - b.accepted_on_time,
-        resolved: a.resolved - b.resolved,
-        resolved_on_time: a.resolved_on_time - b.resolved_on_time,
-        rated: a.rated - b.rated,
-        satisfied: a.satisfied - b.satisfied,
-        overdue: a.overdue - b.overdue,
-        ever_resolved: a.ever_resolved - b.ever_resolved,
-        reopened: a.reopened - b.reopened,
-        resolved_for_good: a.resolved_for_good - b.resolved_for_good,
-    }
-}
-
 /// The inputs of every subject of an open period, judged at `now`.
 async fn live_inputs(
     store: &Store,
@@ -321,7 +314,7 @@ async fn live_inputs(
                 None => Vec::new(),
             };
             if counted_for(o, &owners, !on.is_empty(), span) {
-                counts = minus(counts, Counts::of([&o.facts()?], now));
+                counts = counts.minus(Counts::of([&o.facts()?], now));
             }
             for r in on {
                 let one = r.summons();
@@ -492,13 +485,12 @@ async fn require_street_or_member(
 /// accepted appeals' orders taken out.
 async fn live_orders(
     store: &Store,
-    info: &PeriodInfo,
+    (info, members): (&PeriodInfo, &HashMap<i64, Vec<i64>>),
     s: &SubjectRow,
     appeals: &[AppealRow],
     now: i64,
 ) -> Result<(Vec<(CountedOrder, i64)>, Vec<i64>), AppError> {
-    let members = members(store).await?;
-    let owners = owners_of(s, &members);
+    let owners = owners_of(s, members);
     let out: Vec<i64> = appeals
         .iter()
         .filter(|a| a.subject_id == s.id && a.state == AppealState::Accepted.as_str())
@@ -553,7 +545,15 @@ pub async fn subject(
             .collect();
         (core.store.frozen_counted(id).await?, out)
     } else {
-        live_orders(&core.store, &info, &s, &appeals, core.clock.now_ms()).await?
+        let members = members(&core.store).await?;
+        live_orders(
+            &core.store,
+            (&info, &members),
+            &s,
+            &appeals,
+            core.clock.now_ms(),
+        )
+        .await?
     };
     let summons = match s.team_id {
         Some(t) => core.store.team_summons_in(t, info.span()).await?,
@@ -777,9 +777,10 @@ pub async fn close_at(store: &Store, id: i64, actor: &str, now: i64) -> Result<(
     let appeals = store.assessment_appeals(id).await?;
     let inputs = live_inputs(store, &info, &subjects, &appeals, now).await?;
     let ranked = ranked(&info, subjects, inputs);
+    let members = members(store).await?;
     let mut frozen = Vec::with_capacity(ranked.len());
     for r in &ranked {
-        let (orders, _) = live_orders(store, &info, &r.subject, &appeals, now).await?;
+        let (orders, _) = live_orders(store, (&info, &members), &r.subject, &appeals, now).await?;
         frozen.push(FrozenSubject {
             subject_id: r.subject.id,
             inputs: serde_json::to_string(&r.inputs).map_err(|e| corrupt("inputs", e))?,

@@ -237,6 +237,21 @@ impl Store {
         }))
     }
 
+    /// The subjects `user_id` is, or is a member of, in every period.
+    pub async fn assessment_subjects_of(&self, user_id: i64) -> Result<Vec<SubjectRow>> {
+        let sql = format!(
+            "{SUBJECT_SELECT} WHERE user_id = $1
+               OR team_id IN (SELECT team_id FROM team_members WHERE user_id = $1)
+             ORDER BY period_id DESC, id"
+        );
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as::<_, SubjectRow>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     /// The teams `user_id` is a member of.
     pub async fn teams_of_member(&self, user_id: i64) -> Result<Vec<i64>> {
         Ok(on_db!(self, read, |pool| {
@@ -279,7 +294,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             match closed {
-                None => return Err(StoreError::NotFound("assessment subject")),
+                None => return Err(StoreError::NotFound("assess subject")),
                 Some(Some(_)) => return Err(period_closed()),
                 Some(None) => {}
             }
@@ -338,7 +353,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             match closed {
-                None => return Err(StoreError::NotFound("assessment subject")),
+                None => return Err(StoreError::NotFound("assess subject")),
                 Some(Some(_)) => return Err(period_closed()),
                 Some(None) => {}
             }
@@ -394,7 +409,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
             match closed {
-                None => return Err(StoreError::NotFound("assessment appeal")),
+                None => return Err(StoreError::NotFound("assess appeal")),
                 Some(Some(_)) => return Err(period_closed()),
                 Some(None) => {}
             }

@@ -1,6 +1,7 @@
 //! `shequ bench`: benchmarks that print figures beside a baseline measured
 //! in the same run. Speed targets live here, never in tests.
 
+pub mod assess;
 pub mod branches;
 pub mod command;
 pub mod coop;
@@ -17,6 +18,8 @@ pub mod stats;
 /// Which benchmark to run.
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
+    /// Assessment: a year's ranking of 500 subjects over 1,000,000 orders (issue: assessment).
+    Assess(assess::AssessBenchArgs),
     /// 三缘 branches: the assignment of 10,000 members and a 5,000-ballot tally (issue: 三缘 branches).
     Branches(branches::BranchesBenchArgs),
     /// The command centre with a long order history (issue: the command centre).
@@ -37,6 +40,7 @@ pub enum BenchCommand {
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode> {
     match command {
+        BenchCommand::Assess(args) => assess::run(args).await?,
         BenchCommand::Branches(args) => branches::run(args)?,
         BenchCommand::Command(args) => command::run(args).await?,
         BenchCommand::Coop(args) => coop::run(args).await?,

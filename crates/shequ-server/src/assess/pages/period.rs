@@ -70,6 +70,11 @@ async fn render(
     let ctx = &v.ctx;
     let who = principal(&v.user);
     let r = service::ranking(core, id).await?;
+    let mine: Vec<_> = service::mine(core, &who)
+        .await?
+        .into_iter()
+        .filter(|s| s.period_id == id)
+        .collect();
     let street = service::is_street(&who);
     let pending: Vec<_> = r.appeals.iter().filter(|a| a.state == "pending").collect();
     let decided: Vec<_> = r.appeals.iter().filter(|a| a.state != "pending").collect();
@@ -84,6 +89,10 @@ async fn render(
     let body = html! {
         p { a href="/assess" { "← " (ctx.t("assess-title")) } }
         @if let Some(e) = refused { (refusal(ctx, e)) }
+        @if !mine.is_empty() {
+            p.notice #mine { (ctx.t("assess-mine")) ": "
+                @for s in &mine { a.mine href={ "/assess/subjects/" (s.id) } { (s.name) } " " } }
+        }
         (figures(&[
             (ctx.t("assess-subjects"), r.subjects.len().to_string(), None),
             (ctx.t("assess-pending-appeals"), pending.len().to_string(), Some("#appeals".to_owned())),

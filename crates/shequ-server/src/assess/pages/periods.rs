@@ -41,6 +41,7 @@ async fn render(
     let ctx = &v.ctx;
     let who = principal(&v.user);
     let periods = service::periods(core).await?;
+    let mine = service::mine(core, &who).await?;
     // This quarter, or the next once this one is open.
     let mut quarter = Period::containing(PeriodKind::Quarter, core.today());
     if periods.iter().any(|p| p.code == quarter.code()) {
@@ -64,6 +65,7 @@ async fn render(
                 thead { tr {
                     th { (ctx.t("assess-period")) } th { (ctx.t("assess-state")) }
                     th { (ctx.t("assess-subjects")) } th { (ctx.t("assess-pending-appeals")) }
+                    @if !mine.is_empty() { th { (ctx.t("assess-mine")) } }
                 } }
                 tbody { @for p in &periods { tr {
                     td data-label=(ctx.t("assess-period")) {
@@ -80,6 +82,11 @@ async fn render(
                     td data-label=(ctx.t("assess-pending-appeals")) {
                         @if p.pending_appeals > 0 { span.tag.warn { (p.pending_appeals) } } @else { "0" }
                     }
+                    @if !mine.is_empty() { td data-label=(ctx.t("assess-mine")) {
+                        @for s in mine.iter().filter(|s| s.period_id == p.id) {
+                            a.mine href={ "/assess/subjects/" (s.id) } { (s.name) } " "
+                        }
+                    } }
                 } } }
             } }
         }
