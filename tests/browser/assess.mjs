@@ -100,7 +100,7 @@ await run(async () => {
   await shot(op, 'assess-4-closed');
   await g.goto(`${BASE}${subjectPath}`);
   check((await g.locator('#counted details').count()) === 0, 'no appeal once the quarter is closed');
-  check((await g.locator('body').innerText()).includes('已冻结'), 'the worker is told the scores are frozen');
+  check((await g.locator('body').innerText()).includes('得分已于结束时冻结'), 'the worker is told the scores are frozen');
 
   const xlsx = await op.request.get(`${BASE}${periodPath}/export.xlsx`);
   check(

@@ -161,12 +161,14 @@ impl Scheme {
         department: u32,
         residents: u32,
     ) -> Result<Self, InvalidValue> {
-        let mut s = Self::default();
-        s.raters = vec![
-            (Rater::Street, street),
-            (Rater::Department, department),
-            (Rater::Residents, residents),
-        ];
+        let mut s = Self {
+            raters: vec![
+                (Rater::Street, street),
+                (Rater::Department, department),
+                (Rater::Residents, residents),
+            ],
+            ..Self::default()
+        };
         s.raters.retain(|(_, w)| *w > 0);
         s.indicators
             .retain(|i| s.raters.iter().any(|(r, _)| *r == i.rater));

@@ -299,10 +299,8 @@ async fn live_inputs(
             .iter()
             .filter_map(|u| by_owner.get(u))
             .fold(Counts::default(), |acc, c| acc.plus(*c));
-        if let Some(t) = s.team_id {
-            if let Some(c) = summoned.get(&t) {
-                counts = counts.plus(*c);
-            }
+        if let Some(c) = s.team_id.and_then(|t| summoned.get(&t)) {
+            counts = counts.plus(*c);
         }
         let mut team_summons = s
             .team_id

@@ -351,14 +351,12 @@ impl Store {
 
     /// The orders a closed period counted for a subject, with their flags.
     pub async fn frozen_counted(&self, subject_id: i64) -> Result<Vec<(CountedOrder, i64)>> {
-        let text = format!(
-            "SELECT w.id, w.title, w.category_code, w.state, w.owner_user_id,
+        let text = "SELECT w.id, w.title, w.category_code, w.state, w.owner_user_id,
                 u.display_name AS owner_name, w.created_at, w.accept_due_at, w.resolve_due_at,
                 w.clock_paused_at, w.accepted_at, w.resolved_at, w.rating, w.reopened, c.flags
              FROM assessment_counted c JOIN work_orders w ON w.id = c.order_id
              LEFT JOIN users u ON u.id = w.owner_user_id
-             WHERE c.subject_id = $1 ORDER BY w.created_at, w.id"
-        );
+             WHERE c.subject_id = $1 ORDER BY w.created_at, w.id";
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -366,7 +364,7 @@ impl Store {
             flags: i64,
         }
         let rows = on_db!(self, read, |pool| {
-            sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(text.as_str()))
+            sqlx::query_as::<_, Row>(text)
                 .bind(subject_id)
                 .fetch_all(pool)
                 .await?

@@ -82,21 +82,21 @@ async fn render(
         }
         h2 { (ctx.t("assess-arithmetic-title")) }
         p.muted { (ctx.t("assess-arithmetic")) }
-        div.table-wrap { table.arithmetic #arithmetic {
+        div.table-wrap { table.cards.arithmetic #arithmetic {
             thead { tr {
                 th { (ctx.t("assess-rater")) } th { (ctx.t("assess-indicator")) } th { (ctx.t("assess-weight")) }
                 th { (ctx.t("assess-value")) } th { (ctx.t("assess-share")) } th { (ctx.t("assess-points")) }
             } }
             tbody {
                 @for p in &r.score.indicators { tr {
-                    td { (rater(ctx, p.rater)) " " small.muted { (view.info.scheme.weight_of(p.rater)) "%" } }
-                    td { (indicator_name(ctx, &p.indicator)) br; small.muted { (definition(ctx, &p.indicator)) } }
-                    td { (p.weight) "%" }
-                    td { (part_cell(ctx, p)) }
-                    td { (format!("{:.1}%", p.share * 100.0)) }
-                    td { (format!("{:.2}", p.points)) }
+                    td data-label=(ctx.t("assess-rater")) { (rater(ctx, p.rater)) " " small.muted { (view.info.scheme.weight_of(p.rater)) "%" } }
+                    td data-label=(ctx.t("assess-indicator")) { (indicator_name(ctx, &p.indicator)) br; small.muted { (definition(ctx, &p.indicator)) } }
+                    td data-label=(ctx.t("assess-weight")) { (p.weight) "%" }
+                    td data-label=(ctx.t("assess-value")) { (part_cell(ctx, p)) }
+                    td data-label=(ctx.t("assess-share")) { (format!("{:.1}%", p.share * 100.0)) }
+                    td data-label=(ctx.t("assess-points")) { (format!("{:.2}", p.points)) }
                 } }
-                tr.total { td colspan="5" { strong { (ctx.t("assess-total")) } } td { strong { (score_text(r.score.rounded())) } } }
+                tr.total { td colspan="5" data-label=(ctx.t("assess-total")) { strong { (ctx.t("assess-total")) } } td data-label=(ctx.t("assess-total")) { strong { (score_text(r.score.rounded())) } } }
             }
         } }
         @if street && open {
