@@ -362,6 +362,14 @@ codes! {
     AssessSubjectNotFound => "assess_subject_not_found",
     AssessAppealNotFound => "assess_appeal_not_found",
     AssessNotAllowed => "assess_not_allowed",
+    // the 15-minute circle
+    CircleTypeUnknown => "circle_type_unknown",
+    CircleThreshold => "circle_threshold",
+    CircleNetworkJson => "circle_network_json",
+    CircleNetworkEmpty => "circle_network_empty",
+    CircleNetworkCoordinates => "circle_network_coordinates",
+    CircleNetworkOutside => "circle_network_outside",
+    CircleNetworkSelfCrossing => "circle_network_self_crossing",
 }
 
 impl Code {

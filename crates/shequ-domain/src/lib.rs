@@ -7,6 +7,7 @@ mod macros;
 
 pub mod assess;
 pub mod branches;
+pub mod circle;
 pub mod code;
 pub mod coop;
 pub mod order;

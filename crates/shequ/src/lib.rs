@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod branches;
+pub mod circle;
 pub mod config;
 pub mod demo;
 pub mod export;

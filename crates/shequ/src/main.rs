@@ -6,7 +6,7 @@ mod audit;
 mod serve;
 mod user;
 
-use shequ::{bench, branches, config, demo, export, import, simulate};
+use shequ::{bench, branches, circle, config, demo, export, import, simulate};
 
 use std::process::ExitCode;
 
@@ -70,6 +70,11 @@ enum Command {
         #[command(subcommand)]
         command: branches::ElectionCommand,
     },
+    /// The 15-minute circle offline: nearest facilities by walking distance.
+    Circle {
+        #[command(subcommand)]
+        command: circle::CircleCommand,
+    },
     /// Run a benchmark and print its figures beside their baselines.
     Bench {
         #[command(subcommand)]
@@ -115,6 +120,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Apikey { command } => apikey::run(config_file, command).await,
         Command::Audit { command } => audit::run(config_file, command).await,
         Command::Bench { command } => bench::run(command).await,
+        Command::Circle { command } => circle::run(command),
         Command::Branches { command } => branches::run_branches(command),
         Command::Election { command } => branches::run_election(command),
         Command::DefaultConfig => {
