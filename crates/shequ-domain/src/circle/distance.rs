@@ -104,6 +104,63 @@ pub fn from_sources(
     best
 }
 
+/// A reusable search for the nodes within a walk of one start: the
+/// distance table is kept between searches and only the nodes a search
+/// touched are reset, so thousands of short searches on a large network
+/// cost what they touch, not the network's size each.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    best: Vec<f64>,
+    touched: Vec<u32>,
+    heap: BinaryHeap<Entry>,
+}
+
+impl Scratch {
+    pub fn new(net: &Network) -> Self {
+        Self {
+            best: vec![f64::INFINITY; net.node_count()],
+            touched: Vec::new(),
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    /// Every node within `limit` metres of `node` (reached having walked
+    /// `start` already), with its walk.
+    pub fn within(&mut self, net: &Network, node: u32, start: f64, limit: f64) -> Vec<(u32, f64)> {
+        for n in self.touched.drain(..) {
+            self.best[n as usize] = f64::INFINITY;
+        }
+        self.heap.clear();
+        let mut settled = Vec::new();
+        if start > limit {
+            return settled;
+        }
+        self.best[node as usize] = start;
+        self.touched.push(node);
+        self.heap.push(Entry { dist: start, node });
+        while let Some(Entry { dist, node }) = self.heap.pop() {
+            if dist > self.best[node as usize] {
+                continue;
+            }
+            settled.push((node, dist));
+            for (next, len) in net.edges_of(node) {
+                let d = dist + f64::from(len);
+                if d <= limit && d < self.best[next as usize] {
+                    if self.best[next as usize].is_infinite() {
+                        self.touched.push(next);
+                    }
+                    self.best[next as usize] = d;
+                    self.heap.push(Entry {
+                        dist: d,
+                        node: next,
+                    });
+                }
+            }
+        }
+        settled
+    }
+}
+
 /// The nearest of `facilities` from each of `buildings` (see the module).
 /// `None` only when there are no facilities.
 pub fn nearest(
@@ -257,6 +314,23 @@ mod tests {
                 Some(Some(Via::Straight)),
                 "the detached path"
             );
+        }
+    }
+
+    #[test]
+    fn a_reused_search_finds_what_a_fresh_one_finds() {
+        let net = Network::from_lines(&lanes(7));
+        let mut scratch = Scratch::new(&net);
+        for start in [0u32, 5, 17, 3, 0] {
+            let mut got = scratch.within(&net, start, 10.0, 400.0);
+            got.sort_by_key(|(n, _)| *n);
+            let fresh = from_sources(&net, &[(start, 10.0, 0)], 400.0);
+            let want: Vec<(u32, f64)> = fresh
+                .iter()
+                .enumerate()
+                .filter_map(|(n, r)| r.map(|(d, _)| (n as u32, d)))
+                .collect();
+            assert_eq!(got, want, "from {start}");
         }
     }
 

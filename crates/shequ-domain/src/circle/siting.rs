@@ -8,7 +8,7 @@
 
 use std::collections::BinaryHeap;
 
-use super::distance::{DETOUR_FACTOR, from_sources};
+use super::distance::{DETOUR_FACTOR, Scratch};
 use super::geo::{Grid, Point};
 use super::network::Network;
 
@@ -25,6 +25,7 @@ pub struct Gain {
 /// (the snaps counted) when the site's node reaches them, else by the
 /// straight line times the detour factor when there is no network.
 fn reach(
+    scratch: &mut Option<Scratch>,
     net: Option<&Network>,
     site: Point,
     threshold: f64,
@@ -44,14 +45,12 @@ fn reach(
             if snap > threshold {
                 return Vec::new();
             }
-            let reached = from_sources(net, &[(node, snap, 0)], threshold);
+            let search = scratch.get_or_insert_with(|| Scratch::new(net));
             let mut found = Vec::new();
-            for (n, r) in reached.iter().enumerate() {
-                if let Some((d, _)) = r {
-                    for &(b, bsnap) in &at_node[n] {
-                        if d + bsnap <= threshold {
-                            found.push(b);
-                        }
+            for (n, d) in search.within(net, node, snap, threshold) {
+                for &(b, bsnap) in &at_node[n as usize] {
+                    if d + bsnap <= threshold {
+                        found.push(b);
                     }
                 }
             }
@@ -85,8 +84,9 @@ pub fn where_next(
     let gain_of = |r: &[u32], left: &[u64]| r.iter().map(|&b| left[b as usize]).sum::<u64>();
     // (upper bound of gain, site); first pass computes every site once.
     let mut heap: BinaryHeap<(u64, std::cmp::Reverse<usize>)> = BinaryHeap::new();
+    let mut scratch = None;
     for (s, p) in sites.iter().enumerate() {
-        let r = reach(net, *p, threshold, &index, &at_node);
+        let r = reach(&mut scratch, net, *p, threshold, &index, &at_node);
         heap.push((gain_of(&r, &left), std::cmp::Reverse(s)));
         reaches[s] = Some(r);
     }

@@ -3,6 +3,7 @@
 
 pub mod assess;
 pub mod branches;
+pub mod circle;
 pub mod command;
 pub mod coop;
 pub mod history;
@@ -22,6 +23,8 @@ pub enum BenchCommand {
     Assess(assess::AssessBenchArgs),
     /// 三缘 branches: the assignment of 10,000 members and a 5,000-ballot tally (issue: 三缘 branches).
     Branches(branches::BranchesBenchArgs),
+    /// The 15-minute circle: nearest facilities over a 100,000-edge network and where next (issue: assessment and the circle).
+    Circle(circle::CircleBenchArgs),
     /// The command centre with a long order history (issue: the command centre).
     Command(command::CommandBenchArgs),
     /// Regional cooperation: matching against 20,000 resources and the year's project list (issue: regional cooperation).
@@ -42,6 +45,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<std::process::ExitCode
     match command {
         BenchCommand::Assess(args) => assess::run(args).await?,
         BenchCommand::Branches(args) => branches::run(args)?,
+        BenchCommand::Circle(args) => circle::run(args)?,
         BenchCommand::Command(args) => command::run(args).await?,
         BenchCommand::Coop(args) => coop::run(args).await?,
         BenchCommand::Orders(args) => orders::run(args).await?,
