@@ -370,6 +370,8 @@ codes! {
     CircleNetworkCoordinates => "circle_network_coordinates",
     CircleNetworkOutside => "circle_network_outside",
     CircleNetworkSelfCrossing => "circle_network_self_crossing",
+    CircleNotAllowed => "circle_not_allowed",
+    CircleTypeNotFound => "circle_type_not_found",
 }
 
 impl Code {

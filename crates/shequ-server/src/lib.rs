@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod app;
 pub mod assess;
 pub mod branches;
+pub mod circle;
 pub mod command;
 pub mod coop;
 pub mod docs;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(branches::pages().with_state(s.core.clone()))
         .merge(coop::pages().with_state(s.coop.clone()))
         .merge(assess::pages().with_state(s.assess.clone()))
+        .merge(circle::pages().with_state(s.circle.clone()))
         .merge(orders::pages().with_state(s.orders.clone()))
         .merge(sensing::pages().with_state(s.sensing.clone()))
         .merge(command::pages().with_state(s.command.clone()));
@@ -262,6 +264,7 @@ mod messages {
         include_str!("assess/pages/periods.rs"),
         include_str!("assess/pages/period.rs"),
         include_str!("assess/pages/subject.rs"),
+        include_str!("circle/page.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

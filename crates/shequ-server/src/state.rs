@@ -12,6 +12,7 @@ use crate::accounts::AccountsState;
 use crate::app::clock::Clock;
 use crate::app::state::Core;
 use crate::assess::AssessState;
+use crate::circle::CircleState;
 use crate::command::CommandState;
 use crate::coop::CoopState;
 use crate::orders::OrdersState;
@@ -29,6 +30,7 @@ pub struct AppState {
     pub party: PartyState,
     pub coop: CoopState,
     pub assess: AssessState,
+    pub circle: CircleState,
 }
 
 crate::core_parts!(AppState);
@@ -47,6 +49,7 @@ impl AppState {
             command: CommandState::new(core.clone()),
             coop: CoopState::new(orders.clone()),
             assess: AssessState::new(orders.clone()),
+            circle: CircleState::new(core.clone()),
             party: PartyState::new(orders.clone()),
             orders,
             core,

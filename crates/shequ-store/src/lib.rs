@@ -14,6 +14,7 @@ pub mod assess;
 pub mod bench;
 pub mod branches;
 mod bulk;
+pub mod circle;
 pub mod command;
 pub mod coop;
 mod db;

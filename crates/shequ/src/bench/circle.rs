@@ -20,8 +20,8 @@ use super::stats::line;
 /// Flags of `shequ bench circle`.
 #[derive(Debug, clap::Args)]
 pub struct CircleBenchArgs {
-    /// Lanes per side of the lattice (224: about 100,000 edges).
-    #[arg(long, default_value_t = 224)]
+    /// Lanes per side of the lattice (237: about 100,000 edges once a tenth are left out).
+    #[arg(long, default_value_t = 237)]
     pub side: usize,
     #[arg(long, default_value_t = 10_000)]
     pub buildings: usize,

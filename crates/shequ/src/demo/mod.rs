@@ -7,6 +7,7 @@
 mod assess;
 mod branches;
 mod cast;
+mod circle;
 mod coop;
 mod generate;
 mod geometry;
@@ -128,6 +129,9 @@ pub struct DemoSummary {
     /// The assessment (absent in a demo.json written before it).
     #[serde(default)]
     pub assess: Option<assess::AssessFigures>,
+    /// The 15-minute circle's walking network (absent before it).
+    #[serde(default)]
+    pub circle: Option<circle::CircleFigures>,
 }
 
 /// The street's work orders when generation ended.
@@ -223,6 +227,11 @@ pub async fn generate(
     if let Some(p) = summary.party.as_mut() {
         p.meetings = Some(lived.meetings);
     }
+    summary.circle = Some(
+        circle::build(store, &plan, now)
+            .await
+            .context("while laying the walking network")?,
+    );
     summary.assess = Some(
         assess::build(
             store,
@@ -329,6 +338,7 @@ async fn registry(
         party: None,
         coop: None,
         assess: None,
+        circle: None,
     };
     Ok((summary, plan, written))
 }
@@ -553,6 +563,12 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
         println!(
             "  结对帮扶 pairing:         结对 pairs {}, 逾期未走访 overdue a visit {}; 应急响应 call-ups under way {}",
             c.pairs, c.pairs_overdue, c.callups
+        );
+    }
+    if let Some(c) = &s.circle {
+        println!(
+            "  生活圈 15-minute circle:  步行网络 walking network {} lines, {} nodes, {} edges",
+            c.lines, c.nodes, c.edges
         );
     }
     if let Some(a) = &s.assess {

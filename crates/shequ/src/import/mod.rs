@@ -68,6 +68,9 @@ pub enum ImportKind {
     Needs,
     /// Resources (资源清单) the units offer.
     Resources,
+    /// The walking network of the 15-minute circle: a GeoJSON file of
+    /// LineStrings (e.g. OpenStreetMap's roads and footways).
+    Network,
 }
 
 impl ImportKind {
@@ -81,6 +84,7 @@ impl ImportKind {
             ImportKind::Units => "units",
             ImportKind::Needs => "needs",
             ImportKind::Resources => "resources",
+            ImportKind::Network => "network",
         }
     }
 }
@@ -142,6 +146,11 @@ pub async fn run(config_file: Option<&Path>, args: ImportArgs) -> anyhow::Result
     })?;
     let settings = crate::config::load(config_file, args.db.database_url.as_deref(), None)?;
     let store = crate::config::open_store(&settings.database_url).await?;
+    if args.kind == ImportKind::Network {
+        let result = import_network(&store, &args.file).await;
+        store.close().await;
+        return result;
+    }
     let opts = ImportOptions {
         batch_size: args.batch_size as usize,
         progress: true,
@@ -176,6 +185,44 @@ pub async fn run(config_file: Option<&Path>, args: ImportArgs) -> anyhow::Result
     })
 }
 
+/// `shequ import network FILE.geojson`: the file is checked whole (what is
+/// wrong and where) and stored only when it is right.
+async fn import_network(store: &Store, path: &Path) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "network".to_owned());
+    match shequ_server::circle::service::import_network(
+        store,
+        &name,
+        &text,
+        "cli",
+        shequ_store::now_ms(),
+    )
+    .await
+    {
+        Ok((report, net)) => {
+            println!(
+                "imported network {name}: {} lines, {} nodes, {} edges ({} other features left out)",
+                report.lines,
+                net.node_count(),
+                net.edge_count(),
+                report.skipped
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(shequ_server::app::error::AppError::Unprocessable(fields)) => {
+            for f in fields {
+                eprintln!("{}: {}", path.display(), f.message);
+            }
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    }
+}
+
 /// Imports one file into the store. Fails as a whole (storing nothing) when
 /// the file cannot be read or its header lacks a required column; otherwise
 /// every valid row is stored and every invalid one reported.
@@ -194,6 +241,9 @@ pub async fn import_file(
         ImportKind::Units => drive::<coop::UnitImport>(store, kind, path, opts).await,
         ImportKind::Needs => drive::<coop::NeedImport>(store, kind, path, opts).await,
         ImportKind::Resources => drive::<coop::ResourceImport>(store, kind, path, opts).await,
+        ImportKind::Network => {
+            anyhow::bail!("a network is imported whole: shequ import network FILE.geojson")
+        }
     }
 }
 

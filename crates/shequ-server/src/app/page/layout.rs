@@ -22,6 +22,7 @@ pub enum Nav {
     Party,
     Coop,
     Assess,
+    Circle,
     My,
     Users,
     AccessLog,
@@ -121,6 +122,7 @@ fn navigation(ctx: &Ctx, user: &AuthUser, current: Nav) -> Markup {
     if user.role != shequ_domain::Role::DistrictOrganiser {
         items.push((Nav::Assess, "/assess", "nav-assess"));
     }
+    items.push((Nav::Circle, "/circle", "nav-circle"));
     if user.role != shequ_domain::Role::DistrictOrganiser {
         items.push((Nav::My, "/my", "nav-my"));
     }
