@@ -372,6 +372,16 @@ codes! {
     CircleNetworkSelfCrossing => "circle_network_self_crossing",
     CircleNotAllowed => "circle_not_allowed",
     CircleTypeNotFound => "circle_type_not_found",
+    // the street's say over the departments (征询·会商·会签)
+    ConsultKindUnknown => "consult_kind_unknown",
+    ConsultStageUnknown => "consult_stage_unknown",
+    ConsultOpinionUnknown => "consult_opinion_unknown",
+    ConsultOutcomeUnknown => "consult_outcome_unknown",
+    ConsultReasons => "consult_reasons",
+    ConsultRoundOrder => "consult_round_order",
+    ConsultDepartmentNotFound => "consult_department_not_found",
+    ConsultMatterNotFound => "consult_matter_not_found",
+    ConsultRoundNotFound => "consult_round_not_found",
 }
 
 impl Code {

@@ -9,6 +9,7 @@ pub mod assess;
 pub mod branches;
 pub mod circle;
 pub mod code;
+pub mod consult;
 pub mod coop;
 pub mod order;
 pub mod party;

@@ -16,6 +16,7 @@ pub mod branches;
 mod bulk;
 pub mod circle;
 pub mod command;
+pub mod consult;
 pub mod coop;
 mod db;
 mod installation;
