@@ -10,6 +10,7 @@ pub mod assess;
 pub mod branches;
 pub mod circle;
 pub mod command;
+pub mod consult;
 pub mod coop;
 pub mod docs;
 pub mod open311;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(coop::pages().with_state(s.coop.clone()))
         .merge(assess::pages().with_state(s.assess.clone()))
         .merge(circle::pages().with_state(s.circle.clone()))
+        .merge(consult::pages().with_state(s.consult.clone()))
         .merge(orders::pages().with_state(s.orders.clone()))
         .merge(sensing::pages().with_state(s.sensing.clone()))
         .merge(command::pages().with_state(s.command.clone()));
@@ -265,6 +267,7 @@ mod messages {
         include_str!("assess/pages/period.rs"),
         include_str!("assess/pages/subject.rs"),
         include_str!("circle/page.rs"),
+        include_str!("consult/page.rs"),
     ];
 
     fn keys_used() -> Vec<String> {

@@ -14,6 +14,7 @@ use crate::app::state::Core;
 use crate::assess::AssessState;
 use crate::circle::CircleState;
 use crate::command::CommandState;
+use crate::consult::ConsultState;
 use crate::coop::CoopState;
 use crate::orders::OrdersState;
 use crate::party::PartyState;
@@ -31,6 +32,7 @@ pub struct AppState {
     pub coop: CoopState,
     pub assess: AssessState,
     pub circle: CircleState,
+    pub consult: ConsultState,
 }
 
 crate::core_parts!(AppState);
@@ -50,6 +52,7 @@ impl AppState {
             coop: CoopState::new(orders.clone()),
             assess: AssessState::new(orders.clone()),
             circle: CircleState::new(core.clone()),
+            consult: ConsultState::new(core.clone()),
             party: PartyState::new(orders.clone()),
             orders,
             core,

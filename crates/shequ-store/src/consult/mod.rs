@@ -238,6 +238,17 @@ impl Store {
         }))
     }
 
+    /// One round.
+    pub async fn consult_round(&self, id: i64) -> Result<Option<RoundRow>> {
+        let sql = format!("{ROUND_SELECT} WHERE id = $1");
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as::<_, RoundRow>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
     /// One matter's rounds, in order.
     pub async fn consult_rounds(&self, matter_id: i64) -> Result<Vec<RoundRow>> {
         let sql = format!("{ROUND_SELECT} WHERE matter_id = $1 ORDER BY id");

@@ -8,6 +8,7 @@ mod assess;
 mod branches;
 mod cast;
 mod circle;
+mod consult;
 mod coop;
 mod generate;
 mod geometry;
@@ -132,6 +133,9 @@ pub struct DemoSummary {
     /// The 15-minute circle's walking network (absent before it).
     #[serde(default)]
     pub circle: Option<circle::CircleFigures>,
+    /// Consultations opened and rounds overdue (absent before them).
+    #[serde(default)]
+    pub consult: Option<(usize, usize)>,
 }
 
 /// The street's work orders when generation ended.
@@ -227,6 +231,10 @@ pub async fn generate(
     if let Some(p) = summary.party.as_mut() {
         p.meetings = Some(lived.meetings);
     }
+    let (matters, overdue) = consult::build(store, now)
+        .await
+        .context("while opening the consultations")?;
+    summary.consult = Some((matters, overdue));
     summary.circle = Some(
         circle::build(store, &plan, now)
             .await
@@ -339,6 +347,7 @@ async fn registry(
         coop: None,
         assess: None,
         circle: None,
+        consult: None,
     };
     Ok((summary, plan, written))
 }
@@ -563,6 +572,11 @@ fn print_summary(meta: &DemoMeta, password: Option<&str>) {
         println!(
             "  结对帮扶 pairing:         结对 pairs {}, 逾期未走访 overdue a visit {}; 应急响应 call-ups under way {}",
             c.pairs, c.pairs_overdue, c.callups
+        );
+    }
+    if let Some((matters, overdue)) = &s.consult {
+        println!(
+            "  征询会商会签 consultations: {matters} 事项 matters, 逾期未答复 overdue rounds {overdue}"
         );
     }
     if let Some(c) = &s.circle {

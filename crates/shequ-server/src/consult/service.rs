@@ -1,0 +1,234 @@
+//! The consultations' reads and changes. The street's command centre
+//! (admin, operators) answers; a department's members, or the street on
+//! their behalf, open matters and rounds and record the outcome. Days are
+//! whole days from now for a round's deadline (10 by default).
+
+use shequ_domain::Code;
+use shequ_domain::consult::{DEFAULT_ANSWER_DAYS, MatterKind, Outcome, Stage, answer};
+use shequ_store::consult::{MatterRow, RoundRow};
+use shequ_store::orders::teams::Team;
+
+use crate::app::access::actor;
+use crate::app::auth::Principal;
+use crate::app::error::AppError;
+use crate::consult::ConsultState;
+
+const DAY: i64 = 86_400_000;
+
+fn invalid(e: shequ_domain::InvalidValue) -> AppError {
+    AppError::unprocessable(e.field().unwrap_or("input"), e.code, e.message.clone())
+}
+
+fn refused(code: Code, message: impl Into<String>) -> AppError {
+    AppError::Refused {
+        code,
+        message: message.into(),
+    }
+}
+
+/// Whether the caller is the street's command centre.
+pub fn is_street(who: &Principal) -> bool {
+    matches!(who, Principal::User(u) if u.role.runs_command_centre())
+}
+
+/// The departments the caller may speak for: every department of the
+/// area for the street, their own teams for a member.
+pub async fn departments(core: &ConsultState, who: &Principal) -> Result<Vec<Team>, AppError> {
+    if is_street(who) {
+        let scope = who.scope()?;
+        return Ok(core
+            .store
+            .teams_in(&scope)
+            .await?
+            .into_iter()
+            .filter(|t| t.kind == "department")
+            .collect());
+    }
+    let Principal::User(u) = who else {
+        return Ok(Vec::new());
+    };
+    // A member speaks for their own departments wherever these sit: the
+    // agency's staff need not live in the region the agency serves.
+    let mut mine = Vec::new();
+    for id in core.store.teams_of_member(u.user.id).await? {
+        if let Some(t) = core
+            .store
+            .team(id)
+            .await?
+            .filter(|t| t.kind == "department")
+        {
+            mine.push(t);
+        }
+    }
+    Ok(mine)
+}
+
+async fn speaks_for(core: &ConsultState, who: &Principal, team_id: i64) -> Result<(), AppError> {
+    if departments(core, who)
+        .await?
+        .iter()
+        .any(|t| t.id == team_id)
+    {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(Code::ForbiddenRole))
+    }
+}
+
+fn days(text: &str) -> Result<i64, AppError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(i64::from(DEFAULT_ANSWER_DAYS));
+    }
+    match t.parse::<i64>() {
+        Ok(d) if (1..=90).contains(&d) => Ok(d),
+        _ => Err(AppError::unprocessable(
+            "days",
+            Code::NumberInvalid,
+            format!("{t:?} is not a number of days from 1 to 90 for the street to answer"),
+        )),
+    }
+}
+
+/// The matters the caller sees, with their rounds, the latest first.
+pub async fn matters(
+    core: &ConsultState,
+    who: &Principal,
+) -> Result<Vec<(MatterRow, Vec<RoundRow>)>, AppError> {
+    // The street sees its area's matters; a member, their departments'.
+    let scope = if is_street(who) {
+        who.scope()?
+    } else {
+        shequ_store::Scope::everything()
+    };
+    let teams: Vec<i64> = departments(core, who).await?.iter().map(|t| t.id).collect();
+    let mut out = Vec::new();
+    for m in core.store.consult_matters(&scope).await? {
+        if is_street(who) || teams.contains(&m.team_id) {
+            let rounds = core.store.consult_rounds(m.id).await?;
+            out.push((m, rounds));
+        }
+    }
+    Ok(out)
+}
+
+/// One matter the caller sees.
+pub async fn matter(
+    core: &ConsultState,
+    who: &Principal,
+    id: i64,
+) -> Result<(MatterRow, Vec<RoundRow>), AppError> {
+    matters(core, who)
+        .await?
+        .into_iter()
+        .find(|(m, _)| m.id == id)
+        .ok_or(AppError::NotFound("consult matter"))
+}
+
+/// Opens a matter for a department with its first round.
+pub async fn open(
+    core: &ConsultState,
+    who: &Principal,
+    team_id: i64,
+    (kind, title, body, days_text): (&str, &str, &str, &str),
+) -> Result<i64, AppError> {
+    speaks_for(core, who, team_id).await?;
+    let kind = MatterKind::parse(kind).map_err(invalid)?;
+    let (title, body) = (title.trim(), body.trim());
+    if title.is_empty() || body.is_empty() {
+        return Err(AppError::unprocessable(
+            if title.is_empty() { "title" } else { "body" },
+            Code::Required,
+            "a matter needs a title and what the street is asked",
+        ));
+    }
+    let now = core.clock.now_ms();
+    let due = now + days(days_text)? * DAY;
+    let (_, name) = actor(who);
+    Ok(core
+        .store
+        .open_consult_matter(team_id, (kind.as_str(), title, body), due, &name, now)
+        .await?)
+}
+
+/// Opens the next round of a matter.
+pub async fn next_round(
+    core: &ConsultState,
+    who: &Principal,
+    id: i64,
+    stage: &str,
+    body: &str,
+    days_text: &str,
+) -> Result<(), AppError> {
+    let (m, _) = matter(core, who, id).await?;
+    speaks_for(core, who, m.team_id).await?;
+    let stage = Stage::parse(stage).map_err(invalid)?;
+    if body.trim().is_empty() {
+        return Err(AppError::unprocessable(
+            "body",
+            Code::Required,
+            "say what the street is asked",
+        ));
+    }
+    let now = core.clock.now_ms();
+    let due = now + days(days_text)? * DAY;
+    core.store
+        .open_consult_round(id, stage, body.trim(), due, now)
+        .await?;
+    Ok(())
+}
+
+/// The street's answer to a round; the round's matter.
+pub async fn answer_round(
+    core: &ConsultState,
+    who: &Principal,
+    round_id: i64,
+    opinion: &str,
+    reasons: &str,
+) -> Result<i64, AppError> {
+    if !is_street(who) {
+        return Err(AppError::Forbidden(Code::ForbiddenRole));
+    }
+    let matter_id = core
+        .store
+        .consult_round(round_id)
+        .await?
+        .ok_or(AppError::NotFound("consult round"))?
+        .matter_id;
+    let (opinion, reasons) = answer(opinion, reasons).map_err(invalid)?;
+    let (_, name) = actor(who);
+    if !core
+        .store
+        .answer_consult_round(
+            round_id,
+            (opinion.as_str(), &reasons),
+            &name,
+            core.clock.now_ms(),
+        )
+        .await?
+    {
+        return Err(refused(Code::Conflict, "this round was answered already"));
+    }
+    Ok(matter_id)
+}
+
+/// What the department did.
+pub async fn conclude(
+    core: &ConsultState,
+    who: &Principal,
+    id: i64,
+    outcome: &str,
+    note: &str,
+) -> Result<(), AppError> {
+    let (m, _) = matter(core, who, id).await?;
+    speaks_for(core, who, m.team_id).await?;
+    let outcome = Outcome::parse(outcome).map_err(invalid)?;
+    if !core
+        .store
+        .conclude_consult_matter(id, outcome, note.trim(), core.clock.now_ms())
+        .await?
+    {
+        return Err(refused(Code::Conflict, "the matter is concluded already"));
+    }
+    Ok(())
+}
