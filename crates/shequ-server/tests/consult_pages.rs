@@ -138,4 +138,10 @@ async fn a_department_asks_the_street_answers_and_the_outcome_is_recorded() {
     );
     let (status, _) = get(&app, "/consult/99999", &operator).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = get(&app, &matter_path, &grid).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "not grid_a's department: not there for them"
+    );
 }

@@ -126,3 +126,5 @@ assess-flag-not-satisfied = Not satisfied
 assess-flag-resolved_for_good = Settled
 assess-flag-reopened = Reopened
 assess-flag-overdue = Overdue
+assess-tabs = Assessment pages
+assess-tab-consult = Consultations

@@ -10,7 +10,6 @@ error-consult_matter_not_found = There is no such matter.
 error-consult_round_not_found = There is no such round.
 
 ## Pages
-nav-consult = Consultations
 consult-title-page = Asked before, consulted during, signed after
 consult-intro = Before a department appoints or moves the head of its agency in the street, plans a scheme or public facility here, or starts a major project, it asks the street — before, during and for its signature after; rounds past their deadline unanswered are flagged. Answers in time and opinions followed count in the departments' assessment.
 consult-none = No matters yet.
@@ -48,3 +47,5 @@ consult-outcome-followed = Followed
 consult-outcome-partly_followed = Partly followed
 consult-outcome-not_followed = Not followed
 consult-outcome-withdrawn = Withdrawn
+consult-tabs = Assessment pages
+consult-tab-assess = Assessment

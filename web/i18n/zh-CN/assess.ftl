@@ -126,3 +126,5 @@ assess-flag-not-satisfied = 不满意
 assess-flag-resolved_for_good = 已解决
 assess-flag-reopened = 重办过
 assess-flag-overdue = 超时未办
+assess-tabs = 考核页面
+assess-tab-consult = 征询·会商·会签

@@ -10,7 +10,6 @@ error-consult_matter_not_found = 没有这个征询事项。
 error-consult_round_not_found = 没有这个征询环节。
 
 ## 页面
-nav-consult = 征询
 consult-title-page = 征询·会商·会签
 consult-intro = 部门在街道辖区内任免派出机构负责人、安排规划和公共设施、实施重大项目，须事先征询、事中会商、事后会签街道意见；逾期未答复的环节标红提醒。答复是否及时、意见是否被采纳，计入部门考核。
 consult-none = 暂无征询事项。
@@ -48,3 +47,5 @@ consult-outcome-followed = 采纳
 consult-outcome-partly_followed = 部分采纳
 consult-outcome-not_followed = 未采纳
 consult-outcome-withdrawn = 撤回
+consult-tabs = 考核页面
+consult-tab-assess = 自下而上考核

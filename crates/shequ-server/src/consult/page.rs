@@ -23,6 +23,17 @@ fn who(v: &Viewer) -> Principal {
     Principal::User(Box::new(v.user.clone()))
 }
 
+/// The tabs shared with the assessment's pages (the street's say over
+/// the departments feeds their assessment; one entry in the navigation).
+fn tabs(ctx: &crate::app::page::ctx::Ctx) -> Markup {
+    html! {
+        nav.subnav aria-label=(ctx.t("consult-tabs")) { ul.links.inline {
+            li { a href="/assess" { (ctx.t("consult-tab-assess")) } }
+            li { a href="/consult" aria-current="page" { (ctx.t("consult-title-page")) } }
+        } }
+    }
+}
+
 fn overdue(r: &RoundRow, now: i64) -> bool {
     r.answered_at.is_none() && r.due_at <= now
 }
@@ -49,6 +60,7 @@ async fn render_list(
     });
     let departments = service::departments(core, &p).await?;
     let body = html! {
+        (tabs(ctx))
         p.muted { (ctx.t("consult-intro")) }
         @if let Some(e) = refused { (refusal(ctx, e)) }
         @if matters.is_empty() {
@@ -96,7 +108,7 @@ async fn render_list(
     Ok(page(
         ctx,
         Some(&v.user),
-        Nav::Consult,
+        Nav::Assess,
         &ctx.t("consult-title-page"),
         body,
     ))
@@ -212,7 +224,7 @@ async fn render(
             }
         }
     };
-    Ok(page(ctx, Some(&v.user), Nav::Consult, &m.title, body))
+    Ok(page(ctx, Some(&v.user), Nav::Assess, &m.title, body))
 }
 
 async fn back(

@@ -195,6 +195,15 @@ pub async fn answer_round(
         .await?
         .ok_or(AppError::NotFound("consult round"))?
         .matter_id;
+    // Only a matter of the caller's own area: another street's round is
+    // not found, as its matter is not.
+    let (m, _) = matter(core, who, matter_id).await?;
+    if m.concluded_at.is_some() {
+        return Err(refused(
+            Code::Conflict,
+            "the matter is concluded: its rounds are closed",
+        ));
+    }
     let (opinion, reasons) = answer(opinion, reasons).map_err(invalid)?;
     let (_, name) = actor(who);
     if !core

@@ -23,7 +23,6 @@ pub enum Nav {
     Coop,
     Assess,
     Circle,
-    Consult,
     My,
     Users,
     AccessLog,
@@ -124,9 +123,6 @@ fn navigation(ctx: &Ctx, user: &AuthUser, current: Nav) -> Markup {
         items.push((Nav::Assess, "/assess", "nav-assess"));
     }
     items.push((Nav::Circle, "/circle", "nav-circle"));
-    if user.role != shequ_domain::Role::DistrictOrganiser {
-        items.push((Nav::Consult, "/consult", "nav-consult"));
-    }
     if user.role != shequ_domain::Role::DistrictOrganiser {
         items.push((Nav::My, "/my", "nav-my"));
     }

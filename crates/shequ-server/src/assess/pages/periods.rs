@@ -56,6 +56,10 @@ async fn render(
         }
     };
     let body = html! {
+        nav.subnav aria-label=(ctx.t("assess-tabs")) { ul.links.inline {
+            li { a href="/assess" aria-current="page" { (ctx.t("assess-title")) } }
+            li { a href="/consult" { (ctx.t("assess-tab-consult")) } }
+        } }
         p.muted { (ctx.t("assess-intro")) }
         @if let Some(e) = refused { (refusal(ctx, e)) }
         @if periods.is_empty() {
