@@ -149,6 +149,20 @@ pub mod flags {
     }
 }
 
+/// Figures grouped by an id (written as their key), with their counts.
+fn by_id(rows: Vec<Figures>, what: &str) -> Result<Vec<(i64, Counts)>> {
+    rows.into_iter()
+        .map(|f| {
+            let id = f
+                .key
+                .as_deref()
+                .and_then(|k| k.parse().ok())
+                .ok_or_else(|| StoreError::Corrupt(format!("{what} key {:?}", f.key)))?;
+            Ok((id, f.counts()))
+        })
+        .collect()
+}
+
 const COUNTED_SELECT: &str = "SELECT w.id, w.title, w.category_code, w.state, w.owner_user_id,
         u.display_name AS owner_name, w.created_at, w.accept_due_at, w.resolve_due_at,
         w.clock_paused_at, w.accepted_at, w.resolved_at, w.rating, w.reopened
@@ -180,19 +194,13 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         });
-        rows.into_iter()
-            .map(|f| {
-                let owner = f
-                    .key
-                    .as_deref()
-                    .and_then(|k| k.parse().ok())
-                    .ok_or_else(|| StoreError::Corrupt(format!("owner key {:?}", f.key)))?;
-                Ok(OwnerCounts {
-                    owner_user_id: owner,
-                    counts: f.counts(),
-                })
+        Ok(by_id(rows, "owner")?
+            .into_iter()
+            .map(|(owner_user_id, counts)| OwnerCounts {
+                owner_user_id,
+                counts,
             })
-            .collect()
+            .collect())
     }
 
     /// The figures of the orders filed in `[from, to)` on which each team
@@ -224,16 +232,7 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         });
-        rows.into_iter()
-            .map(|f| {
-                let team = f
-                    .key
-                    .as_deref()
-                    .and_then(|k| k.parse().ok())
-                    .ok_or_else(|| StoreError::Corrupt(format!("team key {:?}", f.key)))?;
-                Ok((team, f.counts()))
-            })
-            .collect()
+        by_id(rows, "team")
     }
 
     /// The orders filed in `[from, to)`, not cancelled, on which `team_id`

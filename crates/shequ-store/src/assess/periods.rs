@@ -123,11 +123,21 @@ const INSERT_COUNTED: Sql = Sql {
                SELECT $1, (e->>0)::bigint, (e->>1)::bigint FROM jsonb_array_elements($2::jsonb) e",
 };
 
-fn period_closed() -> StoreError {
-    StoreError::Invalid(shequ_domain::InvalidValue::new(
-        shequ_domain::Code::AssessPeriodClosed,
-        "the period is closed: its scores are frozen",
-    ))
+/// When the period of a subject was closed, if it was.
+const SUBJECT_CLOSED_AT: &str = "SELECT p.closed_at FROM assessment_subjects s
+     JOIN assessment_periods p ON p.id = s.period_id WHERE s.id = $1";
+
+/// Refuses a change to something `missing` names when it was not found,
+/// or when its period (`closed` is its `closed_at`) is closed.
+fn still_open(closed: Option<Option<i64>>, missing: &'static str) -> Result<()> {
+    match closed {
+        None => Err(StoreError::NotFound(missing)),
+        Some(Some(_)) => Err(StoreError::Invalid(shequ_domain::InvalidValue::new(
+            shequ_domain::Code::AssessPeriodClosed,
+            "the period is closed: its scores are frozen",
+        ))),
+        Some(None) => Ok(()),
+    }
 }
 
 impl Store {
@@ -286,18 +296,11 @@ impl Store {
     ) -> Result<()> {
         on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
-            let closed: Option<Option<i64>> = sqlx::query_scalar(
-                "SELECT p.closed_at FROM assessment_subjects s JOIN assessment_periods p ON p.id = s.period_id
-                 WHERE s.id = $1",
-            )
-            .bind(subject_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match closed {
-                None => return Err(StoreError::NotFound("assess subject")),
-                Some(Some(_)) => return Err(period_closed()),
-                Some(None) => {}
-            }
+            let closed: Option<Option<i64>> = sqlx::query_scalar(SUBJECT_CLOSED_AT)
+                .bind(subject_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            still_open(closed, "assess subject")?;
             sqlx::query(
                 "INSERT INTO assessment_scores (subject_id, indicator, score, comment, actor, scored_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
@@ -345,18 +348,11 @@ impl Store {
     ) -> Result<i64> {
         Ok(on_db!(self, write, |pool| {
             let mut tx = pool.begin().await?;
-            let closed: Option<Option<i64>> = sqlx::query_scalar(
-                "SELECT p.closed_at FROM assessment_subjects s JOIN assessment_periods p ON p.id = s.period_id
-                 WHERE s.id = $1",
-            )
-            .bind(subject_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match closed {
-                None => return Err(StoreError::NotFound("assess subject")),
-                Some(Some(_)) => return Err(period_closed()),
-                Some(None) => {}
-            }
+            let closed: Option<Option<i64>> = sqlx::query_scalar(SUBJECT_CLOSED_AT)
+                .bind(subject_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            still_open(closed, "assess subject")?;
             let taken: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM assessment_appeals WHERE subject_id = $1 AND order_id = $2",
             )
@@ -408,11 +404,7 @@ impl Store {
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-            match closed {
-                None => return Err(StoreError::NotFound("assess appeal")),
-                Some(Some(_)) => return Err(period_closed()),
-                Some(None) => {}
-            }
+            still_open(closed, "assess appeal")?;
             let done = sqlx::query(
                 "UPDATE assessment_appeals SET state = $2, decision = $3, decided_by = $4, decided_at = $5
                  WHERE id = $1 AND state = 'pending'",
