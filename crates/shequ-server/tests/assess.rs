@@ -2,7 +2,8 @@
 //! grid workers' orders (one settled for good and rated satisfied, one
 //! accepted late and reopened, one never accepted, one cancelled), a
 //! department summoned to two of them (one report-in on time, one never),
-//! with one member who owns an order of his own. The computed indicators
+//! with one member who owns an order of his own and consultations with
+//! the street, one followed and one not. The computed indicators
 //! are checked against numbers worked by hand and against the domain's
 //! own count of the same orders; the bad inputs are refused with their
 //! codes; an accepted appeal takes its order out (and is on its trail),
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use common::*;
 use serde_json::{Value, json};
+use shequ_domain::consult::Outcome;
 use shequ_domain::order::figures::Counts;
 use shequ_domain::order::{Action, Rating};
 use shequ_server::app::clock::ManualClock;
@@ -25,6 +27,7 @@ use shequ_store::orders::act::Actor;
 const T0: i64 = 1_800_000_000_000;
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
+const DAY: i64 = 24 * HOUR;
 
 async fn app_at_t0() -> (TestApp, Arc<ManualClock>) {
     let mut app = app().await;
@@ -148,6 +151,26 @@ async fn a_quarter_is_assessed_appealed_closed_and_frozen() {
     assert_eq!(status, 201, "{team}");
     let dept = team["id"].as_i64().expect("id");
     app.store.add_team_member(dept, b).await.expect("member");
+    // Its consultations this quarter: one followed, one not, one withdrawn
+    // (not judged), and one still open (not yet concluded).
+    for (title, outcome) in [
+        ("中队长调整", Some(Outcome::Followed)),
+        ("非机动车停放点设置", Some(Outcome::NotFollowed)),
+        ("夜市设点", Some(Outcome::Withdrawn)),
+        ("沿街整治", None),
+    ] {
+        let m = app
+            .store
+            .open_consult_matter(dept, ("planning", title, "征求街道意见"), T0 + DAY, "x", T0)
+            .await
+            .expect("matter");
+        if let Some(o) = outcome {
+            app.store
+                .conclude_consult_matter(m, o, "", T0 + HOUR)
+                .await
+                .expect("concluded");
+        }
+    }
 
     // ---- the quarter's orders ----------------------------------------------
     let settled = file(&app, &operator, IN_A).await;
@@ -283,6 +306,16 @@ async fn a_quarter_is_assessed_appealed_closed_and_frozen() {
         rate_of(sd, "report_in"),
         (1, 2),
         "one on time, one never reported and past due"
+    );
+    assert_eq!(
+        rate_of(sd, "consult_followed"),
+        (1, 2),
+        "followed of concluded, the withdrawn and the open one not judged"
+    );
+    assert_eq!(
+        rate_of(sa, "consult_followed"),
+        (0, 0),
+        "a grid worker has no consultations to judge"
     );
     let points: f64 = sa["score"]["indicators"]
         .as_array()

@@ -145,3 +145,133 @@ async fn a_department_asks_the_street_answers_and_the_outcome_is_recorded() {
         "not grid_a's department: not there for them"
     );
 }
+
+/// A round past its deadline is flagged on the street's command centre
+/// (and nobody else's); once concluded, the matter is on the department's
+/// record on the list and in its assessment, traced on its subject page.
+#[engines]
+async fn an_overdue_round_is_flagged_and_the_record_feeds_the_assessment() {
+    use shequ_server::app::clock::ManualClock;
+    use std::sync::Arc;
+    const DAY: i64 = 86_400_000;
+    // 2027-01-15 in Shanghai: in 2027-Q1.
+    const T0: i64 = 1_800_000_000_000;
+    let mut app = app().await;
+    let clock = Arc::new(ManualClock::new(T0));
+    app.state = app.state.clone().with_clock(clock.clone());
+    app.router = shequ_server::router(app.state.clone());
+    let operator = cookie(&app, "operator").await;
+    let member = cookie(&app, "gw_b").await;
+    let street = app
+        .store
+        .region_by_code("310104011")
+        .await
+        .expect("read")
+        .expect("street")
+        .region;
+    let dept = app
+        .store
+        .create_team("gtj", "区规划资源局", "department", street.id)
+        .await
+        .expect("team");
+    app.store
+        .add_team_member(dept, app.user_id("gw_b").await)
+        .await
+        .expect("member");
+    let opened = send(
+        &app,
+        form(
+            "/consult",
+            Some(&member),
+            &format!("team={dept}&kind=planning&title=%E5%85%AC%E5%9B%AD%E6%94%B9%E9%80%A0&body=%E6%96%B9%E6%A1%88&days=2"),
+        ),
+    )
+    .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.text());
+    let matter: i64 = opened
+        .location()
+        .trim_start_matches("/consult/")
+        .parse()
+        .expect("id");
+    let flag = "部门征询逾期未答复";
+    let (_, wall) = get(&app, "/command", &operator).await;
+    assert!(!wall.contains(flag), "not yet due");
+    clock.advance_ms(2 * DAY);
+    let (_, wall) = get(&app, "/command", &operator).await;
+    assert!(
+        wall.contains("部门征询逾期未答复 1 个"),
+        "due at its very millisecond: flagged to the street"
+    );
+    let (_, theirs) = get(&app, "/command", &member).await;
+    assert!(
+        !theirs.contains(flag),
+        "the street answers; no one else is flagged"
+    );
+
+    let round = app.store.consult_rounds(matter).await.expect("rounds")[0].id;
+    clock.advance_ms(DAY);
+    let late = send(
+        &app,
+        form(
+            &format!("/consult/rounds/{round}/answer"),
+            Some(&operator),
+            "opinion=agree_with_conditions&reasons=%E7%95%99%E5%87%BA10%25%E9%9D%A2%E7%A7%AF",
+        ),
+    )
+    .await;
+    assert_eq!(late.status, StatusCode::SEE_OTHER, "{}", late.text());
+    let (_, wall) = get(&app, "/command", &operator).await;
+    assert!(!wall.contains(flag), "answered: no longer flagged");
+    let done = send(
+        &app,
+        form(
+            &format!("/consult/{matter}/outcome"),
+            Some(&member),
+            "outcome=followed&note=",
+        ),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    let (_, list) = get(&app, "/consult", &operator).await;
+    let record = list
+        .split("id=\"records\"")
+        .nth(1)
+        .expect("the record table");
+    assert!(
+        record.contains("区规划资源局")
+            && record.contains("0/1 (0%)")
+            && record.contains("1/1 (100%)"),
+        "answered late, followed: {record}"
+    );
+
+    let (status, period) = app
+        .json(post_json(
+            "/api/v1/assess/periods",
+            Some(&app.login("operator").await),
+            &serde_json::json!({"period": "2027-Q1"}),
+        ))
+        .await;
+    assert_eq!(status, 201, "{period}");
+    let subject = app
+        .store
+        .assessment_subjects(period["id"].as_i64().expect("id"))
+        .await
+        .expect("subjects")
+        .into_iter()
+        .find(|s| s.team_id == Some(dept))
+        .expect("the department is assessed");
+    let (status, page) = get(&app, &format!("/assess/subjects/{}", subject.id), &member).await;
+    assert_eq!(status, StatusCode::OK);
+    let traced = page
+        .split("id=\"consultations\"")
+        .nth(1)
+        .expect("the consultations");
+    assert!(
+        traced.contains(&format!("/consult/{matter}")) && traced.contains("采纳"),
+        "the matter counted, traced to its page"
+    );
+    assert!(
+        page.contains("征询采纳率"),
+        "the indicator with its definition"
+    );
+}

@@ -154,6 +154,32 @@ async fn rounds_go_in_order_answers_are_recorded_once_and_the_record_counts() {
             )],
             "{l}: the first answered in time, the second overdue; followed"
         );
+        let concluded = |span| s.consult_matters_concluded(dept, span);
+        assert!(
+            concluded((T0, T0 + 14 * DAY))
+                .await
+                .expect("before")
+                .is_empty(),
+            "{l}: concluded at its 14th day, outside [0, 14)"
+        );
+        assert_eq!(
+            concluded((T0 + 14 * DAY, T0 + 30 * DAY))
+                .await
+                .expect("in")
+                .iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>(),
+            [m],
+            "{l}"
+        );
+        let earlier = s
+            .consult_counts((T0 - 30 * DAY, T0 + 14 * DAY), T0 + 14 * DAY)
+            .await
+            .expect("counts");
+        assert_eq!(
+            earlier[0].1.concluded, 0,
+            "{l}: a matter counts in the period it was concluded in"
+        );
         let listed = s.consult_matters(&scope).await.expect("matters");
         assert_eq!(
             (

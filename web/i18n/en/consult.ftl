@@ -49,3 +49,7 @@ consult-outcome-not_followed = Not followed
 consult-outcome-withdrawn = Withdrawn
 consult-tabs = Assessment pages
 consult-tab-assess = Assessment
+consult-record = The record in { $year }
+consult-record-def = Answered in time: rounds the street answered by their deadline ÷ rounds answered or past their deadline (the street's own record). Followed: matters concluded following the street's opinion, fully or in part ÷ matters concluded, withdrawn ones excluded — the department's 征询采纳率 in its assessment.
+consult-answered-on-time = Answered in time
+consult-followed = Followed

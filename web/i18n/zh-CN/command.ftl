@@ -11,6 +11,7 @@ cmd-alerts-today = 今日预警
 cmd-on-time = 本月按时办结率
 cmd-satisfaction = 本月满意率
 cmd-supervised = 督办工单 { $n } 件
+cmd-consult-overdue = 部门征询逾期未答复 { $n } 个
 cmd-map-label = 街道地图：网格按未办结工单着色
 cmd-grid-title = { $name } · 未办结 { $n } 件
 cmd-legend = 图例

@@ -49,3 +49,7 @@ consult-outcome-not_followed = 未采纳
 consult-outcome-withdrawn = 撤回
 consult-tabs = 考核页面
 consult-tab-assess = 自下而上考核
+consult-record = { $year }年征询记录
+consult-record-def = 按时答复：街道在期限内答复的环节 ÷ 已答复或已过期限的环节（街道自身的记录）。采纳：采纳或部分采纳街道意见办结的事项 ÷ 已办结的事项（撤回的不计），即部门考核中的征询采纳率。
+consult-answered-on-time = 街道按时答复
+consult-followed = 部门采纳

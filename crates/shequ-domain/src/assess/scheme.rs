@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::order::figures::{Counts, Rate, SummonsCounts};
+use super::score::Inputs;
+use crate::order::figures::Rate;
 use crate::{Code, InvalidValue};
 
 coded_enum! {
@@ -38,19 +39,26 @@ coded_enum! {
         Reopen => "reopen", "重办率",
         /// 按时报到率: summons reported in on time, over summons judged.
         ReportIn => "report_in", "按时报到率" | "吹哨报到",
+        /// 征询采纳率: the department's matters concluded following the
+        /// street's opinion (or partly), over matters concluded
+        /// ([`crate::consult::ConsultCounts`]).
+        ConsultFollowed => "consult_followed", "征询采纳率" | "征询",
     }
 }
 
 impl Measure {
-    /// The rate of the orders (and summons) counted.
-    pub fn rate(self, counts: &Counts, summons: &SummonsCounts) -> Rate {
+    /// The rate of what was counted: the orders, the summons, the
+    /// department's consultations.
+    pub fn rate(self, inputs: &Inputs) -> Rate {
+        let counts = &inputs.counts;
         match self {
             Measure::Response => counts.on_time_acceptance(),
             Measure::OnTime => counts.on_time_resolution(),
             Measure::Resolution => counts.resolution(),
             Measure::Satisfaction => counts.satisfaction(),
             Measure::Reopen => counts.reopen(),
-            Measure::ReportIn => summons.report_in(),
+            Measure::ReportIn => inputs.summons.report_in(),
+            Measure::ConsultFollowed => inputs.consult.followed_rate(),
         }
     }
 
@@ -116,9 +124,12 @@ pub const STREET_REVIEW: &str = "street_review";
 pub const DEPARTMENT_REVIEW: &str = "department_review";
 
 impl Default for Scheme {
-    /// The street 70%: response 15, on time 25, resolution 20, reopen 10,
-    /// report-in 15 and the street's own review 15; the department 10%,
-    /// its own review; the residents 20%, their satisfaction.
+    /// The street 70%: response 15, on time 20, resolution 20, reopen 10,
+    /// report-in 15, consultations followed 10 and the street's own review
+    /// 10; the department 10%, its own review; the residents 20%, their
+    /// satisfaction. Report-in and consultations judge only departments
+    /// and teams: for anyone else they have nothing to judge and their
+    /// weight is shared among the rest ([`super::score`]).
     fn default() -> Self {
         let computed = |rater, measure, weight| SchemeIndicator {
             rater,
@@ -141,11 +152,12 @@ impl Default for Scheme {
             ],
             indicators: vec![
                 computed(Rater::Street, Measure::Response, 15),
-                computed(Rater::Street, Measure::OnTime, 25),
+                computed(Rater::Street, Measure::OnTime, 20),
                 computed(Rater::Street, Measure::Resolution, 20),
                 computed(Rater::Street, Measure::Reopen, 10),
                 computed(Rater::Street, Measure::ReportIn, 15),
-                manual(Rater::Street, STREET_REVIEW, "街道评价（工作配合）", 15),
+                computed(Rater::Street, Measure::ConsultFollowed, 10),
+                manual(Rater::Street, STREET_REVIEW, "街道评价（工作配合）", 10),
                 manual(Rater::Department, DEPARTMENT_REVIEW, "部门评价", 100),
                 computed(Rater::Residents, Measure::Satisfaction, 100),
             ],
@@ -329,7 +341,7 @@ mod tests {
             Code::AssessIndicatorTwice
         );
         let mut s = Scheme::default();
-        s.indicators[5].indicator = Indicator::Manual {
+        s.indicators[6].indicator = Indicator::Manual {
             key: "response".into(),
             name: "x".into(),
         };

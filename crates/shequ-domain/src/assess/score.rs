@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::scheme::{Indicator, Rater, Scheme};
+use crate::consult::ConsultCounts;
 use crate::order::figures::{Counts, Rate, SummonsCounts};
 use crate::{Code, InvalidValue};
 
@@ -61,12 +62,16 @@ impl ManualScore {
 }
 
 /// What a subject's score is made of: its orders' counts, its summons'
-/// counts and its hand scores by indicator key. Stored as it was when a
-/// period is closed, so the score can be made again from it.
+/// counts, a department's consultations and its hand scores by indicator
+/// key. Stored as it was when a period is closed, so the score can be
+/// made again from it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Inputs {
     pub counts: Counts,
     pub summons: SummonsCounts,
+    /// Periods closed before consultations were counted have none.
+    #[serde(default)]
+    pub consult: ConsultCounts,
     pub manual: BTreeMap<String, ManualScore>,
 }
 
@@ -130,7 +135,7 @@ pub fn score(scheme: &Scheme, inputs: &Inputs) -> Score {
         .map(|i| {
             let (rate, value) = match &i.indicator {
                 Indicator::Computed { measure } => {
-                    let rate = measure.rate(&inputs.counts, &inputs.summons);
+                    let rate = measure.rate(inputs);
                     (Some(rate), measure.value(rate))
                 }
                 Indicator::Manual { key, .. } => (None, inputs.manual.get(key).map(|m| m.score)),
@@ -234,7 +239,8 @@ mod tests {
 
     /// A department with 10 orders: 8 accepted, 6 on time; 8 resolved, 6
     /// on time; 1 reopened of 9 ever resolved; 7 settled for good; 5 rated,
-    /// 4 satisfied; 4 summons judged, 3 on time; reviews 90 and 80.
+    /// 4 satisfied; 4 summons judged, 3 on time; 2 consultations
+    /// concluded, 1 followed; reviews 90 and 80.
     fn inputs() -> Inputs {
         Inputs {
             counts: Counts {
@@ -254,6 +260,12 @@ mod tests {
                 summoned: 5,
                 judged: 4,
                 reported_on_time: 3,
+            },
+            consult: ConsultCounts {
+                rounds_judged: 3,
+                answered_on_time: 2,
+                concluded: 2,
+                followed: 1,
             },
             manual: BTreeMap::from([
                 (
@@ -278,13 +290,14 @@ mod tests {
     fn the_score_is_the_weighted_mean_worked_by_hand() {
         let s = score(&Scheme::default(), &inputs());
         // Street: response 75, on time 75, resolution 70, reopen 100−11.1…,
-        // report-in 75, review 90.
+        // report-in 75, consultations followed 50, review 90.
         let street = (15.0 * 75.0
-            + 25.0 * 75.0
+            + 20.0 * 75.0
             + 20.0 * 70.0
             + 10.0 * (100.0 - 100.0 / 9.0)
             + 15.0 * 75.0
-            + 15.0 * 90.0)
+            + 10.0 * 50.0
+            + 10.0 * 90.0)
             / 100.0;
         let expected = 0.7 * street + 0.1 * 80.0 + 0.2 * 80.0;
         assert!(
@@ -301,6 +314,7 @@ mod tests {
     fn what_has_nothing_to_judge_shares_its_weight() {
         let mut i = inputs();
         i.summons = SummonsCounts::default();
+        i.consult = ConsultCounts::default();
         i.manual.remove(DEPARTMENT_REVIEW);
         let s = score(&Scheme::default(), &i);
         let report_in = s
@@ -314,9 +328,11 @@ mod tests {
             })
             .expect("report-in");
         assert_eq!((report_in.value, report_in.share), (None, 0.0));
+        // Without summons or consultations, the street's part is judged on
+        // 75 of its 100 weight.
         let street =
-            (15.0 * 75.0 + 25.0 * 75.0 + 20.0 * 70.0 + 10.0 * (100.0 - 100.0 / 9.0) + 15.0 * 90.0)
-                / 85.0;
+            (15.0 * 75.0 + 20.0 * 75.0 + 20.0 * 70.0 + 10.0 * (100.0 - 100.0 / 9.0) + 10.0 * 90.0)
+                / 75.0;
         let expected = (70.0 * street + 20.0 * 80.0) / 90.0;
         assert!(close(s.total.expect("total"), expected));
         let shares: f64 = s.indicators.iter().map(|p| p.share).sum();

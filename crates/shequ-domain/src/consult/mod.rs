@@ -12,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::order::figures::Rate;
 use crate::{Code, InvalidValue};
 
 coded_enum! {
@@ -140,8 +141,10 @@ pub fn may_open(rounds: &[Round], next: Stage) -> Result<(), InvalidValue> {
     }
 }
 
-/// The record the departments' assessment reads: rounds asked and
-/// answered in time, matters concluded and followed.
+/// The record of a department's matters: rounds asked and answered by the
+/// street in time (the street's own record, shown on the consult page),
+/// and matters concluded and followed (what the department's assessment
+/// reads, [`ConsultCounts::followed_rate`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsultCounts {
     /// Rounds the department asked whose deadline came or that were
@@ -160,6 +163,17 @@ impl ConsultCounts {
             self.rounds_judged += 1;
             self.answered_on_time += i64::from(r.answered_on_time());
         }
+    }
+
+    /// 征询采纳率: matters concluded followed or partly followed, over
+    /// matters concluded (a withdrawn one is not judged).
+    pub fn followed_rate(&self) -> Rate {
+        Rate::new(self.followed, self.concluded)
+    }
+
+    /// The street's answers in time, over rounds judged.
+    pub fn answered_rate(&self) -> Rate {
+        Rate::new(self.answered_on_time, self.rounds_judged)
     }
 
     pub fn add_outcome(&mut self, o: Outcome) {
@@ -259,5 +273,7 @@ mod tests {
             c.add_outcome(o);
         }
         assert_eq!((c.concluded, c.followed), (3, 2));
+        assert_eq!(c.followed_rate(), Rate::new(2, 3));
+        assert_eq!(c.answered_rate(), Rate::new(1, 3));
     }
 }

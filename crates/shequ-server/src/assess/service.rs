@@ -5,7 +5,8 @@
 //! their own; a team's are its members' (an order owned by a member of two
 //! teams counts for both) and those it was summoned to (吹哨报到: the
 //! department is judged on the outcome it was called in to help with),
-//! each once. The orders of accepted
+//! each once; a department's consultations are its matters concluded in
+//! the period, read from the consult capability. The orders of accepted
 //! appeals are then taken out of the subject that appealed. Closing stores
 //! what went in (the inputs, and each counted order with its figure
 //! flags), so a closed period's scores are made again from what was
@@ -23,6 +24,7 @@ use shequ_store::assess::{
     AppealRow, CountedOrder, FrozenSubject, NewPeriod, PeriodRow, ScoreRow, SubjectRow, SummonsRow,
     flags,
 };
+use shequ_store::consult::MatterRow;
 use shequ_store::{Scope, Store, StoreError};
 
 use crate::app::access::{ClientAddr, actor};
@@ -30,6 +32,7 @@ use crate::app::auth::{AuthUser, Principal};
 use crate::app::error::AppError;
 use crate::app::state::midnight_ms;
 use crate::assess::AssessState;
+use crate::consult::service as consult;
 use crate::orders::service as orders;
 
 /// Refuses anyone but the street's command centre (admin, operators):
@@ -289,6 +292,7 @@ async fn live_inputs(
         .await?
         .into_iter()
         .collect();
+    let consultations = consult::record(store, span, now).await?;
     let members = members(store).await?;
     let mut manual = manual_by_subject(store.assessment_scores(info.row.id).await?);
     let out = appealed_out(store, appeals).await?;
@@ -324,6 +328,10 @@ async fn live_inputs(
         all.push(Inputs {
             counts,
             summons: team_summons,
+            consult: s
+                .team_id
+                .and_then(|t| consultations.get(&t).copied())
+                .unwrap_or_default(),
             manual: manual.remove(&s.id).unwrap_or_default(),
         });
     }
@@ -440,6 +448,8 @@ pub struct SubjectView {
     /// The orders taken out by an accepted appeal.
     pub appealed_out: Vec<i64>,
     pub summons: Vec<SummonsRow>,
+    /// A department's matters concluded in the period (征询采纳率).
+    pub consultations: Vec<MatterRow>,
     pub appeals: Vec<AppealRow>,
     /// Whether the caller may appeal for this subject.
     pub may_appeal: bool,
@@ -557,6 +567,10 @@ pub async fn subject(
         Some(t) => core.store.team_summons_in(t, info.span()).await?,
         None => Vec::new(),
     };
+    let consultations = match s.team_id {
+        Some(t) => consult::concluded(&core.store, t, info.span()).await?,
+        None => Vec::new(),
+    };
     let may_appeal = !info.closed() && (is_member(core, who, &s).await? || is_street(who));
     Ok(SubjectView {
         info,
@@ -565,6 +579,7 @@ pub async fn subject(
         orders,
         appealed_out,
         summons,
+        consultations,
         appeals,
         may_appeal,
     })

@@ -154,8 +154,11 @@ fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_owned(), |p| format!("{p:.1}%"))
 }
 
-/// The row of live counters; each links to the orders behind it.
-fn counters_row(ctx: &Ctx, b: &Board) -> Markup {
+/// The row of live counters; each links to the orders behind it. Below
+/// it, one line of what the street must not miss: supervised orders, and
+/// the departments' consultations waiting past their deadline
+/// (`consult_overdue`, the street's alone).
+fn counters_row(ctx: &Ctx, b: &Board, consult_overdue: usize) -> Markup {
     let c = &b.counters;
     let items: [(&str, &str, String, Option<&str>); 7] = [
         (
@@ -214,10 +217,18 @@ fn counters_row(ctx: &Ctx, b: &Board) -> Markup {
                 }
             }
         }
-        @if c.supervised > 0 {
+        @if c.supervised > 0 || consult_overdue > 0 {
             p.supervised-line {
-                a href="/orders?supervised=1" {
-                    (ctx.t_args("cmd-supervised", &[("n", FluentValue::from(c.supervised))]))
+                @if c.supervised > 0 {
+                    a href="/orders?supervised=1" {
+                        (ctx.t_args("cmd-supervised", &[("n", FluentValue::from(c.supervised))]))
+                    }
+                }
+                @if c.supervised > 0 && consult_overdue > 0 { " · " }
+                @if consult_overdue > 0 {
+                    a.consult-overdue href="/consult" {
+                        (ctx.t_args("cmd-consult-overdue", &[("n", FluentValue::from(consult_overdue))]))
+                    }
                 }
             }
         }
@@ -283,6 +294,11 @@ pub async fn show(
     let ctx = &v.ctx;
     let u = &v.user;
     let b = board(&state, u, false).await?;
+    let who = crate::app::auth::Principal::User(Box::new(u.clone()));
+    let consult_overdue =
+        crate::consult::service::overdue(&state.store, &who, state.clock.now_ms())
+            .await?
+            .len();
     let root = map_root(&state, u).await?;
     // The map's data: what lies under the drawn region and in the user's area.
     let map_scope = if u.scope.contains(root.as_str()) {
@@ -336,7 +352,7 @@ pub async fn show(
         None => None,
     };
     let body = html! {
-        (counters_row(ctx, &b))
+        (counters_row(ctx, &b, consult_overdue))
         div.command-grid {
             section.command-map-box aria-labelledby="h-map" {
                 h2 #h-map.visually-hidden { (ctx.t("cmd-map-label")) }

@@ -1,6 +1,7 @@
 //! `/consult`: the departments' matters the caller sees, those with a
-//! round past its deadline unanswered flagged first, and the form that
-//! opens one; `/consult/{id}`: a matter's rounds with the street's answer
+//! round past its deadline unanswered flagged first, this year's record
+//! of each department (the street's answers in time, the department's
+//! following, which its assessment counts), and the form that opens one; `/consult/{id}`: a matter's rounds with the street's answer
 //! form on the waiting one, the form for the next round, and the outcome.
 
 use axum::Form;
@@ -34,6 +35,14 @@ fn tabs(ctx: &crate::app::page::ctx::Ctx) -> Markup {
     }
 }
 
+/// `n/d (p%)`, or a dash when there is nothing to judge.
+fn rate(r: shequ_domain::order::figures::Rate) -> String {
+    match r.percent() {
+        Some(p) => format!("{}/{} ({p:.0}%)", r.numerator, r.denominator),
+        None => "—".to_owned(),
+    }
+}
+
 fn overdue(r: &RoundRow, now: i64) -> bool {
     r.answered_at.is_none() && r.due_at <= now
 }
@@ -59,6 +68,13 @@ async fn render_list(
         )
     });
     let departments = service::departments(core, &p).await?;
+    let year = chrono::Datelike::year(&core.today());
+    let new_year = |y| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| crate::app::state::midnight_ms(core.tz, d))
+            .unwrap_or(0)
+    };
+    let records = service::records(core, &p, (new_year(year), new_year(year + 1))).await?;
     let body = html! {
         (tabs(ctx))
         p.muted { (ctx.t("consult-intro")) }
@@ -89,6 +105,21 @@ async fn render_list(
                         td data-label=(ctx.t("consult-outcome")) { (m.outcome.as_deref().map(|o| ctx.label("consult-outcome", o)).unwrap_or_default()) }
                     }
                 } }
+            } }
+        }
+        @if !records.is_empty() {
+            h2 #record { (ctx.t_args("consult-record", &[("year", year.to_string().into())])) }
+            p.muted { (ctx.t("consult-record-def")) }
+            div.table-wrap { table.cards #records {
+                thead { tr {
+                    th { (ctx.t("consult-department")) } th { (ctx.t("consult-answered-on-time")) }
+                    th { (ctx.t("consult-followed")) }
+                } }
+                tbody { @for (t, c) in &records { tr {
+                    td data-label=(ctx.t("consult-department")) { (t.name) }
+                    td data-label=(ctx.t("consult-answered-on-time")) { (rate(c.answered_rate())) }
+                    td data-label=(ctx.t("consult-followed")) { (rate(c.followed_rate())) }
+                } } }
             } }
         }
         @if !departments.is_empty() {

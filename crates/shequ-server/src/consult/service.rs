@@ -4,7 +4,9 @@
 //! whole days from now for a round's deadline (10 by default).
 
 use shequ_domain::Code;
-use shequ_domain::consult::{DEFAULT_ANSWER_DAYS, MatterKind, Outcome, Stage, answer};
+use shequ_domain::consult::{
+    ConsultCounts, DEFAULT_ANSWER_DAYS, MatterKind, Outcome, Stage, answer,
+};
 use shequ_store::consult::{MatterRow, RoundRow};
 use shequ_store::orders::teams::Team;
 
@@ -240,4 +242,54 @@ pub async fn conclude(
         return Err(refused(Code::Conflict, "the matter is concluded already"));
     }
     Ok(())
+}
+
+/// Each department's record in `span` judged at `now`, by team: what the
+/// assessment's 征询采纳率 reads.
+pub async fn record(
+    store: &shequ_store::Store,
+    span: (i64, i64),
+    now: i64,
+) -> Result<std::collections::HashMap<i64, ConsultCounts>, AppError> {
+    Ok(store.consult_counts(span, now).await?.into_iter().collect())
+}
+
+/// Department `team_id`'s matters concluded in `span`: what its record
+/// counted, for the subject's page to trace.
+pub async fn concluded(
+    store: &shequ_store::Store,
+    team_id: i64,
+    span: (i64, i64),
+) -> Result<Vec<MatterRow>, AppError> {
+    Ok(store.consult_matters_concluded(team_id, span).await?)
+}
+
+/// The record of the departments of the caller's area over `span`, with
+/// each department's name, for the consult page: the street's answers in
+/// time and the departments' following.
+pub async fn records(
+    core: &ConsultState,
+    who: &Principal,
+    span: (i64, i64),
+) -> Result<Vec<(Team, ConsultCounts)>, AppError> {
+    let by = record(&core.store, span, core.clock.now_ms()).await?;
+    Ok(departments(core, who)
+        .await?
+        .into_iter()
+        .filter_map(|t| by.get(&t.id).map(|c| (t.clone(), *c)))
+        .collect())
+}
+
+/// The rounds of the caller's area waiting for the street past their
+/// deadline: what the command centre flags. Nothing for anyone but the
+/// street, who answers.
+pub async fn overdue(
+    store: &shequ_store::Store,
+    who: &Principal,
+    now: i64,
+) -> Result<Vec<RoundRow>, AppError> {
+    if !is_street(who) {
+        return Ok(Vec::new());
+    }
+    Ok(store.consult_rounds_overdue(&who.scope()?, now).await?)
 }

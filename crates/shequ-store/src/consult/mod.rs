@@ -238,6 +238,27 @@ impl Store {
         }))
     }
 
+    /// Department `team_id`'s matters concluded in `[from, to)`, in the
+    /// order concluded: what its consultations indicator counted.
+    pub async fn consult_matters_concluded(
+        &self,
+        team_id: i64,
+        (from, to): (i64, i64),
+    ) -> Result<Vec<MatterRow>> {
+        let sql = format!(
+            "{MATTER_SELECT} WHERE m.team_id = $1 AND m.outcome IS NOT NULL
+               AND m.concluded_at >= $2 AND m.concluded_at < $3 ORDER BY m.concluded_at, m.id"
+        );
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as::<_, MatterRow>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(team_id)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     /// One round.
     pub async fn consult_round(&self, id: i64) -> Result<Option<RoundRow>> {
         let sql = format!("{ROUND_SELECT} WHERE id = $1");
@@ -281,8 +302,9 @@ impl Store {
         }))
     }
 
-    /// Each department's record of the matters asked in `[from, to)`,
-    /// judged at `now`: what the assessment reads.
+    /// Each department's record in `[from, to)` judged at `now`: the
+    /// rounds asked in it, the matters concluded in it (what the
+    /// assessment reads).
     pub async fn consult_counts(
         &self,
         (from, to): (i64, i64),
@@ -311,7 +333,7 @@ impl Store {
         let outcomes: Vec<(i64, String)> = on_db!(self, read, |pool| {
             sqlx::query_as(
                 "SELECT team_id, outcome FROM consult_matters
-                 WHERE outcome IS NOT NULL AND created_at >= $1 AND created_at < $2",
+                 WHERE outcome IS NOT NULL AND concluded_at >= $1 AND concluded_at < $2",
             )
             .bind(from)
             .bind(to)

@@ -2,8 +2,10 @@
 //! health commission asked the street before changing the health centre's
 //! head, consulted it and had it sign (followed); the planning bureau
 //! asked before renewing two parks, and the street's condition — a tenth
-//! of the area for residents — was taken; and the housing office's
-//! renovation waits for the street's answer past its deadline, flagged.
+//! of the area for residents — was taken; the police station moved its
+//! community team's head against the street's opinion (not followed,
+//! which its assessment counts); and the housing office's renovation
+//! waits for the street's answer past its deadline, flagged.
 
 use shequ_domain::consult::{Outcome, Stage};
 use shequ_store::Store;
@@ -23,13 +25,14 @@ pub async fn build(store: &Store, now: i64) -> anyhow::Result<(usize, usize)> {
     let planning = store
         .create_team("dept-planning", "区规划资源局", "department", street.id)
         .await?;
-    let housing = store
-        .teams_in(&shequ_store::Scope::everything())
-        .await?
-        .into_iter()
-        .find(|t| t.code == "dept-housing")
-        .map(|t| t.id)
-        .unwrap_or(health);
+    let teams = store.teams_in(&shequ_store::Scope::everything()).await?;
+    let team = |code: &str| {
+        teams
+            .iter()
+            .find(|t| t.code == code)
+            .map_or(health, |t| t.id)
+    };
+    let (housing, police) = (team("dept-housing"), team("dept-police"));
 
     let m = store
         .open_consult_matter(
@@ -105,6 +108,38 @@ pub async fn build(store: &Store, now: i64) -> anyhow::Result<(usize, usize)> {
         )
         .await?;
 
+    // The police station moved its community team's head against the
+    // street's opinion: the record the departments' assessment counts.
+    let head = store
+        .open_consult_matter(
+            police,
+            (
+                "head_appointment",
+                "派出所社区警务队队长调整",
+                "拟调整社区警务队队长，事先征求街道意见",
+            ),
+            now - 14 * DAY,
+            "demo",
+            now - 20 * DAY,
+        )
+        .await?;
+    let first = store.consult_rounds(head).await?[0].id;
+    answer(
+        first,
+        "disagree",
+        "现任队长熟悉辖区，群租整治进行到一半，建议整治结束后再调整",
+        now - 16 * DAY,
+    )
+    .await?;
+    store
+        .conclude_consult_matter(
+            head,
+            Outcome::NotFollowed,
+            "因工作需要按期调整",
+            now - 5 * DAY,
+        )
+        .await?;
+
     store
         .open_consult_matter(
             housing,
@@ -122,5 +157,5 @@ pub async fn build(store: &Store, now: i64) -> anyhow::Result<(usize, usize)> {
         .consult_rounds_overdue(&shequ_store::Scope::everything(), now)
         .await?
         .len();
-    Ok((3, overdue))
+    Ok((4, overdue))
 }

@@ -1,7 +1,8 @@
 //! `/assess/subjects/{id}`: one subject's score traced down to the orders
 //! counted — each rater's part, each indicator's rate, value, share and
 //! points (which add up to the score) — then every order counted with the
-//! figures it counts in, the summons of a team, the appeals, and the forms:
+//! figures it counts in, the summons of a team, a department's
+//! consultations concluded, the appeals, and the forms:
 //! the street's hand scores, and the subject's appeal against an order.
 
 use axum::Form;
@@ -159,6 +160,19 @@ async fn render(
                     @if figures::reported_on_time(&s.summons()) { span.tag.ok { (ctx.t("assess-reported-on-time")) } }
                     @else if s.reported_at.is_some() { span.tag.bad { (ctx.t("assess-reported-late")) } }
                     @else { span.tag.warn { (ctx.t("assess-not-reported")) } }
+                } } }
+            }
+        }
+        @if r.subject.kind == "department" {
+            h2 { (ctx.t("assess-consultations")) " (" (view.consultations.len()) ")" }
+            @if view.consultations.is_empty() { (empty(ctx, "assess-consultations-none")) } @else {
+                ul #consultations { @for m in &view.consultations { li {
+                    a href={ "/consult/" (m.id) } { (m.title) } " · "
+                    @let outcome = m.outcome.as_deref().unwrap_or_default();
+                    @let class = match outcome { "followed" | "partly_followed" => "tag ok", "not_followed" => "tag bad", _ => "tag" };
+                    span class=(class) { (ctx.label("consult-outcome", outcome)) }
+                    @if let Some(n) = m.outcome_note.as_deref().filter(|n| !n.is_empty()) { " " (n) }
+                    " " small.muted { (m.concluded_at.map(|t| ctx.time(t)).unwrap_or_default()) }
                 } } }
             }
         }
