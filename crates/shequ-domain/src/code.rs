@@ -382,6 +382,11 @@ codes! {
     ConsultDepartmentNotFound => "consult_department_not_found",
     ConsultMatterNotFound => "consult_matter_not_found",
     ConsultRoundNotFound => "consult_round_not_found",
+    ConsultDocumentNotFound => "consult_document_not_found",
+    ConsultDocumentMissing => "consult_document_missing",
+    ConsultDocumentType => "consult_document_type",
+    ConsultDocumentTooLarge => "consult_document_too_large",
+    ConsultConcluded => "consult_concluded",
 }
 
 impl Code {

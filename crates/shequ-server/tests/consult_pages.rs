@@ -3,13 +3,15 @@
 //! first); a grid worker cannot answer; the operator's disagreement
 //! without reasons is refused, then given with them; the department cannot
 //! skip to the signature, opens the consultation round (shown waiting on
-//! the list), and records the outcome; an unknown matter is a 404. (Past
+//! the list), and records the outcome; documents are attached to a round
+//! (a PDF taken, an executable refused, nothing once concluded) and handed
+//! out only to who sees the matter; an unknown matter is a 404. (Past
 //! the deadline a round is flagged: the domain's and the store's tests.)
 
 mod common;
 
 use axum::http::StatusCode;
-use common::pages::{cookie, form, page_get, send};
+use common::pages::{cookie, form, multipart, page_get, post, send};
 use common::*;
 
 async fn get(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, String) {
@@ -67,7 +69,61 @@ async fn a_department_asks_the_street_answers_and_the_outcome_is_recorded() {
         .expect("id");
     let round = app.store.consult_rounds(matter).await.expect("rounds")[0].id;
 
+    // The department's papers on the round: a PDF taken, an executable not.
+    let attach = |cookie: &str, name: &str, bytes: &[u8]| {
+        let (ct, body) = multipart(&[("document", Some(name), bytes)]);
+        post(
+            &format!("/consult/rounds/{round}/documents"),
+            Some(cookie),
+            &ct,
+            body,
+            "192.0.2.1",
+        )
+    };
+    let pdf = b"%PDF-1.7\n% the candidate's record\n".to_vec();
+    let taken = send(&app, attach(&member, "人选 简历.pdf", &pdf)).await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.text());
+    let refused = send(&app, attach(&member, "setup.pdf", b"MZ\x90\x00not a pdf")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text().contains("附件须为 PDF"),
+        "the form says why, in the page's language"
+    );
+    let outsider = send(&app, attach(&grid, "x.pdf", &pdf)).await;
+    assert_eq!(outsider.status, StatusCode::NOT_FOUND, "not their matter");
+    let docs = app
+        .store
+        .consult_documents(matter)
+        .await
+        .expect("documents");
+    assert_eq!(docs.len(), 1, "only the PDF was kept");
+    let doc_path = format!("/consult/documents/{}", docs[0].id);
+
     let (status, page) = get(&app, &matter_path, &operator).await;
+    assert!(
+        page.contains(&doc_path) && page.contains("人选 简历.pdf"),
+        "listed on its round"
+    );
+    let got = send(&app, page_get(&doc_path, Some(&operator))).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(
+        got.header(axum::http::header::CONTENT_TYPE),
+        "application/pdf"
+    );
+    assert_eq!(
+        got.header(axum::http::header::CONTENT_DISPOSITION),
+        "attachment; filename*=UTF-8''%E4%BA%BA%E9%80%89%20%E7%AE%80%E5%8E%86.pdf"
+    );
+    assert_eq!(got.bytes, pdf, "the bytes as uploaded");
+    let (status_other, _) = get(&app, &doc_path, &grid).await;
+    assert_eq!(
+        status_other,
+        StatusCode::NOT_FOUND,
+        "another's document is not there"
+    );
+    let (status_none, _) = get(&app, "/consult/documents/99999", &operator).await;
+    assert_eq!(status_none, StatusCode::NOT_FOUND);
+
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("事先征询") && page.contains("/answer"),
@@ -135,6 +191,12 @@ async fn a_department_asks_the_street_answers_and_the_outcome_is_recorded() {
     assert!(
         page.contains("id=\"outcome\"") && page.contains("采纳"),
         "the outcome stands"
+    );
+    let late = send(&app, attach(&operator, "答复.pdf", &pdf)).await;
+    assert!(
+        late.status.is_client_error() && late.text().contains("已办结"),
+        "nothing is attached to a concluded matter: {}",
+        late.status
     );
     let (status, _) = get(&app, "/consult/99999", &operator).await;
     assert_eq!(status, StatusCode::NOT_FOUND);

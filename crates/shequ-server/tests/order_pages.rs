@@ -30,33 +30,6 @@ fn jpeg() -> Vec<u8> {
     hex::decode(JPEG).expect("hex")
 }
 
-/// One part of a multipart body: name, optional file name, bytes.
-type Part<'a> = (&'a str, Option<&'a str>, &'a [u8]);
-
-fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
-    let boundary = "----shequ-test-boundary-7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    for (name, file, data) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match file {
-            Some(f) => body.extend_from_slice(
-                format!(
-                    "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\n\
-                     Content-Type: image/png\r\n\r\n"
-                )
-                .as_bytes(),
-            ),
-            None => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
-            ),
-        }
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 fn report_parts<'a>(point: &'a (String, String), photo: Option<&'a [u8]>) -> Vec<Part<'a>> {
     let mut parts: Vec<Part<'a>> = vec![
         ("category", None, b"sanitation"),

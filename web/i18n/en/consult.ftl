@@ -8,6 +8,11 @@ error-consult_round_order = The rounds go in order — asked before, consulted d
 error-consult_department_not_found = There is no such department.
 error-consult_matter_not_found = There is no such matter.
 error-consult_round_not_found = There is no such round.
+error-consult_document_not_found = There is no such document.
+error-consult_document_missing = Choose the document to attach.
+error-consult_document_type = A document must be a PDF, Word, Excel, PowerPoint, PNG, JPEG or text file.
+error-consult_document_too_large = The document is too large; compress or split it and try again.
+error-consult_concluded = The matter is concluded: nothing more can be attached or answered.
 
 ## Pages
 consult-title-page = Asked before, consulted during, signed after
@@ -53,3 +58,5 @@ consult-record = The record in { $year }
 consult-record-def = Answered in time: rounds the street answered by their deadline ÷ rounds answered or past their deadline (the street's own record). Followed: matters concluded following the street's opinion, fully or in part ÷ matters concluded, withdrawn ones excluded — the department's 征询采纳率 in its assessment.
 consult-answered-on-time = Answered in time
 consult-followed = Followed
+consult-attach = Document
+consult-attach-submit = Attach

@@ -8,6 +8,11 @@ error-consult_round_order = 须依次经过事先征询、事中会商、事后�
 error-consult_department_not_found = 没有这个部门。
 error-consult_matter_not_found = 没有这个征询事项。
 error-consult_round_not_found = 没有这个征询环节。
+error-consult_document_not_found = 没有这个附件。
+error-consult_document_missing = 请选择要上传的附件。
+error-consult_document_type = 附件须为 PDF、Word、Excel、PowerPoint、PNG、JPEG 或文本文件。
+error-consult_document_too_large = 附件太大，请压缩或拆分后再上传。
+error-consult_concluded = 该事项已办结，不能再添加附件或答复。
 
 ## 页面
 consult-title-page = 征询·会商·会签
@@ -53,3 +58,5 @@ consult-record = { $year }年征询记录
 consult-record-def = 按时答复：街道在期限内答复的环节 ÷ 已答复或已过期限的环节（街道自身的记录）。采纳：采纳或部分采纳街道意见办结的事项 ÷ 已办结的事项（撤回的不计），即部门考核中的征询采纳率。
 consult-answered-on-time = 街道按时答复
 consult-followed = 部门采纳
+consult-attach = 附件
+consult-attach-submit = 上传

@@ -117,6 +117,103 @@ pub fn answer(opinion: &str, reasons: &str) -> Result<(Opinion, String), Invalid
     Ok((opinion, reasons.to_owned()))
 }
 
+/// A document attached to a round, as checked: its name and its type,
+/// read from its first bytes (the name the browser sends is not trusted
+/// for the type).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub name: String,
+    pub content_type: &'static str,
+}
+
+/// Longest document name kept, in characters.
+pub const DOCUMENT_NAME_CHARS: usize = 120;
+
+/// The type of a document from its first bytes: PDF, the Office formats
+/// (OOXML `.docx`/`.xlsx`/`.pptx` are ZIP files, told apart by the
+/// name; the older `.doc`/`.xls` are OLE files), PNG, JPEG, or plain
+/// UTF-8 text. `None` for anything else.
+fn document_type(name: &str, bytes: &[u8]) -> Option<&'static str> {
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if bytes.starts_with(b"%PDF-") {
+        return Some("application/pdf");
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return match ext.as_str() {
+            "docx" => {
+                Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+            }
+            "xlsx" => Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            "pptx" => {
+                Some("application/vnd.openxmlformats-officedocument.presentationml.presentation")
+            }
+            _ => None,
+        };
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return match ext.as_str() {
+            "doc" => Some("application/msword"),
+            "xls" => Some("application/vnd.ms-excel"),
+            _ => None,
+        };
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Some("image/png");
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some("image/jpeg");
+    }
+    if ext == "txt" && std::str::from_utf8(bytes).is_ok() {
+        return Some("text/plain; charset=utf-8");
+    }
+    None
+}
+
+/// Checks a document as uploaded: some bytes of a known type, at most
+/// `max` bytes; its name without any folder the browser put before it,
+/// cut to [`DOCUMENT_NAME_CHARS`] (`文件` when none was given).
+pub fn document(name: &str, bytes: &[u8], max: usize) -> Result<Document, InvalidValue> {
+    if bytes.is_empty() {
+        return Err(InvalidValue::new(
+            Code::ConsultDocumentMissing,
+            "choose the document to attach",
+        )
+        .at("document"));
+    }
+    if bytes.len() > max {
+        return Err(InvalidValue::new(
+            Code::ConsultDocumentTooLarge,
+            format!(
+                "the document is {} bytes; at most {max} are taken",
+                bytes.len()
+            ),
+        )
+        .at("document"));
+    }
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    let clean: String = base
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(DOCUMENT_NAME_CHARS)
+        .collect();
+    let name = if clean.is_empty() {
+        "文件".to_owned()
+    } else {
+        clean
+    };
+    let content_type = document_type(&name, bytes).ok_or_else(|| {
+        InvalidValue::new(
+            Code::ConsultDocumentType,
+            format!("{name:?} is not a PDF, Word, Excel, PowerPoint, PNG, JPEG or text file"),
+        )
+        .at("document")
+    })?;
+    Ok(Document { name, content_type })
+}
+
 /// Whether a new round `next` may follow the rounds so far: in order, one
 /// at a time, each after the street answered the one before.
 pub fn may_open(rounds: &[Round], next: Stage) -> Result<(), InvalidValue> {
@@ -243,6 +340,37 @@ mod tests {
         assert_eq!(
             answer("maybe", "x").expect_err("unknown").code,
             Code::ConsultOpinionUnknown
+        );
+    }
+
+    #[test]
+    fn a_document_is_known_by_its_bytes_and_keeps_its_bare_name() {
+        let pdf = document("C:\\材料\\方案.pdf", b"%PDF-1.7 ...", 100).expect("pdf");
+        assert_eq!(
+            (pdf.name.as_str(), pdf.content_type),
+            ("方案.pdf", "application/pdf")
+        );
+        let docx = document("人选.DOCX", b"PK\x03\x04rest", 100).expect("docx");
+        assert!(docx.content_type.contains("wordprocessingml"));
+        for (name, bytes, code) in [
+            ("a.zip", &b"PK\x03\x04rest"[..], Code::ConsultDocumentType),
+            ("a.exe", b"MZ\x90\x00", Code::ConsultDocumentType),
+            ("a.pdf.txt", b"\xff\xfe bad utf8", Code::ConsultDocumentType),
+            ("a.pdf", b"", Code::ConsultDocumentMissing),
+            ("a.pdf", &[b'%'; 101][..], Code::ConsultDocumentTooLarge),
+        ] {
+            let e = document(name, bytes, 100).expect_err(name);
+            assert_eq!((e.code, e.field()), (code, Some("document")), "{name}");
+        }
+        assert_eq!(document("", b"%PDF-", 100).expect("unnamed").name, "文件");
+        let long = format!("{}.pdf", "长".repeat(200));
+        assert_eq!(
+            document(&long, b"%PDF-", 100)
+                .expect("long")
+                .name
+                .chars()
+                .count(),
+            DOCUMENT_NAME_CHARS
         );
     }
 

@@ -37,4 +37,10 @@ pub fn pages() -> Router<ConsultState> {
         .route("/consult/{id}/rounds", post(page::next_round))
         .route("/consult/rounds/{id}/answer", post(page::answer))
         .route("/consult/{id}/outcome", post(page::conclude))
+        .route(
+            "/consult/rounds/{id}/documents",
+            // The upload reads its own limits (max_photo_bytes) while streaming.
+            post(page::attach).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/consult/documents/{id}", get(page::download))
 }

@@ -15,6 +15,7 @@ use shequ_store::consult::RoundRow;
 use crate::app::auth::Principal;
 use crate::app::error::AppError;
 use crate::app::page::ctx::{PageError, PageResult, Viewer};
+use crate::app::page::form::FormData;
 use crate::app::page::layout::{Nav, empty, page};
 use crate::app::page::refusal::{refusal, shown_on_form};
 use crate::consult::ConsultState;
@@ -32,6 +33,15 @@ fn tabs(ctx: &crate::app::page::ctx::Ctx) -> Markup {
             li { a href="/assess" { (ctx.t("consult-tab-assess")) } }
             li { a href="/consult" aria-current="page" { (ctx.t("consult-title-page")) } }
         } }
+    }
+}
+
+/// A size as people read it.
+fn size(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        b if b >= 1024 => format!("{} KB", b / 1024),
+        b => format!("{b} B"),
     }
 }
 
@@ -211,6 +221,8 @@ async fn render(
         .and_then(|r| Stage::parse(&r.stage).ok())
         .and_then(Stage::next);
     let open = m.concluded_at.is_none();
+    let documents = service::documents(core, &p, m.id).await?;
+    let may_attach = open && (street || speaks);
     let body = html! {
         p { a href="/consult" { "← " (ctx.t("consult-title-page")) } }
         @if let Some(e) = refused { (refusal(ctx, e)) }
@@ -224,6 +236,21 @@ async fn render(
         ol.rounds #rounds { @for r in &rounds { li data-stage=(r.stage) {
             strong { (ctx.label("consult-stage", &r.stage)) } " · " (r.body) br;
             small.muted { (ctx.t("consult-asked")) " " (ctx.time(r.asked_at)) " · " (ctx.t("consult-due")) " " (ctx.time(r.due_at)) }
+            @let docs: Vec<_> = documents.iter().filter(|d| d.round_id == r.id).collect();
+            @if !docs.is_empty() {
+                ul.plain.documents { @for d in docs { li {
+                    a href={ "/consult/documents/" (d.id) } download=(d.name) { (d.name) }
+                    " " small.muted { (size(d.size)) " · " (ctx.time(d.created_at)) }
+                } } }
+            }
+            @if may_attach {
+                form.inline.attach method="post" action={ "/consult/rounds/" (r.id) "/documents" } enctype="multipart/form-data" {
+                    label { (ctx.t("consult-attach")) " "
+                        input type="file" name="document" required
+                            accept=".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.png,.jpg,.jpeg,.txt"; }
+                    button type="submit" { (ctx.t("consult-attach-submit")) }
+                }
+            }
             @if let Some(o) = &r.opinion {
                 p { span.tag { (ctx.label("consult-opinion", o)) } " " (r.reasons.as_deref().unwrap_or("")) " · " small.muted { (r.answered_by.as_deref().unwrap_or("")) " " (r.answered_at.map(|a| ctx.time(a)).unwrap_or_default()) } }
             } @else {
@@ -313,13 +340,7 @@ pub async fn answer(
     match service::answer_round(&core, &p, id, &f.opinion, &f.reasons).await {
         Ok(matter) => Ok(Redirect::to(&format!("/consult/{matter}")).into_response()),
         Err(e) if shown_on_form(&e) => {
-            let matter = core
-                .store
-                .consult_round(id)
-                .await
-                .map_err(AppError::from)?
-                .map(|r| r.matter_id)
-                .ok_or(AppError::NotFound("consult round"))?;
+            let matter = service::matter_of_round(&core, &p, id).await?;
             let status = e.status();
             Ok((status, render(&core, &v, matter, Some(&e)).await?).into_response())
         }
@@ -344,4 +365,55 @@ pub async fn conclude(
 ) -> PageResult<Response> {
     let r = service::conclude(&core, &who(&v), id, &f.outcome, &f.note).await;
     back(&core, &v, id, r).await
+}
+
+/// `POST /consult/rounds/{id}/documents` (multipart, the file in
+/// `document`).
+pub async fn attach(
+    State(core): State<ConsultState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    form: FormData,
+) -> PageResult<Response> {
+    let p = who(&v);
+    let file = (
+        form.file_name.as_deref().unwrap_or(""),
+        form.file.as_deref().unwrap_or(&[]),
+    );
+    match service::attach(&core, &p, id, file, form.file_too_large).await {
+        Ok(matter) => Ok(Redirect::to(&format!("/consult/{matter}")).into_response()),
+        Err(e) if shown_on_form(&e) || matches!(e, AppError::PayloadTooLarge { .. }) => {
+            let matter = service::matter_of_round(&core, &p, id).await?;
+            let status = e.status();
+            Ok((status, render(&core, &v, matter, Some(&e)).await?).into_response())
+        }
+        Err(e) => Err(PageError(e)),
+    }
+}
+
+/// `GET /consult/documents/{id}`: the document's bytes, as an attachment
+/// under its own name, never sniffed into something else by the browser.
+pub async fn download(
+    State(core): State<ConsultState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> PageResult<Response> {
+    use axum::http::header;
+    let (row, data) = service::document(&core, &who(&v), id).await?;
+    let encoded: String = url::form_urlencoded::byte_serialize(row.name.as_bytes()).collect();
+    // The form encoding writes spaces as `+`; RFC 5987 wants `%20`.
+    let encoded = encoded.replace('+', "%20");
+    Ok((
+        [
+            (header::CONTENT_TYPE, row.content_type),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename*=UTF-8''{encoded}"),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        data,
+    )
+        .into_response())
 }

@@ -7,7 +7,7 @@ use shequ_domain::Code;
 use shequ_domain::consult::{
     ConsultCounts, DEFAULT_ANSWER_DAYS, MatterKind, Outcome, Stage, answer,
 };
-use shequ_store::consult::{MatterRow, RoundRow};
+use shequ_store::consult::{DocumentRow, MatterRow, RoundRow};
 use shequ_store::orders::teams::Team;
 
 use crate::app::access::actor;
@@ -202,7 +202,7 @@ pub async fn answer_round(
     let (m, _) = matter(core, who, matter_id).await?;
     if m.concluded_at.is_some() {
         return Err(refused(
-            Code::Conflict,
+            Code::ConsultConcluded,
             "the matter is concluded: its rounds are closed",
         ));
     }
@@ -292,4 +292,93 @@ pub async fn overdue(
         return Ok(Vec::new());
     }
     Ok(store.consult_rounds_overdue(&who.scope()?, now).await?)
+}
+
+/// The matter of round `round_id`, if the caller sees it.
+pub async fn matter_of_round(
+    core: &ConsultState,
+    who: &Principal,
+    round_id: i64,
+) -> Result<i64, AppError> {
+    let matter_id = core
+        .store
+        .consult_round(round_id)
+        .await?
+        .ok_or(AppError::NotFound("consult round"))?
+        .matter_id;
+    Ok(matter(core, who, matter_id).await?.0.id)
+}
+
+/// The documents of a matter the caller sees.
+pub async fn documents(
+    core: &ConsultState,
+    who: &Principal,
+    matter_id: i64,
+) -> Result<Vec<DocumentRow>, AppError> {
+    matter(core, who, matter_id).await?;
+    Ok(core.store.consult_documents(matter_id).await?)
+}
+
+/// Attaches a document to a round: by the department it belongs to (its
+/// papers) or the street (its written answer), while the matter is open.
+/// `too_large`: the upload's limit, when the file went over it and was
+/// not read. The matter's id.
+pub async fn attach(
+    core: &ConsultState,
+    who: &Principal,
+    round_id: i64,
+    (name, bytes): (&str, &[u8]),
+    too_large: Option<u32>,
+) -> Result<i64, AppError> {
+    let matter_id = core
+        .store
+        .consult_round(round_id)
+        .await?
+        .ok_or(AppError::NotFound("consult round"))?
+        .matter_id;
+    let (m, _) = matter(core, who, matter_id).await?;
+    if !is_street(who) {
+        speaks_for(core, who, m.team_id).await?;
+    }
+    let max = core.settings.max_photo_bytes as usize;
+    if let Some(limit) = too_large {
+        return Err(AppError::PayloadTooLarge {
+            code: Code::ConsultDocumentTooLarge,
+            message: format!("the document is over {limit} bytes, the most an upload may be"),
+        });
+    }
+    let doc = shequ_domain::consult::document(name, bytes, max).map_err(invalid)?;
+    core.store
+        .add_consult_document(
+            round_id,
+            (&doc.name, doc.content_type),
+            bytes,
+            core.clock.now_ms(),
+        )
+        .await?
+        .ok_or_else(|| {
+            refused(
+                Code::ConsultConcluded,
+                "the matter is concluded: nothing more is attached to it",
+            )
+        })?;
+    Ok(matter_id)
+}
+
+/// A document's row and bytes, if the caller sees its matter.
+pub async fn document(
+    core: &ConsultState,
+    who: &Principal,
+    id: i64,
+) -> Result<(DocumentRow, Vec<u8>), AppError> {
+    let (row, matter_id, data) = core
+        .store
+        .consult_document_data(id)
+        .await?
+        .ok_or(AppError::NotFound("consult document"))?;
+    // Another area's document is not found, as its matter is not.
+    matter(core, who, matter_id)
+        .await
+        .map_err(|_| AppError::NotFound("consult document"))?;
+    Ok((row, data))
 }

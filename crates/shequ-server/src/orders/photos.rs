@@ -101,7 +101,7 @@ pub async fn save(
 /// Why a posted form's photo was not taken, if it was not (too large: the
 /// page kit stops reading at the limit and says so).
 pub fn refused_upload(form: &crate::app::page::form::FormData) -> Option<PhotoError> {
-    form.photo_too_large.map(|max| PhotoError::TooLarge { max })
+    form.file_too_large.map(|max| PhotoError::TooLarge { max })
 }
 
 #[cfg(test)]

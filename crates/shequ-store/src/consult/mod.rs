@@ -56,6 +56,22 @@ impl RoundRow {
     }
 }
 
+/// A round's document as listed (its bytes read alone, by
+/// [`Store::consult_document_data`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct DocumentRow {
+    pub id: i64,
+    pub round_id: i64,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub created_at: i64,
+}
+
+const DOCUMENT_SELECT: &str =
+    "SELECT d.id, d.round_id, d.name, d.content_type, CAST(LENGTH(d.data) AS BIGINT) AS size, d.created_at
+     FROM consult_documents d";
+
 const MATTER_SELECT: &str =
     "SELECT m.id, m.team_id, t.name AS team_name, m.kind, m.title, m.region_path,
         m.outcome, m.outcome_note, m.concluded_at, m.actor, m.created_at
@@ -257,6 +273,83 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         }))
+    }
+
+    /// Attaches a document to round `round_id` of a matter not yet
+    /// concluded (checked in the same statement, so a conclusion at the
+    /// same moment cannot be passed); the document's id, `None` when the
+    /// matter is concluded.
+    pub async fn add_consult_document(
+        &self,
+        round_id: i64,
+        (name, content_type): (&str, &str),
+        data: &[u8],
+        now: i64,
+    ) -> Result<Option<i64>> {
+        Ok(on_db!(self, write, |pool| {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO consult_documents (round_id, name, content_type, data, created_at)
+                 SELECT r.id, $2, $3, $4, $5 FROM consult_rounds r
+                 JOIN consult_matters m ON m.id = r.matter_id
+                 WHERE r.id = $1 AND m.concluded_at IS NULL
+                 RETURNING id",
+            )
+            .bind(round_id)
+            .bind(name)
+            .bind(content_type)
+            .bind(data)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// The documents of a matter's rounds, in the order attached.
+    pub async fn consult_documents(&self, matter_id: i64) -> Result<Vec<DocumentRow>> {
+        let sql = format!(
+            "{DOCUMENT_SELECT} JOIN consult_rounds r ON r.id = d.round_id
+             WHERE r.matter_id = $1 ORDER BY d.id"
+        );
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as::<_, DocumentRow>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(matter_id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// One document with its round's matter, and its bytes.
+    pub async fn consult_document_data(
+        &self,
+        id: i64,
+    ) -> Result<Option<(DocumentRow, i64, Vec<u8>)>> {
+        type Row = (i64, i64, String, String, i64, i64, i64, Vec<u8>);
+        let row: Option<Row> = on_db!(self, read, |pool| {
+            sqlx::query_as::<_, Row>(
+                "SELECT d.id, d.round_id, d.name, d.content_type, CAST(LENGTH(d.data) AS BIGINT) AS size,
+                        d.created_at, r.matter_id, d.data
+                 FROM consult_documents d JOIN consult_rounds r ON r.id = d.round_id WHERE d.id = $1",
+            )
+            .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(
+            |(id, round_id, name, content_type, size, created_at, matter_id, data)| {
+                (
+                    DocumentRow {
+                        id,
+                        round_id,
+                        name,
+                        content_type,
+                        size,
+                        created_at,
+                    },
+                    matter_id,
+                    data,
+                )
+            },
+        ))
     }
 
     /// One round.

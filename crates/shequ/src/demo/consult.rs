@@ -53,6 +53,16 @@ pub async fn build(store: &Store, now: i64) -> anyhow::Result<(usize, usize)> {
             .await
     };
     let first = store.consult_rounds(m).await?[0].id;
+    store
+        .add_consult_document(
+            first,
+            ("拟任人选情况.pdf", "application/pdf"),
+            &one_page_pdf(
+                "Candidate for head of the community health centre: record and assessment (demo)",
+            ),
+            now - 60 * DAY,
+        )
+        .await?;
     answer(first, "agree", "", now - 55 * DAY).await?;
     let during = store
         .open_consult_round(
@@ -158,4 +168,42 @@ pub async fn build(store: &Store, now: i64) -> anyhow::Result<(usize, usize)> {
         .await?
         .len();
     Ok((4, overdue))
+}
+
+/// A one-page PDF showing `line` (ASCII), its cross-reference table
+/// pointing at each object's byte offset as readers expect.
+fn one_page_pdf(line: &str) -> Vec<u8> {
+    let text = line
+        .replace('\\', "\\\\")
+        .replace('(', "\\(")
+        .replace(')', "\\)");
+    let stream = format!("BT /F1 12 Tf 56 780 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
 }

@@ -1,7 +1,8 @@
 //! A posted form, URL-encoded or multipart, read with fixed limits: text
-//! fields up to [`MAX_TEXT_BYTES`] in all, and one optional file field,
-//! `photo`, up to the configured `max_photo_bytes`. The body is streamed,
-//! so an oversized upload is refused without being held in memory.
+//! fields up to [`MAX_TEXT_BYTES`] in all, and one optional file field
+//! ([`FILE_FIELDS`]: an order's `photo`, a consultation's `document`), up
+//! to the configured `max_photo_bytes`. The body is streamed, so an
+//! oversized upload is refused without being held in memory.
 //!
 //! Routes that take this extractor disable axum's default body limit; the
 //! limits here replace it.
@@ -19,18 +20,20 @@ use shequ_domain::Code;
 /// Text of a form, all fields together.
 pub const MAX_TEXT_BYTES: usize = 256 * 1024;
 
-/// The name of the file field.
-pub const PHOTO_FIELD: &str = "photo";
+/// The names a form's one file field goes by.
+pub const FILE_FIELDS: &[&str] = &["photo", "document"];
 
 /// A posted form.
 #[derive(Debug, Default)]
 pub struct FormData {
     pub fields: Vec<(String, String)>,
-    /// The bytes of a chosen photo (none when no file was chosen).
-    pub photo: Option<Vec<u8>>,
-    /// The limit a photo went over (it was not taken); the other fields
+    /// The bytes of the chosen file (none when no file was chosen).
+    pub file: Option<Vec<u8>>,
+    /// The chosen file's name as the browser gave it.
+    pub file_name: Option<String>,
+    /// The limit the file went over (it was not taken); the other fields
     /// are kept so the form can be shown again.
-    pub photo_too_large: Option<u32>,
+    pub file_too_large: Option<u32>,
 }
 
 impl FormData {
@@ -84,20 +87,22 @@ async fn read_multipart(mut mp: Multipart, max_photo: usize) -> Result<FormData,
     let mut text_bytes = 0usize;
     while let Some(mut field) = mp.next_field().await.map_err(|e| bad_multipart(&e))? {
         let name = field.name().unwrap_or("").to_owned();
-        if name == PHOTO_FIELD {
+        if FILE_FIELDS.contains(&name.as_str()) {
+            let file_name = field.file_name().map(str::to_owned);
             let mut bytes = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(|e| bad_multipart(&e))? {
                 if bytes.len() + chunk.len() > max_photo {
-                    // Stop reading: nothing after the photo is needed, and
+                    // Stop reading: nothing after the file is needed, and
                     // the rest of an oversized upload is never buffered.
-                    form.photo_too_large = Some(u32::try_from(max_photo).unwrap_or(u32::MAX));
+                    form.file_too_large = Some(u32::try_from(max_photo).unwrap_or(u32::MAX));
                     return Ok(form);
                 }
                 bytes.extend_from_slice(&chunk);
             }
             // A file input left empty still sends a part, with no bytes.
             if !bytes.is_empty() {
-                form.photo = Some(bytes);
+                form.file = Some(bytes);
+                form.file_name = file_name;
             }
             continue;
         }

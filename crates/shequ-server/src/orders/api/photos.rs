@@ -90,7 +90,7 @@ pub async fn upload(
     if let Some(e) = crate::orders::photos::refused_upload(&form) {
         return Err(e.into());
     }
-    let bytes = form.photo.as_deref().ok_or_else(|| {
+    let bytes = form.file.as_deref().ok_or_else(|| {
         AppError::unprocessable("photo", Code::PhotoMissing, "send the file in `photo`")
     })?;
     let stage = form.get("stage").to_owned();

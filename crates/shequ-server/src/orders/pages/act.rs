@@ -161,7 +161,7 @@ pub async fn act(
         Err(e) => return failed(e.code, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     // A resolution photo is checked before the change, stored after it.
-    let photo = match (&action, &photos::refused_upload(&form), &form.photo) {
+    let photo = match (&action, &photos::refused_upload(&form), &form.file) {
         (_, Some(e), _) => {
             return failed(e.code().as_str().to_owned(), StatusCode::PAYLOAD_TOO_LARGE).await;
         }

@@ -142,7 +142,7 @@ pub fn parse(
             }
         }
     }
-    let photo = match (&crate::orders::photos::refused_upload(form), &form.photo) {
+    let photo = match (&crate::orders::photos::refused_upload(form), &form.file) {
         (Some(e), _) => {
             err("photo", e.code());
             None
