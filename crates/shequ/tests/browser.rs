@@ -117,6 +117,35 @@ fn run_node(mut node: Command, script: &str, limit: Duration) {
     );
 }
 
+/// Serves a fresh demo street (20,000 residents, no simulation) with
+/// `password` and runs each browser flow against it in turn, each with
+/// its own variables beside the address, the password and the screenshot
+/// folder.
+fn flows_on_the_demo(password: &str, flows: &[(&str, &[(&str, &str)])]) {
+    let _turn = one_at_a_time();
+    let root = workspace_root();
+    require_browser_tooling(&root);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_server, base) = serve_demo(
+        dir.path(),
+        password,
+        &["--residents", "20000", "--no-simulate"],
+        Duration::from_secs(180),
+    );
+    for (script, vars) in flows {
+        let mut node = Command::new("node");
+        node.arg(format!("tests/browser/{script}"))
+            .current_dir(&root)
+            .env("BASE_URL", &base)
+            .env("SHEQU_PASSWORD", password)
+            .env("SCREENSHOT_DIR", root.join("target/screenshots"));
+        for (k, v) in *vars {
+            node.env(k, v);
+        }
+        run_node(node, script, Duration::from_secs(240));
+    }
+}
+
 /// The command centre and the phone pages (`tests/browser/command.mjs`):
 /// a report popped up, accepted and resolved with a photo on a 360-px
 /// phone while the command centre's counters, map and feed follow live,
@@ -351,25 +380,10 @@ fn party_in_chromium() {
 /// committee seated.
 #[test]
 fn branches_in_chromium() {
-    let _turn = one_at_a_time();
-    let root = workspace_root();
-    require_browser_tooling(&root);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let password = "demo-password-c";
-    let (_server, base) = serve_demo(
-        dir.path(),
-        password,
-        &["--residents", "20000", "--no-simulate"],
-        Duration::from_secs(180),
+    flows_on_the_demo(
+        "demo-password-c",
+        &[("branches.mjs", &[("SECRETARY_USER", "sec01")])],
     );
-    let mut node = Command::new("node");
-    node.arg("tests/browser/branches.mjs")
-        .current_dir(&root)
-        .env("BASE_URL", &base)
-        .env("SHEQU_PASSWORD", password)
-        .env("SECRETARY_USER", "sec01")
-        .env("SCREENSHOT_DIR", root.join("target/screenshots"));
-    run_node(node, "branches.mjs", Duration::from_secs(240));
 }
 
 /// Regional cooperation (`tests/browser/coop.mjs`): on the demo street a
@@ -380,25 +394,10 @@ fn branches_in_chromium() {
 /// 双报到 record; the year's list shows the need met.
 #[test]
 fn coop_in_chromium() {
-    let _turn = one_at_a_time();
-    let root = workspace_root();
-    require_browser_tooling(&root);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let password = "demo-password-d";
-    let (_server, base) = serve_demo(
-        dir.path(),
-        password,
-        &["--residents", "20000", "--no-simulate"],
-        Duration::from_secs(180),
+    flows_on_the_demo(
+        "demo-password-d",
+        &[("coop.mjs", &[("SECRETARY_USER", "sec01")])],
     );
-    let mut node = Command::new("node");
-    node.arg("tests/browser/coop.mjs")
-        .current_dir(&root)
-        .env("BASE_URL", &base)
-        .env("SHEQU_PASSWORD", password)
-        .env("SECRETARY_USER", "sec01")
-        .env("SCREENSHOT_DIR", root.join("target/screenshots"));
-    run_node(node, "coop.mjs", Duration::from_secs(240));
 }
 
 /// Assessment (`tests/browser/assess.mjs`): on the demo street a grid
@@ -409,22 +408,23 @@ fn coop_in_chromium() {
 /// and the worker's page offers no appeal; the period exports and prints.
 #[test]
 fn assess_in_chromium() {
-    let _turn = one_at_a_time();
-    let root = workspace_root();
-    require_browser_tooling(&root);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let password = "demo-password-e";
-    let (_server, base) = serve_demo(
-        dir.path(),
-        password,
-        &["--residents", "20000", "--no-simulate"],
-        Duration::from_secs(180),
+    flows_on_the_demo("demo-password-e", &[("assess.mjs", &[])]);
+}
+
+/// The street's say over the departments and the 15-minute circle on one
+/// demo street: `consult.mjs` — the housing office's overdue round is
+/// flagged on the command centre, a department member on a phone attaches
+/// papers (a file that is no document refused first), the operator
+/// answers (without reasons refused first) and the flag is gone, the
+/// department records it did not follow, and its year record and its
+/// assessment show it; `circle.mjs` — the street's circle page per type,
+/// the buildings outside on the map, where next for k sites with each
+/// step's gain, a threshold changed (a bad one refused) and the coverage
+/// moving with it, and a grid worker on a phone seeing only their area.
+#[test]
+fn consult_and_circle_in_chromium() {
+    flows_on_the_demo(
+        "demo-password-f",
+        &[("consult.mjs", &[]), ("circle.mjs", &[])],
     );
-    let mut node = Command::new("node");
-    node.arg("tests/browser/assess.mjs")
-        .current_dir(&root)
-        .env("BASE_URL", &base)
-        .env("SHEQU_PASSWORD", password)
-        .env("SCREENSHOT_DIR", root.join("target/screenshots"));
-    run_node(node, "assess.mjs", Duration::from_secs(240));
 }
