@@ -238,6 +238,26 @@ async fn a_quarter_is_assessed_appealed_closed_and_frozen() {
         (422, Some("assess_weights_sum")),
         "{body}"
     );
+    let (status, body) = app
+        .json(open(
+            json!({"period": "2027-Q1", "indicators": {"on_time": 35}}),
+        ))
+        .await;
+    assert_eq!(
+        (status, field_code(&body)),
+        (422, Some("assess_weights_sum")),
+        "the street's indicators add up to 115%: {body}"
+    );
+    let (status, body) = app
+        .json(open(
+            json!({"period": "2027-Q1", "indicators": {"speed": 10}}),
+        ))
+        .await;
+    assert_eq!(
+        (status, field_code(&body)),
+        (422, Some("assess_indicator_unknown")),
+        "{body}"
+    );
     let (status, body) = app.json(open(json!({"period": "2027-Q5"}))).await;
     assert_eq!(
         (status, field_code(&body)),
@@ -595,4 +615,93 @@ fn standings(period: &Value) -> Vec<(i64, Value, Value, Value)> {
 fn clock_now(clock: &ManualClock) -> i64 {
     use shequ_server::app::clock::Clock;
     clock.now_ms()
+}
+
+/// The street opens a period from the page with its own indicator
+/// weights: a sum that is off is refused with the form kept as typed;
+/// leaving consultations out and giving on-time resolution 30% is the
+/// scheme the period keeps.
+#[engines]
+async fn the_street_chooses_the_indicators_weights_on_the_page() {
+    use common::pages::{cookie, form, page_get, send};
+    let (app, _clock) = app_at_t0().await;
+    let operator = cookie(&app, "operator").await;
+    let page = send(&app, page_get("/assess", Some(&operator)))
+        .await
+        .text();
+    for field in [
+        "w_on_time",
+        "w_consult_followed",
+        "w_street_review",
+        "w_satisfaction",
+    ] {
+        assert!(
+            page.contains(&format!("name=\"{field}\"")),
+            "{field} on the form"
+        );
+    }
+    assert!(
+        page.contains("征询采纳率"),
+        "each indicator named, its definition beside it"
+    );
+    let typed =
+        "period=2027-Q1&street=70&department=10&residents=20&w_on_time=45&w_consult_followed=0";
+    let refused = send(&app, form("/assess", Some(&operator), typed)).await;
+    assert_eq!(refused.status, 422);
+    let text = refused.text();
+    assert!(
+        text.contains("115%"),
+        "the sum named: the street's part adds up to 115%"
+    );
+    assert!(
+        text.contains("name=\"w_on_time\" inputmode=\"numeric\" size=\"3\" value=\"45\""),
+        "the form kept as typed"
+    );
+    let opened = send(
+        &app,
+        form(
+            "/assess",
+            Some(&operator),
+            "period=2027-Q1&street=70&department=10&residents=20&w_on_time=30&w_consult_followed=0",
+        ),
+    )
+    .await;
+    assert_eq!(opened.status, 303, "{}", opened.text());
+    let id: i64 = opened
+        .location()
+        .trim_start_matches("/assess/periods/")
+        .parse()
+        .expect("id");
+    let (_, period) = app
+        .json(get(
+            &format!("/api/v1/assess/periods/{id}"),
+            Some(&app.login("operator").await),
+        ))
+        .await;
+    let weights: Vec<(String, i64)> = period["scheme"]["indicators"]
+        .as_array()
+        .expect("indicators")
+        .iter()
+        .filter(|i| i["rater"] == "street")
+        .map(|i| {
+            let key = i["indicator"]["measure"]
+                .as_str()
+                .or(i["indicator"]["key"].as_str())
+                .unwrap_or_default()
+                .to_owned();
+            (key, i["weight"].as_i64().unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(
+        weights,
+        [
+            ("response".to_owned(), 15),
+            ("on_time".to_owned(), 30),
+            ("resolution".to_owned(), 20),
+            ("reopen".to_owned(), 10),
+            ("report_in".to_owned(), 15),
+            ("street_review".to_owned(), 10),
+        ],
+        "the street's part as chosen, consultations left out"
+    );
 }

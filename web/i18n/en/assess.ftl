@@ -39,6 +39,7 @@ assess-open-title = Open a period
 assess-period-code = Period
 assess-period-hint = A month as 2026-07, a quarter as 2026-Q3, a year as 2026.
 assess-weights = Raters' weights
+assess-weights-hint = The raters' weights must add up to 100%, and so must each rater's indicators within its part. Give an indicator 0 to leave it out. The scheme is chosen when the period opens and kept with it.
 assess-open-submit = Open
 assess-mine = My assessment
 assess-rank = Rank

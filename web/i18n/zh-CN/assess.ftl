@@ -39,6 +39,7 @@ assess-open-title = 开启考核周期
 assess-period-code = 周期
 assess-period-hint = 月度如 2026-07，季度如 2026-Q3，年度如 2026。
 assess-weights = 评价方权重
+assess-weights-hint = 各评价方权重之和须为 100%；每一方的各项指标在该方内的权重之和也须为 100%。某项指标填 0 即不考核该项。方案在开启考核期时确定，随考核期保存。
 assess-open-submit = 开启
 assess-mine = 我的考核
 assess-rank = 名次

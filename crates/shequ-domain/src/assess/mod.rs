@@ -20,7 +20,7 @@ pub mod score;
 
 pub use appeal::{AppealGround, AppealState};
 pub use period::{Period, PeriodKind};
-pub use scheme::{Indicator, Measure, Rater, Scheme, SchemeIndicator};
+pub use scheme::{Indicator, Measure, Rater, Scheme, SchemeIndicator, Weights};
 pub use score::{Inputs, ManualScore, Score, rank};
 
 coded_enum! {

@@ -5,6 +5,8 @@
 //! weights. Weights are whole percentages: the raters' add up to 100, and
 //! so do each rater's indicators'.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::score::Inputs;
@@ -165,6 +167,32 @@ impl Default for Scheme {
     }
 }
 
+/// The weights a street chooses when it opens a period: the raters'
+/// (percent of the score) and, for each indicator it names by key, that
+/// indicator's weight within its rater's part (0 leaves it out). An
+/// indicator not named keeps the default scheme's weight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Weights {
+    pub street: u32,
+    pub department: u32,
+    pub residents: u32,
+    #[serde(default)]
+    pub indicators: BTreeMap<String, u32>,
+}
+
+impl Default for Weights {
+    /// The default scheme's: the street 70, the department 10, the
+    /// residents 20, each indicator as the default has it.
+    fn default() -> Self {
+        Self {
+            street: 70,
+            department: 10,
+            residents: 20,
+            indicators: BTreeMap::new(),
+        }
+    }
+}
+
 impl Scheme {
     /// The default scheme with these rater weights, each rater's
     /// indicators as the default has them.
@@ -173,17 +201,40 @@ impl Scheme {
         department: u32,
         residents: u32,
     ) -> Result<Self, InvalidValue> {
+        Self::with(&Weights {
+            street,
+            department,
+            residents,
+            indicators: BTreeMap::new(),
+        })
+    }
+
+    /// The default scheme under the weights chosen: a rater given 0 is
+    /// left out with its indicators, an indicator given 0 is left out of
+    /// its rater's part. Refuses a key the scheme has no indicator for,
+    /// and (by [`Scheme::validate`]) weights that do not add up.
+    pub fn with(w: &Weights) -> Result<Self, InvalidValue> {
         let mut s = Self {
             raters: vec![
-                (Rater::Street, street),
-                (Rater::Department, department),
-                (Rater::Residents, residents),
+                (Rater::Street, w.street),
+                (Rater::Department, w.department),
+                (Rater::Residents, w.residents),
             ],
             ..Self::default()
         };
+        for (key, weight) in &w.indicators {
+            let Some(i) = s.indicators.iter_mut().find(|i| i.indicator.key() == key) else {
+                return Err(InvalidValue::new(
+                    Code::AssessIndicatorUnknown,
+                    format!("the scheme has no indicator {key:?}"),
+                )
+                .at("indicators"));
+            };
+            i.weight = *weight;
+        }
         s.raters.retain(|(_, w)| *w > 0);
         s.indicators
-            .retain(|i| s.raters.iter().any(|(r, _)| *r == i.rater));
+            .retain(|i| i.weight > 0 && s.raters.iter().any(|(r, _)| *r == i.rater));
         s.validate()?;
         Ok(s)
     }
@@ -329,6 +380,47 @@ mod tests {
             (Code::AssessWeightsSum, Some("indicators"))
         );
         assert!(e.message.contains("105%"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_street_sets_each_indicators_weight_or_leaves_one_out() {
+        let mut w = Weights::default();
+        w.indicators.extend([
+            ("on_time".to_owned(), 30),
+            ("consult_followed".to_owned(), 0),
+        ]);
+        let s = Scheme::with(&w).expect("15+30+20+10+15+10 = 100");
+        let weight = |key: &str| {
+            s.indicators
+                .iter()
+                .find(|i| i.indicator.key() == key)
+                .map(|i| i.weight)
+        };
+        assert_eq!(
+            (weight("on_time"), weight("consult_followed")),
+            (Some(30), None)
+        );
+        w.indicators.insert("on_time".to_owned(), 35);
+        let e = Scheme::with(&w).expect_err("105");
+        assert_eq!(
+            (e.code, e.field()),
+            (Code::AssessWeightsSum, Some("indicators"))
+        );
+        assert!(e.message.contains("105%"), "{}", e.message);
+        let mut unknown = Weights::default();
+        unknown.indicators.insert("speed".to_owned(), 10);
+        assert_eq!(
+            Scheme::with(&unknown).expect_err("unknown").code,
+            Code::AssessIndicatorUnknown
+        );
+        let mut none = Weights::default();
+        none.indicators.insert(DEPARTMENT_REVIEW.to_owned(), 0);
+        assert_eq!(
+            Scheme::with(&none).expect_err("a rater with nothing").code,
+            Code::AssessWeightsSum,
+            "a rater left with no indicator is refused, its part adding up to 0%"
+        );
+        assert_eq!(Scheme::with(&Weights::default()), Ok(Scheme::default()));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use shequ_domain::assess::Scheme;
+use shequ_domain::assess::scheme::Weights;
 use shequ_domain::assess::score::{Inputs, Score};
 use shequ_store::assess::{AppealRow, PeriodRow, SubjectRow};
 
@@ -76,6 +77,11 @@ pub struct OpenIn {
     pub department: u32,
     #[serde(default = "residents")]
     pub residents: u32,
+    /// Weights within their rater's part by indicator key (`on_time`:
+    /// 30, `consult_followed`: 0 to leave it out…); an indicator not
+    /// named keeps the default scheme's weight.
+    #[serde(default)]
+    pub indicators: std::collections::BTreeMap<String, u32>,
 }
 
 fn street() -> u32 {
@@ -95,7 +101,9 @@ pub struct Made {
 }
 
 /// Opens a period (the street only); weights that do not add up to 100
-/// are refused (422 `assess_weights_sum`), a period opened already is 409
+/// — the raters', or a rater's indicators' — are refused (422
+/// `assess_weights_sum`), an indicator the scheme has not is 422
+/// `assess_indicator_unknown`, a period opened already is 409
 /// `assess_period_exists`.
 #[utoipa::path(post, path = "/api/v1/assess/periods", tag = "assess", request_body = OpenIn,
     responses((status = 201, body = Made), (status = 409), (status = 422)), security(("bearer" = [])))]
@@ -104,13 +112,13 @@ pub async fn open(
     who: Principal,
     Json(f): Json<OpenIn>,
 ) -> AppResult<(StatusCode, Json<Made>)> {
-    let id = service::open(
-        &core,
-        &who,
-        &f.period,
-        (f.street, f.department, f.residents),
-    )
-    .await?;
+    let weights = Weights {
+        street: f.street,
+        department: f.department,
+        residents: f.residents,
+        indicators: f.indicators,
+    };
+    let id = service::open(&core, &who, &f.period, &weights).await?;
     Ok((StatusCode::CREATED, Json(Made { id })))
 }
 

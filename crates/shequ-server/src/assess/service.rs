@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use shequ_domain::Code;
-use shequ_domain::assess::scheme::Scheme;
+use shequ_domain::assess::scheme::{Scheme, Weights};
 use shequ_domain::assess::score::{self, Inputs, ManualScore, Score};
 use shequ_domain::assess::{AppealGround, AppealState, Period, PeriodKind, SubjectKind, appeal};
 use shequ_domain::order::figures::{self, Counts, SummonsCounts};
@@ -143,13 +143,14 @@ pub async fn mine(core: &AssessState, who: &Principal) -> Result<Vec<SubjectRow>
 }
 
 /// Opens the period `code` (`2026-Q3`…) over the street's area under the
-/// default scheme with the raters' weights given (percent), its subjects
-/// the area's teams, secretaries and grid workers as they are now.
+/// default scheme with the weights chosen (the raters', and any
+/// indicator's within its rater's part), its subjects the area's teams,
+/// secretaries and grid workers as they are now.
 pub async fn open(
     core: &AssessState,
     who: &Principal,
     code: &str,
-    weights: (u32, u32, u32),
+    weights: &Weights,
 ) -> Result<i64, AppError> {
     require_street(who)?;
     let (_, name) = actor(who);
@@ -172,12 +173,12 @@ pub async fn open_at(
     tz: chrono_tz::Tz,
     scope: &Scope,
     code: &str,
-    weights: (u32, u32, u32),
+    weights: &Weights,
     actor: &str,
     now: i64,
 ) -> Result<i64, AppError> {
     let period = Period::parse(code).map_err(invalid)?;
-    let scheme = Scheme::with_weights(weights.0, weights.1, weights.2).map_err(invalid)?;
+    let scheme = Scheme::with(weights).map_err(invalid)?;
     let scheme_json = serde_json::to_string(&scheme).map_err(|e| corrupt("scheme", e))?;
     let ms = |day| midnight_ms(tz, day).ok_or_else(|| corrupt("period day", format!("{day}")));
     store

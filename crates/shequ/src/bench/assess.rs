@@ -152,7 +152,7 @@ pub async fn run(args: AssessBenchArgs) -> anyhow::Result<()> {
         tz,
         &scope,
         &year.code(),
-        (70, 10, 20),
+        &shequ_domain::assess::scheme::Weights::default(),
         "bench",
         now,
     )

@@ -142,7 +142,7 @@ pub async fn build(
         TZ,
         &scope,
         &last.code(),
-        (70, 10, 20),
+        &shequ_domain::assess::scheme::Weights::default(),
         ACTOR,
         after_it(1, 50),
     )
@@ -212,7 +212,7 @@ pub async fn build(
         TZ,
         &scope,
         &this.code(),
-        (70, 10, 20),
+        &shequ_domain::assess::scheme::Weights::default(),
         ACTOR,
         now - 24 * hour,
     )

@@ -1,41 +1,38 @@
 //! `/assess`: the assessment periods, the latest first, and the street's
-//! form to open one (its code and the raters' weights, the street 70% by
-//! default).
+//! form to open one: its code, the raters' weights (the street 70% by
+//! default) and each rater's indicators' weights within its part, each
+//! indicator's definition beside it (0 leaves one out).
 
-use axum::Form;
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use serde::Deserialize;
-use shequ_domain::assess::{Period, PeriodKind};
+use shequ_domain::assess::{Period, PeriodKind, Rater, Scheme, Weights};
 
-use super::principal;
+use super::{definition, indicator_name, principal, rater};
 use crate::app::error::AppError;
 use crate::app::page::ctx::{Ctx, PageError, PageResult, Viewer};
+use crate::app::page::form::FormData;
 use crate::app::page::layout::{Nav, empty, page};
 use crate::app::page::refusal::{refusal, shown_on_form};
 use crate::assess::AssessState;
 use crate::assess::service;
 
-/// The open-a-period form as typed.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct OpenForm {
-    pub period: String,
-    pub street: String,
-    pub department: String,
-    pub residents: String,
+/// The field of an indicator's weight on the form.
+fn indicator_field(key: &str) -> String {
+    format!("w_{key}")
 }
 
 /// `GET /assess`
 pub async fn list(State(core): State<AssessState>, v: Viewer) -> PageResult<Markup> {
-    render(&core, &v, &OpenForm::default(), None).await
+    render(&core, &v, &FormData::default(), None).await
 }
 
 async fn render(
     core: &AssessState,
     v: &Viewer,
-    typed: &OpenForm,
+    typed: &FormData,
     refused: Option<&AppError>,
 ) -> PageResult<Markup> {
     let ctx = &v.ctx;
@@ -48,6 +45,7 @@ async fn render(
         quarter = Period::containing(PeriodKind::Quarter, quarter.end_day());
     }
     let this_quarter = quarter.code();
+    let scheme = Scheme::default();
     let or = |t: &str, d: &str| {
         if t.is_empty() {
             d.to_owned()
@@ -99,14 +97,30 @@ async fn render(
             form.stack method="post" action="/assess" {
                 div.field {
                     label for="a-period" { (ctx.t("assess-period-code")) }
-                    input #a-period name="period" value=(or(&typed.period, &this_quarter)) required;
+                    input #a-period name="period" value=(or(typed.get("period"), &this_quarter)) required;
                     small.muted { (ctx.t("assess-period-hint")) }
                 }
-                fieldset {
-                    legend { (ctx.t("assess-weights")) }
-                    div.field { label for="a-street" { (ctx.label("assess-rater", "street")) " %" } input #a-street name="street" inputmode="numeric" value=(or(&typed.street, "70")); }
-                    div.field { label for="a-dept" { (ctx.label("assess-rater", "department")) " %" } input #a-dept name="department" inputmode="numeric" value=(or(&typed.department, "10")); }
-                    div.field { label for="a-res" { (ctx.label("assess-rater", "residents")) " %" } input #a-res name="residents" inputmode="numeric" value=(or(&typed.residents, "20")); }
+                h3 { (ctx.t("assess-weights")) }
+                p.muted { (ctx.t("assess-weights-hint")) }
+                @for r in Rater::ALL {
+                    @let default_weight = scheme.weight_of(*r).to_string();
+                    fieldset.scheme-part {
+                        legend {
+                            label { (rater(ctx, *r)) " "
+                                input.weight name=(r.as_str()) inputmode="numeric" size="3"
+                                    aria-label=(format!("{} %", rater(ctx, *r)))
+                                    value=(or(typed.get(r.as_str()), &default_weight)); " %" }
+                        }
+                        @for i in scheme.indicators.iter().filter(|i| i.rater == *r) {
+                            @let field = indicator_field(i.indicator.key());
+                            div.field.indicator-weight {
+                                label for=(field) { (indicator_name(ctx, &i.indicator)) " %" }
+                                input #(field) name=(field) inputmode="numeric" size="3"
+                                    value=(or(typed.get(&field), &i.weight.to_string()));
+                                small.muted { (definition(ctx, &i.indicator)) }
+                            }
+                        }
+                    }
                 }
                 button.primary type="submit" { (ctx.t("assess-open-submit")) }
             }
@@ -129,7 +143,7 @@ pub(crate) fn period_name(ctx: &Ctx, code: &str) -> String {
     }
 }
 
-fn weight(field: &'static str, text: &str) -> Result<u32, AppError> {
+fn weight(field: &str, text: &str) -> Result<u32, AppError> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(0);
@@ -143,20 +157,30 @@ fn weight(field: &'static str, text: &str) -> Result<u32, AppError> {
     })
 }
 
+/// The weights as typed: the raters' (blank is 0), and each indicator's
+/// of the default scheme that was sent (one not sent keeps its weight).
+fn weights(f: &FormData) -> Result<Weights, AppError> {
+    let mut indicators = BTreeMap::new();
+    for i in &Scheme::default().indicators {
+        let field = indicator_field(i.indicator.key());
+        if f.has(&field) {
+            indicators.insert(i.indicator.key().to_owned(), weight(&field, f.get(&field))?);
+        }
+    }
+    Ok(Weights {
+        street: weight("street", f.get("street"))?,
+        department: weight("department", f.get("department"))?,
+        residents: weight("residents", f.get("residents"))?,
+        indicators,
+    })
+}
+
 /// `POST /assess`
-pub async fn open(
-    State(core): State<AssessState>,
-    v: Viewer,
-    Form(f): Form<OpenForm>,
-) -> PageResult<Response> {
+pub async fn open(State(core): State<AssessState>, v: Viewer, f: FormData) -> PageResult<Response> {
     let who = principal(&v.user);
     let result = async {
-        let w = (
-            weight("street", &f.street)?,
-            weight("department", &f.department)?,
-            weight("residents", &f.residents)?,
-        );
-        service::open(&core, &who, &f.period, w).await
+        let w = weights(&f)?;
+        service::open(&core, &who, f.get("period"), &w).await
     }
     .await;
     match result {
