@@ -6,11 +6,11 @@
 // its conditions taken, and the flag is gone; the office records it did
 // not follow; the street's year record shows the answer late and the
 // matter not followed, and the office's assessment counts it, traced to
-// the matter.
+// the matter. In English on a laptop the navigation keeps to one line.
 //
 // Env: BASE_URL, SHEQU_PASSWORD; SCREENSHOT_DIR.
 
-import { PHONE, WALL, check, start } from './harness.mjs';
+import { DESKTOP, PHONE, WALL, check, start } from './harness.mjs';
 
 const { base: BASE, newPage, shot, loginAs, run } = await start();
 
@@ -109,4 +109,14 @@ await run(async () => {
   const row = op.locator('#arithmetic tr', { hasText: '征询采纳率' });
   check((await row.textContent()).includes('0/1'), 'its consultations followed: none of one');
   await shot(op, 'consult-5-assessment');
+
+  // ---- in English, the navigation still keeps to one line on a laptop ----
+  const en = await newPage(DESKTOP);
+  await loginAs(en, 'operator1', '/command');
+  await en.getByRole('link', { name: 'English' }).click();
+  const [navHeight, itemHeight] = await en.evaluate(() => [
+    document.querySelector('.main-nav ul').offsetHeight,
+    document.querySelector('.main-nav li').offsetHeight,
+  ]);
+  check(navHeight < 1.5 * itemHeight, `the English navigation on one line at 1280 px: ${navHeight} vs ${itemHeight}`);
 });

@@ -11,7 +11,10 @@ cmd-alerts-today = Alerts today
 cmd-on-time = On time this month
 cmd-satisfaction = Satisfaction this month
 cmd-supervised = { $n } supervised orders
-cmd-consult-overdue = { $n } consultation rounds past their deadline unanswered
+cmd-consult-overdue = { $n ->
+    [one] { $n } consultation round past its deadline unanswered
+   *[other] { $n } consultation rounds past their deadline unanswered
+}
 cmd-map-label = Street map: grids shaded by open orders
 cmd-grid-title = { $name } · { $n } open
 cmd-legend = Legend
