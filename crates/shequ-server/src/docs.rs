@@ -53,6 +53,9 @@ use utoipa::{Modify, OpenApi};
         crate::assess::api::periods, crate::assess::api::open, crate::assess::api::period,
         crate::assess::api::close, crate::assess::api::subject, crate::assess::api::score,
         crate::assess::api::appeal, crate::assess::api::decide,
+        crate::consult::api::matters, crate::consult::api::matter, crate::consult::api::open,
+        crate::consult::api::next_round, crate::consult::api::answer, crate::consult::api::conclude,
+        crate::consult::api::records,
     ),
     components(schemas(crate::app::error::ErrorBody, crate::app::error::ErrorDetail, crate::app::error::FieldError)),
     modifiers(&BearerAuth, &ErrorResponses),
@@ -68,6 +71,7 @@ use utoipa::{Modify, OpenApi};
         (name = "branches", description = "三缘 branches: preference-form rounds and their assignment within size limits, and candidate-less direct elections (无候选人直选) of branch committees, recounted from the stored ballots"),
         (name = "coop", description = "Regional cooperation (区域化党建): resident units, the needs and resources lists, matching a need against the resources with each part of the score in words, projects from proposal to rating, and the year's project list"),
         (name = "assess", description = "Assessment from the bottom up (自下而上考核): periods under a scheme of weighted raters (the street 70% by default) and indicators computed from the orders' trail by the one definition of each figure or scored by hand; rankings with each score's arithmetic, appeals against counted orders, closing that freezes the scores"),
+        (name = "consult", description = "The street's say over the departments (征询·会商·会签): a department's matters asked before, consulted during and signed after, each round with a deadline for the street's answer, the street's opinion and reasons, the documents, the outcome; the departments' year record, which their assessment counts"),
         (name = "alerts", description = "Welfare-alert rules (inactivity, night activity, visitors, device silence) and the alerts they raised"),
     )
 )]

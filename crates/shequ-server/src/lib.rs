@@ -105,6 +105,7 @@ fn api(s: &AppState) -> Router<AppState> {
         .merge(branches::api().with_state(s.core.clone()))
         .merge(coop::api().with_state(s.coop.clone()))
         .merge(assess::api().with_state(s.assess.clone()))
+        .merge(consult::api().with_state(s.consult.clone()))
         .merge(orders::api().with_state(s.orders.clone()))
         .merge(sensing::api().with_state(s.sensing.clone()))
         .fallback(app::json_errors::not_found)

@@ -337,3 +337,162 @@ async fn an_overdue_round_is_flagged_and_the_record_feeds_the_assessment() {
         "the indicator with its definition"
     );
 }
+
+/// The same through the JSON API: a member opens (a bad kind, another's
+/// department refused), the street answers (reasons required, once), the
+/// rounds keep their order, the outcome is recorded once, and the year's
+/// record counts it; an unknown matter is a 404 with its code.
+#[engines]
+async fn the_api_opens_answers_and_records() {
+    use serde_json::json;
+    let app = app().await;
+    let operator = app.login("operator").await;
+    let member = app.login("gw_b").await;
+    let grid = app.login("grid_a").await;
+    let street = app
+        .store
+        .region_by_code("310104011")
+        .await
+        .expect("read")
+        .expect("street")
+        .region;
+    let dept = app
+        .store
+        .create_team("fgj", "区房管局", "department", street.id)
+        .await
+        .expect("team");
+    app.store
+        .add_team_member(dept, app.user_id("gw_b").await)
+        .await
+        .expect("member");
+    let code = |b: &serde_json::Value| {
+        b["error"]["fields"][0]["code"]
+            .as_str()
+            .or(b["error"]["code"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let matter = |kind: &str| json!({"team": dept, "kind": kind, "title": "旧改", "body": "改造范围", "days": 5});
+    let (status, body) = app
+        .json(post_json(
+            "/api/v1/consult/matters",
+            Some(&member),
+            &matter("repaint"),
+        ))
+        .await;
+    assert_eq!(
+        (status, code(&body).as_str()),
+        (422, "consult_kind_unknown"),
+        "{body}"
+    );
+    let (status, _) = app
+        .json(post_json(
+            "/api/v1/consult/matters",
+            Some(&grid),
+            &matter("major_project"),
+        ))
+        .await;
+    assert_eq!(status, 403, "not grid_a's department");
+    let (status, body) = app
+        .json(post_json(
+            "/api/v1/consult/matters",
+            Some(&member),
+            &matter("major_project"),
+        ))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_i64().expect("id");
+
+    let (status, list) = app
+        .json(common::get("/api/v1/consult/matters", Some(&operator)))
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let listed = &list.as_array().expect("matters")[0];
+    assert_eq!(
+        (listed["matter"]["id"].as_i64(), listed["overdue"].as_bool()),
+        (Some(id), Some(false)),
+        "{listed}"
+    );
+    let round = listed["rounds"][0]["id"].as_i64().expect("round");
+    let answer = |body: serde_json::Value| {
+        post_json(
+            &format!("/api/v1/consult/rounds/{round}/answer"),
+            Some(&operator),
+            &body,
+        )
+    };
+    let (status, body) = app.json(answer(json!({"opinion": "disagree"}))).await;
+    assert_eq!(
+        (status, code(&body).as_str()),
+        (422, "consult_reasons"),
+        "{body}"
+    );
+    let (status, _) = app
+        .json(post_json(
+            &format!("/api/v1/consult/rounds/{round}/answer"),
+            Some(&member),
+            &json!({"opinion": "agree"}),
+        ))
+        .await;
+    assert_eq!(status, 403, "the department does not answer itself");
+    let (status, _) = app.json(answer(json!({"opinion": "agree"}))).await;
+    assert_eq!(status, 204);
+    let (status, _) = app.json(answer(json!({"opinion": "agree"}))).await;
+    assert_eq!(status, 409, "answered once");
+
+    let next = |stage: &str| {
+        post_json(
+            &format!("/api/v1/consult/matters/{id}/rounds"),
+            Some(&member),
+            &json!({"stage": stage, "body": "施工方案"}),
+        )
+    };
+    let (status, body) = app.json(next("after")).await;
+    assert_eq!(
+        (status, code(&body).as_str()),
+        (422, "consult_round_order"),
+        "{body}"
+    );
+    let (status, body) = app.json(next("during")).await;
+    assert_eq!(status, 201, "{body}");
+    let outcome = || {
+        post_json(
+            &format!("/api/v1/consult/matters/{id}/outcome"),
+            Some(&member),
+            &json!({"outcome": "followed", "note": "按街道意见分批施工"}),
+        )
+    };
+    assert_eq!(app.json(outcome()).await.0, 204);
+    assert_eq!(app.json(outcome()).await.0, 409, "recorded once");
+
+    let (status, records) = app
+        .json(common::get("/api/v1/consult/records", Some(&operator)))
+        .await;
+    assert_eq!(status, 200, "{records}");
+    let mine = records
+        .as_array()
+        .expect("records")
+        .iter()
+        .find(|r| r["team_id"] == dept)
+        .expect("the department's record");
+    assert_eq!(
+        (
+            mine["counts"]["rounds_judged"].as_i64(),
+            mine["counts"]["answered_on_time"].as_i64(),
+            mine["counts"]["concluded"].as_i64(),
+            mine["counts"]["followed"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1), Some(1)),
+        "the answered round judged (the open second not yet), one followed: {mine}"
+    );
+    let (status, body) = app
+        .json(common::get(
+            "/api/v1/consult/matters/99999",
+            Some(&operator),
+        ))
+        .await;
+    assert_eq!(
+        (status, code(&body).as_str()),
+        (404, "consult_matter_not_found")
+    );
+}

@@ -3,10 +3,12 @@
 //! signed after — each with a deadline for the street's answer; the street
 //! answers each with its opinion and reasons; the department records what
 //! it did. Rounds past their deadline unanswered are flagged to the
-//! street. Reads and changes go through [`service`]; the order of the
+//! street. The pages and the JSON API ([`api`]) read and change through
+//! [`service`]; the order of the
 //! rounds and what an answer must say are the domain's
 //! (`shequ_domain::consult`).
 
+pub mod api;
 pub mod page;
 pub mod service;
 
@@ -27,6 +29,17 @@ impl ConsultState {
     pub fn new(core: Core) -> Self {
         Self { core }
     }
+}
+
+/// The consultations' routes under `/api/v1`.
+pub fn api() -> Router<ConsultState> {
+    Router::new()
+        .route("/consult/matters", get(api::matters).post(api::open))
+        .route("/consult/matters/{id}", get(api::matter))
+        .route("/consult/matters/{id}/rounds", post(api::next_round))
+        .route("/consult/matters/{id}/outcome", post(api::conclude))
+        .route("/consult/rounds/{id}/answer", post(api::answer))
+        .route("/consult/records", get(api::records))
 }
 
 /// The consultations' pages.

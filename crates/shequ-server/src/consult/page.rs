@@ -79,12 +79,7 @@ async fn render_list(
     });
     let departments = service::departments(core, &p).await?;
     let year = chrono::Datelike::year(&core.today());
-    let new_year = |y| {
-        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
-            .and_then(|d| crate::app::state::midnight_ms(core.tz, d))
-            .unwrap_or(0)
-    };
-    let records = service::records(core, &p, (new_year(year), new_year(year + 1))).await?;
+    let records = service::records(core, &p, service::year_span(core, year)).await?;
     let body = html! {
         (tabs(ctx))
         p.muted { (ctx.t("consult-intro")) }
@@ -317,7 +312,9 @@ pub async fn next_round(
     Path(id): Path<i64>,
     Form(f): Form<RoundForm>,
 ) -> PageResult<Response> {
-    let r = service::next_round(&core, &who(&v), id, &f.stage, &f.body, &f.days).await;
+    let r = service::next_round(&core, &who(&v), id, &f.stage, &f.body, &f.days)
+        .await
+        .map(|_| ());
     back(&core, &v, id, r).await
 }
 

@@ -34,9 +34,10 @@ pub fn is_street(who: &Principal) -> bool {
 }
 
 /// The departments the caller may speak for: every department of the
-/// area for the street, their own teams for a member.
+/// area for the street, their own teams for a member. (An API token reads
+/// its area's departments; it changes nothing, see [`speaks_for`].)
 pub async fn departments(core: &ConsultState, who: &Principal) -> Result<Vec<Team>, AppError> {
-    if is_street(who) {
+    if reads_area(who) {
         let scope = who.scope()?;
         return Ok(core
             .store
@@ -66,6 +67,9 @@ pub async fn departments(core: &ConsultState, who: &Principal) -> Result<Vec<Tea
 }
 
 async fn speaks_for(core: &ConsultState, who: &Principal, team_id: i64) -> Result<(), AppError> {
+    if matches!(who, Principal::Token(_)) {
+        return Err(AppError::Forbidden(Code::ForbiddenRole));
+    }
     if departments(core, who)
         .await?
         .iter()
@@ -92,13 +96,20 @@ fn days(text: &str) -> Result<i64, AppError> {
     }
 }
 
+/// Whether the caller reads every matter of its area: the street, and an
+/// API token (bound to its region, with `consult:read`).
+fn reads_area(who: &Principal) -> bool {
+    is_street(who) || matches!(who, Principal::Token(_))
+}
+
 /// The matters the caller sees, with their rounds, the latest first.
 pub async fn matters(
     core: &ConsultState,
     who: &Principal,
 ) -> Result<Vec<(MatterRow, Vec<RoundRow>)>, AppError> {
     // The street sees its area's matters; a member, their departments'.
-    let scope = if is_street(who) {
+    let area = reads_area(who);
+    let scope = if area {
         who.scope()?
     } else {
         shequ_store::Scope::everything()
@@ -106,7 +117,7 @@ pub async fn matters(
     let teams: Vec<i64> = departments(core, who).await?.iter().map(|t| t.id).collect();
     let mut out = Vec::new();
     for m in core.store.consult_matters(&scope).await? {
-        if is_street(who) || teams.contains(&m.team_id) {
+        if area || teams.contains(&m.team_id) {
             let rounds = core.store.consult_rounds(m.id).await?;
             out.push((m, rounds));
         }
@@ -161,7 +172,7 @@ pub async fn next_round(
     stage: &str,
     body: &str,
     days_text: &str,
-) -> Result<(), AppError> {
+) -> Result<i64, AppError> {
     let (m, _) = matter(core, who, id).await?;
     speaks_for(core, who, m.team_id).await?;
     let stage = Stage::parse(stage).map_err(invalid)?;
@@ -174,10 +185,10 @@ pub async fn next_round(
     }
     let now = core.clock.now_ms();
     let due = now + days(days_text)? * DAY;
-    core.store
+    Ok(core
+        .store
         .open_consult_round(id, stage, body.trim(), due, now)
-        .await?;
-    Ok(())
+        .await?)
 }
 
 /// The street's answer to a round; the round's matter.
@@ -262,6 +273,17 @@ pub async fn concluded(
     span: (i64, i64),
 ) -> Result<Vec<MatterRow>, AppError> {
     Ok(store.consult_matters_concluded(team_id, span).await?)
+}
+
+/// The calendar year `year` in the street's time zone, as epoch
+/// milliseconds `[from, to)`.
+pub fn year_span(core: &ConsultState, year: i32) -> (i64, i64) {
+    let new_year = |y| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| crate::app::state::midnight_ms(core.tz, d))
+            .unwrap_or(0)
+    };
+    (new_year(year), new_year(year.saturating_add(1)))
 }
 
 /// The record of the departments of the caller's area over `span`, with

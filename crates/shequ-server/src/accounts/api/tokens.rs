@@ -29,6 +29,7 @@ pub const TOKEN_SCOPES: &[&str] = &[
     "coop:read",
     "coop:write",
     "assess:read",
+    "consult:read",
 ];
 
 /// API tokens bound inside your scope (administrators only).
