@@ -12,16 +12,13 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::*;
 use serde_json::{Value, json};
 use shequ_domain::consult::Outcome;
+use shequ_domain::order::Rating;
 use shequ_domain::order::figures::Counts;
-use shequ_domain::order::{Action, Rating};
 use shequ_server::app::clock::ManualClock;
-use shequ_store::orders::Effects;
-use shequ_store::orders::act::Actor;
+use shequ_testkit::trail::{act, app_at, file, rate};
 
 /// 2027-01-15 16:00 in Shanghai: in the quarter 2027-Q1.
 const T0: i64 = 1_800_000_000_000;
@@ -29,58 +26,12 @@ const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
 const DAY: i64 = 24 * HOUR;
 
-async fn app_at_t0() -> (TestApp, Arc<ManualClock>) {
-    let mut app = app().await;
-    let clock = Arc::new(ManualClock::new(T0));
-    app.state = app.state.clone().with_clock(clock.clone());
-    app.router = shequ_server::router(app.state.clone());
-    (app, clock)
-}
-
 fn code(body: &Value) -> Option<&str> {
     body["error"]["code"].as_str()
 }
 
 fn field_code(body: &Value) -> Option<&str> {
     body["error"]["fields"][0]["code"].as_str()
-}
-
-/// Files a sanitation order (30 min to accept, a day to resolve).
-async fn file(app: &TestApp, token: &str, point: (f64, f64)) -> i64 {
-    let (status, body) = app
-        .json(post_json(
-            "/api/v1/orders",
-            Some(token),
-            &json!({"category": "sanitation", "title": "楼道堆物", "description": "3号楼楼道堆满杂物",
-                    "address": "田林路1号", "lon": point.0, "lat": point.1}),
-        ))
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_i64().expect("id")
-}
-
-async fn act(app: &TestApp, token: &str, id: i64, body: Value) {
-    let (status, reply) = app
-        .json(post_json(
-            &format!("/api/v1/orders/{id}/actions"),
-            Some(token),
-            &body,
-        ))
-        .await;
-    assert_eq!(status, 200, "{body} on #{id}: {reply}");
-}
-
-async fn rate(app: &TestApp, id: i64, rating: Rating, reopen: bool, at: i64) {
-    app.store
-        .act_on_order(
-            id,
-            &Actor::Reporter,
-            &Action::Rate { rating, reopen },
-            at,
-            |_, _, _| Effects::default(),
-        )
-        .await
-        .expect("rate");
 }
 
 /// The subject of `user_id`, or of team `team_id`, in a period's ranking.
@@ -132,7 +83,7 @@ fn counts(s: &Value) -> Counts {
 
 #[engines]
 async fn a_quarter_is_assessed_appealed_closed_and_frozen() {
-    let (app, clock) = app_at_t0().await;
+    let (app, clock) = app_at(T0).await;
     let operator = app.login("operator").await;
     let admin = app.login("admin").await;
     let grid_a = app.login("grid_a").await;
@@ -624,7 +575,7 @@ fn clock_now(clock: &ManualClock) -> i64 {
 #[engines]
 async fn the_street_chooses_the_indicators_weights_on_the_page() {
     use common::pages::{cookie, form, page_get, send};
-    let (app, _clock) = app_at_t0().await;
+    let (app, _clock) = app_at(T0).await;
     let operator = cookie(&app, "operator").await;
     let page = send(&app, page_get("/assess", Some(&operator)))
         .await

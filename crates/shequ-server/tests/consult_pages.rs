@@ -213,15 +213,10 @@ async fn a_department_asks_the_street_answers_and_the_outcome_is_recorded() {
 /// record on the list and in its assessment, traced on its subject page.
 #[engines]
 async fn an_overdue_round_is_flagged_and_the_record_feeds_the_assessment() {
-    use shequ_server::app::clock::ManualClock;
-    use std::sync::Arc;
     const DAY: i64 = 86_400_000;
     // 2027-01-15 in Shanghai: in 2027-Q1.
     const T0: i64 = 1_800_000_000_000;
-    let mut app = app().await;
-    let clock = Arc::new(ManualClock::new(T0));
-    app.state = app.state.clone().with_clock(clock.clone());
-    app.router = shequ_server::router(app.state.clone());
+    let (app, clock) = shequ_testkit::trail::app_at(T0).await;
     let operator = cookie(&app, "operator").await;
     let member = cookie(&app, "gw_b").await;
     let street = app

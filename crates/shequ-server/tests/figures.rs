@@ -5,71 +5,20 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::pages::{cookie, page_get, send};
 use common::*;
 use serde_json::{Value, json};
-use shequ_domain::order::{Action, Rating};
-use shequ_server::app::clock::ManualClock;
-use shequ_store::orders::Effects;
-use shequ_store::orders::act::Actor;
+use shequ_domain::order::Rating;
+use shequ_testkit::trail::{act, app_at, file, rate};
 
 /// 2027-01-15 16:00 in Shanghai: the whole story stays in January.
 const T0: i64 = 1_800_000_000_000;
 const MIN: i64 = 60_000;
 const HOUR: i64 = 60 * MIN;
 
-async fn app_at_t0() -> (TestApp, Arc<ManualClock>) {
-    let mut app = app().await;
-    let clock = Arc::new(ManualClock::new(T0));
-    app.state = app.state.clone().with_clock(clock.clone());
-    app.router = shequ_server::router(app.state.clone());
-    (app, clock)
-}
-
-/// Files a sanitation order (30 min to accept, a day to resolve) at `point`.
-async fn file(app: &TestApp, token: &str, point: (f64, f64)) -> i64 {
-    let (status, body) = app
-        .json(post_json(
-            "/api/v1/orders",
-            Some(token),
-            &json!({"category": "sanitation", "title": "楼道堆物", "description": "3号楼楼道堆满杂物",
-                    "address": "田林路1号", "lon": point.0, "lat": point.1}),
-        ))
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body["id"].as_i64().expect("id")
-}
-
-async fn act(app: &TestApp, token: &str, id: i64, body: Value) {
-    let (status, reply) = app
-        .json(post_json(
-            &format!("/api/v1/orders/{id}/actions"),
-            Some(token),
-            &body,
-        ))
-        .await;
-    assert_eq!(status, 200, "{body} on #{id}: {reply}");
-}
-
-/// The reporter rates through their link; here straight to the store.
-async fn rate(app: &TestApp, id: i64, rating: Rating, reopen: bool, at: i64) {
-    app.store
-        .act_on_order(
-            id,
-            &Actor::Reporter,
-            &Action::Rate { rating, reopen },
-            at,
-            |_, _, _| Effects::default(),
-        )
-        .await
-        .expect("rate");
-}
-
 #[tokio::test]
 async fn the_command_centre_and_the_figures_show_the_same_numbers() {
-    let (app, clock) = app_at_t0().await;
+    let (app, clock) = app_at(T0).await;
     let operator = app.login("operator").await;
     let grid_a = app.login("grid_a").await;
     let gw_b = app.login("gw_b").await;

@@ -3,8 +3,9 @@
 //! way to open a test database on SQLite or PostgreSQL ([`db`]), the rule
 //! for the services a test needs ([`services`]: a service the suite is
 //! meant to have and cannot reach is a failure, not a skip), and — with the
-//! `server` feature — the server in process ([`http`], [`pages`]) and the
-//! real binary on a port ([`binary`]).
+//! `server` feature — the server in process ([`http`], [`pages`]), orders
+//! walked through their trail on a held clock ([`trail`]) and the real
+//! binary on a port ([`binary`]).
 //!
 //! `#[engines]` runs one async test on SQLite and again on PostgreSQL; the
 //! kit's `http::app()` opens its store on the engine of the variant.
@@ -21,6 +22,8 @@ pub mod http;
 pub mod pages;
 #[cfg(feature = "server")]
 pub mod seed;
+#[cfg(feature = "server")]
+pub mod trail;
 
 pub use db::{Engine, TestDb, current_engine, engines, on_engine, postgres_wanted};
 pub use services::{require_mqtt, require_postgres, require_schemathesis};
