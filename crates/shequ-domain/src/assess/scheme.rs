@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::score::Inputs;
 use crate::order::figures::Rate;
 use crate::{Code, InvalidValue};
 
@@ -26,8 +25,9 @@ coded_enum! {
 }
 
 coded_enum! {
-    /// An indicator computed from the orders' trail, each by the one
-    /// definition in [`crate::order::figures`].
+    /// An indicator computed from what was counted — the orders' trail
+    /// by the one definition in [`crate::order::figures`], a department's
+    /// consultations — each rate read by [`super::score::Inputs::rate`].
     Measure, Code::AssessIndicatorUnknown, "indicator", "indicator", {
         /// 响应率: accepted on time, over accepted orders.
         Response => "response", "响应率" | "按时响应率",
@@ -49,21 +49,6 @@ coded_enum! {
 }
 
 impl Measure {
-    /// The rate of what was counted: the orders, the summons, the
-    /// department's consultations.
-    pub fn rate(self, inputs: &Inputs) -> Rate {
-        let counts = &inputs.counts;
-        match self {
-            Measure::Response => counts.on_time_acceptance(),
-            Measure::OnTime => counts.on_time_resolution(),
-            Measure::Resolution => counts.resolution(),
-            Measure::Satisfaction => counts.satisfaction(),
-            Measure::Reopen => counts.reopen(),
-            Measure::ReportIn => inputs.summons.report_in(),
-            Measure::ConsultFollowed => inputs.consult.followed_rate(),
-        }
-    }
-
     /// Its score from 0 to 100: the rate in percent, except the reopen
     /// rate, where fewer is better (100 − the rate); `None` when there is
     /// nothing to judge.

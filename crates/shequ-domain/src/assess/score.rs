@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::scheme::{Indicator, Rater, Scheme};
+use super::scheme::{Indicator, Measure, Rater, Scheme};
 use crate::consult::ConsultCounts;
 use crate::order::figures::{Counts, Rate, SummonsCounts};
 use crate::{Code, InvalidValue};
@@ -73,6 +73,23 @@ pub struct Inputs {
     #[serde(default)]
     pub consult: ConsultCounts,
     pub manual: BTreeMap<String, ManualScore>,
+}
+
+impl Inputs {
+    /// The rate of a computed indicator: of the orders, the summons, the
+    /// department's consultations.
+    pub fn rate(&self, measure: Measure) -> Rate {
+        let counts = &self.counts;
+        match measure {
+            Measure::Response => counts.on_time_acceptance(),
+            Measure::OnTime => counts.on_time_resolution(),
+            Measure::Resolution => counts.resolution(),
+            Measure::Satisfaction => counts.satisfaction(),
+            Measure::Reopen => counts.reopen(),
+            Measure::ReportIn => self.summons.report_in(),
+            Measure::ConsultFollowed => self.consult.followed_rate(),
+        }
+    }
 }
 
 /// One indicator of a score.
@@ -135,7 +152,7 @@ pub fn score(scheme: &Scheme, inputs: &Inputs) -> Score {
         .map(|i| {
             let (rate, value) = match &i.indicator {
                 Indicator::Computed { measure } => {
-                    let rate = measure.rate(inputs);
+                    let rate = inputs.rate(*measure);
                     (Some(rate), measure.value(rate))
                 }
                 Indicator::Manual { key, .. } => (None, inputs.manual.get(key).map(|m| m.score)),
@@ -231,7 +248,7 @@ pub fn rank(scores: &[Option<f64>]) -> Vec<Option<u32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assess::scheme::{DEPARTMENT_REVIEW, Measure, STREET_REVIEW, SchemeIndicator};
+    use crate::assess::scheme::{DEPARTMENT_REVIEW, STREET_REVIEW, SchemeIndicator};
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9

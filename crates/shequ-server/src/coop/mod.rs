@@ -11,6 +11,7 @@ pub mod cache;
 pub mod callups;
 pub mod pages;
 pub mod pairing;
+pub mod phone;
 pub mod service;
 pub mod volunteers;
 

@@ -10,7 +10,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{Datelike, NaiveDateTime, TimeZone};
+use chrono::{NaiveDateTime, TimeZone};
 use hmac::digest::Key;
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Deserialize;
@@ -33,7 +33,7 @@ use crate::party::service as party;
 pub const CHECK_IN_EARLY_MS: i64 = 3_600_000;
 /// How far ahead a volunteer's page lists activities.
 pub const AHEAD_DAYS: i64 = 30;
-const DAY_MS: i64 = 86_400_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
 /// Who the double registration's record says confirmed the hours: the
 /// volunteer's own check-in at the activity.
 pub const CONFIRMED_BY: &str = "志愿者签到";
@@ -382,92 +382,6 @@ pub(crate) async fn verify(core: &CoopState, person: i64, tag: &str) -> Result<(
     } else {
         Err(AppError::NotFound("coop volunteer link"))
     }
-}
-
-/// What a volunteer's own page shows.
-pub struct VolunteerView {
-    pub person_id: i64,
-    pub name: String,
-    pub teams: Vec<TeamRow>,
-    /// The activities of their teams from twelve hours ago to a month
-    /// ahead, with their own sign-up if any.
-    pub activities: Vec<(ActivityRow, Option<SignupRow>)>,
-    /// Hours credited this year, in tenths.
-    pub hours_tenths: i64,
-    /// Whether their hours reach a double registration (双报到).
-    pub registered: bool,
-    /// The open call-ups' posts for where they live or serve, with their
-    /// own answer if any.
-    pub duty: Vec<super::callups::DutyPost>,
-    pub now: i64,
-}
-
-impl VolunteerView {
-    /// Whether `a` takes check-ins now.
-    pub fn check_in_open(&self, a: &ActivityRow) -> bool {
-        a.starts_at - CHECK_IN_EARLY_MS <= self.now && self.now <= a.ends_at
-    }
-}
-
-/// The volunteer's page behind a signed link; not found for a link that
-/// does not verify (no hint which part is wrong).
-pub async fn volunteer(
-    core: &CoopState,
-    person: i64,
-    tag: &str,
-) -> Result<VolunteerView, AppError> {
-    verify(core, person, tag).await?;
-    let teams = core.store.volunteer_teams_of_person(person).await?;
-    let registered = party::registration_of(core, person).await?.is_some();
-    // A link opens the page of a team's volunteer, or of a registered
-    // member (who answers call-ups).
-    let Some(someone) = core
-        .store
-        .person_in(&shequ_store::Scope::everything(), person)
-        .await?
-        .filter(|_| registered || !teams.is_empty())
-    else {
-        return Err(AppError::NotFound("coop volunteer link"));
-    };
-    let name = someone.name.clone();
-    let mut paths: Vec<String> = teams.iter().map(|t| t.region_path.clone()).collect();
-    paths.push(someone.region_path.clone());
-    let duty = super::callups::open_posts_for(core, person, &paths).await?;
-    let now = core.clock.now_ms();
-    let activities = core
-        .store
-        .activities_for_person(person, now - DAY_MS / 2, now + AHEAD_DAYS * DAY_MS)
-        .await?;
-    let mine = core.store.signups_of_person(person).await?;
-    let activities = activities
-        .into_iter()
-        .map(|a| {
-            let s = mine.iter().find(|s| s.activity_id == a.id).cloned();
-            (a, s)
-        })
-        .collect();
-    let year = core.today().year();
-    let from = core
-        .tz
-        .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
-        .earliest()
-        .map_or(0, |d| d.timestamp_millis());
-    let to = core
-        .tz
-        .with_ymd_and_hms(year + 1, 1, 1, 0, 0, 0)
-        .earliest()
-        .map_or(i64::MAX, |d| d.timestamp_millis());
-    let hours_tenths = core.store.volunteer_hours(person, from, to).await?;
-    Ok(VolunteerView {
-        person_id: person,
-        name,
-        teams,
-        activities,
-        hours_tenths,
-        registered,
-        duty,
-        now,
-    })
 }
 
 /// An activity of the volunteer's teams.

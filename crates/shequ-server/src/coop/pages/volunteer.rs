@@ -15,7 +15,8 @@ use crate::app::page::ctx::{Ctx, PageError, PageResult};
 use crate::app::page::layout::{Nav, page};
 use crate::app::page::refusal::{refusal, shown_on_form};
 use crate::coop::CoopState;
-use crate::coop::volunteers::{self, VolunteerView};
+use crate::coop::phone::{self, VolunteerView};
+use crate::coop::volunteers;
 
 /// `GET /v/{person}/{tag}`
 pub async fn show(
@@ -23,7 +24,7 @@ pub async fn show(
     ctx: Ctx,
     Path((person, tag)): Path<(i64, String)>,
 ) -> PageResult<Markup> {
-    let view = volunteers::volunteer(&core, person, &tag).await?;
+    let view = phone::volunteer(&core, person, &tag).await?;
     Ok(render(&ctx, &view, &tag, None))
 }
 
@@ -105,7 +106,7 @@ async fn after(
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/v/{person}/{tag}")).into_response()),
         Err(e) if shown_on_form(&e) => {
-            let view = volunteers::volunteer(core, person, tag).await?;
+            let view = phone::volunteer(core, person, tag).await?;
             Ok((e.status(), render(ctx, &view, tag, Some(&e))).into_response())
         }
         Err(e) => Err(PageError(e)),
