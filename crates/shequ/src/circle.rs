@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
 use shequ_domain::circle::geo::Point;
 use shequ_domain::circle::{Bounds, CircleType, Network, nearest};
 
@@ -191,17 +192,20 @@ pub fn read_facilities(path: &Path, refused: &mut Vec<Refused>) -> anyhow::Resul
 }
 
 /// Writes the distances of every building to the nearest facility of each
-/// type that has one, as CSV.
+/// type that has one, as CSV, a step of `progress` per type.
 pub fn write_distances(
     out: &mut impl Write,
     network: Option<&Network>,
-    buildings: &[Building],
-    facilities: &[Facility],
+    (buildings, facilities): (&[Building], &[Facility]),
+    progress: &ProgressBar,
 ) -> anyhow::Result<()> {
     writeln!(out, "building,type,facility,metres,via")?;
     let points: Vec<Point> = buildings.iter().map(|b| b.point).collect();
     let mut by_type: Vec<Vec<String>> = vec![Vec::new(); buildings.len()];
+    progress.set_length(CircleType::ALL.len() as u64);
     for kind in CircleType::ALL {
+        progress.set_message(kind.zh());
+        progress.inc(1);
         let of_kind: Vec<&Facility> = facilities.iter().filter(|f| f.kind == *kind).collect();
         if of_kind.is_empty() {
             continue;
@@ -220,6 +224,7 @@ pub fn write_distances(
             }
         }
     }
+    progress.finish_and_clear();
     for lines in by_type {
         for l in lines {
             writeln!(out, "{l}")?;
@@ -265,7 +270,14 @@ fn distances(args: &DistancesArgs, out: &mut impl Write) -> anyhow::Result<ExitC
             Some(net)
         }
     };
-    write_distances(out, network.as_ref(), &buildings, &facilities)?;
+    // On stderr, and only when it is a terminal: the CSV on stdout stays clean.
+    let progress = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} types {msg}",
+    ) {
+        progress.set_style(style);
+    }
+    write_distances(out, network.as_ref(), (&buildings, &facilities), &progress)?;
     for r in &refused {
         eprintln!("{} line {}, field {}: {}", r.file, r.line, r.field, r.why);
     }
