@@ -14,6 +14,27 @@ use axum::http::StatusCode;
 use common::pages::{cookie, form, multipart, page_get, post, send};
 use common::*;
 
+/// A department of the small street, `gw_b` its member.
+async fn department(app: &TestApp, code: &str, name: &str) -> i64 {
+    let street = app
+        .store
+        .region_by_code("310104011")
+        .await
+        .expect("read")
+        .expect("street")
+        .region;
+    let dept = app
+        .store
+        .create_team(code, name, "department", street.id)
+        .await
+        .expect("team");
+    app.store
+        .add_team_member(dept, app.user_id("gw_b").await)
+        .await
+        .expect("member");
+    dept
+}
+
 async fn get(app: &TestApp, path: &str, cookie: &str) -> (StatusCode, String) {
     let r = send(app, page_get(path, Some(cookie))).await;
     (r.status, r.text())
@@ -25,22 +46,7 @@ async fn a_department_asks_the_street_answers_and_the_outcome_is_recorded() {
     let operator = cookie(&app, "operator").await;
     let member = cookie(&app, "gw_b").await;
     let grid = cookie(&app, "grid_a").await;
-    let street = app
-        .store
-        .region_by_code("310104011")
-        .await
-        .expect("read")
-        .expect("street")
-        .region;
-    let dept = app
-        .store
-        .create_team("wsj", "区卫健委", "department", street.id)
-        .await
-        .expect("team");
-    app.store
-        .add_team_member(dept, app.user_id("gw_b").await)
-        .await
-        .expect("member");
+    let dept = department(&app, "wsj", "区卫健委").await;
 
     let bad = send(
         &app,
@@ -219,22 +225,7 @@ async fn an_overdue_round_is_flagged_and_the_record_feeds_the_assessment() {
     let (app, clock) = shequ_testkit::trail::app_at(T0).await;
     let operator = cookie(&app, "operator").await;
     let member = cookie(&app, "gw_b").await;
-    let street = app
-        .store
-        .region_by_code("310104011")
-        .await
-        .expect("read")
-        .expect("street")
-        .region;
-    let dept = app
-        .store
-        .create_team("gtj", "区规划资源局", "department", street.id)
-        .await
-        .expect("team");
-    app.store
-        .add_team_member(dept, app.user_id("gw_b").await)
-        .await
-        .expect("member");
+    let dept = department(&app, "gtj", "区规划资源局").await;
     let opened = send(
         &app,
         form(
@@ -344,22 +335,7 @@ async fn the_api_opens_answers_and_records() {
     let operator = app.login("operator").await;
     let member = app.login("gw_b").await;
     let grid = app.login("grid_a").await;
-    let street = app
-        .store
-        .region_by_code("310104011")
-        .await
-        .expect("read")
-        .expect("street")
-        .region;
-    let dept = app
-        .store
-        .create_team("fgj", "区房管局", "department", street.id)
-        .await
-        .expect("team");
-    app.store
-        .add_team_member(dept, app.user_id("gw_b").await)
-        .await
-        .expect("member");
+    let dept = department(&app, "fgj", "区房管局").await;
     let code = |b: &serde_json::Value| {
         b["error"]["fields"][0]["code"]
             .as_str()

@@ -39,7 +39,6 @@ pub struct MatterOut {
 
 async fn matter_out(
     core: &ConsultState,
-    who: &Principal,
     (matter, rounds): (MatterRow, Vec<RoundRow>),
 ) -> AppResult<MatterOut> {
     let now = core.clock.now_ms();
@@ -47,7 +46,7 @@ async fn matter_out(
         .iter()
         .any(|r| r.round().is_ok_and(|x| x.overdue(now)));
     Ok(MatterOut {
-        documents: service::documents(core, who, matter.id).await?,
+        documents: service::documents(core, &matter).await?,
         matter,
         rounds,
         overdue,
@@ -64,7 +63,7 @@ pub async fn matters(
     who.require_token_scope(READ)?;
     let mut out = Vec::new();
     for m in service::matters(&core, &who).await? {
-        out.push(matter_out(&core, &who, m).await?);
+        out.push(matter_out(&core, m).await?);
     }
     Ok(Json(out))
 }
@@ -81,7 +80,7 @@ pub async fn matter(
 ) -> AppResult<Json<MatterOut>> {
     who.require_token_scope(READ)?;
     let m = service::matter(&core, &who, id).await?;
-    Ok(Json(matter_out(&core, &who, m).await?))
+    Ok(Json(matter_out(&core, m).await?))
 }
 
 /// A matter to open, with its first round (asked before).

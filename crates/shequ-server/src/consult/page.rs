@@ -216,7 +216,7 @@ async fn render(
         .and_then(|r| Stage::parse(&r.stage).ok())
         .and_then(Stage::next);
     let open = m.concluded_at.is_none();
-    let documents = service::documents(core, &p, m.id).await?;
+    let documents = service::documents(core, &m).await?;
     let may_attach = open && (street || speaks);
     let body = html! {
         p { a href="/consult" { "← " (ctx.t("consult-title-page")) } }
@@ -337,7 +337,7 @@ pub async fn answer(
     match service::answer_round(&core, &p, id, &f.opinion, &f.reasons).await {
         Ok(matter) => Ok(Redirect::to(&format!("/consult/{matter}")).into_response()),
         Err(e) if shown_on_form(&e) => {
-            let matter = service::matter_of_round(&core, &p, id).await?;
+            let matter = service::matter_of_round(&core, &p, id).await?.0.id;
             let status = e.status();
             Ok((status, render(&core, &v, matter, Some(&e)).await?).into_response())
         }
@@ -380,7 +380,7 @@ pub async fn attach(
     match service::attach(&core, &p, id, file, form.file_too_large).await {
         Ok(matter) => Ok(Redirect::to(&format!("/consult/{matter}")).into_response()),
         Err(e) if shown_on_form(&e) || matches!(e, AppError::PayloadTooLarge { .. }) => {
-            let matter = service::matter_of_round(&core, &p, id).await?;
+            let matter = service::matter_of_round(&core, &p, id).await?.0.id;
             let status = e.status();
             Ok((status, render(&core, &v, matter, Some(&e)).await?).into_response())
         }

@@ -125,17 +125,47 @@ pub async fn matters(
     Ok(out)
 }
 
-/// One matter the caller sees.
+/// One matter the caller sees, by the same rule as [`matters`]: the
+/// street (or a token) in its area, a member in their departments; any
+/// other is not found.
 pub async fn matter(
     core: &ConsultState,
     who: &Principal,
     id: i64,
 ) -> Result<(MatterRow, Vec<RoundRow>), AppError> {
-    matters(core, who)
+    let not_found = AppError::NotFound("consult matter");
+    let Some(m) = core.store.consult_matter(id).await? else {
+        return Err(not_found);
+    };
+    let seen = if reads_area(who) {
+        who.scope()?.contains(&m.region_path)
+    } else {
+        departments(core, who)
+            .await?
+            .iter()
+            .any(|t| t.id == m.team_id)
+    };
+    if !seen {
+        return Err(not_found);
+    }
+    let rounds = core.store.consult_rounds(m.id).await?;
+    Ok((m, rounds))
+}
+
+/// The matter of round `round_id`, if the caller sees it (another
+/// street's round is not found, as its matter is not).
+pub async fn matter_of_round(
+    core: &ConsultState,
+    who: &Principal,
+    round_id: i64,
+) -> Result<(MatterRow, Vec<RoundRow>), AppError> {
+    let matter_id = core
+        .store
+        .consult_round(round_id)
         .await?
-        .into_iter()
-        .find(|(m, _)| m.id == id)
-        .ok_or(AppError::NotFound("consult matter"))
+        .ok_or(AppError::NotFound("consult round"))?
+        .matter_id;
+    matter(core, who, matter_id).await
 }
 
 /// Opens a matter for a department with its first round.
@@ -202,15 +232,7 @@ pub async fn answer_round(
     if !is_street(who) {
         return Err(AppError::Forbidden(Code::ForbiddenRole));
     }
-    let matter_id = core
-        .store
-        .consult_round(round_id)
-        .await?
-        .ok_or(AppError::NotFound("consult round"))?
-        .matter_id;
-    // Only a matter of the caller's own area: another street's round is
-    // not found, as its matter is not.
-    let (m, _) = matter(core, who, matter_id).await?;
+    let (m, _) = matter_of_round(core, who, round_id).await?;
     if m.concluded_at.is_some() {
         return Err(refused(
             Code::ConsultConcluded,
@@ -231,7 +253,7 @@ pub async fn answer_round(
     {
         return Err(refused(Code::Conflict, "this round was answered already"));
     }
-    Ok(matter_id)
+    Ok(m.id)
 }
 
 /// What the department did.
@@ -316,29 +338,10 @@ pub async fn overdue(
     Ok(store.consult_rounds_overdue(&who.scope()?, now).await?)
 }
 
-/// The matter of round `round_id`, if the caller sees it.
-pub async fn matter_of_round(
-    core: &ConsultState,
-    who: &Principal,
-    round_id: i64,
-) -> Result<i64, AppError> {
-    let matter_id = core
-        .store
-        .consult_round(round_id)
-        .await?
-        .ok_or(AppError::NotFound("consult round"))?
-        .matter_id;
-    Ok(matter(core, who, matter_id).await?.0.id)
-}
-
-/// The documents of a matter the caller sees.
-pub async fn documents(
-    core: &ConsultState,
-    who: &Principal,
-    matter_id: i64,
-) -> Result<Vec<DocumentRow>, AppError> {
-    matter(core, who, matter_id).await?;
-    Ok(core.store.consult_documents(matter_id).await?)
+/// The documents of a matter the caller was given by [`matter`] or
+/// [`matters`] (which checked that they see it).
+pub async fn documents(core: &ConsultState, m: &MatterRow) -> Result<Vec<DocumentRow>, AppError> {
+    Ok(core.store.consult_documents(m.id).await?)
 }
 
 /// Attaches a document to a round: by the department it belongs to (its
@@ -352,13 +355,7 @@ pub async fn attach(
     (name, bytes): (&str, &[u8]),
     too_large: Option<u32>,
 ) -> Result<i64, AppError> {
-    let matter_id = core
-        .store
-        .consult_round(round_id)
-        .await?
-        .ok_or(AppError::NotFound("consult round"))?
-        .matter_id;
-    let (m, _) = matter(core, who, matter_id).await?;
+    let (m, _) = matter_of_round(core, who, round_id).await?;
     if !is_street(who) {
         speaks_for(core, who, m.team_id).await?;
     }
@@ -384,7 +381,7 @@ pub async fn attach(
                 "the matter is concluded: nothing more is attached to it",
             )
         })?;
-    Ok(matter_id)
+    Ok(m.id)
 }
 
 /// A document's row and bytes, if the caller sees its matter.

@@ -254,6 +254,17 @@ impl Store {
         }))
     }
 
+    /// One matter.
+    pub async fn consult_matter(&self, id: i64) -> Result<Option<MatterRow>> {
+        let sql = format!("{MATTER_SELECT} WHERE m.id = $1");
+        Ok(on_db!(self, read, |pool| {
+            sqlx::query_as::<_, MatterRow>(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
     /// Department `team_id`'s matters concluded in `[from, to)`, in the
     /// order concluded: what its consultations indicator counted.
     pub async fn consult_matters_concluded(
